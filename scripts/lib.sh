@@ -1,0 +1,64 @@
+# Shared helpers for the project's scripts (sourced, never run).
+# shellcheck shell=bash
+
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Everything built or downloaded lives outside the work tree, keyed by version, so a fresh clone
+# on the same machine reuses it and `git clean` never throws away a 5-minute engine build.
+KVMLAB_CACHE="${KVMLAB_CACHE:-$HOME/.cache/kvm-ha-lab}"
+export KVMLAB_CACHE REPO
+
+T0=$(date +%s)
+log() { printf '[%4ss] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+# Runs a long command while printing a heartbeat every 15 s, so a cold step never looks hung.
+with_progress() {
+  local what="$1"
+  shift
+  local start
+  start=$(date +%s)
+  ("$@") &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 15 &
+    wait $! || true
+    kill -0 "$pid" 2>/dev/null && log "  … $what: $(($(date +%s) - start)) s"
+  done
+  wait "$pid"
+}
+
+# Installs Debian packages that are missing (idempotent; one `apt-get update` per run at most).
+APT_UPDATED=0
+ensure_packages() {
+  local missing=()
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "missing Debian packages: ${missing[*]} — run as root or install them"
+  log "installing Debian packages: ${missing[*]}"
+  if [ "$APT_UPDATED" = 0 ]; then
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# npm dependencies, installed from the lock file; skipped when node_modules matches the lock.
+ensure_node_modules() {
+  local stamp="$REPO/node_modules/.kvmlab-lock-sha"
+  local want
+  want=$(sha256sum "$REPO/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  log "installing npm dependencies (npm ci)"
+  (cd "$REPO" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+}

@@ -1,0 +1,213 @@
+/**
+ * The user-facing configuration: what a user writes in `Pulumi.<stack>.yaml` under the single
+ * structured key `kvm-ha-lab:lab`.
+ *
+ * This schema checks structure only (types, enums, integer ranges, unknown keys). Almost every field
+ * is optional: spec/defaults.ts fills it in so that an empty `lab` reproduces the lab of seeds
+ * 000/001. Formats and cross-field rules (CIDRs, addresses, MACs, names, references) are checked in
+ * spec/validate.ts, so that all problems are reported together.
+ *
+ * Every object is strict: an unknown key (a typo) is an error that lists the allowed keys.
+ */
+import { z } from "zod";
+
+/** Marker in a strict object's error message; spec/load.ts turns it into a "Fix:" hint. */
+export const ALLOWED_KEYS_MARKER = "allowed keys: ";
+
+/** A strict object whose unknown-key error names the allowed keys. */
+function strictObject<T extends z.ZodRawShape>(shape: T) {
+  return z.object(shape).strict(`${ALLOWED_KEYS_MARKER}${Object.keys(shape).join(", ")}`);
+}
+
+const text = z.string().min(1);
+const posInt = z.number().int().positive();
+
+/** Property values: YAML `true`/`20000` are accepted and stored as the strings pcs expects. */
+const propertyValue = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
+const propertyMap = z.record(z.string(), propertyValue);
+
+/** `host`: the KVM host. */
+export const HostConfigSchema = strictObject({
+  libvirtUri: text.optional(),
+  domainType: z.enum(["auto", "kvm", "qemu"]).optional(),
+  address: text.optional(),
+  sshPort: z.number().int().min(1).max(65535).optional(),
+  sshUser: text.optional(),
+  daemon: z.enum(["managed", "external"]).optional(),
+  stateDir: text.optional(),
+});
+
+/** One entry of `networks`. */
+export const NetworkConfigSchema = strictObject({
+  name: text,
+  role: z.enum(["service", "management", "heartbeat"]),
+  cidr: text,
+  bridge: text.optional(),
+  mode: z.enum(["isolated", "nat"]).optional(),
+  gateway: text.optional(),
+});
+
+/** One entry of `nodes`. `addresses` and `macs` are keyed by network name. */
+export const NodeConfigSchema = strictObject({
+  name: text,
+  domainName: text.optional(),
+  vcpus: z.number().int().min(1).max(64).optional(),
+  memoryMiB: z.number().int().min(256).optional(),
+  diskGiB: posInt.optional(),
+  addresses: z.record(z.string(), text),
+  macs: z.record(z.string(), text).optional(),
+  priority: posInt.optional(),
+});
+
+/** One entry of `reservedHosts` (an /etc/hosts line for a node that does not exist yet). */
+export const ReservedHostConfigSchema = strictObject({
+  hostname: text,
+  address: text,
+});
+
+/** `image`: the base image of the nodes. */
+export const ImageConfigSchema = strictObject({
+  source: z.enum(["build", "path", "url"]).optional(),
+  location: text.optional(),
+  suite: text.optional(),
+  mirror: text.optional(),
+  extraPackages: z.array(text).optional(),
+  sizeGiB: posInt.optional(),
+});
+
+/** One entry of `iscsi.luns`. */
+export const LunConfigSchema = strictObject({
+  id: posInt.optional(),
+  file: text,
+  sizeMiB: posInt,
+  purpose: z.enum(["quorum", "data", "other"]).optional(),
+});
+
+/** `iscsi`: the iSCSI target and its LUNs. */
+export const IscsiConfigSchema = strictObject({
+  enabled: z.boolean().optional(),
+  host: text.optional(),
+  iqn: text.optional(),
+  directory: text.optional(),
+  luns: z.array(LunConfigSchema).optional(),
+});
+
+/** `gluster`: the GlusterFS replica volume. */
+export const GlusterConfigSchema = strictObject({
+  enabled: z.boolean().optional(),
+  volume: text.optional(),
+  replica: z.number().int().min(2).optional(),
+  arbiter: z.boolean().optional(),
+  brickPath: text.optional(),
+  brickDevice: text.optional(),
+  network: text.optional(),
+  mountPoint: text.optional(),
+  mountBy: z.enum(["all", "service"]).optional(),
+  options: propertyMap.optional(),
+  allowDestructiveChanges: z.boolean().optional(),
+});
+
+/** `cluster`: the cluster stack. `properties` and `resourceDefaults` are merged over the defaults. */
+export const ClusterConfigSchema = strictObject({
+  stack: z.enum(["pacemaker", "cman"]).optional(),
+  name: text.optional(),
+  transport: z.enum(["knet", "udpu", "udp"]).optional(),
+  tokenMs: z.number().int().min(1000).optional(),
+  twoNode: z.boolean().optional(),
+  links: z.array(text).optional(),
+  startAtBoot: z.boolean().optional(),
+  properties: propertyMap.optional(),
+  resourceDefaults: propertyMap.optional(),
+  allowNoStonithWithSharedData: z.boolean().optional(),
+});
+
+/** One entry of `fencing`. */
+export const FenceConfigSchema = strictObject({
+  name: text,
+  agent: z.literal("fence_virsh").optional(),
+  ipaddr: text.optional(),
+  login: text.optional(),
+  identityFile: text.optional(),
+  action: z.enum(["reboot", "off"]).optional(),
+});
+
+/** A resource of a service group, told apart by `kind`. Names default to `<group>-<kind>`. */
+export const ServiceResourceConfigSchema = z.discriminatedUnion("kind", [
+  strictObject({
+    kind: z.literal("ip"),
+    name: text.optional(),
+    /** `192.168.7.99` or `192.168.7.99/24`. */
+    address: text,
+    cidrNetmask: z.number().int().min(1).max(32).optional(),
+    network: text.optional(),
+    monitorLink: z.boolean().optional(),
+  }),
+  strictObject({
+    kind: z.literal("gluster-mount"),
+    name: text.optional(),
+    volume: text.optional(),
+    mountPoint: text.optional(),
+  }),
+  strictObject({
+    kind: z.literal("iscsi-filesystem"),
+    name: text.optional(),
+    lun: posInt,
+    fsType: z.enum(["ext4", "xfs"]).optional(),
+    mountPoint: text,
+  }),
+  strictObject({
+    kind: z.literal("postgresql"),
+    name: text.optional(),
+    dataDir: text.optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+  }),
+]);
+
+/** One entry of `services`. */
+export const ServiceGroupConfigSchema = strictObject({
+  name: text,
+  autostart: z.boolean().optional(),
+  domain: strictObject({
+    name: text.optional(),
+    nodes: z.array(text).optional(),
+    ordered: z.boolean().optional(),
+    restricted: z.boolean().optional(),
+  }).optional(),
+  stickiness: z.number().int().min(0).optional(),
+  resources: z.array(ServiceResourceConfigSchema).min(1),
+});
+
+/** `timeouts`, in seconds. */
+export const TimeoutsConfigSchema = strictObject({
+  bootSeconds: posInt.optional(),
+  commandSeconds: posInt.optional(),
+});
+
+/** The whole `kvm-ha-lab:lab` value. Every top-level key is optional. */
+export const LabConfigSchema = strictObject({
+  name: text.optional(),
+  host: HostConfigSchema.optional(),
+  networks: z.array(NetworkConfigSchema).optional(),
+  nodes: z.array(NodeConfigSchema).optional(),
+  reservedHosts: z.array(ReservedHostConfigSchema).optional(),
+  image: ImageConfigSchema.optional(),
+  iscsi: IscsiConfigSchema.optional(),
+  gluster: GlusterConfigSchema.optional(),
+  cluster: ClusterConfigSchema.optional(),
+  fencing: z.array(FenceConfigSchema).optional(),
+  services: z.array(ServiceGroupConfigSchema).optional(),
+  timeouts: TimeoutsConfigSchema.optional(),
+});
+
+/** The config as a user writes it (before zod's transforms). */
+export type LabConfigInput = z.input<typeof LabConfigSchema>;
+/** The config after schema parsing (structure checked, property values as strings, no defaults yet). */
+export type LabConfig = z.output<typeof LabConfigSchema>;
+/** One parsed `nodes` entry. */
+export type NodeConfig = z.output<typeof NodeConfigSchema>;
+/** One parsed `networks` entry. */
+export type NetworkConfig = z.output<typeof NetworkConfigSchema>;
+/** One parsed service resource. */
+export type ServiceResourceConfig = z.output<typeof ServiceResourceConfigSchema>;
+/** One parsed `services` entry. */
+export type ServiceGroupConfig = z.output<typeof ServiceGroupConfigSchema>;
