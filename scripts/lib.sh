@@ -6,6 +6,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Everything built or downloaded lives outside the work tree, keyed by version, so a fresh clone
 # on the same machine reuses it and `git clean` never throws away a 5-minute engine build.
+case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) [ -d /usr/local/go/bin ] && PATH="/usr/local/go/bin:$PATH" ;; esac
 KVMLAB_CACHE="${KVMLAB_CACHE:-$HOME/.cache/kvm-ha-lab}"
 export KVMLAB_CACHE REPO
 

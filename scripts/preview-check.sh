@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs `pulumi preview` of the dev stack's lab through the real engine, in a throwaway copy of the
+# project with its own local backend (nothing in the work tree or the user's state is touched),
+# and checks the planned graph: every component of the default lab, the dynamic resources under
+# them, and no plain-text secret in the preview output.
+source "$(dirname "$0")/lib.sh"
+# shellcheck disable=SC1090
+source "${KVMLAB_ENV_FILE:-$KVMLAB_CACHE/engine/current/env.sh}"
+
+work=$(mktemp -d /tmp/kvmlab-preview.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cp -r "$REPO"/{Pulumi.yaml,Pulumi.dev.yaml,package.json,tsconfig.json,index.ts,components,providers,spec,stacks} "$work/"
+ln -s "$REPO/node_modules" "$work/node_modules"
+cd "$work"
+export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE_FILE="$work/passphrase"
+mkdir -p state
+head -c 32 /dev/urandom | base64 >"$PULUMI_CONFIG_PASSPHRASE_FILE"
+pulumi stack init dev --secrets-provider passphrase --non-interactive >/dev/null
+start=$(date +%s%N)
+pulumi preview --json --non-interactive >preview.json 2>preview.err || {
+  cat preview.err preview.json >&2
+  die "pulumi preview of the dev stack failed"
+}
+log "preview took $((($(date +%s%N) - start) / 1000000)) ms"
+node "$REPO/scripts/check-preview.js" preview.json
