@@ -6,7 +6,8 @@ const fs = require("node:fs");
 
 const preview = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const steps = preview.steps || [];
-const typeOf = (urn) => urn.split("::")[2];
+// A URN's type part is the parent chain joined by "$"; the resource's own type is the last link.
+const typeOf = (urn) => urn.split("::")[2].split("$").pop();
 const count = {};
 for (const s of steps) {
   const t = typeOf(s.urn);
@@ -29,8 +30,10 @@ const problems = [];
 for (const [type, n] of Object.entries(expected)) {
   if (count[type] !== n) problems.push(`${type}: expected ${n}, planned ${count[type] || 0}`);
 }
-const dynamic = count["pulumi-nodejs:dynamic:Resource"] || 0;
-if (dynamic < 20) problems.push(`expected at least 20 dynamic resources, planned ${dynamic}`);
+const dynamic = Object.entries(count)
+  .filter(([t]) => t.startsWith("pulumi-nodejs:dynamic/"))
+  .reduce((n, [, c]) => n + c, 0);
+if (dynamic < 29) problems.push(`expected at least 29 dynamic resources in the default lab, planned ${dynamic}`);
 const notCreate = steps.filter((s) => s.op !== "create");
 if (notCreate.length) problems.push(`a fresh stack should only create: ${notCreate.map((s) => s.op + " " + s.urn)}`);
 

@@ -1,0 +1,228 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { LabSpec, NodeSpec } from "../spec/types";
+import { SshKeyPair } from "../providers/keypair";
+import { BaseImage } from "./base-image";
+import { childOptions } from "./child-options";
+import { HaCluster } from "./cluster";
+import { ClusterNode, interfaceOn, type LabNodeRef } from "./cluster-node";
+import { FenceDevice } from "./fence-device";
+import { GlusterVolume } from "./gluster-volume";
+import { hostsTable } from "./hosts-table";
+import { IscsiTarget, type LunDevice } from "./iscsi-target";
+import { KvmHost } from "./kvm-host";
+import { LabNetwork } from "./lab-network";
+import { ServiceGroup, serviceVip } from "./service-group";
+
+/** Arguments of {@link HaLab}. */
+export interface HaLabArgs {
+  /** The validated lab description (spec/index.ts `loadLabSpec`/`parseLabSpec`). */
+  spec: LabSpec;
+}
+
+/** Turns a list of `[key, value]` pairs into one output record. */
+function outputRecord(pairs: [string, pulumi.Input<string>][]): pulumi.Output<Record<string, string>> {
+  return pulumi
+    .all(pairs.map(([key, value]) => pulumi.output(value).apply((v): [string, string] => [key, v])))
+    .apply((entries) => Object.fromEntries(entries));
+}
+
+/**
+ * The whole lab from one {@link LabSpec}, in dependency order: KVM host → base image and networks
+ * → nodes (in parallel, each waiting for the image and every network) → shared storage (iSCSI,
+ * GlusterFS) → cluster → fence devices → service groups. `dependsOn` states the order where no
+ * value flows.
+ */
+export class HaLab extends pulumi.ComponentResource {
+  /** Domain type the nodes run with (`kvm` or `qemu`). */
+  public readonly domainType: pulumi.Output<"kvm" | "qemu">;
+  /** Node name → management address. */
+  public readonly nodeAddresses: pulumi.Output<Record<string, string>>;
+  /** Node name → libvirt domain name. */
+  public readonly domainNames: pulumi.Output<Record<string, string>>;
+  /** Cluster name. */
+  public readonly clusterName: pulumi.Output<string>;
+  /** Service group name → virtual IP (groups with an `ip` resource). */
+  public readonly vips: pulumi.Output<Record<string, string>>;
+  /** The hacluster/ricci password (secret). */
+  public readonly clusterPassword: pulumi.Output<string>;
+
+  /** The prepared KVM host. */
+  public readonly host: KvmHost;
+  /** The base image. */
+  public readonly image: BaseImage;
+  /** The lab networks, in spec order. */
+  public readonly networks: LabNetwork[];
+  /** The nodes, in spec order. */
+  public readonly nodes: ClusterNode[];
+  /** The iSCSI target, when enabled. */
+  public readonly iscsi?: IscsiTarget;
+  /** The GlusterFS volume, when enabled. */
+  public readonly gluster?: GlusterVolume;
+  /** The cluster. */
+  public readonly cluster: HaCluster;
+  /** The fence devices. */
+  public readonly fenceDevices: FenceDevice[];
+  /** The service groups. */
+  public readonly serviceGroups: ServiceGroup[];
+
+  constructor(name: string, args: HaLabArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kvmlab:lab:HaLab", name, {}, opts);
+    const { spec } = args;
+    const child = (after: pulumi.Resource[] = []) => childOptions(this, opts, after);
+    const management = spec.networks.find((n) => n.role === "management");
+    if (management === undefined) throw new Error(`lab ${spec.name}: no management network`);
+
+    // The host, then what lives on it.
+    const host = new KvmHost(
+      `${name}-host`,
+      { labName: spec.name, host: spec.host, timeClients: [management.cidr] },
+      child(),
+    );
+    const rootKey = new SshKeyPair(`${name}-root-key`, { comment: `root@${spec.name}` }, child());
+    const image = new BaseImage(`${name}-image`, { image: spec.image, host: spec.host }, child([host]));
+    const networks = spec.networks.map(
+      (network) => new LabNetwork(`${name}-net-${network.name}`, { network, host: spec.host }, child([host])),
+    );
+    const libvirtNetworks = Object.fromEntries(spec.networks.map((n, i) => [n.name, networks[i].name]));
+
+    // The nodes, in parallel.
+    const hosts = hostsTable(spec);
+    const nodes = spec.nodes.map(
+      (node) =>
+        new ClusterNode(
+          `${name}-${node.name}`,
+          {
+            node,
+            networks: spec.networks,
+            libvirtNetworks,
+            host: spec.host,
+            domainType: host.domainType,
+            image,
+            hosts,
+            authorizedKeys: [host.programPublicKey, rootKey.publicKey],
+            rootKey: { publicKey: rootKey.publicKey, privateKey: rootKey.privateKey },
+            timeServers: [spec.host.address],
+            sshPrivateKey: host.programPrivateKey,
+            bootSeconds: spec.timeouts.bootSeconds,
+          },
+          child([image, ...networks]),
+        ),
+    );
+    const refs: LabNodeRef[] = nodes.map((node, i) => ({
+      name: spec.nodes[i].name,
+      domainName: node.domainName,
+      access: node.access,
+    }));
+    const refOf = (nodeName: string): LabNodeRef | undefined => refs.find((r) => r.name === nodeName);
+    const sshPrivateKey = host.programPrivateKey;
+
+    // Shared storage.
+    const storage: pulumi.Resource[] = [];
+    let lunDevices: pulumi.Input<LunDevice[]> = [];
+    if (spec.iscsi.enabled) {
+      const targetNode = spec.iscsi.host === "kvmhost" ? undefined : refOf(spec.iscsi.host);
+      this.iscsi = new IscsiTarget(
+        `${name}-iscsi`,
+        {
+          iscsi: spec.iscsi,
+          host: spec.host,
+          ...(targetNode !== undefined ? { targetNode } : {}),
+          initiators: refs.filter((r) => r !== targetNode),
+          sshPrivateKey,
+        },
+        child(nodes),
+      );
+      lunDevices = this.iscsi.devices;
+      storage.push(this.iscsi);
+    }
+    if (spec.gluster.enabled) {
+      this.gluster = new GlusterVolume(
+        `${name}-gluster`,
+        {
+          gluster: spec.gluster,
+          members: spec.nodes.map((node, i) => ({
+            node: refs[i],
+            hostname: interfaceOn(node, spec.gluster.network).hostname,
+          })),
+          sshPrivateKey,
+        },
+        child(nodes),
+      );
+      storage.push(this.gluster);
+    }
+
+    // The cluster, its fencing, its services.
+    const linksOf = (node: NodeSpec) => spec.cluster.links.map((link) => interfaceOn(node, link));
+    const cluster = new HaCluster(
+      `${name}-cluster`,
+      {
+        cluster: spec.cluster,
+        members: spec.nodes.map((node, i) => ({
+          node: refs[i],
+          nodeId: node.nodeId,
+          linkAddresses: linksOf(node).map((nic) => nic.address),
+          linkHostnames: linksOf(node).map((nic) => nic.hostname),
+        })),
+        sshPrivateKey,
+      },
+      child([...nodes, ...storage]),
+    );
+    const fenceDevices = spec.fencing.map(
+      (device) =>
+        new FenceDevice(
+          `${name}-fence-${device.name}`,
+          {
+            device,
+            stack: spec.cluster.stack,
+            clusterName: cluster.clusterName,
+            nodes: refs,
+            identityKey: host.fencePrivateKey,
+            sshPrivateKey,
+          },
+          child([cluster]),
+        ),
+    );
+    const serviceGroups = spec.services.map(
+      (group) =>
+        new ServiceGroup(
+          `${name}-svc-${group.name}`,
+          {
+            group,
+            stack: spec.cluster.stack,
+            clusterName: cluster.clusterName,
+            nodes: refs.map((r) => r.access),
+            lunDevices,
+            sshPrivateKey,
+          },
+          child([cluster, ...fenceDevices, ...storage]),
+        ),
+    );
+
+    this.host = host;
+    this.image = image;
+    this.networks = networks;
+    this.nodes = nodes;
+    this.cluster = cluster;
+    this.fenceDevices = fenceDevices;
+    this.serviceGroups = serviceGroups;
+    this.domainType = host.domainType;
+    this.nodeAddresses = outputRecord(refs.map((r, i) => [r.name, nodes[i].managementAddress]));
+    this.domainNames = outputRecord(refs.map((r) => [r.name, r.domainName]));
+    this.clusterName = cluster.clusterName;
+    this.vips = outputRecord(
+      spec.services.flatMap((group): [string, string][] => {
+        const vip = serviceVip(group);
+        return vip === undefined ? [] : [[group.name, vip]];
+      }),
+    );
+    this.clusterPassword = cluster.password;
+    this.registerOutputs({
+      domainType: this.domainType,
+      nodeAddresses: this.nodeAddresses,
+      domainNames: this.domainNames,
+      clusterName: this.clusterName,
+      vips: this.vips,
+      clusterPassword: this.clusterPassword,
+    });
+  }
+}

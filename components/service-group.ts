@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+import { childOptions } from "./child-options";
+import type { ClusterSpec, ServiceGroupSpec } from "../spec/types";
+import { ClusterServiceGroup, type SshEndpoint } from "../providers/pending";
+import type { LunDevice } from "./iscsi-target";
+
+/** Arguments of {@link ServiceGroup}. */
+export interface ServiceGroupArgs {
+  /** The group: resources in start order (VIP, file system, application), failover domain, stickiness. */
+  group: ServiceGroupSpec;
+  /** Cluster stack flavour (pcs group + constraints, or a cluster.conf service + failoverdomain). */
+  stack: ClusterSpec["stack"];
+  /** Name of the cluster (an output of the cluster, so the group waits for it). */
+  clusterName: pulumi.Input<string>;
+  /** Where the program reaches the nodes. */
+  nodes: pulumi.Input<SshEndpoint>[];
+  /** The iSCSI LUNs as the nodes see them (for `iscsi-filesystem` resources); empty without iSCSI. */
+  lunDevices: pulumi.Input<LunDevice[]>;
+  /** The program's private key (secret). */
+  sshPrivateKey: pulumi.Input<string>;
+}
+
+/** The first `ip` resource of a group: its virtual IP, or undefined. */
+export function serviceVip(group: ServiceGroupSpec): string | undefined {
+  return group.resources.find((r) => r.kind === "ip")?.address;
+}
+
+/**
+ * A service group (seeds 001/002): resources that start in order and move together — VIP, shared
+ * file system (GlusterFS or iSCSI), application (PostgreSQL) — with failover-domain preferences and
+ * stickiness.
+ */
+export class ServiceGroup extends pulumi.ComponentResource {
+  /** Group name. */
+  public readonly groupName: pulumi.Output<string>;
+  /** The group's virtual IP, if it has one. */
+  public readonly vip: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: ServiceGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kvmlab:cluster:ServiceGroup", name, {}, opts);
+    const { group } = args;
+    const lunDevices = pulumi
+      .output(args.lunDevices)
+      .apply((devices) => Object.fromEntries(devices.map((d) => [String(d.lun), d.path])));
+
+    const res = new ClusterServiceGroup(
+      `${name}-group`,
+      {
+        stack: args.stack,
+        clusterName: args.clusterName,
+        nodes: args.nodes,
+        sshPrivateKey: args.sshPrivateKey,
+        name: group.name,
+        autostart: group.autostart,
+        domain: group.domain,
+        ...(group.stickiness !== undefined ? { stickiness: group.stickiness } : {}),
+        resources: group.resources,
+        lunDevices,
+      },
+      childOptions(this, opts),
+    );
+
+    this.groupName = res.name;
+    this.vip = pulumi.output(serviceVip(group));
+    this.registerOutputs({ groupName: this.groupName, vip: this.vip });
+  }
+}
