@@ -1,0 +1,278 @@
+/**
+ * The dynamic-provider base pattern: a concrete provider states *what* it manages (a zod schema of
+ * its inputs, which fields force replacement, which outputs are secret, and create/read/update/delete);
+ * {@link defineProvider} supplies the behaviour every provider shares:
+ *
+ * - `check` validates and normalises inputs field by field; failures name the property; fields that
+ *   are unknown during preview pass through unvalidated.
+ * - `diff` compares the desired inputs with the last outputs (outputs always mirror the normalised
+ *   inputs, and `read` may overwrite them with what it found live, which is how drift shows up);
+ *   `replaces` lists the force-new fields that differ; `changes` is true only when something differs;
+ *   an unknown value counts as a (possible) change.
+ * - `read` returning `undefined` means "gone": the engine gets an empty id.
+ * - errors are wrapped with the resource kind and name.
+ * - secret outputs are declared once, on the definition, and applied by {@link LabDynamicResource}.
+ *
+ * Provider objects are serialised into the state by Pulumi: keep definitions free of captured state
+ * and secrets; build schemas lazily (`schema: () => z.object(...)`) so no zod instance is serialised.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { isDeepStrictEqual } from "node:util";
+
+/** The value the engine sends for properties that are not known yet (preview). */
+export const UNKNOWN: string = pulumi.runtime.unknownValue;
+
+/** Input key under which {@link LabDynamicResource} stores the Pulumi resource name (for error messages). */
+export const RESOURCE_NAME_KEY = "__resourceName";
+
+/** A property bag as the engine hands it to a dynamic provider. */
+export type Props = Record<string, unknown>;
+
+/** What a provider stores as outputs: the normalised inputs, the computed outputs, the resource name. */
+export type Stored<I, O> = I & O & { [RESOURCE_NAME_KEY]?: string };
+
+/** A validation failure of one property (same shape as Pulumi's `CheckFailure`). */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** What a concrete provider defines. `I` is the normalised input type, `O` the computed outputs. */
+export interface ProviderDefinition<S extends z.AnyZodObject, O extends object> {
+  /** Kind name used in type tokens and error messages, e.g. `RandomSecret`. */
+  kind: string;
+  /** Builds the zod schema of the inputs (defaults and normalisation included). Called lazily. */
+  schema: () => S;
+  /** Cross-field validation after every field passed its schema (skipped while any input is unknown). */
+  check?: (inputs: z.output<S>) => CheckFailure[];
+  /** Input fields whose change replaces the resource. */
+  forceNew?: readonly (keyof z.output<S> & string)[];
+  /** Output properties that must stay secret (applied as `additionalSecretOutputs`). */
+  secretOutputs?: readonly (keyof O & string)[];
+  /** Delete the old resource before creating its replacement (for things with fixed names). */
+  deleteBeforeReplace?: boolean;
+  /** Extra diff beyond the input-vs-output comparison: names of properties that differ. */
+  diff?: (olds: Stored<z.output<S>, O>, news: z.output<S>) => string[];
+  /** Creates the thing; returns its id and computed outputs. Must be idempotent. */
+  create: (inputs: z.output<S>) => Promise<{ id: string; outs: O }>;
+  /** Probes the live thing: returns what it found (merged over the stored outputs) or `undefined` when gone. */
+  read?: (id: string, olds: Stored<z.output<S>, O>) => Promise<Partial<z.output<S> & O> | undefined>;
+  /** Converges the thing to `news`; returns the computed outputs. Without it, every change replaces. */
+  update?: (id: string, olds: Stored<z.output<S>, O>, news: z.output<S>) => Promise<O>;
+  /** Removes the thing; must tolerate "already gone". */
+  delete?: (id: string, olds: Stored<z.output<S>, O>) => Promise<void>;
+}
+
+/** A dynamic provider built by {@link defineProvider} (or {@link pendingProvider}). */
+export interface LabProvider<I = Props, O = Props> extends pulumi.dynamic.ResourceProvider<I, O> {
+  /** Kind name (the type token's last part). */
+  readonly kind: string;
+  /** Outputs registered as secret. */
+  readonly secretOutputs: readonly string[];
+  check: (olds: I, news: I) => Promise<pulumi.dynamic.CheckResult<I>>;
+  create: (inputs: I) => Promise<{ id: string; outs: O }>;
+  diff: (id: string, olds: O, news: I) => Promise<pulumi.dynamic.DiffResult>;
+  read: (id: string, props?: O) => Promise<pulumi.dynamic.ReadResult<O>>;
+  update: (id: string, olds: O, news: I) => Promise<{ outs: O }>;
+  delete: (id: string, props: O) => Promise<void>;
+}
+
+/** True when `value` is, or contains anywhere, the engine's unknown marker. */
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+function resourceName(props: Props | undefined, id?: string): string {
+  const name = props?.[RESOURCE_NAME_KEY];
+  return typeof name === "string" ? name : (id ?? "(unnamed)");
+}
+
+function isReserved(key: string): boolean {
+  return key.startsWith("__");
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+  return path.reduce<string>(
+    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
+    "",
+  );
+}
+
+/** Wraps an error with the resource kind, name and operation, keeping the original as `cause`. */
+export function wrapError(kind: string, name: string, op: string, err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  return new Error(`${kind} "${name}": ${op} failed: ${message}`, { cause: err });
+}
+
+/** Turns a {@link ProviderDefinition} into a Pulumi dynamic provider with the shared behaviour. */
+export function defineProvider<S extends z.AnyZodObject, O extends object>(
+  def: ProviderDefinition<S, O>,
+): LabProvider<Props, Props> {
+  type I = z.output<S>;
+  const forceNew = new Set<string>(def.forceNew ?? []);
+  const guard = async <T>(
+    op: string,
+    props: Props | undefined,
+    id: string | undefined,
+    fn: () => Promise<T>,
+  ) => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw wrapError(def.kind, resourceName(props, id), op, err);
+    }
+  };
+  const withName = (props: Props, source: Props | undefined): Props =>
+    source?.[RESOURCE_NAME_KEY] === undefined
+      ? props
+      : { ...props, [RESOURCE_NAME_KEY]: source[RESOURCE_NAME_KEY] };
+
+  return {
+    kind: def.kind,
+    secretOutputs: [...(def.secretOutputs ?? [])],
+
+    async check(_olds: Props, news: Props) {
+      const shape: Record<string, z.ZodTypeAny> = def.schema().shape;
+      const inputs: Props = {};
+      const failures: CheckFailure[] = [];
+      let anyUnknown = false;
+      for (const key of Object.keys(news)) {
+        if (!isReserved(key) && !(key in shape)) {
+          failures.push({ property: key, reason: `${key}: not a property of ${def.kind}` });
+        }
+      }
+      for (const [key, fieldSchema] of Object.entries(shape)) {
+        const value = news[key];
+        if (containsUnknown(value)) {
+          anyUnknown = true;
+          inputs[key] = value;
+          continue;
+        }
+        const parsed = fieldSchema.safeParse(value);
+        if (parsed.success) {
+          if (parsed.data !== undefined) inputs[key] = parsed.data;
+          continue;
+        }
+        for (const issue of parsed.error.issues) {
+          const property = formatPath([key, ...issue.path]);
+          failures.push({ property, reason: `${property}: ${issue.message}` });
+        }
+      }
+      if (failures.length === 0 && !anyUnknown && def.check) failures.push(...def.check(inputs as I));
+      return { inputs: withName(inputs, news), failures };
+    },
+
+    async diff(id: string, olds: Props, news: Props) {
+      return guard("diff", news, id, async () => {
+        const changed = new Set<string>();
+        for (const key of Object.keys(def.schema().shape)) {
+          if (containsUnknown(news[key]) || !isDeepStrictEqual(olds[key], news[key])) changed.add(key);
+        }
+        if (def.diff && !Object.values(news).some(containsUnknown)) {
+          for (const key of def.diff(olds as Stored<I, O>, news as I)) changed.add(key);
+        }
+        const replaces = [...changed].filter((key) => forceNew.has(key) || !def.update);
+        return {
+          changes: changed.size > 0,
+          replaces,
+          deleteBeforeReplace: def.deleteBeforeReplace === true && replaces.length > 0,
+        };
+      });
+    },
+
+    async create(inputs: Props) {
+      return guard("create", inputs, undefined, async () => {
+        const { id, outs } = await def.create(inputs as I);
+        return { id, outs: withName({ ...inputs, ...outs }, inputs) };
+      });
+    },
+
+    async read(id: string, props?: Props) {
+      return guard("read", props, id, async () => {
+        const olds = props ?? {};
+        const found = await def.read?.(id, olds as Stored<I, O>);
+        if (def.read && found === undefined) return { id: "", props: {} };
+        return { id, props: { ...olds, ...found } };
+      });
+    },
+
+    async update(id: string, olds: Props, news: Props) {
+      return guard("update", news, id, async () => {
+        if (!def.update)
+          throw new Error("this kind has no update; every change should have been a replacement");
+        const outs = await def.update(id, olds as Stored<I, O>, news as I);
+        return { outs: withName({ ...news, ...outs }, news) };
+      });
+    },
+
+    async delete(id: string, props: Props) {
+      await guard("delete", props, id, async () => {
+        await def.delete?.(id, props as Stored<I, O>);
+      });
+    },
+  };
+}
+
+/**
+ * A provider for a kind whose remote side is not written yet: check and diff work (pass-through),
+ * create and update fail with a message pointing at the issue, read returns the stored outputs,
+ * delete does nothing. Lets the resource graph be complete before every provider exists.
+ */
+export function pendingProvider(kind: string, issue: number): LabProvider<Props, Props> {
+  const notYet = (): Error =>
+    new Error(
+      `${kind}: not implemented yet (issue #${issue}) — this resource is declared so the graph is complete; ` +
+        `its remote side lands with that issue`,
+    );
+  return {
+    kind,
+    secretOutputs: [],
+    async check(_olds: Props, news: Props) {
+      return { inputs: news, failures: [] };
+    },
+    async diff(_id: string, olds: Props, news: Props) {
+      const keys = Object.keys(news).filter((k) => !isReserved(k));
+      const changes = keys.some((k) => containsUnknown(news[k]) || !isDeepStrictEqual(olds[k], news[k]));
+      return { changes };
+    },
+    async create(): Promise<{ id: string; outs: Props }> {
+      throw notYet();
+    },
+    async read(id: string, props?: Props) {
+      return { id, props: props ?? {} };
+    },
+    async update(): Promise<{ outs: Props }> {
+      throw notYet();
+    },
+    async delete() {
+      // Nothing was ever created.
+    },
+  };
+}
+
+/**
+ * Base class of the lab's dynamic resources: type token `pulumi-nodejs:dynamic/kvmlab:<kind>`,
+ * the resource name passed to the provider (for error messages), and the provider's secret outputs
+ * registered as `additionalSecretOutputs`.
+ */
+export abstract class LabDynamicResource extends pulumi.dynamic.Resource {
+  protected constructor(
+    provider: LabProvider,
+    name: string,
+    props: pulumi.Inputs,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(
+      provider,
+      name,
+      { ...props, [RESOURCE_NAME_KEY]: name },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...provider.secretOutputs] }),
+      "kvmlab",
+      provider.kind,
+    );
+  }
+}
