@@ -33,12 +33,15 @@ for (const [type, n] of Object.entries(expected)) {
 const dynamic = Object.entries(count)
   .filter(([t]) => t.startsWith("pulumi-nodejs:dynamic/"))
   .reduce((n, [, c]) => n + c, 0);
-if (dynamic < 29) problems.push(`expected at least 29 dynamic resources in the default lab, planned ${dynamic}`);
+if (dynamic < 29)
+  problems.push(`expected at least 29 dynamic resources in the default lab, planned ${dynamic}`);
 const notCreate = steps.filter((s) => s.op !== "create");
-if (notCreate.length) problems.push(`a fresh stack should only create: ${notCreate.map((s) => s.op + " " + s.urn)}`);
+if (notCreate.length)
+  problems.push(`a fresh stack should only create: ${notCreate.map((s) => s.op + " " + s.urn)}`);
 
 const text = JSON.stringify(preview);
-if (/BEGIN OPENSSH PRIVATE KEY/.test(text)) problems.push("a private key appears in plain text in the preview");
+if (/BEGIN OPENSSH PRIVATE KEY/.test(text))
+  problems.push("a private key appears in plain text in the preview");
 
 console.log(`preview: ${steps.length} resources planned`);
 for (const [t, n] of Object.entries(count).sort()) console.log(`  ${String(n).padStart(3)}  ${t}`);
