@@ -362,35 +362,26 @@ export class SshSession {
     const fullCommand = withRemoteTimeout(withEnv(command, opts.env), timeoutSeconds);
     const scrub = (text: string): string => tail(redact(text, opts.sensitive));
     const hostKey = this.hostKey;
+    /** The error for a command that never started (nothing ran on the host). */
+    const notStarted = (reason: string): RemoteCommandError =>
+      new RemoteCommandError({
+        host,
+        command: shownCommand,
+        code: null,
+        stderrTail: "",
+        stdoutTail: "",
+        timedOut: false,
+        reason,
+      });
 
     return new Promise<RunResult>((resolve, reject) => {
       if (this.closed) {
-        reject(
-          new RemoteCommandError({
-            host,
-            command: shownCommand,
-            code: null,
-            stderrTail: "",
-            stdoutTail: "",
-            timedOut: false,
-            reason: "session is closed",
-          }),
-        );
+        reject(notStarted("session is closed"));
         return;
       }
       this.client.exec(fullCommand, (err: Error | undefined, channel: ClientChannel) => {
         if (err) {
-          reject(
-            new RemoteCommandError({
-              host,
-              command: shownCommand,
-              code: null,
-              stderrTail: "",
-              stdoutTail: "",
-              timedOut: false,
-              reason: `could not start the command (${redact(err.message, opts.sensitive)})`,
-            }),
-          );
+          reject(notStarted(`could not start the command (${redact(err.message, opts.sensitive)})`));
           return;
         }
         const out: Buffer[] = [];
