@@ -17,9 +17,11 @@ export const domainType = lab.domainType;
 export const nodeAddresses = lab.nodeAddresses;
 /** Node name → libvirt domain name. */
 export const domainNames = lab.domainNames;
+/** How far the lab is built (`substrate`, `storage`, `cluster`). */
+export const layers = spec.layers;
 /** Cluster name. */
 export const clusterName = lab.clusterName;
 /** Service group name → virtual IP. */
 export const vips = lab.vips;
 /** The hacluster/ricci password, as a secret (`pulumi stack output --show-secrets clusterPassword`). */
-export const clusterPassword = pulumi.secret(lab.clusterPassword);
+export const clusterPassword = lab.clusterPassword && pulumi.secret(lab.clusterPassword);

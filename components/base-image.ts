@@ -1,13 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "./child-options";
 import type { BaseImageSpec } from "../spec/types";
-import {
-  BaseImageBuild,
-  BaseImageFetch,
-  hostEndpoint,
-  type HostEndpoint,
-  type ImageFiles,
-} from "../providers/pending";
+import { BaseImageBuild } from "../providers/base-image-build";
+import { BaseImageFetch } from "../providers/base-image-fetch";
+import { hostEndpoint, type HostEndpoint, type ImageFiles } from "../providers/pending";
 
 /**
  * Packages every lab image holds on top of debootstrap's minbase (ENVIRONMENT.md): kernel, init,

@@ -2,12 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "./child-options";
 import type { NetworkSpec, NodeInterfaceSpec, NodeSpec } from "../spec/types";
 import { parseCidr } from "../spec/ipv4";
+import { CloudInitDisk } from "../providers/cloud-init-disk";
+import { LibvirtDomain } from "../providers/libvirt-domain";
+import { NodeReady } from "../providers/node-ready";
+import { NodeVolume } from "../providers/node-volume";
+import { interfaceNameFor } from "../providers/render/cloud-init";
 import {
-  CloudInitDisk,
   hostEndpoint,
-  LibvirtDomain,
-  NodeReady,
-  NodeVolume,
   type CloudInitInterface,
   type HostEndpoint,
   type HostsEntry,
@@ -79,6 +80,7 @@ export function cloudInitInterfaces(node: NodeSpec, networks: NetworkSpec[]): Cl
       throw new Error(`node ${node.name}: interface on unknown or malformed network "${nic.network}"`);
     }
     return {
+      name: interfaceNameFor(network.role),
       mac: nic.mac,
       address: nic.address,
       prefix,

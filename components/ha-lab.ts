@@ -43,8 +43,8 @@ export class HaLab extends pulumi.ComponentResource {
   public readonly clusterName: pulumi.Output<string>;
   /** Service group name → virtual IP (groups with an `ip` resource). */
   public readonly vips: pulumi.Output<Record<string, string>>;
-  /** The hacluster/ricci password (secret). */
-  public readonly clusterPassword: pulumi.Output<string>;
+  /** The hacluster/ricci password (secret; only when the lab is built up to the cluster layer). */
+  public readonly clusterPassword?: pulumi.Output<string>;
 
   /** The prepared KVM host. */
   public readonly host: KvmHost;
@@ -58,8 +58,8 @@ export class HaLab extends pulumi.ComponentResource {
   public readonly iscsi?: IscsiTarget;
   /** The GlusterFS volume, when enabled. */
   public readonly gluster?: GlusterVolume;
-  /** The cluster. */
-  public readonly cluster: HaCluster;
+  /** The cluster (only when the lab is built up to the cluster layer). */
+  public readonly cluster?: HaCluster;
   /** The fence devices. */
   public readonly fenceDevices: FenceDevice[];
   /** The service groups. */
@@ -84,6 +84,13 @@ export class HaLab extends pulumi.ComponentResource {
       (network) => new LabNetwork(`${name}-net-${network.name}`, { network, host: spec.host }, child([host])),
     );
     const libvirtNetworks = Object.fromEntries(spec.networks.map((n, i) => [n.name, networks[i].name]));
+    const managementNetwork = networks[spec.networks.indexOf(management)];
+    const fenceAccess = host.openFenceAccess(
+      `${name}-host-sshd`,
+      managementNetwork,
+      spec.nodes.map((n) => n.domainName),
+      child(),
+    );
 
     // The nodes, in parallel.
     const hosts = hostsTable(spec);
@@ -116,10 +123,28 @@ export class HaLab extends pulumi.ComponentResource {
     const refOf = (nodeName: string): LabNodeRef | undefined => refs.find((r) => r.name === nodeName);
     const sshPrivateKey = host.programPrivateKey;
 
+    this.host = host;
+    this.image = image;
+    this.networks = networks;
+    this.nodes = nodes;
+    this.domainType = host.domainType;
+    this.nodeAddresses = outputRecord(refs.map((r, i) => [r.name, nodes[i].managementAddress]));
+    this.domainNames = outputRecord(refs.map((r) => [r.name, r.domainName]));
+    this.clusterName = pulumi.output(spec.cluster.name);
+    this.vips = outputRecord(
+      spec.services.flatMap((group): [string, string][] => {
+        const vip = serviceVip(group);
+        return vip === undefined ? [] : [[group.name, vip]];
+      }),
+    );
+    this.fenceDevices = [];
+    this.serviceGroups = [];
+
     // Shared storage.
     const storage: pulumi.Resource[] = [];
     let lunDevices: pulumi.Input<LunDevice[]> = [];
-    if (spec.iscsi.enabled) {
+    const withStorage = spec.layers !== "substrate";
+    if (withStorage && spec.iscsi.enabled) {
       const targetNode = spec.iscsi.host === "kvmhost" ? undefined : refOf(spec.iscsi.host);
       this.iscsi = new IscsiTarget(
         `${name}-iscsi`,
@@ -135,7 +160,7 @@ export class HaLab extends pulumi.ComponentResource {
       lunDevices = this.iscsi.devices;
       storage.push(this.iscsi);
     }
-    if (spec.gluster.enabled) {
+    if (withStorage && spec.gluster.enabled) {
       this.gluster = new GlusterVolume(
         `${name}-gluster`,
         {
@@ -149,6 +174,11 @@ export class HaLab extends pulumi.ComponentResource {
         child(nodes),
       );
       storage.push(this.gluster);
+    }
+
+    if (spec.layers !== "cluster") {
+      this.registerOutputs(this.outputs());
+      return;
     }
 
     // The cluster, its fencing, its services.
@@ -179,7 +209,7 @@ export class HaLab extends pulumi.ComponentResource {
             identityKey: host.fencePrivateKey,
             sshPrivateKey,
           },
-          child([cluster]),
+          child([cluster, fenceAccess]),
         ),
     );
     const serviceGroups = spec.services.map(
@@ -198,31 +228,22 @@ export class HaLab extends pulumi.ComponentResource {
         ),
     );
 
-    this.host = host;
-    this.image = image;
-    this.networks = networks;
-    this.nodes = nodes;
     this.cluster = cluster;
     this.fenceDevices = fenceDevices;
     this.serviceGroups = serviceGroups;
-    this.domainType = host.domainType;
-    this.nodeAddresses = outputRecord(refs.map((r, i) => [r.name, nodes[i].managementAddress]));
-    this.domainNames = outputRecord(refs.map((r) => [r.name, r.domainName]));
     this.clusterName = cluster.clusterName;
-    this.vips = outputRecord(
-      spec.services.flatMap((group): [string, string][] => {
-        const vip = serviceVip(group);
-        return vip === undefined ? [] : [[group.name, vip]];
-      }),
-    );
     this.clusterPassword = cluster.password;
-    this.registerOutputs({
+    this.registerOutputs(this.outputs());
+  }
+
+  private outputs(): pulumi.Inputs {
+    return {
       domainType: this.domainType,
       nodeAddresses: this.nodeAddresses,
       domainNames: this.domainNames,
       clusterName: this.clusterName,
       vips: this.vips,
       clusterPassword: this.clusterPassword,
-    });
+    };
   }
 }

@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "./child-options";
 import type { HostSpec } from "../spec/types";
 import { SshKeyPair } from "../providers/keypair";
-import { HostPrep, hostEndpoint } from "../providers/pending";
+import { HostPrep } from "../providers/host-prep";
+import { HostSshd } from "../providers/host-sshd";
+import { hostEndpoint } from "../providers/pending";
 
 /** Arguments of {@link KvmHost}. */
 export interface KvmHostArgs {
@@ -33,6 +35,9 @@ export class KvmHost extends pulumi.ComponentResource {
   /** Private half of the program key, used by the providers to reach the nodes (secret). */
   public readonly programPrivateKey: pulumi.Output<string>;
 
+  private readonly host: HostSpec;
+  private readonly prep: HostPrep;
+
   constructor(name: string, args: KvmHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kvmlab:host:KvmHost", name, {}, opts);
     const { host } = args;
@@ -53,15 +58,13 @@ export class KvmHost extends pulumi.ComponentResource {
         host: hostEndpoint(host),
         daemon: host.daemon,
         requestedDomainType: host.domainType,
-        sshAddress: host.address,
-        sshPort: host.sshPort,
-        sshUser: host.sshUser,
-        fenceAuthorizedKey: fenceKey.publicKey,
         timeClients: args.timeClients,
       },
       childOptions(this, opts),
     );
 
+    this.host = host;
+    this.prep = prep;
     this.domainType = prep.domainType;
     this.fencePublicKey = fenceKey.publicKey;
     this.fencePrivateKey = pulumi.secret(fenceKey.privateKey);
@@ -74,5 +77,30 @@ export class KvmHost extends pulumi.ComponentResource {
       programPublicKey: this.programPublicKey,
       programPrivateKey: this.programPrivateKey,
     });
+  }
+
+  /**
+   * The host's sshd on its management address with the fence key authorised, restricted to the
+   * lab's domains. Made once the management network exists (the address lives on its bridge).
+   */
+  public openFenceAccess(
+    name: string,
+    managementNetwork: pulumi.Resource,
+    domains: pulumi.Input<string>[],
+    opts?: pulumi.ComponentResourceOptions,
+  ): HostSshd {
+    return new HostSshd(
+      name,
+      {
+        host: hostEndpoint(this.host),
+        daemon: this.host.daemon,
+        address: this.host.address,
+        port: this.host.sshPort,
+        user: this.host.sshUser,
+        fenceAuthorizedKey: this.fencePublicKey,
+        fenceDomains: domains,
+      },
+      childOptions(this, opts, [this.prep, managementNetwork]),
+    );
   }
 }

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "./child-options";
 import type { NetworkSpec } from "../spec/types";
-import { hostEndpoint, LibvirtNetwork, type HostEndpoint } from "../providers/pending";
+import { LibvirtNetwork } from "../providers/libvirt-network";
+import { hostEndpoint, type HostEndpoint } from "../providers/pending";
 
 /** Arguments of {@link LabNetwork}. */
 export interface LabNetworkArgs {

@@ -12,7 +12,7 @@
  * caller passed, and listed in `additionalSecretOutputs`, so they never reach state in plain.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { LabDynamicResource, pendingProvider } from "./base";
+import { LabDynamicResource, pendingProvider, type LabProvider } from "./base";
 import type { ClusterSpec, FenceDeviceSpec, ServiceGroupSpec, ServiceResourceSpec } from "../spec/types";
 
 /** An input that may hold outputs at any depth (objects and arrays are unwrapped by the engine). */
@@ -35,8 +35,8 @@ export interface PendingKind<I, O> {
   new (name: string, args: PendingArgs<I>, opts?: pulumi.CustomResourceOptions): PendingResource<I, O>;
   /** The kind (last part of the type token). */
   readonly kind: string;
-  /** The issue that will implement the provider. */
-  readonly issue: number;
+  /** The issue that will implement the provider (pending kinds only). */
+  readonly issue?: number;
 }
 
 /** How {@link pendingKind} builds a kind. */
@@ -49,18 +49,22 @@ export interface PendingKindOptions<I, O> {
   secretInputs?: readonly (keyof I & string)[];
 }
 
-/** Makes the typed dynamic-resource class of one pending kind. */
-export function pendingKind<I extends object, O extends object>(
-  kind: string,
-  options: PendingKindOptions<I, O>,
+/** How {@link labKind} builds a kind around a provider. */
+export type LabKindOptions<I, O> = Omit<PendingKindOptions<I, O>, "issue">;
+
+/**
+ * Makes the typed dynamic-resource class of one kind around its provider: every input and every
+ * declared output becomes an output property; secret inputs are wrapped with `pulumi.secret`.
+ */
+export function labKind<I extends object, O extends object>(
+  provider: LabProvider,
+  options: LabKindOptions<I, O>,
 ): PendingKind<I, O> {
-  const provider = pendingProvider(kind, options.issue);
   const outputNames = Object.keys(options.outputs);
   const secretInputs = [...(options.secretInputs ?? [])];
 
-  class Pending extends LabDynamicResource {
-    static readonly kind = kind;
-    static readonly issue = options.issue;
+  class Kind extends LabDynamicResource {
+    static readonly kind = provider.kind;
 
     constructor(name: string, args: PendingArgs<I>, opts?: pulumi.CustomResourceOptions) {
       const props: pulumi.Inputs = { ...args };
@@ -69,7 +73,16 @@ export function pendingKind<I extends object, O extends object>(
       super(provider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: secretInputs }));
     }
   }
-  return Pending as unknown as PendingKind<I, O>;
+  return Kind as unknown as PendingKind<I, O>;
+}
+
+/** Makes the typed dynamic-resource class of one pending kind (provider: {@link pendingProvider}). */
+export function pendingKind<I extends object, O extends object>(
+  kind: string,
+  options: PendingKindOptions<I, O>,
+): PendingKind<I, O> {
+  const cls = labKind<I, O>(pendingProvider(kind, options.issue), options);
+  return Object.assign(cls, { issue: options.issue });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,30 +137,45 @@ export interface ClusterMember {
 
 export interface HostPrepInputs {
   host: HostEndpoint;
-  /** `managed`: start virtlogd/libvirtd/sshd when none runs; `external`: use them as they are. */
+  /** `managed`: start virtlogd/libvirtd when none answers; `external`: use the running daemon. */
   daemon: "managed" | "external";
   /** Requested domain type; `auto` decides from the CPU flags (vmx/svm). */
   requestedDomainType: "auto" | "kvm" | "qemu";
-  /** Address sshd listens on (the host's management address). */
-  sshAddress: string;
-  sshPort: number;
-  sshUser: string;
-  /** Public key authorised for `sshUser`, restricted to virsh (fence_virsh). */
-  fenceAuthorizedKey: string;
-  /** Networks (CIDR) allowed to use the host as their time server (chrony). */
+  /** Networks (CIDR) whose nodes use the host as their time server. */
   timeClients: string[];
+  /** Desired state: libvirtd answers (drift when it stopped). */
+  daemonAnswers?: boolean;
 }
 export interface HostPrepOutputs {
   /** The domain type decided for this host. */
   domainType: "kvm" | "qemu";
-  /** The host's SSH host key (for the nodes' known_hosts). */
+  /** The CPU has vmx/svm. */
+  cpuVirtualisation: boolean;
+  /** This resource started virtlogd/libvirtd (and stops them on delete when they hold nothing). */
+  startedDaemons: boolean;
+}
+
+export interface HostSshdInputs {
+  host: HostEndpoint;
+  /** `managed`: a dedicated sshd for the lab; `external`: the host's own sshd must listen already. */
+  daemon: "managed" | "external";
+  /** The host's management address (sshd listens there). */
+  address: string;
+  port: number;
+  /** fence_virsh's login on the host. */
+  user: string;
+  /** Public key authorised for `user`, restricted to the fence shell. */
+  fenceAuthorizedKey: string;
+  /** The lab's libvirt domain names (the only ones the fence key may query or power-cycle). */
+  fenceDomains: string[];
+  /** Desired state (drift when false). */
+  listening?: boolean;
+  keyAuthorised?: boolean;
+}
+export interface HostSshdOutputs {
+  /** The host's SSH host key (`type base64`), for the nodes' known_hosts. */
   sshHostKey: string;
 }
-export const HostPrep = pendingKind<HostPrepInputs, HostPrepOutputs>("HostPrep", {
-  issue: 3,
-  outputs: { domainType: true, sshHostKey: true },
-});
-export type HostPrep = InstanceType<typeof HostPrep>;
 
 /** Paths of a bootable base image on the host. */
 export interface ImageFiles {
@@ -170,21 +198,11 @@ export interface BaseImageBuildOutputs extends ImageFiles {
   /** Hash of everything that shapes the image: the cache key. */
   contentKey: string;
 }
-export const BaseImageBuild = pendingKind<BaseImageBuildInputs, BaseImageBuildOutputs>("BaseImageBuild", {
-  issue: 3,
-  outputs: { imagePath: true, kernelPath: true, initrdPath: true, contentKey: true },
-});
-export type BaseImageBuild = InstanceType<typeof BaseImageBuild>;
 
 export interface BaseImageFetchInputs {
   host: HostEndpoint;
   url: string;
 }
-export const BaseImageFetch = pendingKind<BaseImageFetchInputs, ImageFiles>("BaseImageFetch", {
-  issue: 3,
-  outputs: { imagePath: true, kernelPath: true, initrdPath: true },
-});
-export type BaseImageFetch = InstanceType<typeof BaseImageFetch>;
 
 export interface LibvirtNetworkInputs {
   host: HostEndpoint;
@@ -194,12 +212,13 @@ export interface LibvirtNetworkInputs {
   cidr: string;
   gateway: string;
   mode: "isolated" | "nat";
+  /** Desired state: started, with every running domain's NIC on it plugged in (drift when false). */
+  active?: boolean;
+  portsAttached?: boolean;
 }
-export const LibvirtNetwork = pendingKind<LibvirtNetworkInputs, { uuid: string }>("LibvirtNetwork", {
-  issue: 3,
-  outputs: { uuid: true },
-});
-export type LibvirtNetwork = InstanceType<typeof LibvirtNetwork>;
+export interface LibvirtNetworkOutputs {
+  uuid: string;
+}
 
 export interface NodeVolumeInputs {
   host: HostEndpoint;
@@ -208,14 +227,11 @@ export interface NodeVolumeInputs {
   baseImagePath: string;
   sizeGiB: number;
 }
-export const NodeVolume = pendingKind<NodeVolumeInputs, { path: string }>("NodeVolume", {
-  issue: 3,
-  outputs: { path: true },
-});
-export type NodeVolume = InstanceType<typeof NodeVolume>;
 
 /** One NIC of a node as cloud-init configures it (matched by MAC). */
 export interface CloudInitInterface {
+  /** Name the guest gives the NIC (`lab-svc`, `lab-mgt`, `lab-hb`). */
+  name?: string;
   mac: string;
   address: string;
   prefix: number;
@@ -243,12 +259,6 @@ export interface CloudInitDiskInputs {
   /** chrony servers. */
   timeServers: string[];
 }
-export const CloudInitDisk = pendingKind<CloudInitDiskInputs, { path: string }>("CloudInitDisk", {
-  issue: 3,
-  outputs: { path: true },
-  secretInputs: ["rootPrivateKey"],
-});
-export type CloudInitDisk = InstanceType<typeof CloudInitDisk>;
 
 export interface LibvirtDomainInputs {
   host: HostEndpoint;
@@ -265,12 +275,9 @@ export interface LibvirtDomainInputs {
   kernelArgs: string;
   /** One NIC per lab network, in order. */
   nics: { network: string; mac: string }[];
+  /** Desired state: running (drift when the VM was stopped out of band). */
+  running?: boolean;
 }
-export const LibvirtDomain = pendingKind<LibvirtDomainInputs, { uuid: string }>("LibvirtDomain", {
-  issue: 3,
-  outputs: { uuid: true },
-});
-export type LibvirtDomain = InstanceType<typeof LibvirtDomain>;
 
 export interface NodeReadyInputs {
   node: SshEndpoint;
@@ -280,17 +287,13 @@ export interface NodeReadyInputs {
   /** Expected host name (checked once SSH answers). */
   hostname: string;
   timeoutSeconds: number;
+  /** Desired state: answers on SSH (drift when it does not). */
+  reachable?: boolean;
 }
 export interface NodeReadyOutputs {
   bootId: string;
   sshHostKey: string;
 }
-export const NodeReady = pendingKind<NodeReadyInputs, NodeReadyOutputs>("NodeReady", {
-  issue: 3,
-  outputs: { bootId: true, sshHostKey: true },
-  secretInputs: ["sshPrivateKey"],
-});
-export type NodeReady = InstanceType<typeof NodeReady>;
 
 // ---------------------------------------------------------------------------------------------
 // Issue 4: shared storage

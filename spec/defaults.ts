@@ -425,6 +425,7 @@ export function applyDefaults(config: LabConfig): LabSpec {
     cluster,
     fencing: resolveFencing(config, host),
     services,
+    layers: config.layers ?? "cluster",
     timeouts: {
       bootSeconds: config.timeouts?.bootSeconds ?? DEFAULT_TIMEOUTS.bootSeconds,
       commandSeconds: config.timeouts?.commandSeconds ?? DEFAULT_TIMEOUTS.commandSeconds,

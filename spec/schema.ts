@@ -197,6 +197,7 @@ export const LabConfigSchema = strictObject({
   fencing: z.array(FenceConfigSchema).optional(),
   services: z.array(ServiceGroupConfigSchema).optional(),
   timeouts: TimeoutsConfigSchema.optional(),
+  layers: z.enum(["substrate", "storage", "cluster"]).optional(),
 });
 
 /** The config as a user writes it (before zod's transforms). */

@@ -214,6 +214,11 @@ export interface LabSpec {
   cluster: ClusterSpec;
   fencing: FenceDeviceSpec[];
   services: ServiceGroupSpec[];
+  /**
+   * How far the lab is built: `substrate` (host, image, networks, node VMs), `storage` (+ iSCSI and
+   * GlusterFS) or `cluster` (+ cluster, fencing, service groups: the whole lab, the default).
+   */
+  layers: "substrate" | "storage" | "cluster";
   /** Timeouts (seconds) for slow steps: TCG guests are slow. */
   timeouts: { bootSeconds: number; commandSeconds: number };
 }

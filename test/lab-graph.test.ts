@@ -462,6 +462,7 @@ describe("secrets", () => {
   });
 
   test("secret outputs are secret", async () => {
+    if (lab.cluster === undefined || lab.clusterPassword === undefined) throw new Error("the default lab has a cluster");
     expect(await pulumi.isSecret(lab.clusterPassword)).toBe(true);
     expect(await pulumi.isSecret(lab.cluster.password)).toBe(true);
     expect(await pulumi.isSecret(lab.host.fencePrivateKey)).toBe(true);

@@ -1,0 +1,130 @@
+/**
+ * HostPrep: the KVM host ready for the lab — the stack's state directory, libvirtd answering on the
+ * configured URI (started here, with virtlogd, when `daemon` is `managed` and none answers: machines
+ * without systemd), and the domain type decided from the CPU (kvm only with vmx/svm, as `kvm-ok`
+ * decides; libvirt's capability list is not trusted: it advertises kvm on hosts that cannot run it).
+ *
+ * `read` reports whether libvirtd still answers, so a stopped daemon shows as drift and the next
+ * `up` starts it again. `delete` removes the state directory only when the stack left nothing in
+ * it, and stops the daemons only when this resource started them and they hold no lab objects.
+ */
+import { z } from "zod";
+import { defineProvider } from "./base";
+import { localHostProblem, progress, runOnHost } from "./host-exec";
+import { labKind, type HostPrepInputs, type HostPrepOutputs } from "./pending";
+import { shellQuote } from "./ssh";
+import { virshCommand } from "./virsh";
+
+/** Pid files of daemons this program starts (under /run/libvirt, which a test may make private). */
+export const MANAGED_PID_FILES = {
+  virtlogd: "/run/libvirt/kvmlab-virtlogd.pid",
+  libvirtd: "/run/libvirt/kvmlab-libvirtd.pid",
+} as const;
+
+const hostSchema = z.object({
+  libvirtUri: z.string().min(1, "libvirtUri is required"),
+  stateDir: z
+    .string()
+    .regex(/^\/[^\s'"]+$/, "stateDir must be an absolute path without spaces or quotes")
+    .refine((p) => p.split("/").filter(Boolean).length >= 2, "stateDir must not be a top-level directory"),
+});
+
+/** The zod shape of a host endpoint (shared by every host-side kind). */
+export const hostField = () =>
+  hostSchema.superRefine((h, ctx) => {
+    const problem = localHostProblem(h.libvirtUri);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["libvirtUri"], message: problem });
+  });
+
+/** Shell snippet: is libvirtd answering? (exit status) */
+function answers(uri: string): string {
+  return `${virshCommand(uri, ["version"])} >/dev/null 2>&1`;
+}
+
+/** The script that converges the host; prints `domainType=…` and `started=…`. */
+export function hostPrepScript(inputs: HostPrepInputs): string {
+  const uri = inputs.host.libvirtUri;
+  const managed = inputs.daemon === "managed";
+  return `mkdir -p ${shellQuote(inputs.host.stateDir)}
+chmod 0750 ${shellQuote(inputs.host.stateDir)}
+started=no
+if ! ${answers(uri)}; then
+  ${
+    managed
+      ? `mkdir -p /run/libvirt /var/log/libvirt
+  if ! { [ -s ${MANAGED_PID_FILES.virtlogd} ] && kill -0 "$(cat ${MANAGED_PID_FILES.virtlogd})" 2>/dev/null; }; then
+    virtlogd -d -p ${MANAGED_PID_FILES.virtlogd}
+  fi
+  libvirtd -d -p ${MANAGED_PID_FILES.libvirtd}
+  for _ in $(seq 1 60); do ${answers(uri)} && break; sleep 0.5; done
+  ${answers(uri)} || { echo "libvirtd was started but does not answer on ${uri} within 30 s (see /var/log/libvirt)" >&2; exit 1; }
+  started=yes`
+      : `echo "libvirtd does not answer on ${uri}. Fix: start libvirtd on the host, or set host.daemon to managed so the program starts it" >&2
+  exit 1`
+  }
+fi
+if grep -qwE 'vmx|svm' /proc/cpuinfo; then cpu=kvm; else cpu=qemu; fi
+echo "cpu=$cpu"
+echo "started=$started"`;
+}
+
+const schema = () =>
+  z.object({
+    host: hostField(),
+    daemon: z.enum(["managed", "external"]),
+    requestedDomainType: z.enum(["auto", "kvm", "qemu"]),
+    timeClients: z.array(z.string()).default([]),
+    /** Desired: libvirtd answers (read sets false when it stopped). */
+    daemonAnswers: z.boolean().default(true),
+  });
+
+function decide(requested: "auto" | "kvm" | "qemu", cpu: string): "kvm" | "qemu" {
+  if (requested !== "auto") return requested;
+  return cpu === "kvm" ? "kvm" : "qemu";
+}
+
+async function converge(inputs: z.output<ReturnType<typeof schema>>) {
+  progress(`host: checking libvirtd on ${inputs.host.libvirtUri}`);
+  const { stdout } = await runOnHost(hostPrepScript(inputs as HostPrepInputs), { timeoutSeconds: 120 });
+  const cpu = /cpu=(\w+)/.exec(stdout)?.[1] ?? "qemu";
+  const startedDaemons = /started=yes/.test(stdout);
+  if (startedDaemons) progress("host: started virtlogd and libvirtd");
+  return { domainType: decide(inputs.requestedDomainType, cpu), cpuVirtualisation: cpu === "kvm", startedDaemons };
+}
+
+/** The HostPrep provider. */
+export const hostPrepProvider = defineProvider({
+  kind: "HostPrep",
+  schema,
+  forceNew: ["host"],
+  async create(inputs) {
+    const outs = await converge(inputs);
+    return { id: `${inputs.host.libvirtUri}#${inputs.host.stateDir}`, outs };
+  },
+  async read(_id, olds) {
+    const { code } = await runOnHost(answers(olds.host.libvirtUri), { okExitCodes: [0, 1], timeoutSeconds: 30 });
+    return { daemonAnswers: code === 0 };
+  },
+  async update(_id, olds, news) {
+    const outs = await converge(news);
+    return { ...outs, startedDaemons: outs.startedDaemons || olds.startedDaemons === true };
+  },
+  async delete(_id, olds) {
+    const uri = olds.host.libvirtUri;
+    const dir = shellQuote(olds.host.stateDir);
+    const stop = olds.startedDaemons
+      ? `if ${answers(uri)} && [ -z "$(${virshCommand(uri, ["list", "--all", "--name"])})" ] && [ -z "$(${virshCommand(uri, ["net-list", "--all", "--name"])})" ]; then
+  for f in ${MANAGED_PID_FILES.libvirtd} ${MANAGED_PID_FILES.virtlogd}; do
+    if [ -s "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; fi
+  done
+fi`
+      : "";
+    await runOnHost(`if [ -d ${dir} ]; then rmdir ${dir} 2>/dev/null || echo "kept ${olds.host.stateDir}: not empty" >&2; fi\n${stop}`);
+  },
+});
+
+/** The KVM host prepared for the lab. */
+export const HostPrep = labKind<HostPrepInputs, HostPrepOutputs>(hostPrepProvider, {
+  outputs: { domainType: true, cpuVirtualisation: true, startedDaemons: true },
+});
+export type HostPrep = InstanceType<typeof HostPrep>;

@@ -1,0 +1,77 @@
+/**
+ * virsh on the KVM host: the one place that builds virsh command lines, tells "no such object"
+ * apart from real failures, and parses the few outputs the providers read.
+ */
+import { XMLParser } from "fast-xml-parser";
+import { runOnHost, type HostRunOptions } from "./host-exec";
+import { RemoteCommandError, shellJoin } from "./ssh";
+
+/** The command line `virsh -q -c <uri> <args…>`, quoted. */
+export function virshCommand(uri: string, args: readonly string[]): string {
+  return shellJoin(["virsh", "-q", "-c", uri, ...args]);
+}
+
+/** Runs one virsh command; returns its stdout. */
+export async function virsh(uri: string, args: readonly string[], opts: HostRunOptions = {}): Promise<string> {
+  return (await runOnHost(virshCommand(uri, args), opts)).stdout;
+}
+
+/** True when a virsh failure says the object does not exist (domain, network). */
+export function isNotFound(err: unknown): boolean {
+  if (!(err instanceof RemoteCommandError)) return false;
+  return /failed to get (domain|network)|Domain not found|Network not found|no (domain|network) with matching/i.test(
+    err.stderrTail,
+  );
+}
+
+/** Runs a virsh command that reads an object; `undefined` when the object does not exist. */
+export async function virshIfExists(uri: string, args: readonly string[]): Promise<string | undefined> {
+  try {
+    return await virsh(uri, args);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Defines (or redefines) a network or domain from XML passed on stdin. */
+export async function virshDefine(uri: string, what: "net" | "domain", xml: string): Promise<void> {
+  await runOnHost(`${virshCommand(uri, [what === "net" ? "net-define" : "define", "/dev/stdin"])} >/dev/null`, {
+    stdin: xml,
+  });
+}
+
+/** Parses `virsh net-info`/`dominfo` style `Key: value` lines. */
+export function parseInfo(text: string): Record<string, string> {
+  const info: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([^:]+):\s*(.*)$/.exec(line.trim());
+    if (m?.[1] !== undefined && m[2] !== undefined) info[m[1].trim()] = m[2].trim();
+  }
+  return info;
+}
+
+/** An element of parsed libvirt XML (attributes under `@_`). */
+export type XmlElement = { [key: string]: string | number | XmlElement | XmlElement[] | undefined };
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@_", parseAttributeValue: false });
+
+/** Parses libvirt XML (a dumpxml) into plain objects. */
+export function parseXml(xml: string): XmlElement {
+  return parser.parse(xml) as XmlElement;
+}
+
+/** The element or elements at `key` as a list. */
+export function elements(node: XmlElement | undefined, key: string): XmlElement[] {
+  const value = node?.[key];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).filter(
+    (v): v is XmlElement => typeof v === "object" && v !== null,
+  );
+}
+
+/** A string attribute (`@_name`) or text of an element, `""` when absent. */
+export function attr(node: XmlElement | undefined, name: string): string {
+  const value = node?.[`@_${name}`] ?? node?.[name];
+  return typeof value === "string" || typeof value === "number" ? String(value) : "";
+}
