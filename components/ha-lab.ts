@@ -89,7 +89,7 @@ export class HaLab extends pulumi.ComponentResource {
       `${name}-host-sshd`,
       managementNetwork,
       spec.nodes.map((n) => n.domainName),
-      child(),
+      { parent: this },
     );
 
     // The nodes, in parallel.

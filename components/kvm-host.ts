@@ -81,13 +81,14 @@ export class KvmHost extends pulumi.ComponentResource {
 
   /**
    * The host's sshd on its management address with the fence key authorised, restricted to the
-   * lab's domains. Made once the management network exists (the address lives on its bridge).
+   * lab's domains. Made once the management network exists (the address lives on its bridge),
+   * under `opts.parent` (the lab).
    */
   public openFenceAccess(
     name: string,
     managementNetwork: pulumi.Resource,
     domains: pulumi.Input<string>[],
-    opts?: pulumi.ComponentResourceOptions,
+    opts: { parent: pulumi.Resource },
   ): HostSshd {
     return new HostSshd(
       name,
@@ -100,7 +101,9 @@ export class KvmHost extends pulumi.ComponentResource {
         fenceAuthorizedKey: this.fencePublicKey,
         fenceDomains: domains,
       },
-      childOptions(this, opts, [this.prep, managementNetwork]),
+      // Not a child of the host: the networks wait for the host (and so for all its children),
+      // while this waits for the management network.
+      { parent: opts.parent, dependsOn: [this.prep, managementNetwork] },
     );
   }
 }

@@ -19,7 +19,11 @@ const FETCH_TIMEOUT_SECONDS = 3600;
 /** Where the image of `url` is cached. */
 export function fetchedImagePath(url: string): string {
   const key = createHash("sha256").update(url).digest("hex").slice(0, 24);
-  const base = url.split("/").pop()?.replace(/[^A-Za-z0-9_.-]/g, "_") || "image";
+  const base =
+    url
+      .split("/")
+      .pop()
+      ?.replace(/[^A-Za-z0-9_.-]/g, "_") || "image";
   return `${IMAGE_CACHE_DIR}/fetched-${key}/${base}`;
 }
 
@@ -60,7 +64,9 @@ export const baseImageFetchProvider = defineProvider({
     return { id: imagePath, outs: { imagePath, kernelPath: "", initrdPath: "" } };
   },
   async read(_id, olds) {
-    const { code } = await runOnHost(`test -f ${shellQuote(fetchedImagePath(olds.url))}`, { okExitCodes: [0, 1] });
+    const { code } = await runOnHost(`test -f ${shellQuote(fetchedImagePath(olds.url))}`, {
+      okExitCodes: [0, 1],
+    });
     return { present: code === 0 };
   },
   async update(_id, _olds, news) {

@@ -104,7 +104,9 @@ function formatPath(path: readonly (string | number)[]): string {
 
 /** Wraps an error with the resource kind, name and operation, keeping the original as `cause`. */
 export function wrapError(kind: string, name: string, op: string, err: unknown): Error {
-  const message = err instanceof Error ? err.message : String(err);
+  // Not `instanceof Error`: classes are re-created when Pulumi serialises a provider.
+  const message =
+    typeof err === "object" && err !== null && "message" in err ? String(err.message) : String(err);
   return new Error(`${kind} "${name}": ${op} failed: ${message}`, { cause: err });
 }
 
@@ -113,7 +115,8 @@ export function defineProvider<S extends z.AnyZodObject, O extends object>(
   def: ProviderDefinition<S, O>,
 ): LabProvider<Props, Props> {
   type I = z.output<S>;
-  const forceNew = new Set<string>(def.forceNew ?? []);
+  // An array, not a Set: captured Sets do not survive Pulumi's serialisation of a provider.
+  const forceNew: readonly string[] = def.forceNew ?? [];
   const guard = async <T>(
     op: string,
     props: Props | undefined,
@@ -175,7 +178,7 @@ export function defineProvider<S extends z.AnyZodObject, O extends object>(
         if (def.diff && !Object.values(news).some(containsUnknown)) {
           for (const key of def.diff(olds as Stored<I, O>, news as I)) changed.add(key);
         }
-        const replaces = [...changed].filter((key) => forceNew.has(key) || !def.update);
+        const replaces = [...changed].filter((key) => forceNew.includes(key) || !def.update);
         return {
           changes: changed.size > 0,
           replaces,

@@ -67,10 +67,17 @@ async function write(inputs: Inputs): Promise<{ path: string; instanceId: string
   const stdin = [docs["meta-data"], docs["user-data"], docs["network-config"]]
     .map((d) => Buffer.from(d, "utf8").toString("base64"))
     .join("\n");
-  await runOnHost(seedIsoScript(path), { stdin: `${stdin}\n`, sensitive: [inputs.rootPrivateKey], timeoutSeconds: 60 });
+  await runOnHost(seedIsoScript(path), {
+    stdin: `${stdin}\n`,
+    sensitive: [inputs.rootPrivateKey],
+    timeoutSeconds: 60,
+  });
   return {
     path,
-    instanceId: instanceId({ hostname: inputs.hostname, documents: [docs["user-data"], docs["network-config"]] }),
+    instanceId: instanceId({
+      hostname: inputs.hostname,
+      documents: [docs["user-data"], docs["network-config"]],
+    }),
   };
 }
 

@@ -21,49 +21,63 @@ export const MANAGED_PID_FILES = {
   libvirtd: "/run/libvirt/kvmlab-libvirtd.pid",
 } as const;
 
-const hostSchema = z.object({
-  libvirtUri: z.string().min(1, "libvirtUri is required"),
-  stateDir: z
-    .string()
-    .regex(/^\/[^\s'"]+$/, "stateDir must be an absolute path without spaces or quotes")
-    .refine((p) => p.split("/").filter(Boolean).length >= 2, "stateDir must not be a top-level directory"),
-});
-
-/** The zod shape of a host endpoint (shared by every host-side kind). */
+/**
+ * The zod shape of a host endpoint (shared by every host-side kind). Built on each call: no zod
+ * instance may live at module level, or Pulumi would try to serialise it with the provider.
+ */
 export const hostField = () =>
-  hostSchema.superRefine((h, ctx) => {
-    const problem = localHostProblem(h.libvirtUri);
-    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["libvirtUri"], message: problem });
-  });
+  z
+    .object({
+      libvirtUri: z.string().min(1, "libvirtUri is required"),
+      stateDir: z
+        .string()
+        .regex(/^\/[^\s'"]+$/, "stateDir must be an absolute path without spaces or quotes")
+        .refine(
+          (p) => p.split("/").filter(Boolean).length >= 2,
+          "stateDir must not be a top-level directory",
+        ),
+    })
+    .superRefine((h, ctx) => {
+      const problem = localHostProblem(h.libvirtUri);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["libvirtUri"], message: problem });
+    });
 
 /** Shell snippet: is libvirtd answering? (exit status) */
 function answers(uri: string): string {
   return `${virshCommand(uri, ["version"])} >/dev/null 2>&1`;
 }
 
-/** The script that converges the host; prints `domainType=…` and `started=…`. */
+/** The script that converges the host; prints `cpu=…` and `started=…`. */
 export function hostPrepScript(inputs: HostPrepInputs): string {
   const uri = inputs.host.libvirtUri;
   const managed = inputs.daemon === "managed";
-  return `mkdir -p ${shellQuote(inputs.host.stateDir)}
-chmod 0750 ${shellQuote(inputs.host.stateDir)}
-started=no
-if ! ${answers(uri)}; then
-  ${
-    managed
-      ? `mkdir -p /run/libvirt /var/log/libvirt
+  const start = `# Directories systemd-tmpfiles would make on a systemd host.
+  mkdir -p /run/libvirt /var/log/libvirt /var/lib/libvirt/dnsmasq /var/lib/libvirt/qemu /var/cache/libvirt
+  wrap=()
+  if [ "$cpu" = qemu ] && [ ${shellQuote(inputs.requestedDomainType)} != kvm ] && [ -e /dev/kvm ]; then
+    # /dev/kvm exists but cannot run these guests (no vmx/svm: e.g. a nested PVM host). libvirt
+    # would probe QEMU with KVM again on every define (about a minute each): libvirtd gets its own
+    # mount namespace where /dev/kvm is an inaccessible empty file.
+    : >/run/libvirt/kvmlab-nokvm
+    chmod 000 /run/libvirt/kvmlab-nokvm
+    wrap=(unshare -m --propagation private sh -c 'mount --bind /run/libvirt/kvmlab-nokvm /dev/kvm && exec "$@"' sh)
+  fi
   if ! { [ -s ${MANAGED_PID_FILES.virtlogd} ] && kill -0 "$(cat ${MANAGED_PID_FILES.virtlogd})" 2>/dev/null; }; then
     virtlogd -d -p ${MANAGED_PID_FILES.virtlogd}
   fi
-  libvirtd -d -p ${MANAGED_PID_FILES.libvirtd}
+  "\${wrap[@]}" libvirtd -d -p ${MANAGED_PID_FILES.libvirtd}
   for _ in $(seq 1 60); do ${answers(uri)} && break; sleep 0.5; done
   ${answers(uri)} || { echo "libvirtd was started but does not answer on ${uri} within 30 s (see /var/log/libvirt)" >&2; exit 1; }
-  started=yes`
-      : `echo "libvirtd does not answer on ${uri}. Fix: start libvirtd on the host, or set host.daemon to managed so the program starts it" >&2
-  exit 1`
-  }
-fi
+  started=yes`;
+  const refuse = `echo "libvirtd does not answer on ${uri}. Fix: start libvirtd on the host, or set host.daemon to managed so the program starts it" >&2
+  exit 1`;
+  return `mkdir -p ${shellQuote(inputs.host.stateDir)}
+chmod 0750 ${shellQuote(inputs.host.stateDir)}
 if grep -qwE 'vmx|svm' /proc/cpuinfo; then cpu=kvm; else cpu=qemu; fi
+started=no
+if ! ${answers(uri)}; then
+  ${managed ? start : refuse}
+fi
 echo "cpu=$cpu"
 echo "started=$started"`;
 }
@@ -89,7 +103,11 @@ async function converge(inputs: z.output<ReturnType<typeof schema>>) {
   const cpu = /cpu=(\w+)/.exec(stdout)?.[1] ?? "qemu";
   const startedDaemons = /started=yes/.test(stdout);
   if (startedDaemons) progress("host: started virtlogd and libvirtd");
-  return { domainType: decide(inputs.requestedDomainType, cpu), cpuVirtualisation: cpu === "kvm", startedDaemons };
+  return {
+    domainType: decide(inputs.requestedDomainType, cpu),
+    cpuVirtualisation: cpu === "kvm",
+    startedDaemons,
+  };
 }
 
 /** The HostPrep provider. */
@@ -102,7 +120,10 @@ export const hostPrepProvider = defineProvider({
     return { id: `${inputs.host.libvirtUri}#${inputs.host.stateDir}`, outs };
   },
   async read(_id, olds) {
-    const { code } = await runOnHost(answers(olds.host.libvirtUri), { okExitCodes: [0, 1], timeoutSeconds: 30 });
+    const { code } = await runOnHost(answers(olds.host.libvirtUri), {
+      okExitCodes: [0, 1],
+      timeoutSeconds: 30,
+    });
     return { daemonAnswers: code === 0 };
   },
   async update(_id, olds, news) {
@@ -119,7 +140,9 @@ export const hostPrepProvider = defineProvider({
   done
 fi`
       : "";
-    await runOnHost(`if [ -d ${dir} ]; then rmdir ${dir} 2>/dev/null || echo "kept ${olds.host.stateDir}: not empty" >&2; fi\n${stop}`);
+    await runOnHost(
+      `if [ -d ${dir} ]; then rmdir ${dir} 2>/dev/null || echo "kept ${olds.host.stateDir}: not empty" >&2; fi\n${stop}`,
+    );
   },
 });
 

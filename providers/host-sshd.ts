@@ -27,7 +27,9 @@ const schema = () =>
     address: z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, "address must be an IPv4 address"),
     port: z.number().int().min(1).max(65535),
     user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "user must be a user name"),
-    fenceAuthorizedKey: z.string().regex(/^ssh-ed25519 [A-Za-z0-9+/=]+( \S+)?$/, "must be one ssh-ed25519 public key line"),
+    fenceAuthorizedKey: z
+      .string()
+      .regex(/^ssh-ed25519 [A-Za-z0-9+/=]+( \S+)?$/, "must be one ssh-ed25519 public key line"),
     fenceDomains: z.array(z.string()).min(1, "fenceDomains must name the lab's domains"),
     /** Desired: sshd listens on address:port (read sets false when it does not). */
     listening: z.boolean().default(true),

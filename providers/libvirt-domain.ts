@@ -14,7 +14,16 @@ import { hostField } from "./host-prep";
 import { labKind, type LibvirtDomainInputs } from "./pending";
 import { renderDomainXml } from "./render/libvirt-domain";
 import { shellQuote } from "./ssh";
-import { attr, elements, parseXml, virsh, virshCommand, virshDefine, virshIfExists } from "./virsh";
+import {
+  attr,
+  elements,
+  parseXml,
+  unlessDaemonDown,
+  virsh,
+  virshCommand,
+  virshDefine,
+  virshIfExists,
+} from "./virsh";
 
 const KIB_PER_MIB = 1024;
 
@@ -36,9 +45,10 @@ const schema = () =>
 type Inputs = z.output<ReturnType<typeof schema>>;
 
 /** The domain XML of the inputs. */
-export function domainXml(inputs: Inputs): string {
+export function domainXml(inputs: Inputs, uuid?: string): string {
   return renderDomainXml({
     name: inputs.name,
+    ...(uuid !== undefined ? { uuid } : {}),
     domainType: inputs.domainType,
     vcpus: inputs.vcpus,
     memoryMiB: inputs.memoryMiB,
@@ -57,16 +67,21 @@ async function state(uri: string, name: string): Promise<string | undefined> {
 
 async function defineAndStart(inputs: Inputs, restart: boolean): Promise<{ uuid: string }> {
   const uri = inputs.host.libvirtUri;
-  await virshDefine(uri, "domain", domainXml(inputs));
+  const existing = (await virshIfExists(uri, ["domuuid", inputs.name]))?.trim();
+  await virshDefine(uri, "domain", domainXml(inputs, existing));
   const now = await state(uri, inputs.name);
   if (restart && now === "running") {
     progress(`domain ${inputs.name}: restarting for the new vCPU/memory settings`);
     await virsh(uri, ["destroy", inputs.name]);
   }
   if (restart || now !== "running") {
-    progress(`domain ${inputs.name}: starting (${inputs.domainType}, ${inputs.vcpus} vCPU, ${inputs.memoryMiB} MiB)`);
+    progress(
+      `domain ${inputs.name}: starting (${inputs.domainType}, ${inputs.vcpus} vCPU, ${inputs.memoryMiB} MiB)`,
+    );
     await virsh(uri, ["start", inputs.name]);
   }
+  // Back with the daemon (host reboot, libvirtd restart), like the networks.
+  await virsh(uri, ["autostart", inputs.name]);
   return { uuid: (await virsh(uri, ["domuuid", inputs.name])).trim() };
 }
 
@@ -74,31 +89,43 @@ async function defineAndStart(inputs: Inputs, restart: boolean): Promise<{ uuid:
 export const libvirtDomainProvider = defineProvider({
   kind: "LibvirtDomain",
   schema,
-  forceNew: ["host", "name", "domainType", "diskPath", "cloudInitPath", "kernelPath", "initrdPath", "kernelArgs", "nics"],
+  forceNew: [
+    "host",
+    "name",
+    "domainType",
+    "diskPath",
+    "cloudInitPath",
+    "kernelPath",
+    "initrdPath",
+    "kernelArgs",
+    "nics",
+  ],
   deleteBeforeReplace: true,
   async create(inputs) {
     const outs = await defineAndStart(inputs, false);
     return { id: outs.uuid, outs };
   },
   async read(_id, olds) {
-    const uri = olds.host.libvirtUri;
-    const now = await state(uri, olds.name);
-    if (now === undefined) return undefined;
-    const domain = elements(parseXml(await virsh(uri, ["dumpxml", "--inactive", olds.name])), "domain")[0];
-    const memory = elements(domain, "memory")[0];
-    const unit = attr(memory, "unit") || "KiB";
-    const amount = Number(attr(memory, "#text"));
-    const nics = elements(elements(domain, "devices")[0], "interface").map((i) => ({
-      network: attr(elements(i, "source")[0], "network"),
-      mac: attr(elements(i, "mac")[0], "address"),
-    }));
-    return {
-      running: now === "running",
-      vcpus: Number(attr(elements(domain, "vcpu")[0], "#text")) || olds.vcpus,
-      memoryMiB: unit === "KiB" && amount > 0 ? Math.round(amount / KIB_PER_MIB) : olds.memoryMiB,
-      nics,
-      uuid: (await virsh(uri, ["domuuid", olds.name])).trim(),
-    };
+    return unlessDaemonDown(async () => {
+      const uri = olds.host.libvirtUri;
+      const now = await state(uri, olds.name);
+      if (now === undefined) return undefined;
+      const domain = elements(parseXml(await virsh(uri, ["dumpxml", "--inactive", olds.name])), "domain")[0];
+      const memory = elements(domain, "memory")[0];
+      const unit = attr(memory, "unit") || "KiB";
+      const amount = Number(attr(memory, "#text"));
+      const nics = elements(elements(domain, "devices")[0], "interface").map((i) => ({
+        network: attr(elements(i, "source")[0], "network"),
+        mac: attr(elements(i, "mac")[0], "address"),
+      }));
+      return {
+        running: now === "running",
+        vcpus: Number(attr(elements(domain, "vcpu")[0], "#text")) || olds.vcpus,
+        memoryMiB: unit === "KiB" && amount > 0 ? Math.round(amount / KIB_PER_MIB) : olds.memoryMiB,
+        nics,
+        uuid: (await virsh(uri, ["domuuid", olds.name])).trim(),
+      };
+    });
   },
   async update(_id, olds, news) {
     const restart = olds.vcpus !== news.vcpus || olds.memoryMiB !== news.memoryMiB;

@@ -15,14 +15,26 @@ import { formatCidr, parseCidr } from "../spec/ipv4";
 import { labKind, type LibvirtNetworkInputs, type LibvirtNetworkOutputs } from "./pending";
 import { renderNetworkXml } from "./render/libvirt-network";
 import { shellQuote } from "./ssh";
-import { attr, elements, parseInfo, parseXml, virsh, virshCommand, virshDefine, virshIfExists } from "./virsh";
+import {
+  attr,
+  elements,
+  parseInfo,
+  unlessDaemonDown,
+  parseXml,
+  virsh,
+  virshCommand,
+  virshDefine,
+  virshIfExists,
+} from "./virsh";
 
 const schema = () =>
   z.object({
     host: hostField(),
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "name must be a plain libvirt network name"),
     bridge: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, "bridge must be a bridge name of ≤ 15 characters"),
-    cidr: z.string().refine((c) => parseCidr(c) !== undefined, "cidr must be an IPv4 network like 192.168.7.0/24"),
+    cidr: z
+      .string()
+      .refine((c) => parseCidr(c) !== undefined, "cidr must be an IPv4 network like 192.168.7.0/24"),
     gateway: z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, "gateway must be an IPv4 address"),
     mode: z.enum(["isolated", "nat"]),
     active: z.boolean().default(true),
@@ -73,7 +85,8 @@ async function converge(inputs: Inputs): Promise<LibvirtNetworkOutputs> {
   }
   await virsh(uri, ["net-autostart", inputs.name]);
   const fixed = await runOnHost(replugScript(uri, inputs.name, inputs.bridge, false));
-  if (fixed.stdout.trim()) progress(`network ${inputs.name}: re-plugged ${fixed.stdout.trim().replace(/\n/g, ", ")}`);
+  if (fixed.stdout.trim())
+    progress(`network ${inputs.name}: re-plugged ${fixed.stdout.trim().replace(/\n/g, ", ")}`);
   return { uuid: (await virsh(uri, ["net-uuid", inputs.name])).trim() };
 }
 
@@ -88,27 +101,31 @@ export const libvirtNetworkProvider = defineProvider({
     return { id: inputs.name, outs };
   },
   async read(_id, olds) {
-    const uri = olds.host.libvirtUri;
-    const info = await virshIfExists(uri, ["net-info", olds.name]);
-    if (info === undefined) return undefined;
-    const live = parseXml(await virsh(uri, ["net-dumpxml", olds.name]));
-    const net = elements(live, "network")[0];
-    const ip = elements(net, "ip")[0];
-    const bridge = attr(elements(net, "bridge")[0], "name");
-    const forward = attr(elements(net, "forward")[0], "mode");
-    const gateway = attr(ip, "address");
-    const prefix = attr(ip, "prefix");
-    const network = parseCidr(`${gateway}/${prefix}`);
-    const unplugged = (await runOnHost(replugScript(uri, olds.name, bridge || olds.bridge, true))).stdout.trim();
-    return {
-      active: parseInfo(info).Active === "yes",
-      portsAttached: unplugged === "",
-      bridge: bridge || olds.bridge,
-      gateway: gateway || olds.gateway,
-      mode: forward === "nat" ? "nat" : forward === "" ? "isolated" : olds.mode,
-      cidr: network ? formatCidr(network) : olds.cidr,
-      uuid: parseInfo(info).UUID ?? olds.uuid,
-    };
+    return unlessDaemonDown(async () => {
+      const uri = olds.host.libvirtUri;
+      const info = await virshIfExists(uri, ["net-info", olds.name]);
+      if (info === undefined) return undefined;
+      const live = parseXml(await virsh(uri, ["net-dumpxml", olds.name]));
+      const net = elements(live, "network")[0];
+      const ip = elements(net, "ip")[0];
+      const bridge = attr(elements(net, "bridge")[0], "name");
+      const forward = attr(elements(net, "forward")[0], "mode");
+      const gateway = attr(ip, "address");
+      const prefix = attr(ip, "prefix");
+      const network = parseCidr(`${gateway}/${prefix}`);
+      const unplugged = (
+        await runOnHost(replugScript(uri, olds.name, bridge || olds.bridge, true))
+      ).stdout.trim();
+      return {
+        active: parseInfo(info).Active === "yes",
+        portsAttached: unplugged === "",
+        bridge: bridge || olds.bridge,
+        gateway: gateway || olds.gateway,
+        mode: forward === "nat" ? "nat" : forward === "" ? "isolated" : olds.mode,
+        cidr: network ? formatCidr(network) : olds.cidr,
+        uuid: parseInfo(info).UUID ?? olds.uuid,
+      };
+    });
   },
   async update(_id, _olds, news) {
     return converge(news);

@@ -12,7 +12,7 @@ import { defineProvider } from "./base";
 import { progress } from "./host-exec";
 import { labKind, type NodeReadyInputs, type NodeReadyOutputs } from "./pending";
 import { CLOUD_INIT_DONE_MARKER } from "./render/cloud-init";
-import { RemoteCommandError, runRemote, type SshTarget } from "./ssh";
+import { errorMessage, isRemoteCommandError, runRemote, type SshTarget } from "./ssh";
 
 const ATTEMPT_CONNECT_SECONDS = 10;
 const PAUSE_MS = 3000;
@@ -71,15 +71,19 @@ async function waitReady(inputs: Inputs): Promise<NodeReadyOutputs> {
       progress(`${inputs.hostname}: ready after ${Math.round((Date.now() - start) / 1000)} s`);
       return { bootId: bootId.trim(), sshHostKey: result.hostKey ?? "" };
     } catch (err) {
-      if (err instanceof RemoteCommandError && err.code === SEED_FAILED) {
-        throw new Error(`${inputs.hostname}: cloud-init finished without applying the seed: ${err.stderrTail}`);
+      if (isRemoteCommandError(err) && err.code === SEED_FAILED) {
+        throw new Error(
+          `${inputs.hostname}: cloud-init finished without applying the seed: ${err.stderrTail}`,
+        );
       }
-      if (err instanceof Error && /answers as/.test(err.message)) throw err;
+      if (/answers as/.test(errorMessage(err))) throw err;
       // Not up yet, or the connection dropped while it booted: try again until the deadline.
-      last = err instanceof Error ? err.message.split("\n")[0] ?? "" : String(err);
+      last = errorMessage(err).split("\n")[0] ?? "";
     }
     if (attempt === 1 || attempt % 5 === 0) {
-      progress(`${inputs.hostname}: waiting for SSH on ${inputs.node.address} (${Math.round((Date.now() - start) / 1000)} s of ${inputs.timeoutSeconds} s)`);
+      progress(
+        `${inputs.hostname}: waiting for SSH on ${inputs.node.address} (${Math.round((Date.now() - start) / 1000)} s of ${inputs.timeoutSeconds} s)`,
+      );
     }
     await new Promise((r) => setTimeout(r, PAUSE_MS));
   }

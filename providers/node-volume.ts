@@ -55,17 +55,20 @@ export const nodeVolumeProvider = defineProvider({
   },
   async read(_id, olds) {
     const path = volumePath(olds);
-    const { stdout, code } = await runOnHost(`qemu-img info -U --output=json ${shellQuote(path)} 2>/dev/null`, {
-      okExitCodes: [0, 1],
-    });
+    const { stdout, code } = await runOnHost(
+      `qemu-img info -U --output=json ${shellQuote(path)} 2>/dev/null`,
+      {
+        okExitCodes: [0, 1],
+      },
+    );
     if (code !== 0) return undefined;
     const info = JSON.parse(stdout) as { "virtual-size"?: number; "backing-filename"?: string };
     const size = info["virtual-size"] ?? 0;
     return {
       path,
       baseImagePath: info["backing-filename"] ?? "",
-      // A volume grown to the base image's size still counts as the requested size.
-      sizeGiB: Math.max(olds.sizeGiB, 1) * GIB >= size ? olds.sizeGiB : Math.round(size / GIB),
+      // A volume grown to the base image's size still counts as the requested size; a smaller one is drift.
+      sizeGiB: size >= olds.sizeGiB * GIB ? olds.sizeGiB : Math.floor(size / GIB),
     };
   },
   async delete(_id, olds) {

@@ -114,7 +114,11 @@ export class RemoteCommandError extends Error {
         ? `${init.command.slice(0, COMMAND_IN_MESSAGE_CHARS)}…`
         : init.command;
     const stderr = init.stderrTail.trim();
-    super(`ssh ${init.host}: ${init.reason}: ${shown}${stderr ? `\nstderr: ${stderr}` : ""}`);
+    const message = `ssh ${init.host}: ${init.reason}: ${shown}${stderr ? `\nstderr: ${stderr}` : ""}`;
+    super(message);
+    // Set again: when Pulumi serialises a provider, this class becomes a function whose super call
+    // does not initialise `message`.
+    this.message = message;
     this.name = "RemoteCommandError";
     this.host = init.host;
     this.command = init.command;
@@ -134,7 +138,9 @@ export class SshConnectionError extends Error {
   readonly attempts: number;
 
   constructor(host: string, attempts: number, detail: string, options?: { cause?: unknown }) {
-    super(`ssh ${host}: connection failed after ${attempts} attempt(s): ${detail}`, options);
+    const message = `ssh ${host}: connection failed after ${attempts} attempt(s): ${detail}`;
+    super(message, options);
+    this.message = message; // see RemoteCommandError
     this.name = "SshConnectionError";
     this.host = host;
     this.attempts = attempts;
@@ -154,6 +160,26 @@ export class HostKeyMismatchError extends SshConnectionError {
     this.expected = expected;
     this.actual = actual;
   }
+}
+
+/**
+ * Error-class tests by name. Pulumi re-creates classes when it serialises a dynamic provider, so
+ * `instanceof` (even `instanceof Error`) cannot be trusted inside provider code.
+ */
+export function isErrorNamed(err: unknown, ...names: string[]): boolean {
+  return typeof err === "object" && err !== null && names.includes(String((err as { name?: unknown }).name));
+}
+
+/** True for a {@link RemoteCommandError}, also across serialisation (see {@link isErrorNamed}). */
+export function isRemoteCommandError(err: unknown): err is RemoteCommandError {
+  return isErrorNamed(err, "RemoteCommandError");
+}
+
+/** The message of anything thrown. */
+export function errorMessage(err: unknown): string {
+  const message =
+    typeof err === "object" && err !== null ? (err as { message?: unknown }).message : undefined;
+  return typeof message === "string" ? message : String(err);
 }
 
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -247,7 +273,8 @@ interface AttemptFailure {
   error: Error;
 }
 
-const NOT_RETRYABLE_CODES = new Set(["ENOTFOUND"]);
+// An array, not a Set: module-level Sets do not survive Pulumi's serialisation of a provider.
+const NOT_RETRYABLE_CODES: readonly string[] = ["ENOTFOUND"];
 
 /** One connection attempt: resolves with a ready client and the presented host key. */
 function connectOnce(target: SshTarget): Promise<{ client: Client; hostKey: string }> {
@@ -294,7 +321,10 @@ function connectOnce(target: SshTarget): Promise<{ client: Client; hostKey: stri
         err.level === "client-authentication"
           ? `authentication failed for ${target.username} (${err.message})`
           : err.message;
-      fail({ retryable: !NOT_RETRYABLE_CODES.has(err.code ?? ""), error: new Error(detail, { cause: err }) });
+      fail({
+        retryable: !NOT_RETRYABLE_CODES.includes(err.code ?? ""),
+        error: new Error(detail, { cause: err }),
+      });
     });
     client.once("close", () =>
       fail({ retryable: true, error: new Error("connection closed before the SSH session was ready") }),
@@ -340,7 +370,7 @@ export class SshSession {
         return new SshSession(client, target, hostKey);
       } catch (caught) {
         const failure = caught as AttemptFailure;
-        if (failure.error instanceof SshConnectionError) throw failure.error;
+        if (isErrorNamed(failure.error, "SshConnectionError", "HostKeyMismatchError")) throw failure.error;
         if (!failure.retryable || attempt >= retries) {
           throw new SshConnectionError(host, attempt + 1, failure.error.message, { cause: failure.error });
         }

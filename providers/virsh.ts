@@ -4,7 +4,7 @@
  */
 import { XMLParser } from "fast-xml-parser";
 import { runOnHost, type HostRunOptions } from "./host-exec";
-import { RemoteCommandError, shellJoin } from "./ssh";
+import { isRemoteCommandError, shellJoin } from "./ssh";
 
 /** The command line `virsh -q -c <uri> <args…>`, quoted. */
 export function virshCommand(uri: string, args: readonly string[]): string {
@@ -12,16 +12,42 @@ export function virshCommand(uri: string, args: readonly string[]): string {
 }
 
 /** Runs one virsh command; returns its stdout. */
-export async function virsh(uri: string, args: readonly string[], opts: HostRunOptions = {}): Promise<string> {
+export async function virsh(
+  uri: string,
+  args: readonly string[],
+  opts: HostRunOptions = {},
+): Promise<string> {
   return (await runOnHost(virshCommand(uri, args), opts)).stdout;
 }
 
 /** True when a virsh failure says the object does not exist (domain, network). */
 export function isNotFound(err: unknown): boolean {
-  if (!(err instanceof RemoteCommandError)) return false;
+  if (!isRemoteCommandError(err)) return false;
   return /failed to get (domain|network)|Domain not found|Network not found|no (domain|network) with matching/i.test(
     err.stderrTail,
   );
+}
+
+/** True when virsh could not reach libvirtd at all. */
+export function isDaemonDown(err: unknown): boolean {
+  return isRemoteCommandError(err) && /failed to connect to the hypervisor/i.test(err.stderrTail);
+}
+
+/**
+ * Runs a read while libvirtd may be down (it is started by HostPrep, which a refresh reads in
+ * parallel): with no daemon the object cannot be seen, so the last known state is kept (`{}`) and
+ * HostPrep reports the drift; the `up` that starts the daemon brings autostarted networks and
+ * domains back.
+ */
+export async function unlessDaemonDown<T extends object>(
+  read: () => Promise<T | undefined>,
+): Promise<T | undefined | Record<string, never>> {
+  try {
+    return await read();
+  } catch (err) {
+    if (isDaemonDown(err)) return {};
+    throw err;
+  }
 }
 
 /** Runs a virsh command that reads an object; `undefined` when the object does not exist. */
@@ -36,7 +62,9 @@ export async function virshIfExists(uri: string, args: readonly string[]): Promi
 
 /** Defines (or redefines) a network or domain from XML passed on stdin. */
 export async function virshDefine(uri: string, what: "net" | "domain", xml: string): Promise<void> {
-  await runOnHost(`${virshCommand(uri, [what === "net" ? "net-define" : "define", "/dev/stdin"])} >/dev/null`, {
+  // Through a file: virsh cannot open /dev/stdin when it is a socket (as Node's pipes are).
+  const define = virshCommand(uri, [what === "net" ? "net-define" : "define"]);
+  await runOnHost(`t=$(mktemp)\ntrap 'rm -f "$t"' EXIT\ncat >"$t"\n${define} "$t" >/dev/null`, {
     stdin: xml,
   });
 }
@@ -54,10 +82,14 @@ export function parseInfo(text: string): Record<string, string> {
 /** An element of parsed libvirt XML (attributes under `@_`). */
 export type XmlElement = { [key: string]: string | number | XmlElement | XmlElement[] | undefined };
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@_", parseAttributeValue: false });
-
 /** Parses libvirt XML (a dumpxml) into plain objects. */
 export function parseXml(xml: string): XmlElement {
+  // Made per call: a parser at module level would be serialised with every provider.
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: "@_",
+    parseAttributeValue: false,
+  });
   return parser.parse(xml) as XmlElement;
 }
 

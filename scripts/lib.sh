@@ -63,3 +63,47 @@ ensure_node_modules() {
   (cd "$REPO" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$want" >"$stamp"
 }
+
+# Host packages a lab needs: qemu/libvirt, dnsmasq, sshd, the image builder's tools, genisoimage
+# for the cloud-init seeds.
+LAB_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base
+  openssh-server openssh-client iproute2 debootstrap genisoimage e2fsprogs util-linux
+  ca-certificates curl)
+
+# Pulumi's local backend and the stack's passphrase (generated once, mode 600, outside the tree).
+pulumi_backend() {
+  local stack="$1"
+  mkdir -p "$KVMLAB_CACHE/state" "$KVMLAB_CACHE/secrets"
+  chmod 700 "$KVMLAB_CACHE/secrets"
+  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$KVMLAB_CACHE/state}"
+  local passfile="$KVMLAB_CACHE/secrets/$stack.passphrase"
+  [ -s "$passfile" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$passfile")
+  export PULUMI_CONFIG_PASSPHRASE_FILE="$passfile"
+}
+
+# A network namespace for a lab (lo up). The image builder reaches Debian's mirror from this
+# script's own namespace (KVMLAB_MIRROR_NETNS): the lab's namespace has no route out.
+lab_netns() {
+  local ns="$1"
+  ip netns list | grep -qw "$ns" || ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  export KVMLAB_MIRROR_NETNS="/proc/$$/ns/net"
+}
+
+# Prints the providers' progress lines (image build steps, VM boot waits) while the engine runs:
+# the engine itself shows nothing of a dynamic provider's progress.
+PROGRESS_TAIL_PID=
+start_progress() {
+  KVMLAB_PROGRESS_FILE=$(mktemp /tmp/kvmlab-progress.XXXXXX)
+  export KVMLAB_PROGRESS_FILE
+  (tail -n +1 -F "$KVMLAB_PROGRESS_FILE" 2>/dev/null | sed -u 's/^/    | /' >&2) &
+  PROGRESS_TAIL_PID=$!
+}
+stop_progress() {
+  [ -n "$PROGRESS_TAIL_PID" ] || return 0
+  sleep 0.3
+  pkill -P "$PROGRESS_TAIL_PID" 2>/dev/null || true
+  kill "$PROGRESS_TAIL_PID" 2>/dev/null || true
+  rm -f "$KVMLAB_PROGRESS_FILE"
+  PROGRESS_TAIL_PID=
+}

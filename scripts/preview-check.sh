@@ -16,6 +16,8 @@ export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE_FILE="$w
 mkdir -p state
 head -c 32 /dev/urandom | base64 >"$PULUMI_CONFIG_PASSPHRASE_FILE"
 pulumi stack init dev --secrets-provider passphrase --non-interactive >/dev/null
+# The whole graph, whatever layer the dev stack is built up to today.
+pulumi config set --path 'kvm-ha-lab:lab.layers' cluster >/dev/null
 start=$(date +%s%N)
 pulumi preview --json --non-interactive >preview.json 2>preview.err || {
   cat preview.err preview.json >&2

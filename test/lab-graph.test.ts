@@ -64,7 +64,9 @@ function computedOutputs(kind: string, name: string, inputs: Props): Props {
     case "RandomSecret":
       return { value: pulumi.secret(`pw-${name}`) };
     case "HostPrep":
-      return { domainType: "qemu", sshHostKey: "ssh-ed25519 AAAAhost" };
+      return { domainType: "qemu", cpuVirtualisation: false, startedDaemons: false };
+    case "HostSshd":
+      return { sshHostKey: "ssh-ed25519 AAAAhost" };
     case "BaseImageBuild":
       return {
         imagePath: "/var/lib/kvm-ha-lab/images/abc.qcow2",
@@ -196,6 +198,7 @@ describe("the default lab's resource graph", () => {
       [`${DYN}SshKeyPair`]: 3,
       [`${DYN}RandomSecret`]: 1,
       [`${DYN}HostPrep`]: 1,
+      [`${DYN}HostSshd`]: 1,
       [`${DYN}BaseImageBuild`]: 1,
       [`${DYN}LibvirtNetwork`]: 3,
       [`${DYN}NodeVolume`]: 2,
@@ -214,7 +217,7 @@ describe("the default lab's resource graph", () => {
     });
     const all = [...recorded.values()].filter((r) => r.name.startsWith("dev"));
     expect(all.filter((r) => !r.custom)).toHaveLength(13);
-    expect(all.filter((r) => r.custom)).toHaveLength(29);
+    expect(all.filter((r) => r.custom)).toHaveLength(30);
   });
 
   test("names every child after its parent, under the right parent", () => {
@@ -224,6 +227,8 @@ describe("the default lab's resource graph", () => {
       "dev-host-fence-key": "dev-host",
       "dev-host-program-key": "dev-host",
       "dev-host-prep": "dev-host",
+      // Not under the host: it waits for the management network, which waits for the host.
+      "dev-host-sshd": "dev",
       "dev-root-key": "dev",
       "dev-image": "dev",
       "dev-image-build": "dev-image",
@@ -268,6 +273,14 @@ describe("the default lab's resource graph", () => {
     // Image and networks after the host; nodes after the image and every network.
     expect(deps("dev-image-build")).toEqual(expect.arrayContaining(["dev-host-prep"]));
     expect(deps("dev-net-service-libvirt")).toEqual(expect.arrayContaining(["dev-host-prep"]));
+    // The host's sshd listens on the management address: after the management network.
+    expect(deps("dev-host-sshd")).toEqual(
+      expect.arrayContaining(["dev-host-prep", "dev-net-management-libvirt"]),
+    );
+    expect(deps("dev-host-sshd")).not.toContain("dev-net-service-libvirt");
+    // The nodes do not wait for the sshd; the fence devices do.
+    expect(deps("dev-node01-volume")).not.toContain("dev-host-sshd");
+    expect(deps("dev-fence-kvmhost01-stonith")).toEqual(expect.arrayContaining(["dev-host-sshd"]));
     for (const node of ["node01", "node02"]) {
       expect(deps(`dev-${node}-volume`)).toEqual(
         expect.arrayContaining([
@@ -317,15 +330,39 @@ describe("key inputs of the default lab", () => {
     expect(nets.map((n) => n.gateway)).toEqual(["192.168.7.1", "192.168.8.1", "192.168.9.1"]);
   });
 
+  test("host: HostPrep gets the endpoint and the daemon settings only; HostSshd the fence access", () => {
+    const prep = get("dev-host-prep").inputs;
+    expect(prep).toEqual({
+      host: { libvirtUri: "qemu:///system", stateDir: defaultSpec.host.stateDir },
+      daemon: defaultSpec.host.daemon,
+      requestedDomainType: "auto",
+      timeClients: ["192.168.8.0/24"],
+    });
+    for (const gone of ["sshAddress", "sshPort", "sshUser", "fenceAuthorizedKey"])
+      expect(prep).not.toHaveProperty(gone);
+
+    const sshd = get("dev-host-sshd");
+    expect(sshd.type).toBe(`${DYN}HostSshd`);
+    expect(sshd.inputs).toMatchObject({
+      host: { libvirtUri: "qemu:///system", stateDir: defaultSpec.host.stateDir },
+      daemon: defaultSpec.host.daemon,
+      address: "192.168.8.1",
+      port: 22,
+      user: "root",
+      fenceDomains: ["halab-node01", "halab-node02"],
+    });
+    expect(plain(sshd.inputs.fenceAuthorizedKey)).toMatch(/^ssh-ed25519 \S+ halab-fence$/);
+  });
+
   test("nodes: static addresses per NIC matched by MAC, one NIC per network, /etc/hosts", () => {
     for (const [i, node] of defaultSpec.nodes.entries()) {
       const host = 121 + i;
       const ci = get(`dev-${node.name}-cloud-init`).inputs;
       expect(ci.hostname).toBe(node.name);
       expect(ci.interfaces).toEqual([
-        { mac: node.interfaces[0].mac, address: `192.168.7.${host}`, prefix: 24 },
-        { mac: node.interfaces[1].mac, address: `192.168.8.${host}`, prefix: 24 },
-        { mac: node.interfaces[2].mac, address: `192.168.9.${host}`, prefix: 24 },
+        { name: "lab-svc", mac: node.interfaces[0].mac, address: `192.168.7.${host}`, prefix: 24 },
+        { name: "lab-mgt", mac: node.interfaces[1].mac, address: `192.168.8.${host}`, prefix: 24 },
+        { name: "lab-hb", mac: node.interfaces[2].mac, address: `192.168.9.${host}`, prefix: 24 },
       ]);
       const dom = get(`dev-${node.name}-domain`).inputs;
       expect(dom.nics).toEqual(
@@ -450,7 +487,8 @@ describe("secrets", () => {
   test("the keys flow where they belong", async () => {
     const fencePublic = await promiseOf(lab.host.fencePublicKey);
     expect(fencePublic).toMatch(/^ssh-ed25519 .* halab-fence$/);
-    expect(input("dev-host-prep", "fenceAuthorizedKey")).toBe(fencePublic);
+    expect(input("dev-host-sshd", "fenceAuthorizedKey")).toBe(fencePublic);
+    expect(input("dev-host-sshd", "fenceDomains")).toEqual(["halab-node01", "halab-node02"]);
     expect(input("dev-fence-kvmhost01-stonith", "identityKey")).toMatch(/dev-host-fence-key/);
     expect(input("dev-node01-cloud-init", "authorizedKeys")).toEqual([
       expect.stringMatching(/halab-program$/),
@@ -462,7 +500,8 @@ describe("secrets", () => {
   });
 
   test("secret outputs are secret", async () => {
-    if (lab.cluster === undefined || lab.clusterPassword === undefined) throw new Error("the default lab has a cluster");
+    if (lab.cluster === undefined || lab.clusterPassword === undefined)
+      throw new Error("the default lab has a cluster");
     expect(await pulumi.isSecret(lab.clusterPassword)).toBe(true);
     expect(await pulumi.isSecret(lab.cluster.password)).toBe(true);
     expect(await pulumi.isSecret(lab.host.fencePrivateKey)).toBe(true);
@@ -504,12 +543,104 @@ describe("variants", () => {
   });
 });
 
+describe("layers", () => {
+  /** Types of everything above the substrate (storage, cluster, fencing, services). */
+  const STORAGE_TYPES = [
+    "kvmlab:storage:IscsiTarget",
+    "kvmlab:storage:GlusterVolume",
+    `${DYN}IscsiTarget`,
+    `${DYN}IscsiTargetLun`,
+    `${DYN}IscsiInitiator`,
+    `${DYN}GlusterPeers`,
+    `${DYN}GlusterVolume`,
+    `${DYN}GlusterMount`,
+  ];
+  const CLUSTER_TYPES = [
+    "kvmlab:cluster:HaCluster",
+    "kvmlab:cluster:FenceDevice",
+    "kvmlab:cluster:ServiceGroup",
+    `${DYN}PcsCluster`,
+    `${DYN}CmanCluster`,
+    `${DYN}StonithDevice`,
+    `${DYN}ClusterServiceGroup`,
+    `${DYN}RandomSecret`,
+  ];
+  const SUBSTRATE = {
+    "kvmlab:lab:HaLab": 1,
+    "kvmlab:host:KvmHost": 1,
+    "kvmlab:image:BaseImage": 1,
+    "kvmlab:network:LabNetwork": 3,
+    "kvmlab:node:ClusterNode": 2,
+    [`${DYN}SshKeyPair`]: 3,
+    [`${DYN}HostPrep`]: 1,
+    [`${DYN}HostSshd`]: 1,
+    [`${DYN}BaseImageBuild`]: 1,
+    [`${DYN}LibvirtNetwork`]: 3,
+    [`${DYN}NodeVolume`]: 2,
+    [`${DYN}CloudInitDisk`]: 2,
+    [`${DYN}LibvirtDomain`]: 2,
+    [`${DYN}NodeReady`]: 2,
+  };
+
+  test("the default is the whole lab (cluster)", () => {
+    expect(defaultSpec.layers).toBe("cluster");
+  });
+
+  test("substrate: host, image, networks, nodes and the fence access; no storage, cluster, fencing or services", async () => {
+    const sub = new components.HaLab("l1sub", { spec: spec.parseLabSpec({ layers: "substrate" }) });
+    await promiseOf(pulumi.all([sub.nodeAddresses, sub.vips, sub.clusterName, sub.domainType]));
+    await settle();
+    const counts = Object.fromEntries(byType("l1sub"));
+    expect(counts).toEqual(SUBSTRATE);
+    expect(Object.keys(counts).filter((t) => [...STORAGE_TYPES, ...CLUSTER_TYPES].includes(t))).toEqual([]);
+    expect(sub.cluster).toBeUndefined();
+    expect(sub.clusterPassword).toBeUndefined();
+    expect(sub.iscsi).toBeUndefined();
+    expect(sub.gluster).toBeUndefined();
+    expect(sub.fenceDevices).toEqual([]);
+    expect(sub.serviceGroups).toEqual([]);
+    // The outputs that do not need the cluster are still there.
+    expect(await promiseOf(sub.clusterName)).toBe("cluster01");
+    expect(await promiseOf(sub.vips)).toEqual({ service01: "192.168.7.99" });
+    expect(await promiseOf(sub.nodeAddresses)).toEqual({ node01: "192.168.8.121", node02: "192.168.8.122" });
+  });
+
+  test("storage: the substrate plus iSCSI and GlusterFS; no cluster, fencing or services", async () => {
+    const sto = new components.HaLab("l2sto", { spec: spec.parseLabSpec({ layers: "storage" }) });
+    await promiseOf(pulumi.all([sto.nodeAddresses, sto.vips, sto.clusterName, sto.domainType]));
+    await settle();
+    const counts = Object.fromEntries(byType("l2sto"));
+    expect(counts).toEqual({
+      ...SUBSTRATE,
+      "kvmlab:storage:IscsiTarget": 1,
+      "kvmlab:storage:GlusterVolume": 1,
+      [`${DYN}IscsiTarget`]: 1,
+      [`${DYN}IscsiTargetLun`]: 2,
+      [`${DYN}IscsiInitiator`]: 2,
+      [`${DYN}GlusterPeers`]: 1,
+      [`${DYN}GlusterVolume`]: 1,
+      [`${DYN}GlusterMount`]: 2,
+    });
+    expect(Object.keys(counts).filter((t) => CLUSTER_TYPES.includes(t))).toEqual([]);
+    expect(sto.iscsi).toBeDefined();
+    expect(sto.gluster).toBeDefined();
+    expect(sto.cluster).toBeUndefined();
+    expect(sto.clusterPassword).toBeUndefined();
+    expect(sto.fenceDevices).toEqual([]);
+    expect(sto.serviceGroups).toEqual([]);
+    expect(get("l2sto-gluster-peers").dependsOn).toEqual(
+      expect.arrayContaining(["l2sto-node01-ready", "l2sto-node02-ready"]),
+    );
+  });
+});
+
 describe("the program (index.ts)", () => {
   test("exports addresses, domain type, VIPs, cluster name — and the password only as a secret", async () => {
     const program: Record<string, unknown> = await import("../index");
     await settle();
     const out = (key: string) => program[key] as pulumi.Output<unknown>;
     expect(program.labName).toBe("halab");
+    expect(program.layers).toBe("cluster");
     expect(await promiseOf(out("nodeAddresses"))).toEqual({
       node01: "192.168.8.121",
       node02: "192.168.8.122",

@@ -325,6 +325,8 @@ describe("cloud-init seed", () => {
     expect(ud.manage_etc_hosts).toBe(false);
     expect(ud.ssh_pwauth).toBe(false);
     expect(ud.disable_root).toBe(false);
+    // Host keys survive a new instance id (a changed seed must not make the node a stranger).
+    expect(ud.ssh_deletekeys).toBe(false);
     const files = recs(ud.write_files);
     const file = (p: string): Parsed | undefined => files.find((f) => f.path === p);
     expect(file("/etc/hosts")?.content).toBe(renderHostsFile(hosts));

@@ -542,6 +542,17 @@ describe("rejected input names the field and the fix", () => {
     expectRejected("node01", "lab", "expected an object, got a string", "write an object");
   });
 
+  test("layers other than substrate, storage or cluster", () => {
+    expectRejected({ layers: "nodes" }, "layers", '"nodes" is not allowed', "substrate, storage, cluster");
+    expectRejected(
+      { layers: "Cluster" },
+      "layers",
+      '"Cluster" is not allowed',
+      "substrate, storage, cluster",
+    );
+    expectRejected({ layers: 2 }, "layers", "got a number", "'substrate' | 'storage' | 'cluster'");
+  });
+
   test("PostgreSQL data off the group's shared file system", () => {
     expectRejected(
       {
@@ -682,6 +693,17 @@ describe("accepted variants", () => {
     expect(spec.services[0].resources.map((r) => r.kind)).toEqual(["ip", "iscsi-filesystem", "postgresql"]);
     expect(spec.services[0].resources[1]).toMatchObject({ lun: 2, fsType: "ext4" });
     expect(spec.services[0].resources[2]).toMatchObject({ dataDir: "/shared00/pgsql" });
+  });
+
+  test("layers: substrate, storage or cluster; the whole lab (cluster) by default", () => {
+    expect(parseLabSpec({}).layers).toBe("cluster");
+    for (const layers of ["substrate", "storage", "cluster"] as const) {
+      const spec = parseLabSpec({ layers });
+      expect(spec.layers).toBe(layers);
+      // The rest of the lab is described in full whatever is built of it.
+      expect(spec.cluster.name).toBe("cluster01");
+      expect(spec.services).toHaveLength(1);
+    }
   });
 
   test("applyDefaults is total on malformed input (validation reports it instead)", () => {

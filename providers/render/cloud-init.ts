@@ -125,6 +125,8 @@ export function renderUserData(input: UserDataInput): string {
       manage_etc_hosts: false,
       ssh_pwauth: false,
       disable_root: false,
+      // Keep host keys across instance ids: a changed seed must not make the node a stranger.
+      ssh_deletekeys: false,
       write_files: [
         {
           path: "/etc/hosts",

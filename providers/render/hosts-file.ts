@@ -17,7 +17,8 @@ export const HOSTS_FILE_HEADER = "# /etc/hosts of a kvm-ha-lab node, written by 
 
 const HOST_NAME =
   /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const RESERVED_NAMES = new Set(LOOPBACK_HOSTS.flatMap((e) => e.names));
+// An array, not a Set: module-level Sets do not survive Pulumi's serialisation of a provider.
+const RESERVED_NAMES: readonly string[] = LOOPBACK_HOSTS.flatMap((e) => e.names);
 
 /** The lab entries checked and merged per address, sorted by address (numerically). */
 function labLines(entries: readonly HostsEntry[]): { address: string; names: string[] }[] {
@@ -34,7 +35,8 @@ function labLines(entries: readonly HostsEntry[]): { address: string; names: str
     for (const name of entry.names) {
       if (!HOST_NAME.test(name))
         throw new Error(`hosts entry ${entry.address}: "${name}" is not a host name`);
-      if (RESERVED_NAMES.has(name)) throw new Error(`hosts entry ${entry.address}: "${name}" is reserved`);
+      if (RESERVED_NAMES.includes(name))
+        throw new Error(`hosts entry ${entry.address}: "${name}" is reserved`);
       const known = addressOfName.get(name);
       if (known !== undefined && known !== entry.address) {
         throw new Error(`hosts entry: "${name}" maps to both ${known} and ${entry.address}`);

@@ -83,8 +83,10 @@ export function builtImagePaths(input: ImageBuildInput): BuiltImagePaths {
 
 /** Throws, naming the field, when an input cannot be put in the script safely. */
 function checkInput(input: ImageBuildInput): void {
-  if (!SUITE.test(input.suite)) throw new Error(`image build: suite "${input.suite}" is not a Debian suite name`);
-  if (!MIRROR.test(input.mirror)) throw new Error(`image build: mirror "${input.mirror}" is not an http(s) URL`);
+  if (!SUITE.test(input.suite))
+    throw new Error(`image build: suite "${input.suite}" is not a Debian suite name`);
+  if (!MIRROR.test(input.mirror))
+    throw new Error(`image build: mirror "${input.mirror}" is not an http(s) URL`);
   for (const p of input.packages) {
     if (!PACKAGE.test(p)) throw new Error(`image build: "${p}" is not a Debian package name`);
   }

@@ -19,6 +19,8 @@ export interface DomainInterface {
 export interface DomainXmlInput {
   /** libvirt domain name. */
   name: string;
+  /** UUID of an existing domain being redefined (libvirt refuses a same-named definition with a new one). */
+  uuid?: string;
   /** `kvm` (hardware virtualisation, host-passthrough CPU) or `qemu` (TCG, the default CPU model). */
   domainType: "kvm" | "qemu";
   vcpus: number;
@@ -96,6 +98,7 @@ export function renderDomainXml(d: DomainXmlInput): string {
     domain: {
       "@_type": d.domainType,
       name: d.name,
+      ...(d.uuid !== undefined ? { uuid: d.uuid } : {}),
       memory: { "@_unit": "MiB", "#text": String(d.memoryMiB) },
       vcpu: { "@_placement": "static", "#text": String(d.vcpus) },
       os: osElement(d),

@@ -13,20 +13,20 @@ export type XmlNode = { [key: string]: string | number | XmlNode | XmlNode[] };
 /** Prefix of attribute keys in {@link XmlNode} (`{ "@_name": "x" }` → `name="x"`). */
 export const XML_ATTRIBUTE_PREFIX = "@_";
 
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: XML_ATTRIBUTE_PREFIX,
-  format: true,
-  indentBy: "  ",
-  suppressEmptyNode: true,
-  processEntities: true,
-});
-
 /**
  * Serialises a libvirt XML document: two-space indentation, empty elements as `<x/>`, text and
  * attribute values escaped by the library, one trailing newline.
  */
 export function buildLibvirtXml(document: XmlNode): string {
+  // Made per call: a builder at module level would be serialised with every provider.
+  const builder = new XMLBuilder({
+    ignoreAttributes: false,
+    attributeNamePrefix: XML_ATTRIBUTE_PREFIX,
+    format: true,
+    indentBy: "  ",
+    suppressEmptyNode: true,
+    processEntities: true,
+  });
   return `${builder.build(document).trimEnd()}\n`;
 }
 

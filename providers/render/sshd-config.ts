@@ -3,6 +3,7 @@
  * management address, key logins only, its own host key, pid file and authorised-keys directory
  * under the stack's state directory — so the machine's own sshd and ~/.ssh are never touched.
  */
+import { parseIpv4 } from "../../spec/ipv4";
 
 /** Input of {@link renderSshdConfig}. */
 export interface SshdConfigInput {
@@ -28,7 +29,8 @@ export function sshdPaths(dir: string) {
 
 /** Renders the sshd_config. Pure. */
 export function renderSshdConfig(input: SshdConfigInput): string {
-  if (!/^[0-9.]+$/.test(input.address)) throw new Error(`sshd: "${input.address}" is not an IPv4 address`);
+  if (parseIpv4(input.address) === undefined)
+    throw new Error(`sshd: "${input.address}" is not an IPv4 address`);
   if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535)
     throw new Error(`sshd: port ${input.port} is not in 1–65535`);
   if (!/^[a-z_][a-z0-9_-]*$/.test(input.user)) throw new Error(`sshd: "${input.user}" is not a user name`);
