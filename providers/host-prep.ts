@@ -58,9 +58,13 @@ export function hostPrepScript(inputs: HostPrepInputs): string {
     # /dev/kvm exists but cannot run these guests (no vmx/svm: e.g. a nested PVM host). libvirt
     # would probe QEMU with KVM again on every define (about a minute each): libvirtd gets its own
     # mount namespace where /dev/kvm is an inaccessible empty file.
+    # Its QEMU processes then run without libvirt's private /dev (which would try to move that
+    # bind mount): the same qemu.conf plus "namespaces = [ ]", also only inside that namespace.
     : >/run/libvirt/kvmlab-nokvm
     chmod 000 /run/libvirt/kvmlab-nokvm
-    wrap=(unshare -m --propagation private sh -c 'mount --bind /run/libvirt/kvmlab-nokvm /dev/kvm && exec "$@"' sh)
+    { cat /etc/libvirt/qemu.conf; echo 'namespaces = [ ]'; } >/run/libvirt/kvmlab-qemu.conf
+    wrap=(unshare -m --propagation private sh -c 'mount --bind /run/libvirt/kvmlab-nokvm /dev/kvm &&
+      mount --bind /run/libvirt/kvmlab-qemu.conf /etc/libvirt/qemu.conf && exec "$@"' sh)
   fi
   if ! { [ -s ${MANAGED_PID_FILES.virtlogd} ] && kill -0 "$(cat ${MANAGED_PID_FILES.virtlogd})" 2>/dev/null; }; then
     virtlogd -d -p ${MANAGED_PID_FILES.virtlogd}
@@ -72,7 +76,7 @@ export function hostPrepScript(inputs: HostPrepInputs): string {
   const refuse = `echo "libvirtd does not answer on ${uri}. Fix: start libvirtd on the host, or set host.daemon to managed so the program starts it" >&2
   exit 1`;
   return `mkdir -p ${shellQuote(inputs.host.stateDir)}
-chmod 0750 ${shellQuote(inputs.host.stateDir)}
+chmod 0711 ${shellQuote(inputs.host.stateDir)} # qemu (libvirt-qemu) must reach volumes/ and seeds/
 if grep -qwE 'vmx|svm' /proc/cpuinfo; then cpu=kvm; else cpu=qemu; fi
 started=no
 if ! ${answers(uri)}; then

@@ -33,7 +33,10 @@ const SEED_FAILED = 3;
 
 /** The probe run on the node once SSH answers. */
 export function readinessProbe(waitSeconds: number): string {
-  return `timeout ${waitSeconds} cloud-init status --wait >/dev/null 2>&1 || true
+  // result.json is written when cloud-init's last stage ends (`status --wait` may return between
+  // stages when an earlier one reported an error).
+  return `end=$((SECONDS + ${waitSeconds}))
+while [ ! -f /run/cloud-init/result.json ] && [ $SECONDS -lt $end ]; do sleep 2; done
 if [ ! -f ${CLOUD_INIT_DONE_MARKER} ]; then cloud-init status --long >&2 || true; exit ${SEED_FAILED}; fi
 hostname
 cat /proc/sys/kernel/random/boot_id`;

@@ -127,6 +127,8 @@ export function renderUserData(input: UserDataInput): string {
       disable_root: false,
       // Keep host keys across instance ids: a changed seed must not make the node a stranger.
       ssh_deletekeys: false,
+      // The image has no locales package (minbase): leave the C.UTF-8 default alone.
+      locale: false,
       write_files: [
         {
           path: "/etc/hosts",

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# End-to-end test of the lab substrate (issue 3), for real: inside a network namespace made for the
+# run, the program starts its own libvirtd and host sshd, `pulumi up` builds a 2-node test lab
+# (stack e2e, layers: substrate), and the script checks, failing loudly at the first broken step:
+#   1. every node reaches every other node on all three networks by name (nodeXX, nodeXXm, nodeXXh);
+#   2. the fence key on the host's management address gets the restricted fence shell only;
+#   3. a second `pulumi up` changes nothing (--expect-no-changes);
+#   4. out-of-band drift (a VM stopped, a network stopped) shows in `pulumi preview --refresh`,
+#      `pulumi up --refresh` repairs it, the nodes talk again, and a refresh then shows no change;
+#   5. `pulumi destroy` leaves no domain, network, file or sshd of the stack behind.
+# Nothing of the lab leaves the namespace; the image build (apt to Debian's mirror) runs outside.
+#
+#   bash scripts/e2e.sh            (KVMLAB_E2E_TIMINGS=FILE appends "phase seconds" lines)
+source "$(dirname "$0")/lib.sh"
+
+STACK=e2e
+LAB=e2e
+
+if [ "${1:-}" != --inside ]; then
+  cd "$REPO"
+  ensure_packages "${LAB_PACKAGES[@]}"
+  ensure_node_modules
+  env_file=$(bash scripts/engine.sh)
+  work=$(mktemp -d /tmp/kvmlab-e2e.XXXXXX)
+  ns="kvmlab-e2e-$$"
+  cleanup() {
+    local pids
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    if [ -n "$pids" ]; then
+      # shellcheck disable=SC2086
+      kill $pids 2>/dev/null || true
+      sleep 2
+      # shellcheck disable=SC2086
+      kill -9 $pids 2>/dev/null || true
+    fi
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf "$work"
+  }
+  trap cleanup EXIT
+  lab_netns "$ns"
+  log "e2e: network namespace $ns, work dir $work"
+  KVMLAB_ENV_FILE="$env_file" E2E_WORK="$work" ip netns exec "$ns" bash "$0" --inside
+  log "e2e: PASSED"
+  exit 0
+fi
+
+# ---- inside the namespace (and its own mount namespace: ip netns exec made one) ----------------
+# shellcheck disable=SC1090
+source "$KVMLAB_ENV_FILE"
+work=$E2E_WORK
+fail() { die "e2e: $*"; }
+timing() { [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "$1 $2" >>"$KVMLAB_E2E_TIMINGS"; }
+phase() { # phase NAME command… — runs, times, records
+  local name="$1" t0
+  shift
+  t0=$(date +%s.%N)
+  log "e2e: $name"
+  "$@" || return 1
+  local dt
+  dt=$(echo "$(date +%s.%N) - $t0" | bc)
+  timing "$name" "$dt"
+  log "e2e: $name took ${dt%.*} s"
+}
+
+# A libvirt of our own: private runtime and state directories, an empty domain/network config dir.
+mkdir -p /run/libvirt /var/lib/libvirt "$work/etc-libvirt-qemu/networks"
+mount -t tmpfs tmpfs /run/libvirt
+mount -t tmpfs tmpfs /var/lib/libvirt
+mount --bind "$work/etc-libvirt-qemu" /etc/libvirt/qemu
+
+# The project, copied, with the test stack's config (the work tree is never touched).
+proj="$work/project"
+mkdir -p "$proj"
+cp -r "$REPO"/{Pulumi.yaml,package.json,tsconfig.json,index.ts,components,providers,spec,stacks} "$proj/"
+ln -s "$REPO/node_modules" "$proj/node_modules"
+cat >"$proj/Pulumi.$STACK.yaml" <<EOF
+config:
+  kvm-ha-lab:lab:
+    name: $LAB
+    host:
+      daemon: managed
+    layers: substrate
+    timeouts:
+      bootSeconds: 900
+EOF
+cd "$proj"
+export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE_FILE="$work/passphrase"
+mkdir -p "$work/state"
+head -c 32 /dev/urandom | base64 >"$PULUMI_CONFIG_PASSPHRASE_FILE"
+pulumi stack init "$STACK" --secrets-provider passphrase --non-interactive >/dev/null
+start_progress
+trap stop_progress EXIT
+
+state_dir=/var/lib/kvm-ha-lab/$LAB
+nodes=(node01 node02)
+mgmt=(192.168.8.121 192.168.8.122)
+
+phase up-cold pulumi up --yes --non-interactive --skip-preview || fail "pulumi up failed"
+
+# Keys from the state (secrets decrypted by the engine, kept in the run's work dir only).
+pulumi stack export --show-secrets >"$work/stack.json"
+umask 077
+node -e '
+  const s = require(process.argv[1]);
+  const key = (n) => s.deployment.resources.find((r) => r.urn.endsWith("::" + n)).outputs.privateKey;
+  require("fs").writeFileSync(process.argv[2], key(process.argv[4]));
+  require("fs").writeFileSync(process.argv[3], key(process.argv[5]));
+' "$work/stack.json" "$work/program.key" "$work/fence.key" "$LAB-host-program-key" "$LAB-host-fence-key"
+rm -f "$work/stack.json"
+SSH=(ssh -i "$work/program.key" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+  -o LogLevel=ERROR -o ConnectTimeout=10)
+
+check_mesh() {
+  local i
+  for i in "${!nodes[@]}"; do
+    "${SSH[@]}" "root@${mgmt[$i]}" '
+      set -e
+      [ "$(hostname)" = '"${nodes[$i]}"' ] || { echo "hostname is $(hostname)"; exit 1; }
+      for n in node01 node01m node01h node02 node02m node02h; do
+        ping -c 1 -W 3 "$n" >/dev/null || { echo "cannot reach $n"; exit 1; }
+        ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o ConnectTimeout=10 "$n" true ||
+          { echo "no password-less root SSH to $n"; exit 1; }
+      done' || fail "${nodes[$i]}: the mesh check failed"
+  done
+  log "e2e: both nodes reach each other on service, management and heartbeat, by name, with root SSH"
+}
+phase mesh check_mesh
+
+check_fence_shell() {
+  local out
+  out=$(printf 'virsh list --all\nvirsh undefine %s-node01\nquit\n' "$LAB" |
+    ssh -tt -i "$work/fence.key" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+      -o LogLevel=ERROR root@192.168.8.1 'rm -rf /' 2>&1) || true
+  echo "$out" | grep -q "$LAB-node01" || fail "fence shell: virsh list did not show the lab's domains: $out"
+  echo "$out" | grep -q "refused: virsh undefine" || fail "fence shell: undefine was not refused: $out"
+  virsh -c qemu:///system dominfo "$LAB-node01" >/dev/null || fail "fence shell let a domain be undefined"
+  log "e2e: fence key → restricted shell: list allowed, undefine and the client's own command refused"
+}
+check_fence_shell
+
+phase up-noop pulumi up --yes --non-interactive --expect-no-changes ||
+  fail "a second pulumi up wanted changes"
+
+# Drift made out of band.
+virsh -c qemu:///system destroy "$LAB-node02" >/dev/null
+virsh -c qemu:///system net-destroy "$LAB-heartbeat" >/dev/null
+if pulumi preview --refresh --non-interactive --expect-no-changes >"$work/drift.txt" 2>&1; then
+  cat "$work/drift.txt"
+  fail "a stopped VM and a stopped network went unnoticed by preview --refresh"
+fi
+grep -q "$LAB-node02-domain" "$work/drift.txt" || fail "the stopped VM is not in the preview"
+grep -q "$LAB-net-heartbeat-libvirt" "$work/drift.txt" || fail "the stopped network is not in the preview"
+log "e2e: preview --refresh shows the stopped VM and the stopped network"
+phase repair pulumi up --refresh --yes --non-interactive || fail "pulumi up did not repair the drift"
+check_mesh
+phase preview-refresh pulumi preview --refresh --non-interactive --expect-no-changes ||
+  fail "after the repair a refresh still finds changes"
+
+phase destroy pulumi destroy --yes --non-interactive || fail "pulumi destroy failed"
+left=$(virsh -c qemu:///system list --all --name; virsh -c qemu:///system net-list --all --name)
+[ -z "$(echo "$left" | tr -d '[:space:]')" ] || fail "destroy left libvirt objects: $left"
+[ ! -e "$state_dir" ] || fail "destroy left $state_dir: $(find "$state_dir" | head)"
+if ss -Hltn | grep -q '192.168.8.1:22'; then fail "destroy left the host sshd running"; fi
+log "e2e: destroy removed every domain, network, file and the sshd of the stack"
