@@ -145,7 +145,9 @@ export const hostPrepProvider = defineProvider({
 fi`
       : "";
     await runOnHost(
-      `if [ -d ${dir} ]; then rmdir ${dir} 2>/dev/null || echo "kept ${olds.host.stateDir}: not empty" >&2; fi\n${stop}`,
+      // Only empty directories go (volumes/, seeds/ … once their resources are deleted).
+      `if [ -d ${dir} ]; then find ${dir} -depth -type d -empty -delete; fi\n` +
+        `if [ -d ${dir} ]; then echo "kept ${olds.host.stateDir}: not empty" >&2; fi\n${stop}`,
     );
   },
 });
