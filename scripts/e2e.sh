@@ -34,7 +34,8 @@ if [ "${1:-}" != --inside ]; then
       kill -9 $pids 2>/dev/null || true
     fi
     ip netns del "$ns" 2>/dev/null || true
-    rm -rf "$work"
+    # The run's libvirt was throwaway; after a failure its stack directory may be left: remove it.
+    rm -rf "$work" "/var/lib/kvm-ha-lab/$LAB"
   }
   trap cleanup EXIT
   lab_netns "$ns"
@@ -102,7 +103,8 @@ pulumi stack export --show-secrets >"$work/stack.json"
 umask 077
 node -e '
   const s = require(process.argv[1]);
-  const key = (n) => s.deployment.resources.find((r) => r.urn.endsWith("::" + n)).outputs.privateKey;
+  const secret = (v) => (typeof v === "object" ? JSON.parse(v.plaintext) : v);
+  const key = (n) => secret(s.deployment.resources.find((r) => r.urn.endsWith("::" + n)).outputs.privateKey);
   require("fs").writeFileSync(process.argv[2], key(process.argv[4]));
   require("fs").writeFileSync(process.argv[3], key(process.argv[5]));
 ' "$work/stack.json" "$work/program.key" "$work/fence.key" "$LAB-host-program-key" "$LAB-host-fence-key"
