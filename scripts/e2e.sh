@@ -119,9 +119,12 @@ check_mesh() {
       set -e
       [ "$(hostname)" = '"${nodes[$i]}"' ] || { echo "hostname is $(hostname)"; exit 1; }
       for n in node01 node01m node01h node02 node02m node02h; do
-        ping -c 1 -W 3 "$n" >/dev/null || { echo "cannot reach $n"; exit 1; }
-        ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o ConnectTimeout=10 "$n" true ||
-          { echo "no password-less root SSH to $n"; exit 1; }
+        want=$(getent hosts "$n" | cut -d" " -f1)
+        [ -n "$want" ] || { echo "$n does not resolve"; exit 1; }
+        # Password-less root SSH by name; the peer must see the connection on that very address.
+        got=$(ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o ConnectTimeout=10 "$n" '"'"'echo $SSH_CONNECTION'"'"') ||
+          { echo "no password-less root SSH to $n ($want)"; exit 1; }
+        [ "$(echo "$got" | cut -d" " -f3)" = "$want" ] || { echo "$n: connected to ${got:-nothing}, expected $want"; exit 1; }
       done' || fail "${nodes[$i]}: the mesh check failed"
   done
   log "e2e: both nodes reach each other on service, management and heartbeat, by name, with root SSH"

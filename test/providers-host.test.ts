@@ -235,10 +235,21 @@ describe("LibvirtNetwork provider", () => {
     expect(virshRuns()).toEqual(["net-info dev-service"]);
   });
 
+  test("read keeps the last known state while libvirtd does not answer (HostPrep reports that drift)", async () => {
+    on(virshCall("net-info", "dev-service"), {
+      code: 1,
+      stderr: "error: failed to connect to the hypervisor\nerror: Failed to connect socket\n",
+    });
+    const olds = { ...(await checked(p, raw)), uuid: "u" };
+    const result = await p.read("dev-service", olds);
+    expect(result.id).toBe("dev-service");
+    expect(result.props).toEqual(olds);
+  });
+
   test("read fails loudly (wrapped with kind and name) when virsh fails for another reason", async () => {
     on(virshCall("net-info", "dev-service"), {
       code: 1,
-      stderr: "error: failed to connect to the hypervisor\nerror: Permission denied\n",
+      stderr: "error: internal error: client socket is closed\n",
     });
     const olds = { ...(await checked(p, raw)), uuid: "u" };
     await expect(p.read("dev-service", olds)).rejects.toThrow(
@@ -433,6 +444,7 @@ ${liveNics
       "domuuid dev-node01",
       "domstate dev-node01",
       "start dev-node01",
+      "autostart dev-node01",
       "domuuid dev-node01",
     ]);
     const define = defineCall();
@@ -473,6 +485,7 @@ ${liveNics
       "domuuid dev-node01",
       "domstate dev-node01",
       "start dev-node01",
+      "autostart dev-node01",
       "domuuid dev-node01",
     ]);
     // Redefined with its own uuid (libvirt refuses a same-named definition with another one).
@@ -501,6 +514,7 @@ ${liveNics
       "domstate dev-node01",
       "destroy dev-node01",
       "start dev-node01",
+      "autostart dev-node01",
       "domuuid dev-node01",
     ]);
     expect(defineCall().opts.stdin).toBe(expectedXml(UUID, 2));
@@ -512,7 +526,12 @@ ${liveNics
     // Same size (e.g. only the desired running flag differed while it runs): redefine, no restart.
     mockHost.calls = [];
     await p.update(UUID, { ...olds, running: false }, inputs);
-    expect(virshRuns()).toEqual(["domuuid dev-node01", "domstate dev-node01", "domuuid dev-node01"]);
+    expect(virshRuns()).toEqual([
+      "domuuid dev-node01",
+      "domstate dev-node01",
+      "autostart dev-node01",
+      "domuuid dev-node01",
+    ]);
   });
 
   test("vCPU/memory changes are in place; what shapes the machine replaces, deleting first", async () => {
