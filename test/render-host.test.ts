@@ -30,19 +30,7 @@ import {
 import { renderSshdConfig, sshdPaths, type SshdConfigInput } from "../providers/render/sshd-config";
 import { renderFenceShell, type FenceShellInput } from "../providers/render/fence-shell";
 
-const GOLDEN_DIR = path.join(__dirname, "golden");
-const UPDATE = process.env.UPDATE_GOLDEN === "1";
-
-/** Compares `actual` with a golden file, or (UPDATE_GOLDEN=1) rewrites the file. */
-function expectGolden(file: string, actual: string): void {
-  const target = path.join(GOLDEN_DIR, file);
-  if (UPDATE) {
-    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-    fs.writeFileSync(target, actual);
-    return;
-  }
-  expect(actual).toBe(fs.readFileSync(target, "utf8"));
-}
+import { expectGolden } from "./golden";
 
 /** `bash -n` on a script: throws with bash's message when the syntax is wrong. */
 function bashSyntaxCheck(script: string): void {

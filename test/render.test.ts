@@ -10,8 +10,6 @@
  * and review the diff before committing it. Structural facts are also checked by parsing the
  * output back (XMLParser, yaml.parse), so a wrong golden file cannot hide a broken rendering.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { parse as parseYaml } from "yaml";
 import { parseLabSpec } from "../spec";
@@ -32,19 +30,7 @@ import {
   type CloudInitSeedInput,
 } from "../providers/render/cloud-init";
 
-const GOLDEN_DIR = path.join(__dirname, "golden");
-const UPDATE = process.env.UPDATE_GOLDEN === "1";
-
-/** Compares `actual` with a golden file, or (UPDATE_GOLDEN=1) rewrites the file. */
-function expectGolden(file: string, actual: string): void {
-  const target = path.join(GOLDEN_DIR, file);
-  if (UPDATE) {
-    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-    fs.writeFileSync(target, actual);
-    return;
-  }
-  expect(actual).toBe(fs.readFileSync(target, "utf8"));
-}
+import { expectGolden } from "./golden";
 
 // Test-only key material: not real keys.
 const PROGRAM_PUBLIC_KEY =
