@@ -78,11 +78,10 @@ async function converge(inputs: Inputs): Promise<LibvirtNetworkOutputs> {
   progress(`network ${inputs.name}: bridge ${inputs.bridge}, ${inputs.cidr} (${inputs.mode})`);
   const info = await virshIfExists(uri, ["net-info", inputs.name]);
   const active = info !== undefined && parseInfo(info).Active === "yes";
-  // A running network keeps its definition until restarted: only (re)define when stopped or new.
-  if (!active) {
-    await virshDefine(uri, "net", networkXml(inputs));
-    await virsh(uri, ["net-start", inputs.name]);
-  }
+  // An existing definition is kept (anything that shapes the network replaces the resource); a
+  // stopped network is started again.
+  if (info === undefined) await virshDefine(uri, "net", networkXml(inputs));
+  if (!active) await virsh(uri, ["net-start", inputs.name]);
   await virsh(uri, ["net-autostart", inputs.name]);
   const fixed = await runOnHost(replugScript(uri, inputs.name, inputs.bridge, false));
   if (fixed.stdout.trim())
