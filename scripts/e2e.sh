@@ -162,7 +162,13 @@ phase preview-refresh pulumi preview --refresh --non-interactive --expect-no-cha
   fail "after the repair a refresh still finds changes"
 
 phase destroy pulumi destroy --yes --non-interactive || fail "pulumi destroy failed"
-left=$(virsh -c qemu:///system list --all --name; virsh -c qemu:///system net-list --all --name)
+if virsh -c qemu:///system version >/dev/null 2>&1; then
+  left=$(virsh -c qemu:///system list --all --name; virsh -c qemu:///system net-list --all --name)
+else
+  # HostPrep stopped the libvirtd it had started, as it held nothing any more: look at its config.
+  log "e2e: libvirtd was stopped by destroy (the program had started it and it held nothing)"
+  left=$(find "$work/etc-libvirt-qemu" -name '*.xml')
+fi
 [ -z "$(echo "$left" | tr -d '[:space:]')" ] || fail "destroy left libvirt objects: $left"
 [ ! -e "$state_dir" ] || fail "destroy left $state_dir: $(find "$state_dir" | head)"
 if ss -Hltn | grep -q '192.168.8.1:22'; then fail "destroy left the host sshd running"; fi
