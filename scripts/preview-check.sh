@@ -11,6 +11,8 @@ work=$(mktemp -d /tmp/kvmlab-preview.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cp -r "$REPO"/{Pulumi.yaml,Pulumi.dev.yaml,package.json,tsconfig.json,index.ts,components,providers,spec,stacks} "$work/"
 ln -s "$REPO/node_modules" "$work/node_modules"
+# A machine's own dev stack adds its passphrase salt to Pulumi.dev.yaml: not this throwaway stack's.
+sed -i '/^encryptionsalt:/d' "$work/Pulumi.dev.yaml"
 cd "$work"
 export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE_FILE="$work/passphrase"
 mkdir -p state
