@@ -11,7 +11,7 @@ import { defineProvider } from "./base";
 import { progress, runOnHost } from "./host-exec";
 import { hostField } from "./host-prep";
 import { labKind, type BaseImageFetchInputs, type ImageFiles } from "./pending";
-import { IMAGE_CACHE_DIR } from "./render/image-build-script";
+import { IMAGE_CACHE_DIR, OUTSIDE_NETNS_PREFIX } from "./render/image-build-script";
 import { shellQuote } from "./ssh";
 
 const FETCH_TIMEOUT_SECONDS = 3600;
@@ -33,10 +33,7 @@ export function fetchScript(url: string): string {
   return `path=${shellQuote(path)}
 if [ -f "$path" ]; then exit 0; fi
 mkdir -p "$(dirname "$path")"
-net=()
-if [ -n "\${KVMLAB_MIRROR_NETNS:-}" ] && [ "$(readlink /proc/self/ns/net)" != "$(readlink "$KVMLAB_MIRROR_NETNS")" ]; then
-  net=(nsenter "--net=$KVMLAB_MIRROR_NETNS" --)
-fi
+${OUTSIDE_NETNS_PREFIX}
 tmp="$path.part"
 "\${net[@]}" curl -fSL --retry 3 -o "$tmp" ${shellQuote(url)} ||
   { echo "could not download ${url}. Fix: check the URL and that this host reaches it, or set image.source to build" >&2; exit 1; }

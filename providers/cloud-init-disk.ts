@@ -42,11 +42,6 @@ export function seedPath(inputs: Pick<Inputs, "host" | "name">): string {
   return `${inputs.host.stateDir}/seeds/${inputs.name}`;
 }
 
-/** The seed documents of the inputs (throws on malformed values, naming them). */
-function seed(inputs: Inputs) {
-  return renderCloudInitSeed(inputs);
-}
-
 /** The script that builds the ISO from three base64 lines on stdin (meta-data, user-data, network-config). */
 export function seedIsoScript(path: string): string {
   const p = shellQuote(path);
@@ -61,7 +56,7 @@ mv -f ${p}.tmp ${p}`;
 }
 
 async function write(inputs: Inputs): Promise<{ path: string; instanceId: string }> {
-  const docs = seed(inputs);
+  const docs = renderCloudInitSeed(inputs);
   const path = seedPath(inputs);
   progress(`seed ${inputs.name}: cloud-init for ${inputs.hostname}`);
   const stdin = [docs["meta-data"], docs["user-data"], docs["network-config"]]

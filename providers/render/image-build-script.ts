@@ -29,6 +29,16 @@ export const IMAGE_CACHE_DIR = "/var/cache/kvm-ha-lab/images";
 /** Services installed by the package list that must not start at boot (the cluster starts them). */
 export const SERVICES_OFF_AT_BOOT: readonly string[] = ["pacemaker", "corosync", "postgresql"];
 
+/**
+ * Shell lines that set the array `net` to the command prefix reaching the outside world:
+ * `nsenter` into `KVMLAB_MIRROR_NETNS` (the lab scripts' own namespace) when this runs inside a
+ * lab namespace, which has no route out; empty otherwise. Used as `"${net[@]}" curl …`.
+ */
+export const OUTSIDE_NETNS_PREFIX = `net=()
+if [ -n "\${KVMLAB_MIRROR_NETNS:-}" ] && [ "$(readlink /proc/self/ns/net)" != "$(readlink "$KVMLAB_MIRROR_NETNS")" ]; then
+  net=(nsenter "--net=$KVMLAB_MIRROR_NETNS" --)
+fi`;
+
 /** Input of {@link renderImageBuildScript}. */
 export interface ImageBuildInput {
   suite: string;
@@ -126,10 +136,7 @@ trap cleanup EXIT
 
 # The mirror is reached from the network namespace named by KVMLAB_MIRROR_NETNS (the lab scripts
 # set it to their own, outer one) when this runs inside a lab namespace, which has no route out.
-net=()
-if [ -n "\${KVMLAB_MIRROR_NETNS:-}" ] && [ "$(readlink /proc/self/ns/net)" != "$(readlink "$KVMLAB_MIRROR_NETNS")" ]; then
-  net=(nsenter "--net=$KVMLAB_MIRROR_NETNS" --)
-fi
+${OUTSIDE_NETNS_PREFIX}
 logged() {
   local log="$work/$1"
   shift
