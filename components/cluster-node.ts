@@ -180,7 +180,10 @@ export class ClusterNode extends pulumi.ComponentResource {
     );
 
     this.name = pulumi.output(node.name);
-    this.access = ready.node;
+    // Later connections pin the host key the node presented when it became ready.
+    this.access = pulumi
+      .all([ready.node, ready.sshHostKey])
+      .apply(([node, hostKey]): SshEndpoint => ({ ...node, ...(hostKey ? { hostKey } : {}) }));
     this.managementAddress = ready.node.address;
     this.domainName = domain.name;
     this.registerOutputs({

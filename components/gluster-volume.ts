@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "./child-options";
 import type { GlusterSpec } from "../spec/types";
-import { GlusterMount, GlusterPeers, GlusterVolumeRes } from "../providers/pending";
+import { GlusterMount } from "../providers/gluster-mount";
+import { GlusterPeers } from "../providers/gluster-peers";
+import { GlusterVolumeRes } from "../providers/gluster-volume";
 import type { LabNodeRef } from "./cluster-node";
 
 /** Mount options of the seed's glmount script (seed 001). */
@@ -75,12 +77,13 @@ export class GlusterVolume extends pulumi.ComponentResource {
         {
           node: member.node.access,
           sshPrivateKey,
-          source: pulumi.interpolate`localhost:${volume.name}`,
+          volume: volume.name,
+          server: "localhost",
           mountPoint: gluster.mountPoint,
           mountOptions: GLUSTER_MOUNT_OPTIONS,
           mode: gluster.mountBy === "all" ? "mounted" : "prepared",
         },
-        childOptions(this, opts),
+        childOptions(this, opts, [volume]),
       );
     }
 

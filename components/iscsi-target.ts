@@ -1,14 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "./child-options";
 import type { HostSpec, IscsiSpec, LunSpec } from "../spec/types";
-import {
-  hostEndpoint,
-  IscsiInitiator,
-  IscsiTargetLun,
-  IscsiTargetRes,
-  type HostEndpoint,
-  type SshEndpoint,
-} from "../providers/pending";
+import { hostEndpoint, type HostEndpoint, type SshEndpoint } from "../providers/pending";
+import { IscsiInitiator, lunDevicePath } from "../providers/iscsi-initiator";
+import { IscsiTargetRes } from "../providers/iscsi-target";
 import type { LabNodeRef } from "./cluster-node";
 
 /** TCP port of the iSCSI portal. */
@@ -40,9 +35,16 @@ export interface IscsiTargetArgs {
   sshPrivateKey: pulumi.Input<string>;
 }
 
-/** The stable by-path device name of a LUN, the same on every initiator. */
-export function lunDevicePath(portal: string, iqn: string, lun: number): string {
-  return `/dev/disk/by-path/ip-${portal}-iscsi-${iqn}-lun-${lun}`;
+export { lunDevicePath };
+
+/**
+ * The control port of the lab's own tgtd on the KVM host (`tgtadm -C`), derived from the IQN so
+ * that two labs on one host (each in its network namespace) do not share tgtd's control socket.
+ */
+export function tgtControlPort(iqn: string): number {
+  let h = 2166136261;
+  for (const c of iqn) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  return 1000 + (h % 9000);
 }
 
 /** The initiator IQN of a node: the target's naming authority plus `<target name>-<node>`. */
@@ -81,24 +83,20 @@ export class IscsiTarget extends pulumi.ComponentResource {
         ...placement,
         iqn: iscsi.iqn,
         directory: iscsi.directory,
-        initiators: args.initiators.map((n) => initiatorName(iscsi.iqn, n.name)),
+        portal,
+        controlPort: args.targetNode === undefined ? tgtControlPort(iscsi.iqn) : 0,
+        luns: iscsi.luns.map((lun) => ({
+          lun: lun.id,
+          path: `${iscsi.directory}/${lun.file}`,
+          sizeMiB: lun.sizeMiB,
+          purpose: lun.purpose,
+        })),
+        initiatorAddresses: args.initiators.map((n) =>
+          pulumi.output(n.access).apply((a: SshEndpoint) => a.address),
+        ),
+        initiatorNames: args.initiators.map((n) => initiatorName(iscsi.iqn, n.name)),
       },
       childOptions(this, opts),
-    );
-    const luns = iscsi.luns.map(
-      (lun) =>
-        new IscsiTargetLun(
-          `${name}-lun${lun.id}`,
-          {
-            ...placement,
-            iqn: target.iqn,
-            lun: lun.id,
-            path: `${iscsi.directory}/${lun.file}`,
-            sizeMiB: lun.sizeMiB,
-            purpose: lun.purpose,
-          },
-          childOptions(this, opts),
-        ),
     );
     for (const node of args.initiators) {
       new IscsiInitiator(
@@ -111,7 +109,7 @@ export class IscsiTarget extends pulumi.ComponentResource {
           portal,
           luns: iscsi.luns.map((l) => l.id),
         },
-        childOptions(this, opts, luns),
+        childOptions(this, opts, [target]),
       );
     }
 

@@ -54,6 +54,11 @@ export interface ProviderDefinition<S extends z.AnyZodObject, O extends object> 
   deleteBeforeReplace?: boolean;
   /** Extra diff beyond the input-vs-output comparison: names of properties that differ. */
   diff?: (olds: Stored<z.output<S>, O>, news: z.output<S>) => string[];
+  /**
+   * Called when a change would replace the thing, with the fields that force it: throws to refuse
+   * (e.g. a replacement that destroys data the config does not allow to lose). Preview fails with it.
+   */
+  guardReplace?: (olds: Stored<z.output<S>, O>, news: z.output<S>, replaces: string[]) => void;
   /** Creates the thing; returns its id and computed outputs. Must be idempotent. */
   create: (inputs: z.output<S>) => Promise<{ id: string; outs: O }>;
   /** Probes the live thing: returns what it found (merged over the stored outputs) or `undefined` when gone. */
@@ -179,6 +184,9 @@ export function defineProvider<S extends z.AnyZodObject, O extends object>(
           for (const key of def.diff(olds as Stored<I, O>, news as I)) changed.add(key);
         }
         const replaces = [...changed].filter((key) => forceNew.includes(key) || !def.update);
+        if (replaces.length > 0 && def.guardReplace) {
+          def.guardReplace(olds as Stored<I, O>, news as I, replaces);
+        }
         return {
           changes: changed.size > 0,
           replaces,

@@ -107,6 +107,8 @@ export interface SshEndpoint {
   address: string;
   port: number;
   user: string;
+  /** The machine's SSH host key (`type base64`), pinned when set (learnt by NodeReady). */
+  hostKey?: string;
 }
 
 /** Inputs shared by every kind that runs commands on cluster nodes. */
@@ -306,33 +308,35 @@ export interface TargetPlacement {
   sshPrivateKey: string;
 }
 
-export interface IscsiTargetInputs extends TargetPlacement {
-  iqn: string;
-  directory: string;
-  /** Initiator IQNs allowed to log in. */
-  initiators: string[];
-}
-export const IscsiTargetRes = pendingKind<IscsiTargetInputs, { tid: number }>("IscsiTarget", {
-  issue: 4,
-  outputs: { tid: true },
-  secretInputs: ["sshPrivateKey"],
-});
-export type IscsiTargetRes = InstanceType<typeof IscsiTargetRes>;
-
-export interface IscsiTargetLunInputs extends TargetPlacement {
-  iqn: string;
+/** One LUN of a target: number, backing file, size, purpose. */
+export interface IscsiLun {
   lun: number;
-  /** Backing file. */
+  /** Backing file (under the target's directory). */
   path: string;
   sizeMiB: number;
   purpose: "quorum" | "data" | "other";
 }
-export const IscsiTargetLun = pendingKind<IscsiTargetLunInputs, { scsiId: string }>("IscsiTargetLun", {
-  issue: 4,
-  outputs: { scsiId: true },
-  secretInputs: ["sshPrivateKey"],
-});
-export type IscsiTargetLun = InstanceType<typeof IscsiTargetLun>;
+
+export interface IscsiTargetInputs extends TargetPlacement {
+  iqn: string;
+  /** Directory of the LUN files (owned by the stack). */
+  directory: string;
+  /** `address:port` tgtd listens on (the KVM host's management address). */
+  portal: string;
+  /** tgtd's management channel (`tgtadm -C`): one tgtd per lab on the host; 0 on a node. */
+  controlPort: number;
+  luns: IscsiLun[];
+  /** Initiators allowed in: addresses and IQNs (access is never `ALL`). */
+  initiatorAddresses: string[];
+  initiatorNames: string[];
+  /** Desired state: tgtd serves the target (drift when it does not). */
+  online?: boolean;
+}
+export interface IscsiTargetOutputs {
+  tid: number;
+  /** Initiator IQNs logged in when last seen. */
+  sessions: string[];
+}
 
 export interface IscsiInitiatorInputs {
   node: SshEndpoint;
@@ -342,59 +346,63 @@ export interface IscsiInitiatorInputs {
   /** `address:port` of the target portal. */
   portal: string;
   luns: number[];
+  /** Desired state: logged in, persistent, every LUN's device present (drift when not). */
+  loggedIn?: boolean;
 }
-export const IscsiInitiator = pendingKind<IscsiInitiatorInputs, { devices: string[] }>("IscsiInitiator", {
-  issue: 4,
-  outputs: { devices: true },
-  secretInputs: ["sshPrivateKey"],
-});
-export type IscsiInitiator = InstanceType<typeof IscsiInitiator>;
+export interface IscsiInitiatorOutputs {
+  /** The by-path device of each LUN on this node. */
+  devices: string[];
+}
 
 export interface GlusterPeersInputs extends OnNodes {
   /** Host names probed (on the gluster network), in node order. */
   peers: string[];
 }
-export const GlusterPeers = pendingKind<GlusterPeersInputs, { peerCount: number }>("GlusterPeers", {
-  issue: 4,
-  outputs: { peerCount: true },
-  secretInputs: ["sshPrivateKey"],
-});
-export type GlusterPeers = InstanceType<typeof GlusterPeers>;
+export interface GlusterPeersOutputs {
+  peerCount: number;
+}
 
 export interface GlusterVolumeInputs extends OnNodes {
   name: string;
   replica: number;
   arbiter: boolean;
   transport: "tcp";
-  /** `host:/path`, in replica-set order. */
+  /** `host:/path`, in replica-set order; brick i lives on node i. */
   bricks: string[];
   brickDevice?: string;
   options: Record<string, string>;
   allowDestructiveChanges: boolean;
+  /** Desired state: started (drift when stopped). */
+  started?: boolean;
+  /** Desired state: every brick process online (drift when one died). */
+  bricksOnline?: boolean;
 }
-export const GlusterVolumeRes = pendingKind<GlusterVolumeInputs, { volumeId: string }>("GlusterVolume", {
-  issue: 4,
-  outputs: { volumeId: true },
-  secretInputs: ["sshPrivateKey"],
-});
-export type GlusterVolumeRes = InstanceType<typeof GlusterVolumeRes>;
+export interface GlusterVolumeOutputs {
+  volumeId: string;
+  /** Options gluster set by itself when the volume was created (not drift). */
+  initialOptions: Record<string, string>;
+}
 
 export interface GlusterMountInputs {
   node: SshEndpoint;
   sshPrivateKey: string;
-  /** `localhost:data00`. */
-  source: string;
+  /** Volume name (`data00`). */
+  volume: string;
+  /** Server the node mounts from (`localhost`: its own glusterd). */
+  server: string;
   mountPoint: string;
   mountOptions: string;
   /** `mounted`: mounted and kept mounted; `prepared`: mount point and glmount script only (the cluster mounts). */
   mode: "mounted" | "prepared";
+  /** Desired state (mode `mounted`): mounted (drift when not). */
+  mounted?: boolean;
+  /** Desired state: the glmount script on the node is the rendered one. */
+  scriptCurrent?: boolean;
 }
-export const GlusterMount = pendingKind<GlusterMountInputs, { mounted: boolean }>("GlusterMount", {
-  issue: 4,
-  outputs: { mounted: true },
-  secretInputs: ["sshPrivateKey"],
-});
-export type GlusterMount = InstanceType<typeof GlusterMount>;
+export interface GlusterMountOutputs {
+  /** Where the glmount script is (`/etc/init.d/glmount`). */
+  script: string;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Issue 5: cluster stack, fencing, services

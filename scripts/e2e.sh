@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# End-to-end test of the lab substrate (issue 3), for real: inside a network namespace made for the
-# run, the program starts its own libvirtd and host sshd, `pulumi up` builds a 2-node test lab
-# (stack e2e, layers: substrate), and the script checks, failing loudly at the first broken step:
+# End-to-end test of the lab, for real: inside a network namespace made for the run, the program
+# starts its own libvirtd and host sshd, `pulumi up` builds a 2-node test lab (stack e2e), and the
+# script checks, failing loudly at the first broken step:
+# Substrate (layers: substrate):
 #   1. every node reaches every other node on all three networks by name (nodeXX, nodeXXm, nodeXXh);
 #   2. the fence key on the host's management address gets the restricted fence shell only;
 #   3. a second `pulumi up` changes nothing (--expect-no-changes);
 #   4. out-of-band drift (a VM stopped, a network stopped) shows in `pulumi preview --refresh`,
 #      `pulumi up --refresh` repairs it, the nodes talk again, and a refresh then shows no change;
-#   5. `pulumi destroy` leaves no domain, network, file or sshd of the stack behind.
+# Storage (layers: storage — scripts/e2e-storage.sh):
+#   5. the iSCSI target on the host (tgtd, ACL = the nodes), both nodes logged in; a block written
+#      to the shared LUN on node01 is read back on node02; a file written through the GlusterFS
+#      mount on node01 is read on node02; a second up changes nothing;
+#   6. a brick process killed: a write still succeeds, refresh shows it, up restarts the brick,
+#      `glmount heal` heals, and both bricks hold the same bytes;
+#   7. drift: a LUN deleted, a session logged out, a volume option changed, a mount gone — shown
+#      and repaired; the volume stopped and deleted — re-created on its bricks with the data kept;
+#   8. faults: a LUN larger than the free space and a brick directory holding foreign files are
+#      refused before anything changes, and the next up after the fix finishes the job;
+# Then:
+#   9. `pulumi destroy` leaves no domain, network, file, tgtd or sshd of the stack behind.
 # Nothing of the lab leaves the namespace; the image build (apt to Debian's mirror) runs outside.
 #
 #   bash scripts/e2e.sh            (KVMLAB_E2E_TIMINGS=FILE appends "phase seconds" lines)
@@ -83,6 +95,13 @@ config:
     layers: substrate
     timeouts:
       bootSeconds: 900
+    iscsi:
+      luns:
+        - { file: volume01.img, sizeMiB: 100, purpose: quorum }
+        - { file: volume02.img, sizeMiB: 1024, purpose: data }
+    gluster:
+      options:
+        network.ping-timeout: "10"
 EOF
 cd "$proj"
 export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE_FILE="$work/passphrase"
@@ -99,18 +118,13 @@ mgmt=(192.168.8.121 192.168.8.122)
 phase up-cold pulumi up --yes --non-interactive --skip-preview || fail "pulumi up failed"
 
 # Keys from the state (secrets decrypted by the engine, kept in the run's work dir only).
-pulumi stack export --show-secrets >"$work/stack.json"
-umask 077
-node -e '
-  const s = require(process.argv[1]);
-  const secret = (v) => (typeof v === "object" ? JSON.parse(v.plaintext) : v);
-  const key = (n) => secret(s.deployment.resources.find((r) => r.urn.endsWith("::" + n)).outputs.privateKey);
-  require("fs").writeFileSync(process.argv[2], key(process.argv[4]));
-  require("fs").writeFileSync(process.argv[3], key(process.argv[5]));
-' "$work/stack.json" "$work/program.key" "$work/fence.key" "$LAB-host-program-key" "$LAB-host-fence-key"
-rm -f "$work/stack.json"
-SSH=(ssh -i "$work/program.key" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-  -o LogLevel=ERROR -o ConnectTimeout=10)
+stack_private_key "$LAB-host-program-key" "$work/program.key"
+stack_private_key "$LAB-host-fence-key" "$work/fence.key"
+# shellcheck disable=SC2207
+SSH=(ssh $(node_ssh_options "$work/program.key"))
+on() { # on ADDRESS COMMAND — runs COMMAND as root on a node
+  "${SSH[@]}" "root@$1" "$2"
+}
 
 check_mesh() {
   local i
@@ -161,6 +175,9 @@ check_mesh
 phase preview-refresh pulumi preview --refresh --non-interactive --expect-no-changes ||
   fail "after the repair a refresh still finds changes"
 
+# shellcheck source=scripts/e2e-storage.sh
+source "$REPO/scripts/e2e-storage.sh"
+
 phase destroy pulumi destroy --yes --non-interactive || fail "pulumi destroy failed"
 if virsh -c qemu:///system version >/dev/null 2>&1; then
   left=$(virsh -c qemu:///system list --all --name; virsh -c qemu:///system net-list --all --name)
@@ -172,4 +189,5 @@ fi
 [ -z "$(echo "$left" | tr -d '[:space:]')" ] || fail "destroy left libvirt objects: $left"
 [ ! -e "$state_dir" ] || fail "destroy left $state_dir: $(find "$state_dir" | head)"
 if ss -Hltn | grep -q '192.168.8.1:22'; then fail "destroy left the host sshd running"; fi
+if ss -Hltn | grep -q ':3260'; then fail "destroy left tgtd listening"; fi
 log "e2e: destroy removed every domain, network, file and the sshd of the stack"

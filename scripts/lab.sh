@@ -2,6 +2,8 @@
 # Brings up a lab stack on this machine (README "Quick start"):
 #
 #   bash scripts/lab.sh [preview|up|refresh|destroy] [--stack NAME]    (default: preview, dev)
+#   bash scripts/lab.sh ssh NODE [COMMAND…] [--stack NAME]              root shell on a node
+#   bash scripts/lab.sh heal [--stack NAME]                              heal the GlusterFS volume
 #
 # 1. installs the host packages (qemu, libvirt, dnsmasq, sshd) and the npm dependencies;
 # 2. builds or reuses the engine (scripts/engine.sh);
@@ -16,11 +18,17 @@ cd "$REPO"
 
 action=preview
 stack=dev
+node=
+command_words=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    preview | up | refresh | destroy) action=$1 ;;
+    preview | up | refresh | destroy | heal) action=$1 ;;
+    ssh) action=ssh; node=${2:?ssh needs a node name, e.g. node01}; shift ;;
     --stack) stack=${2:?--stack needs a name}; shift ;;
-    *) die "unknown argument '$1': use preview|up|refresh|destroy [--stack NAME]" ;;
+    *)
+      [ "$action" = ssh ] || die "unknown argument '$1': use preview|up|refresh|destroy|heal|ssh NODE [--stack NAME]"
+      command_words+=("$1")
+      ;;
   esac
   shift
 done
@@ -46,6 +54,32 @@ fi
 
 pulumi_backend "$stack"
 pulumi stack select "$stack" --create --secrets-provider passphrase --non-interactive >/dev/null
+
+# On a node as root with the program key (taken from the stack's state into a temporary file).
+on_node() {
+  local name="$1" address key rc=0 tty=()
+  shift
+  if [ -t 0 ] && [ $# -eq 0 ]; then tty=(-t); fi
+  address=$(pulumi stack output nodeAddresses --json | node -e '
+    const a = JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]];
+    if (!a) { console.error("no node " + process.argv[1] + " in the stack"); process.exit(1); }
+    process.stdout.write(a);' "$name")
+  key=$(mktemp /tmp/kvmlab-key.XXXXXX)
+  stack_private_key -host-program-key "$key"
+  # shellcheck disable=SC2046
+  "${run_in_ns[@]}" ssh $(node_ssh_options "$key") "${tty[@]}" "root@$address" "$@" || rc=$?
+  rm -f "$key"
+  return $rc
+}
+case "$action" in
+  ssh) on_node "$node" "${command_words[@]}"; exit $? ;;
+  heal)
+    # glmount's heal: gluster volume heal, then wait until no entry is left to heal (seed 001's selfheal, online).
+    log "healing the GlusterFS volume from node01 (stack $stack)"
+    on_node node01 /etc/init.d/glmount heal
+    exit $?
+    ;;
+esac
 
 log "pulumi $action (stack $stack)"
 start_progress

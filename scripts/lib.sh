@@ -68,7 +68,7 @@ ensure_node_modules() {
 # for the cloud-init seeds.
 LAB_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base
   openssh-server openssh-client iproute2 debootstrap genisoimage e2fsprogs util-linux
-  ca-certificates curl)
+  ca-certificates curl tgt)
 
 # Pulumi's local backend and the stack's passphrase (generated once, mode 600, outside the tree).
 pulumi_backend() {
@@ -106,4 +106,26 @@ stop_progress() {
   kill "$PROGRESS_TAIL_PID" 2>/dev/null || true
   rm -f "$KVMLAB_PROGRESS_FILE"
   PROGRESS_TAIL_PID=
+}
+
+# Writes the private half of the current stack's key pair whose resource name ends in SUFFIX
+# (e.g. -host-program-key) to FILE, mode 600. The engine decrypts it; nothing else sees it.
+stack_private_key() {
+  local suffix="$1" file="$2"
+  (
+    umask 077
+    pulumi stack export --show-secrets | node -e '
+      const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      const r = (s.deployment.resources || []).find((x) => x.urn.endsWith(process.argv[1]));
+      if (!r) { console.error("no resource ending in " + process.argv[1] + " in the stack: run up first"); process.exit(1); }
+      const v = r.outputs.privateKey;
+      process.stdout.write(typeof v === "object" ? JSON.parse(v.plaintext) : v);
+    ' "$suffix" >"$file"
+  )
+}
+
+# SSH options for the lab's nodes (root, the program key; host keys are the lab's own, not pinned here).
+node_ssh_options() {
+  local key="$1"
+  echo "-i $key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10"
 }

@@ -390,10 +390,12 @@ export function applyDefaults(config: LabConfig): LabSpec {
     gluster,
   );
   if (config.gluster?.mountBy === undefined) {
+    // Without the cluster layer no service group mounts it: the program does, on every node.
+    const withServices = (config.layers ?? "cluster") === "cluster";
     const mountedByService = services.some((s) =>
       s.resources.some((r) => r.kind === "gluster-mount" && r.volume === gluster.volume),
     );
-    gluster.mountBy = mountedByService ? "service" : "all";
+    gluster.mountBy = withServices && mountedByService ? "service" : "all";
   }
   // The seed reserves the next node (node03 .123) in /etc/hosts; only when the nodes are defaulted.
   const next = nodeConfigs.length;

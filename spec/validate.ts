@@ -665,7 +665,8 @@ export function checkGluster(spec: LabSpec): Problem[] {
     });
   }
   const byService = mountsGluster(spec);
-  if (g.mountBy === "all" && byService) {
+  // Service groups are only built with the cluster layer.
+  if (g.mountBy === "all" && byService && spec.layers === "cluster") {
     out.push({
       path: "gluster.mountBy",
       problem: `mountBy is all but a service group also mounts ${g.volume}`,

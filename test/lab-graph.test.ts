@@ -206,7 +206,6 @@ describe("the default lab's resource graph", () => {
       [`${DYN}LibvirtDomain`]: 2,
       [`${DYN}NodeReady`]: 2,
       [`${DYN}IscsiTarget`]: 1,
-      [`${DYN}IscsiTargetLun`]: 2,
       [`${DYN}IscsiInitiator`]: 2,
       [`${DYN}GlusterPeers`]: 1,
       [`${DYN}GlusterVolume`]: 1,
@@ -217,7 +216,7 @@ describe("the default lab's resource graph", () => {
     });
     const all = [...recorded.values()].filter((r) => r.name.startsWith("dev"));
     expect(all.filter((r) => !r.custom)).toHaveLength(13);
-    expect(all.filter((r) => r.custom)).toHaveLength(30);
+    expect(all.filter((r) => r.custom)).toHaveLength(28);
   });
 
   test("names every child after its parent, under the right parent", () => {
@@ -244,8 +243,6 @@ describe("the default lab's resource graph", () => {
       "dev-node02-ready": "dev-node02",
       "dev-iscsi": "dev",
       "dev-iscsi-target": "dev-iscsi",
-      "dev-iscsi-lun1": "dev-iscsi",
-      "dev-iscsi-lun2": "dev-iscsi",
       "dev-iscsi-initiator-node01": "dev-iscsi",
       "dev-iscsi-initiator-node02": "dev-iscsi",
       "dev-gluster": "dev",
@@ -303,7 +300,7 @@ describe("the default lab's resource graph", () => {
     expect(deps("dev-cluster-pcs")).toEqual(
       expect.arrayContaining([
         "dev-node01-ready",
-        "dev-iscsi-lun2",
+        "dev-iscsi-target",
         "dev-gluster-volume",
         "dev-gluster-mount-node02",
       ]),
@@ -312,10 +309,9 @@ describe("the default lab's resource graph", () => {
     expect(deps("dev-svc-service01-group")).toEqual(
       expect.arrayContaining(["dev-cluster-pcs", "dev-fence-kvmhost01-stonith", "dev-gluster-volume"]),
     );
-    // Initiators log in once the LUNs exist.
-    expect(deps("dev-iscsi-initiator-node01")).toEqual(
-      expect.arrayContaining(["dev-iscsi-lun1", "dev-iscsi-lun2"]),
-    );
+    // Initiators log in once the target with its LUNs exists; mounts once the volume does.
+    expect(deps("dev-iscsi-initiator-node01")).toEqual(expect.arrayContaining(["dev-iscsi-target"]));
+    expect(deps("dev-gluster-mount-node01")).toEqual(expect.arrayContaining(["dev-gluster-volume"]));
   });
 });
 
@@ -390,13 +386,20 @@ describe("key inputs of the default lab", () => {
   });
 
   test("iSCSI: two file-backed LUNs of 100 and 1024 MiB, portal on the host's management address", () => {
-    expect(
-      [1, 2].map((l) => [input(`dev-iscsi-lun${l}`, "sizeMiB"), input(`dev-iscsi-lun${l}`, "purpose")]),
-    ).toEqual([
-      [100, "quorum"],
-      [1024, "data"],
+    const luns = input("dev-iscsi-target", "luns") as { lun: number; sizeMiB: number; purpose: string; path: string }[];
+    expect(luns.map((l) => [l.lun, l.sizeMiB, l.purpose])).toEqual([
+      [1, 100, "quorum"],
+      [2, 1024, "data"],
     ]);
-    expect(input("dev-iscsi-lun1", "path")).toMatch(/\/volume01\.img$/);
+    expect(luns[0]?.path).toMatch(/\/tgtd\/cluster01\/volume01\.img$/);
+    expect(input("dev-iscsi-target", "portal")).toBe("192.168.8.1:3260");
+    // Access is restricted to the nodes: their management addresses and initiator names.
+    expect(input("dev-iscsi-target", "initiatorAddresses")).toEqual(["192.168.8.121", "192.168.8.122"]);
+    expect(input("dev-iscsi-target", "initiatorNames")).toEqual([
+      "iqn.2011-08.com.example.kvmhost:halab-tgt01-node01",
+      "iqn.2011-08.com.example.kvmhost:halab-tgt01-node02",
+    ]);
+    expect(input("dev-iscsi-target", "controlPort")).toBeGreaterThanOrEqual(1000);
     expect(input("dev-iscsi-initiator-node02", "portal")).toBe("192.168.8.1:3260");
     expect(input("dev-iscsi-initiator-node02", "luns")).toEqual([1, 2]);
   });
@@ -470,7 +473,7 @@ describe("secrets", () => {
     for (const name of [
       "dev-node01-ready",
       "dev-gluster-volume",
-      "dev-iscsi-lun1",
+      "dev-iscsi-target",
       "dev-svc-service01-group",
     ]) {
       expect([name, isWrappedSecret(get(name).inputs.sshPrivateKey)]).toEqual([name, true]);
@@ -549,7 +552,6 @@ describe("layers", () => {
     "kvmlab:storage:IscsiTarget",
     "kvmlab:storage:GlusterVolume",
     `${DYN}IscsiTarget`,
-    `${DYN}IscsiTargetLun`,
     `${DYN}IscsiInitiator`,
     `${DYN}GlusterPeers`,
     `${DYN}GlusterVolume`,
@@ -615,7 +617,6 @@ describe("layers", () => {
       "kvmlab:storage:IscsiTarget": 1,
       "kvmlab:storage:GlusterVolume": 1,
       [`${DYN}IscsiTarget`]: 1,
-      [`${DYN}IscsiTargetLun`]: 2,
       [`${DYN}IscsiInitiator`]: 2,
       [`${DYN}GlusterPeers`]: 1,
       [`${DYN}GlusterVolume`]: 1,

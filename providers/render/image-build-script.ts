@@ -21,13 +21,13 @@ import { createHash } from "node:crypto";
 import { shellJoin, shellQuote } from "../ssh";
 
 /** Bumped whenever the script changes what it produces: part of the cache key. */
-export const IMAGE_BUILDER_VERSION = "1";
+export const IMAGE_BUILDER_VERSION = "2";
 
 /** Where built images are cached on the host (shared by every lab on the host: a content cache). */
 export const IMAGE_CACHE_DIR = "/var/cache/kvm-ha-lab/images";
 
 /** Services installed by the package list that must not start at boot (the cluster starts them). */
-export const SERVICES_OFF_AT_BOOT: readonly string[] = ["pacemaker", "corosync", "postgresql"];
+export const SERVICES_OFF_AT_BOOT: readonly string[] = ["pacemaker", "corosync", "postgresql", "tgt"];
 
 /**
  * Shell lines that set the array `net` to the command prefix reaching the outside world:

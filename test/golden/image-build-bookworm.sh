@@ -1,8 +1,8 @@
-# kvm-ha-lab base image builder v1 (rendered; do not edit)
-out=/var/cache/kvm-ha-lab/images/bookworm-2bd295bd532557953d59680b
+# kvm-ha-lab base image builder v2 (rendered; do not edit)
+out=/var/cache/kvm-ha-lab/images/bookworm-c4b80f03eb8cf4e776b39ad3
 suite=bookworm
 mirror=http://deb.debian.org/debian
-packages=(chrony cloud-init corosync fence-agents glusterfs-server ifupdown iproute2 ipvsadm ldirectord linux-image-cloud-amd64 ocfs2-tools open-iscsi openssh-server pacemaker pcs postgresql resource-agents sudo systemd-sysv)
+packages=(chrony cloud-init corosync fence-agents glusterfs-server ifupdown iproute2 iputils-ping ipvsadm ldirectord linux-image-cloud-amd64 ocfs2-tools open-iscsi openssh-server pacemaker pcs postgresql resource-agents sudo systemd-sysv tgt)
 step() { echo "image: $*" >&2; }
 
 if [ -f "$out/complete" ]; then step "cached: $out"; exit 0; fi
@@ -58,7 +58,7 @@ step "first-boot configuration"
 printf '/dev/vda / ext4 errors=remount-ro 0 1\n' >"$root/etc/fstab"
 mkdir -p "$root/etc/cloud/cloud.cfg.d"
 printf 'datasource_list: [ NoCloud, None ]\n' >"$root/etc/cloud/cloud.cfg.d/90-kvmlab-datasource.cfg"
-for unit in pacemaker.service corosync.service postgresql.service; do
+for unit in pacemaker.service corosync.service postgresql.service tgt.service; do
   if [ -e "$root/lib/systemd/system/$unit" ]; then in_root systemctl disable "$unit" >/dev/null 2>&1; fi
 done
 rm -f "$root"/etc/ssh/ssh_host_*
