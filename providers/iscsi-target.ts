@@ -286,10 +286,10 @@ fi`
       await run(
         `set -e
 ${ours !== undefined ? `${shellJoin(tgtadm(port, "--mode", "target", "--op", "delete", "--force", "--tid", ours.tid))}` : ""}
+${stop}
 rm -f ${shellJoin([...olds.luns.map((l) => l.path), config])}
 rmdir ${shellQuote(olds.directory)} 2>/dev/null || true
-rmdir "$(dirname ${shellQuote(olds.directory)})" 2>/dev/null || true
-${stop}`,
+rmdir "$(dirname ${shellQuote(olds.directory)})" 2>/dev/null || true`,
         { timeoutSeconds: 60 },
       );
     });
