@@ -65,7 +65,10 @@ found=$(iscsiadm -m discovery -t sendtargets -p ${portal} 2>&1) ||
 echo "$found" | awk '{print $2}' | grep -qxF ${iqn} ||
   fail "the portal ${inputs.portal} does not offer ${inputs.targetIqn} to this initiator (offered: $found). Fix: the target's ACL must list this node's address and initiator name"
 iscsiadm -m node -T ${iqn} -p ${portal} -o update -n node.startup -v automatic
-if ! iscsiadm -m session 2>/dev/null | awk '{print $3, $4}' | grep -qxF ${shellQuote(`${inputs.portal},1 ${inputs.targetIqn}`)}; then
+if iscsiadm -m session 2>/dev/null | awk '{print $3, $4}' | grep -qxF ${shellQuote(`${inputs.portal},1 ${inputs.targetIqn}`)}; then
+  # Logged in already: LUNs re-created on the target since are found by a rescan.
+  iscsiadm -m node -T ${iqn} -p ${portal} --rescan >/dev/null
+else
   iscsiadm -m node -T ${iqn} -p ${portal} --login >/dev/null
 fi
 udevadm settle || true

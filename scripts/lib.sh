@@ -25,10 +25,14 @@ with_progress() {
   start=$(date +%s)
   ("$@") &
   local pid=$!
+  local next=15
+  # Polls five times a second (so a quick step returns at once), reports every 15 s.
   while kill -0 "$pid" 2>/dev/null; do
-    sleep 15 &
-    wait $! || true
-    kill -0 "$pid" 2>/dev/null && log "  … $what: $(($(date +%s) - start)) s"
+    sleep 0.2
+    if kill -0 "$pid" 2>/dev/null && [ $(($(date +%s) - start)) -ge $next ]; then
+      log "  … $what: $(($(date +%s) - start)) s"
+      next=$((next + 15))
+    fi
   done
   wait "$pid"
 }

@@ -1,0 +1,474 @@
+/**
+ * Unit tests of the CmanCluster provider against fake RHEL 6 nodes: `withSession` of
+ * providers/ssh is mocked (the rest of the module is the real one), and each fake node answers the
+ * provider's scripts the way a node would — it keeps a cluster.conf, knows whether cman and ricci
+ * run, and can be told to reject a file in ccs_config_validate. Every script is recorded with its
+ * node and options, so the tests check the order of the steps, where the password travels, and the
+ * config_version decisions. RHEL 6 guests are not available here: this is the provider's only test.
+ */
+import { spawnSync } from "node:child_process";
+import { RESOURCE_NAME_KEY, type Props } from "../providers/base";
+import type { RunOptions, RunResult, SshTarget } from "../providers/ssh";
+import { RemoteCommandError, SshConnectionError } from "../providers/ssh";
+import {
+  bootScript,
+  cmanClusterProvider,
+  deleteScript,
+  parseProbe,
+  planConfigVersion,
+  probeScript,
+  reloadScript,
+  ricciScript,
+  validateConfScript,
+  writeConfScript,
+} from "../providers/cman-cluster";
+import {
+  clusterConfFromModel,
+  configVersionOf,
+  renderClusterConf,
+  setConfigVersion,
+  type ClusterConfModel,
+} from "../providers/render/cluster-conf";
+
+// ---------------------------------------------------------------------------------------------
+// Fake nodes
+
+interface FakeNode {
+  conf?: string;
+  cmanRunning: boolean;
+  ricciRunning: boolean;
+  ricciPassword?: string;
+  /** ccs_config_validate rejects every file with this message. */
+  rejects?: string;
+  unreachable: boolean;
+  /** chkconfig state of cman and rgmanager. */
+  boot?: "on" | "off";
+}
+
+/** The step a script is (by identity with the exported builders). */
+type Step = "ricci" | "boot" | "probe" | "validate" | "write" | "reload" | "delete";
+
+interface Call {
+  host: string;
+  step: Step;
+  script: string;
+  opts: RunOptions;
+}
+
+const mockCluster: { nodes: Record<string, FakeNode>; calls: Call[] } = { nodes: {}, calls: [] };
+
+function stepOf(script: string): Step {
+  if (script === ricciScript()) return "ricci";
+  if (script === bootScript(true) || script === bootScript(false)) return "boot";
+  if (script === probeScript()) return "probe";
+  if (script === validateConfScript()) return "validate";
+  if (script === writeConfScript()) return "write";
+  if (script === deleteScript()) return "delete";
+  if (/^[\s\S]*cman_tool version -r -S/.test(script)) return "reload";
+  throw new Error(`unexpected script:\n${script}`);
+}
+
+function userError(host: string, script: string, message: string): RemoteCommandError {
+  return new RemoteCommandError({
+    host: `root@${host}:22`,
+    command: script,
+    code: 65,
+    stderrTail: `some tool output\nkvmlab: ${message}\n`,
+    stdoutTail: "",
+    timedOut: false,
+    reason: "command failed with exit code 65",
+  });
+}
+
+/** What a fake node does with one script. */
+async function mockRun(host: string, script: string, opts: RunOptions = {}): Promise<RunResult> {
+  const node = mockCluster.nodes[host];
+  if (node === undefined) throw new Error(`no fake node ${host}`);
+  const step = stepOf(script);
+  mockCluster.calls.push({ host, step, script, opts });
+  const stdin = opts.stdin === undefined ? "" : opts.stdin.toString();
+  const ok = (stdout = ""): RunResult => ({ stdout, stderr: "", code: 0 });
+  switch (step) {
+    case "ricci":
+      node.ricciPassword = stdin.replace(/\n$/, "");
+      node.ricciRunning = true;
+      return ok();
+    case "boot":
+      node.boot = script === bootScript(true) ? "on" : "off";
+      return ok();
+    case "probe":
+      return ok(
+        [
+          "== conf",
+          ...(node.conf !== undefined ? [Buffer.from(node.conf).toString("base64")] : []),
+          "== cman",
+          node.cmanRunning ? "running" : "stopped",
+          "== ricci",
+          node.ricciRunning ? "running" : "stopped",
+          "",
+        ].join("\n"),
+      );
+    case "validate":
+    case "write":
+      if (node.rejects !== undefined) {
+        throw userError(
+          host,
+          script,
+          `the new cluster.conf does not pass ccs_config_validate (${node.rejects}); no node's /etc/cluster/cluster.conf was replaced. Fix: correct the lab's cluster, fencing or services config`,
+        );
+      }
+      if (step === "write") node.conf = Buffer.from(stdin, "base64").toString("utf8");
+      return ok();
+    case "reload":
+      return ok();
+    case "delete":
+      node.conf = undefined;
+      node.cmanRunning = false;
+      return ok();
+  }
+}
+
+async function mockWithSession<T>(
+  target: SshTarget,
+  fn: (session: { run: (script: string, opts?: RunOptions) => Promise<RunResult> }) => Promise<T>,
+): Promise<T> {
+  if (mockCluster.nodes[target.host]?.unreachable) {
+    throw new SshConnectionError(`root@${target.host}:22`, 5, "connect ECONNREFUSED");
+  }
+  return fn({ run: (script, opts) => mockRun(target.host, script, opts) });
+}
+
+jest.mock("../providers/ssh", () => ({
+  ...jest.requireActual<typeof import("../providers/ssh")>("../providers/ssh"),
+  withSession: (target: SshTarget, fn: Parameters<typeof mockWithSession>[1]) => mockWithSession(target, fn),
+}));
+
+const N1 = "192.168.8.121";
+const N2 = "192.168.8.122";
+
+beforeEach(() => {
+  mockCluster.calls = [];
+  mockCluster.nodes = {
+    [N1]: { cmanRunning: false, ricciRunning: false, unreachable: false },
+    [N2]: { cmanRunning: false, ricciRunning: false, unreachable: false },
+  };
+});
+
+/** The recorded steps as `host step` strings, in order. */
+function steps(): string[] {
+  return mockCluster.calls.map((c) => `${c.host === N1 ? "node01" : "node02"} ${c.step}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+const PASSWORD = "Ricci-Secret-4242xyz";
+
+function model(tokenMs = 20000): ClusterConfModel {
+  return {
+    cluster: { name: "cluster01", transport: "udp", tokenMs, twoNode: true },
+    members: [
+      { name: "node01", nodeId: 1, linkHostnames: ["node01h"] },
+      { name: "node02", nodeId: 2, linkHostnames: ["node02h"] },
+    ],
+    fencing: [
+      {
+        name: "kvmhost01",
+        agent: "fence_virsh",
+        ipaddr: "192.168.8.1",
+        login: "root",
+        identityFile: "/etc/cluster/fence_virsh_key",
+        action: "reboot",
+      },
+    ],
+    services: [],
+    domainNames: { node01: "RHCSvm01-gluster", node02: "RHCSvm02-gluster" },
+  };
+}
+
+function raw(tokenMs = 20000, extra: Props = {}): Props {
+  return {
+    name: "cluster01",
+    transport: "udp",
+    tokenMs,
+    twoNode: true,
+    startAtBoot: false,
+    members: [
+      { name: "node01", nodeId: 1, access: { address: N1, port: 22, user: "root" }, linkAddresses: ["192.168.9.121"], linkHostnames: ["node01h"] },
+      { name: "node02", nodeId: 2, access: { address: N2, port: 22, user: "root" }, linkAddresses: ["192.168.9.122"], linkHostnames: ["node02h"] },
+    ],
+    sshPrivateKey: "TEST-KEY",
+    ricciPassword: PASSWORD,
+    expectedVotes: 1,
+    clusterConf: renderClusterConf(clusterConfFromModel(model(tokenMs))),
+    [RESOURCE_NAME_KEY]: "lab-cluster-cman",
+    ...extra,
+  };
+}
+
+async function checked(news: Props): Promise<Props> {
+  const r = await cmanClusterProvider.check({}, news);
+  expect(r.failures).toEqual([]);
+  return r.inputs as Props;
+}
+
+/** Creates the cluster on fresh nodes and returns its outputs (calls cleared afterwards). */
+async function created(tokenMs = 20000): Promise<Props> {
+  const { outs } = await cmanClusterProvider.create(await checked(raw(tokenMs)));
+  mockCluster.calls = [];
+  return outs;
+}
+
+function bashSyntaxCheck(script: string): void {
+  const r = spawnSync("bash", ["-n"], { input: script, encoding: "utf8" });
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("CmanCluster: create", () => {
+  test("fresh nodes: ricci, boot, probe per node; validate on every node before any write; no reload", async () => {
+    const { id, outs } = await cmanClusterProvider.create(await checked(raw()));
+    expect(id).toBe("cman:cluster01");
+    expect(outs.configVersion).toBe(1);
+    expect(steps()).toEqual([
+      "node01 ricci",
+      "node01 boot",
+      "node01 probe",
+      "node02 ricci",
+      "node02 boot",
+      "node02 probe",
+      "node01 validate",
+      "node02 validate",
+      "node01 write",
+      "node02 write",
+    ]);
+    const expected = setConfigVersion(raw().clusterConf as string, 1);
+    for (const host of [N1, N2]) {
+      expect(mockCluster.nodes[host]?.conf).toBe(expected);
+      expect(mockCluster.nodes[host]?.boot).toBe("off");
+      expect(mockCluster.nodes[host]?.ricciPassword).toBe(PASSWORD);
+    }
+  });
+
+  test("the ricci password travels only on stdin, marked sensitive — never in a command or env", async () => {
+    await cmanClusterProvider.create(await checked(raw()));
+    for (const call of mockCluster.calls) {
+      expect(call.script).not.toContain(PASSWORD);
+      expect(JSON.stringify(call.opts.env ?? {})).not.toContain(PASSWORD);
+    }
+    const ricci = mockCluster.calls.filter((c) => c.step === "ricci");
+    expect(ricci).toHaveLength(2);
+    for (const call of ricci) {
+      expect(call.opts.stdin).toBe(`${PASSWORD}\n`);
+      expect(call.opts.sensitive).toEqual([PASSWORD]);
+      expect(call.script).toMatch(/passwd --stdin ricci/);
+      expect(call.script).toMatch(/chkconfig ricci on/);
+    }
+    // The password reaches no other step's stdin either.
+    for (const call of mockCluster.calls.filter((c) => c.step !== "ricci")) {
+      expect(String(call.opts.stdin ?? "")).not.toContain(PASSWORD);
+      expect(Buffer.from(String(call.opts.stdin ?? ""), "base64").toString("utf8")).not.toContain(PASSWORD);
+    }
+  });
+
+  test("startAtBoot true turns cman and rgmanager on at boot", async () => {
+    await cmanClusterProvider.create(await checked(raw(20000, { startAtBoot: true })));
+    expect(mockCluster.nodes[N1]?.boot).toBe("on");
+    expect(bootScript(true)).toMatch(/chkconfig "\$svc" on/);
+    expect(bootScript(false)).toMatch(/chkconfig "\$svc" off/);
+    expect(bootScript(false)).toMatch(/for svc in cman rgmanager/);
+  });
+
+  test("ccs_config_validate rejects the file on node02: error names node02, no node's file replaced", async () => {
+    const old = setConfigVersion(renderClusterConf(clusterConfFromModel(model(10000))), 4);
+    mockCluster.nodes[N1] = { ...mockCluster.nodes[N1]!, conf: old, cmanRunning: true };
+    mockCluster.nodes[N2] = { ...mockCluster.nodes[N2]!, conf: old, cmanRunning: true, rejects: "Relax-NG validity error" };
+    await expect(cmanClusterProvider.create(await checked(raw()))).rejects.toThrow(
+      /CmanCluster "lab-cluster-cman": create failed: on node02 \(192\.168\.8\.122\): the new cluster\.conf does not pass ccs_config_validate \(Relax-NG validity error\)/,
+    );
+    expect(mockCluster.nodes[N1]?.conf).toBe(old);
+    expect(mockCluster.nodes[N2]?.conf).toBe(old);
+    expect(steps().filter((s) => /validate|write|reload/.test(s))).toEqual(["node01 validate", "node02 validate"]);
+  });
+
+  test("an unreachable node fails the create with a message naming it and the fix", async () => {
+    mockCluster.nodes[N2] = { ...mockCluster.nodes[N2]!, unreachable: true };
+    await expect(cmanClusterProvider.create(await checked(raw()))).rejects.toThrow(
+      /node02 \(192\.168\.8\.122\) is unreachable .*Fix: /,
+    );
+    expect(steps().some((s) => s.endsWith("write"))).toBe(false);
+  });
+});
+
+describe("CmanCluster: update and config_version", () => {
+  test("unchanged content: no validate, no write, no reload, version kept", async () => {
+    const olds = await created();
+    mockCluster.nodes[N1]!.cmanRunning = true;
+    mockCluster.nodes[N2]!.cmanRunning = true;
+    const { outs } = await cmanClusterProvider.update("cman:cluster01", olds, await checked(raw()));
+    expect(outs.configVersion).toBe(1);
+    expect(steps().filter((s) => !/ricci|boot|probe/.test(s))).toEqual([]);
+  });
+
+  test("changed content with cman running: version bumped, every node validated then written, one reload from node01 last", async () => {
+    const olds = await created();
+    mockCluster.nodes[N1]!.cmanRunning = true;
+    mockCluster.nodes[N2]!.cmanRunning = true;
+    const { outs } = await cmanClusterProvider.update("cman:cluster01", olds, await checked(raw(30000)));
+    expect(outs.configVersion).toBe(2);
+    expect(steps().filter((s) => !/ricci|boot|probe/.test(s))).toEqual([
+      "node01 validate",
+      "node02 validate",
+      "node01 write",
+      "node02 write",
+      "node01 reload",
+    ]);
+    const reload = mockCluster.calls.find((c) => c.step === "reload");
+    expect(reload?.script).toBe(reloadScript(2));
+    for (const host of [N1, N2]) expect(configVersionOf(mockCluster.nodes[host]?.conf ?? "")).toBe(2);
+    expect(mockCluster.nodes[N1]?.conf).toContain('<totem token="30000"/>');
+  });
+
+  test("cman running only on node02: the one reload runs there", async () => {
+    const olds = await created();
+    mockCluster.nodes[N2]!.cmanRunning = true;
+    await cmanClusterProvider.update("cman:cluster01", olds, await checked(raw(30000)));
+    expect(steps().filter((s) => s.endsWith("reload"))).toEqual(["node02 reload"]);
+  });
+
+  test("changed content with cman stopped: written, not reloaded", async () => {
+    const olds = await created();
+    await cmanClusterProvider.update("cman:cluster01", olds, await checked(raw(30000)));
+    expect(steps().filter((s) => s.endsWith("reload"))).toEqual([]);
+    expect(configVersionOf(mockCluster.nodes[N1]?.conf ?? "")).toBe(2);
+  });
+
+  test("a rebuilt node without the file gets the current version; no bump, no reload", async () => {
+    const current = setConfigVersion(raw().clusterConf as string, 3);
+    mockCluster.nodes[N1] = { ...mockCluster.nodes[N1]!, conf: current, cmanRunning: true };
+    const { outs } = await cmanClusterProvider.create(await checked(raw()));
+    expect(outs.configVersion).toBe(3);
+    expect(steps().filter((s) => !/ricci|boot|probe/.test(s))).toEqual(["node02 validate", "node02 write"]);
+    expect(mockCluster.nodes[N2]?.conf).toBe(current);
+  });
+
+  test("nodes at different versions: the new version is above all of them", async () => {
+    const base = raw().clusterConf as string;
+    const other = renderClusterConf(clusterConfFromModel(model(10000)));
+    expect(planConfigVersion([setConfigVersion(base, 3), setConfigVersion(other, 5)], base)).toBe(6);
+    expect(planConfigVersion([setConfigVersion(base, 3), undefined], base)).toBe(3);
+    expect(planConfigVersion([undefined, undefined], base)).toBe(1);
+    expect(planConfigVersion([setConfigVersion(other, 2), setConfigVersion(base, 9)], base)).toBe(9);
+  });
+});
+
+describe("CmanCluster: read, diff, delete, check", () => {
+  test("read: version of the first node's file, ricci and file drift", async () => {
+    const olds = await created();
+    let found = await cmanClusterProvider.read("cman:cluster01", olds);
+    expect(found.props).toMatchObject({ configVersion: 1, ricciRunning: true, confCurrent: true });
+    expect(steps()).toEqual(["node01 probe", "node02 probe"]);
+    expect((await cmanClusterProvider.diff("cman:cluster01", found.props as Props, await checked(raw()))).changes).toBe(
+      false,
+    );
+
+    mockCluster.nodes[N2]!.ricciRunning = false;
+    mockCluster.nodes[N2]!.conf = `${mockCluster.nodes[N2]!.conf}<!-- edited by hand -->\n`;
+    found = await cmanClusterProvider.read("cman:cluster01", olds);
+    expect(found.props).toMatchObject({ configVersion: 1, ricciRunning: false, confCurrent: false });
+    const diff = await cmanClusterProvider.diff("cman:cluster01", found.props as Props, await checked(raw()));
+    expect(diff.changes).toBe(true);
+    expect(diff.replaces).toEqual([]);
+  });
+
+  test("read: an unreachable node is drift, not an error", async () => {
+    const olds = await created();
+    mockCluster.nodes[N1]!.unreachable = true;
+    const found = await cmanClusterProvider.read("cman:cluster01", olds);
+    expect(found.props).toMatchObject({ configVersion: 1, ricciRunning: false, confCurrent: false });
+  });
+
+  test("a new cluster name replaces the cluster (delete first: the file path is fixed)", async () => {
+    const olds = await created();
+    const news = await checked({ ...raw(), name: "cluster02", clusterConf: renderClusterConf({ ...clusterConfFromModel(model()), name: "cluster02" }) });
+    const diff = await cmanClusterProvider.diff("cman:cluster01", olds, news);
+    expect(diff.replaces).toEqual(["name"]);
+    expect(diff.deleteBeforeReplace).toBe(true);
+  });
+
+  test("delete: stops the stack and removes cluster.conf on every node; unreachable nodes are skipped", async () => {
+    const olds = await created();
+    mockCluster.nodes[N2]!.unreachable = true;
+    await cmanClusterProvider.delete("cman:cluster01", olds);
+    expect(steps()).toEqual(["node01 delete"]);
+    expect(mockCluster.nodes[N1]?.conf).toBeUndefined();
+    expect(deleteScript()).toMatch(/service rgmanager stop[\s\S]*service cman stop[\s\S]*rm -f \/etc\/cluster\/cluster\.conf/);
+  });
+
+  test.each<[string, Props, RegExp]>([
+    ["knet transport", { transport: "knet" }, /transport: cman \(corosync 1\) supports udpu or udp/],
+    ["a password of two lines", { ricciPassword: "a\nb" }, /ricciPassword: ricciPassword must be one line/],
+    ["a cluster.conf of another cluster", { name: "cluster02" }, /clusterConf: cluster name "cluster01" differs from name "cluster02"/],
+    ["a token that differs from the file", { tokenMs: 1000 }, /clusterConf: totem token "20000" differs from tokenMs 1000/],
+    ["expected votes that differ from the file", { expectedVotes: 2 }, /clusterConf: expected_votes "1" differs from expectedVotes 2/],
+    ["not XML", { clusterConf: "<cluster" }, /clusterConf: is not well-formed XML/],
+    [
+      "duplicate node ids",
+      {
+        members: [
+          (raw().members as Props[])[0],
+          { ...(raw().members as Props[])[1], nodeId: 1 },
+        ],
+      },
+      /members\[1\]\.nodeId: 1 is used twice/,
+    ],
+  ])("check rejects %s", async (_what, patch, reason) => {
+    const r = await cmanClusterProvider.check({}, { ...raw(), ...patch });
+    expect((r.failures ?? []).map((f) => f.reason).join("\n")).toMatch(reason);
+  });
+});
+
+describe("CmanCluster: scripts", () => {
+  test("every generated script passes bash -n", () => {
+    for (const script of [
+      ricciScript(),
+      bootScript(true),
+      bootScript(false),
+      probeScript(),
+      validateConfScript(),
+      writeConfScript(),
+      reloadScript(3),
+      deleteScript(),
+    ]) {
+      bashSyntaxCheck(script);
+    }
+  });
+
+  test("the write script validates the temporary file before it replaces cluster.conf", () => {
+    const w = writeConfScript();
+    const validate = w.indexOf('ccs_config_validate -l "$t"');
+    const move = w.indexOf('mv -f "$t" /etc/cluster/cluster.conf');
+    expect(validate).toBeGreaterThan(w.indexOf('base64 -d > "$t"'));
+    expect(move).toBeGreaterThan(validate);
+    expect(validateConfScript()).not.toContain("mv -f");
+    expect(validateConfScript()).toContain("trap 'rm -f \"$t\"' EXIT");
+  });
+
+  test("the reload script reloads without ccs_sync and checks the running version", () => {
+    expect(reloadScript(7)).toMatch(/cman_tool version -r -S/);
+    expect(reloadScript(7)).toMatch(/grep -q " config 7\$"/);
+    expect(() => reloadScript(0)).toThrow(/not a whole number/);
+  });
+
+  test("parseProbe decodes the file and the daemons' states", () => {
+    const conf = '<?xml version="1.0"?>\n<cluster config_version="2" name="c"/>\n';
+    const out = `== conf\n${Buffer.from(conf).toString("base64")}\n== cman\nrunning\n== ricci\nstopped\n`;
+    expect(parseProbe(out)).toEqual({ conf, cmanRunning: true, ricciRunning: false });
+    expect(parseProbe("== conf\n== cman\nstopped\n== ricci\nrunning\n")).toEqual({
+      conf: undefined,
+      cmanRunning: false,
+      ricciRunning: true,
+    });
+  });
+});
