@@ -41,7 +41,10 @@ const schema = () =>
       .string()
       .regex(/^\/dev\/[A-Za-z0-9/_.-]+$/, "brickDevice must be a device path such as /dev/vdb")
       .optional(),
-    options: z.record(z.string().regex(/^[a-z0-9_.-]+$/i, "option names are like performance.cache-size"), z.string()),
+    options: z.record(
+      z.string().regex(/^[a-z0-9_.-]+$/i, "option names are like performance.cache-size"),
+      z.string(),
+    ),
     allowDestructiveChanges: z.boolean(),
     started: z.boolean().default(true),
     bricksOnline: z.boolean().default(true),
@@ -52,8 +55,11 @@ type Stored = Inputs & Partial<GlusterVolumeOutputs>;
 /** Where a node records the id of the volume its brick belongs to. */
 export const VOLUME_ID_DIR = "/var/lib/kvm-ha-lab/gluster";
 
-/** Fields whose change replaces the volume (and destroys its data). */
-const LAYOUT: readonly string[] = ["name", "replica", "arbiter", "transport", "bricks", "brickDevice", "nodes"];
+/**
+ * Fields whose change replaces the volume (and destroys its data). Not `nodes`: how the program
+ * reaches them (address, pinned host key) is not the layout — `bricks` is.
+ */
+const LAYOUT: readonly string[] = ["name", "replica", "arbiter", "transport", "bricks", "brickDevice"];
 
 /** The path part of a brick. */
 export function brickPath(brick: string): string {
@@ -80,7 +86,8 @@ mountpoint -q ${dir} || mount ${dir}
 `;
   return `${SCRIPT_FAIL}
 ${device}mkdir -p ${dir} ${shellQuote(VOLUME_ID_DIR)}
-id=$(getfattr --absolute-names -n trusted.glusterfs.volume-id -e hex --only-values ${dir} 2>/dev/null || true)
+# (getfattr's --only-values would print raw bytes, ignoring -e hex: take the value off the name= line.)
+id=$(getfattr --absolute-names -n trusted.glusterfs.volume-id -e hex ${dir} 2>/dev/null | sed -n 's/^trusted\.glusterfs\.volume-id=//p' || true)
 if [ -n "$id" ]; then
   known=$(cat ${idFile} 2>/dev/null || true)
   if [ "$id" = "$known" ]; then echo "stale $id"; exit 0; fi
@@ -136,7 +143,8 @@ export function optionCommands(
     if (live[k] !== v) cmds.push(`${GLUSTER} volume set ${shellJoin([name, k, v])}`);
   }
   for (const k of Object.keys(live)) {
-    if (!(k in configured) && initial[k] !== live[k]) cmds.push(`${GLUSTER} volume reset ${shellJoin([name, k])}`);
+    if (!(k in configured) && initial[k] !== live[k])
+      cmds.push(`${GLUSTER} volume reset ${shellJoin([name, k])}`);
   }
   return cmds;
 }
@@ -213,7 +221,9 @@ async function converge(inputs: Inputs, olds?: Stored): Promise<GlusterVolumeOut
       // A brick process that died (killed, crashed) is restarted by `start force`.
       if (!(await bricksAllOnline(run, inputs.name))) {
         progress(`gluster: restarting the brick processes of ${inputs.name}`);
-        await run(`${GLUSTER} volume start ${shellQuote(inputs.name)} force >/dev/null`, { timeoutSeconds: 120 });
+        await run(`${GLUSTER} volume start ${shellQuote(inputs.name)} force >/dev/null`, {
+          timeoutSeconds: 120,
+        });
       }
       // Each node remembers which volume its brick belongs to (see brickScript).
       const record = `mkdir -p ${shellQuote(VOLUME_ID_DIR)} && echo 0x${info.id.replace(/-/g, "")} > ${shellQuote(`${VOLUME_ID_DIR}/${inputs.name}.volume-id`)}`;
@@ -239,7 +249,10 @@ export const glusterVolumeProvider = defineProvider<ReturnType<typeof schema>, G
       });
     }
     if (inputs.arbiter && inputs.replica !== 3) {
-      failures.push({ property: "arbiter", reason: "arbiter: an arbiter needs replica 3 (two data bricks + the arbiter)" });
+      failures.push({
+        property: "arbiter",
+        reason: "arbiter: an arbiter needs replica 3 (two data bricks + the arbiter)",
+      });
     }
     return failures;
   },
@@ -301,6 +314,8 @@ ${GLUSTER} volume delete ${name} >/dev/null 2>&1 || true`,
           olds.brickDevice === undefined
             ? ""
             : `umount ${dir} 2>/dev/null || true
+# The brick's file system goes with the volume: a later create must not find the old brick on it.
+wipefs -a -q ${shellQuote(olds.brickDevice)} 2>/dev/null || true
 sed -i "\\#^${olds.brickDevice} ${brickPath(brick)} #d" /etc/fstab`;
         return run(
           `${unmount}

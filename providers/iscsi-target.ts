@@ -19,7 +19,15 @@ import { z } from "zod";
 import { defineProvider } from "./base";
 import { progress } from "./host-exec";
 import { hostField } from "./host-prep";
-import { explained, onPlacement, parseSections, SCRIPT_FAIL, sshEndpointField, type Runner } from "./node-exec";
+import {
+  explained,
+  isUnreachable,
+  onPlacement,
+  parseSections,
+  SCRIPT_FAIL,
+  sshEndpointField,
+  type Runner,
+} from "./node-exec";
 import { parseTgtShow } from "./parse/tgt-show";
 import { labKind, type IscsiTargetInputs, type IscsiTargetOutputs } from "./pending";
 import { renderTargetsConf } from "./render/tgt-targets-conf";
@@ -27,7 +35,8 @@ import { shellJoin, shellQuote } from "./ssh";
 import { isInitiatorName, planTgt, tgtadm } from "./tgt-plan";
 
 const IQN = /^iqn\.\d{4}-\d{2}\.[a-z0-9.-]+(:[^\s<>'"]+)?$/i;
-const ABSOLUTE = /^\/[^\s'"<>]+$/;
+/** An absolute path without spaces, quotes or `..` segments. */
+const ABSOLUTE = /^(?!.*\/\.\.(\/|$))\/[^\s'"<>]+$/;
 
 const schema = () =>
   z.object({
@@ -47,7 +56,9 @@ const schema = () =>
           purpose: z.enum(["quorum", "data", "other"]),
         }),
       )
-      .min(1, "a target needs at least one LUN"),
+      .min(1, "a target needs at least one LUN")
+      // In LUN order, as tgtd lists them (else every read would look like drift).
+      .transform((luns) => [...luns].sort((a, b) => a.lun - b.lun)),
     initiatorAddresses: z
       .array(z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, "initiator addresses must be IPv4 addresses"))
       .min(1, "access must be restricted to the cluster nodes: give their addresses"),
@@ -59,7 +70,10 @@ const schema = () =>
 type Inputs = z.output<ReturnType<typeof schema>>;
 
 /** Where the persistent configuration and (on the host) tgtd's pid file live. */
-export function targetFiles(inputs: Pick<Inputs, "node" | "directory">): { config: string; pidFile?: string } {
+export function targetFiles(inputs: Pick<Inputs, "node" | "directory">): {
+  config: string;
+  pidFile?: string;
+} {
   const base = inputs.directory.replace(/\/+$/, "");
   if (inputs.node !== undefined) {
     return { config: `/etc/tgt/conf.d/kvmlab-${base.split("/").pop() ?? "target"}.conf` };
@@ -147,7 +161,10 @@ export function prepareScript(inputs: Inputs): string {
   const port = inputs.controlPort;
   const sys = shellJoin(tgtadm(port, "--mode", "sys", "--op", "show"));
   const allocate = inputs.luns
-    .map((l) => `fallocate -l ${l.sizeMiB}MiB ${shellQuote(l.path)} || truncate -s ${l.sizeMiB}M ${shellQuote(l.path)}`)
+    .map(
+      (l) =>
+        `fallocate -l ${l.sizeMiB}MiB ${shellQuote(l.path)} || truncate -s ${l.sizeMiB}M ${shellQuote(l.path)}`,
+    )
     .join("\n");
   const start =
     pidFile !== undefined
@@ -225,7 +242,10 @@ export const iscsiTargetProvider = defineProvider({
     const numbers = inputs.luns.map((l) => l.lun);
     const dup = numbers.find((n, i) => numbers.indexOf(n) !== i);
     if (dup !== undefined) {
-      failures.push({ property: "luns", reason: `luns: LUN ${dup} is given twice. Fix: give every LUN its own id` });
+      failures.push({
+        property: "luns",
+        reason: `luns: LUN ${dup} is given twice. Fix: give every LUN its own id`,
+      });
     }
     inputs.luns.forEach((l, i) => {
       if (!l.path.startsWith(`${inputs.directory.replace(/\/+$/, "")}/`)) {
@@ -237,64 +257,84 @@ export const iscsiTargetProvider = defineProvider({
     });
     return failures;
   },
-  forceNew: ["host", "node", "iqn", "directory", "controlPort"],
+  // Not `node`: how the program reaches it (pinned host key) may change; a move is handled in update.
+  forceNew: ["host", "iqn", "directory", "controlPort"],
   async create(inputs) {
     const outs = await converge(inputs);
     return { id: inputs.iqn, outs };
   },
   async read(_id, olds) {
-    return onPlacement(olds, async (run) => {
-      const found = await probe(run, olds);
-      const live = found.running ? parseTgtShow(found.show).find((t) => t.iqn === olds.iqn) : undefined;
-      if (live === undefined) return { online: false };
-      return {
-        online: true,
-        tid: live.tid,
-        luns: live.luns.map((l) => ({
-          lun: l.lun,
-          path: l.path,
-          sizeMiB: l.sizeMiB,
-          purpose: olds.luns.find((o) => o.lun === l.lun)?.purpose ?? "other",
-        })),
-        initiatorAddresses: live.acl.filter((a) => !isInitiatorName(a)),
-        initiatorNames: live.acl.filter(isInitiatorName),
-        sessions: live.sessions.map((s) => s.initiator),
-      };
+    return readTarget(olds).catch((err: unknown) => {
+      // A target node that does not answer serves nothing.
+      if (isUnreachable(err)) return { online: false };
+      throw err;
     });
   },
-  async update(_id, _olds, news) {
+  async update(_id, olds, news) {
+    if (olds.node?.address !== news.node?.address) {
+      progress(
+        `iSCSI target ${news.iqn}: moving from ${olds.node?.address ?? "the KVM host"} to ${news.node?.address ?? "the KVM host"}`,
+      );
+      await removeTarget(olds);
+    }
     return converge(news);
   },
   async delete(_id, olds) {
-    const { config, pidFile } = targetFiles(olds);
-    const port = olds.controlPort;
-    await onPlacement(olds, async (run) => {
-      const found = await probe(run, olds);
-      const live = found.running ? parseTgtShow(found.show) : [];
-      const ours = live.find((t) => t.iqn === olds.iqn);
-      const others = live.filter((t) => t.iqn !== olds.iqn);
-      const stop =
-        pidFile !== undefined && others.length === 0
-          ? `if [ -f ${shellQuote(pidFile)} ]; then
+    await removeTarget(olds);
+  },
+});
+
+async function readTarget(olds: Inputs): Promise<Partial<Inputs & IscsiTargetOutputs>> {
+  return onPlacement(olds, async (run) => {
+    const found = await probe(run, olds);
+    const live = found.running ? parseTgtShow(found.show).find((t) => t.iqn === olds.iqn) : undefined;
+    if (live === undefined) return { online: false };
+    return {
+      online: true,
+      tid: live.tid,
+      luns: live.luns.map((l) => ({
+        lun: l.lun,
+        path: l.path,
+        sizeMiB: l.sizeMiB,
+        purpose: olds.luns.find((o) => o.lun === l.lun)?.purpose ?? "other",
+      })),
+      initiatorAddresses: live.acl.filter((a) => !isInitiatorName(a)),
+      initiatorNames: live.acl.filter(isInitiatorName),
+      sessions: live.sessions.map((s) => s.initiator),
+    };
+  });
+}
+
+/** Deletes the target, its LUN files and configuration; stops the host's tgtd when it serves nothing else. */
+async function removeTarget(olds: Inputs): Promise<void> {
+  const { config, pidFile } = targetFiles(olds);
+  const port = olds.controlPort;
+  await onPlacement(olds, async (run) => {
+    const found = await probe(run, olds);
+    const live = found.running ? parseTgtShow(found.show) : [];
+    const ours = live.find((t) => t.iqn === olds.iqn);
+    const others = live.filter((t) => t.iqn !== olds.iqn);
+    const stop =
+      pidFile !== undefined && others.length === 0
+        ? `if [ -f ${shellQuote(pidFile)} ]; then
   pid=$(cat ${shellQuote(pidFile)})
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -9 "$pid" 2>/dev/null || true
   rm -f ${shellQuote(pidFile)}
 fi`
-          : "";
-      await run(
-        `set -e
+        : "";
+    await run(
+      `set -e
 ${ours !== undefined ? `${shellJoin(tgtadm(port, "--mode", "target", "--op", "delete", "--force", "--tid", ours.tid))}` : ""}
 ${stop}
 rm -f ${shellJoin([...olds.luns.map((l) => l.path), config])}
 rmdir ${shellQuote(olds.directory)} 2>/dev/null || true
 rmdir "$(dirname ${shellQuote(olds.directory)})" 2>/dev/null || true`,
-        { timeoutSeconds: 60 },
-      );
-    });
-  },
-});
+      { timeoutSeconds: 60 },
+    );
+  });
+}
 
 /** The iSCSI target with its LUNs. */
 export const IscsiTargetRes = labKind<IscsiTargetInputs, IscsiTargetOutputs>(iscsiTargetProvider, {

@@ -756,6 +756,17 @@ describe("IscsiTarget provider", () => {
       expect(await checked(p, raw)).toMatchObject({ online: true, controlPort: CP });
     });
 
+    test("LUNs are kept in LUN order, as tgtd lists them (no endless drift)", async () => {
+      const luns = [...(raw.luns as Props[])].reverse();
+      const inputs = await checked(p, { ...raw, luns });
+      expect((inputs.luns as { lun: number }[]).map((l) => l.lun)).toEqual([1, 2]);
+    });
+
+    test("a LUN path climbing out of the directory with .. is refused", async () => {
+      const luns = [{ lun: 1, path: `${TGT_DIR}/../../../etc/shadow`, sizeMiB: 1, purpose: "data" }];
+      expect(await failedProperties(p, { ...raw, luns })).toContain("luns[0].path");
+    });
+
     test("a LUN number given twice is a failure on luns", async () => {
       const luns = [
         { lun: 1, path: L1, sizeMiB: 100, purpose: "quorum" },
@@ -1398,7 +1409,7 @@ describe("GlusterVolume", () => {
       const news = await checked(p, { ...raw, ...shrunk });
       const err = await failureOf(p.diff("data00", await stored(), news));
       expect(err.message).toContain(
-        'GlusterVolume "dev-gluster-volume": diff failed: changing nodes, replica, arbiter, bricks of volume data00 replaces it',
+        'GlusterVolume "dev-gluster-volume": diff failed: changing replica, arbiter, bricks of volume data00 replaces it',
       );
       expect(err.message).toContain("allowDestructiveChanges");
       expect(mockLab.calls).toEqual([]);
@@ -1408,7 +1419,7 @@ describe("GlusterVolume", () => {
       const news = await checked(p, { ...raw, ...shrunk, allowDestructiveChanges: true });
       expect(await p.diff("data00", await stored(), news)).toEqual({
         changes: true,
-        replaces: ["nodes", "replica", "arbiter", "bricks"],
+        replaces: ["replica", "arbiter", "bricks"],
         deleteBeforeReplace: true,
       });
     });
@@ -1603,7 +1614,8 @@ describe("brickScript, run for real against temporary directories", () => {
     // Fakes of the attr tools: getfattr prints $FAKE_VOLUME_ID (nothing by default), setfattr logs.
     fs.writeFileSync(
       path.join(bin, "getfattr"),
-      `#!/bin/sh\necho "getfattr $*" >> "$FAKE_LOG"\nprintf '%s' "$FAKE_VOLUME_ID"\n`,
+      // Like the real one with -n NAME -e hex: "# file: DIR" then "NAME=0x…"; nothing when unset.
+      `#!/bin/sh\necho "getfattr $*" >> "$FAKE_LOG"\n[ -n "$FAKE_VOLUME_ID" ] || exit 1\neval "dir=\\\${$#}"\nprintf '# file: %s\\ntrusted.glusterfs.volume-id=%s\\n\\n' "$dir" "$FAKE_VOLUME_ID"\n`,
       { mode: 0o755 },
     );
     fs.writeFileSync(path.join(bin, "setfattr"), `#!/bin/sh\necho "setfattr $*" >> "$FAKE_LOG"\n`, {
