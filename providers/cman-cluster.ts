@@ -7,10 +7,11 @@
  * The component renders cluster.conf with config_version {@link UNVERSIONED}; this provider decides
  * the version from the files on the nodes ({@link planConfigVersion}: bumped only when the content
  * changed), so an unchanged lab never bumps it. Each node receives the file on stdin into a
- * temporary file that must pass `ccs_config_validate` before it replaces cluster.conf; when cman
- * runs, `cman_tool version -r -S` is issued once, from the first node where cman runs, after every
- * node has the file (`-S`: no ccs_sync via ricci — every node already has the file, and ccs_sync
- * would ask for the ricci password on a terminal).
+ * temporary file that must pass `ccs_config_validate`: first on every node that needs the file,
+ * and only then, validated again, does it replace cluster.conf anywhere — a rejected file changes
+ * no node. When cman runs, `cman_tool version -r -S` is issued once, from the first node where cman
+ * runs, after every node has the file (`-S`: no ccs_sync via ricci — every node already has the
+ * file, and ccs_sync would ask for the ricci password on a terminal).
  *
  * One script per node per step, each exported so it can be unit-tested. The ricci password only
  * ever travels on stdin and is marked sensitive (redacted from errors).
@@ -140,7 +141,7 @@ trap 'rm -f "$t"' EXIT
 base64 -d > "$t"
 if ! out=$(ccs_config_validate -l "$t" 2>&1); then
   printf '%s\\n' "$out" >&2
-  fail "the new cluster.conf does not pass ccs_config_validate ($(printf '%s' "$out" | tail -n 3 | tr '\\n' ' ')); no node's ${CLUSTER_CONF_PATH} was replaced. Fix: correct the lab's cluster, fencing or services config"
+  fail "the new cluster.conf does not pass ccs_config_validate ($(printf '%s' "$out" | tail -n 3 | tr '\\n' ' ')); the node keeps its current ${CLUSTER_CONF_PATH}. Fix: correct the lab's cluster, fencing or services config"
 fi${then}`;
 }
 
@@ -157,9 +158,11 @@ mv -f "$t" ${CLUSTER_CONF_PATH}
 trap - EXIT`);
 }
 
-/** Step 5 (once, on the first node where cman runs): the running cluster takes the new version. */
+/** Step 6 (once, on the first node where cman runs): the running cluster takes the new version. */
 export function reloadScript(version: number): string {
-  if (!Number.isInteger(version) || version < 1) throw new Error(`config version ${version} is not a whole number ≥ 1`);
+  if (!Number.isInteger(version) || version < 1) {
+    throw new Error(`config version ${version} is not a whole number ≥ 1`);
+  }
   return `${SCRIPT_FAIL}
 cman_tool version -r -S || fail "cman_tool version -r did not load ${CLUSTER_CONF_PATH} version ${version}. Fix: check that every node has that version (cman_tool version; ccs_config_validate) and see /var/log/cluster/corosync.log"
 cman_tool version | grep -q " config ${version}$" || fail "the running cluster does not report config version ${version} after the reload. Fix: see /var/log/cluster/corosync.log on the node"`;
@@ -255,9 +258,15 @@ async function apply(inputs: Inputs): Promise<CmanClusterOutputs> {
 
 /** Cross-checks of the rendered cluster.conf against the settings and members. */
 function checkConf(inputs: Inputs): CheckFailure[] {
-  const fail = (reason: string): CheckFailure[] => [{ property: "clusterConf", reason: `clusterConf: ${reason}` }];
-  if (XMLValidator.validate(inputs.clusterConf) !== true) return fail("is not well-formed XML");
-  if (configVersionOf(inputs.clusterConf) === undefined) return fail("the <cluster> element has no config_version");
+  return confProblems(inputs).map((reason) => ({
+    property: "clusterConf",
+    reason: `clusterConf: ${reason}`,
+  }));
+}
+
+function confProblems(inputs: Inputs): string[] {
+  if (XMLValidator.validate(inputs.clusterConf) !== true) return ["is not well-formed XML"];
+  if (configVersionOf(inputs.clusterConf) === undefined) return ["<cluster> has no config_version"];
   // Made per call: no parser instance may live at module level.
   const parser = new XMLParser({
     ignoreAttributes: false,
@@ -274,23 +283,26 @@ function checkConf(inputs: Inputs): CheckFailure[] {
     };
   };
   const c = (parser.parse(inputs.clusterConf) as Conf).cluster;
-  if (c === undefined) return fail("has no <cluster> element");
-  const out: CheckFailure[] = [];
-  if (c.name !== inputs.name) out.push(...fail(`cluster name "${c.name}" differs from name "${inputs.name}"`));
-  const names = (c.clusternodes?.clusternode ?? []).map((n) => n.name);
-  const expected = inputs.members.map((m: ClusterMember) => m.linkHostnames[0]);
-  if (names.join(",") !== expected.join(",")) {
-    out.push(...fail(`clusternodes ${names.join(", ")} differ from the members' first-link names ${expected.join(", ")}`));
+  if (c === undefined) return ["has no <cluster> element"];
+  const out: string[] = [];
+  if (c.name !== inputs.name) out.push(`cluster name "${c.name}" differs from name "${inputs.name}"`);
+  const names = (c.clusternodes?.clusternode ?? []).map((n) => n.name).join(", ");
+  const expected = inputs.members.map((m: ClusterMember) => m.linkHostnames[0]).join(", ");
+  if (names !== expected) {
+    out.push(`clusternodes ${names} differ from the members' first-link names ${expected}`);
   }
-  if (c.cman?.expected_votes !== String(inputs.expectedVotes)) {
-    out.push(...fail(`expected_votes "${c.cman?.expected_votes}" differs from expectedVotes ${inputs.expectedVotes}`));
+  const votes = c.cman?.expected_votes;
+  if (votes !== String(inputs.expectedVotes)) {
+    out.push(`expected_votes "${votes}" differs from expectedVotes ${inputs.expectedVotes}`);
   }
-  if ((c.cman?.two_node === "1") !== inputs.twoNode) out.push(...fail(`two_node differs from twoNode ${inputs.twoNode}`));
+  if ((c.cman?.two_node === "1") !== inputs.twoNode) {
+    out.push(`two_node differs from twoNode ${inputs.twoNode}`);
+  }
   if ((c.cman?.transport === "udpu") !== (inputs.transport === "udpu")) {
-    out.push(...fail(`the cman transport differs from transport ${inputs.transport}`));
+    out.push(`the cman transport differs from transport ${inputs.transport}`);
   }
   if (c.totem?.token !== String(inputs.tokenMs)) {
-    out.push(...fail(`totem token "${c.totem?.token}" differs from tokenMs ${inputs.tokenMs}`));
+    out.push(`totem token "${c.totem?.token}" differs from tokenMs ${inputs.tokenMs}`);
   }
   return out;
 }
@@ -306,9 +318,8 @@ export const cmanClusterProvider = defineProvider({
     const failures = checkConf(inputs);
     const ids = inputs.members.map((m) => m.nodeId);
     ids.forEach((id, i) => {
-      if (ids.indexOf(id) !== i) {
-        failures.push({ property: `members[${i}].nodeId`, reason: `members[${i}].nodeId: ${id} is used twice` });
-      }
+      const property = `members[${i}].nodeId`;
+      if (ids.indexOf(id) !== i) failures.push({ property, reason: `${property}: ${id} is used twice` });
     });
     return failures;
   },
@@ -327,7 +338,7 @@ export const cmanClusterProvider = defineProvider({
           run(probeScript(), { timeoutSeconds: 60 }),
         );
         const probe = parseProbe(stdout);
-        if (configVersion === undefined && probe.conf !== undefined) configVersion = configVersionOf(probe.conf);
+        if (probe.conf !== undefined) configVersion ??= configVersionOf(probe.conf);
         ricciRunning &&= probe.ricciRunning;
         confCurrent &&= probe.conf === expected;
       } catch (err) {
@@ -344,7 +355,9 @@ export const cmanClusterProvider = defineProvider({
   async delete(_id, olds) {
     for (const member of olds.members) {
       try {
-        await onNode(member.access, olds.sshPrivateKey, (run) => run(deleteScript(), { timeoutSeconds: 180 }));
+        await onNode(member.access, olds.sshPrivateKey, (run) =>
+          run(deleteScript(), { timeoutSeconds: 180 }),
+        );
       } catch (err) {
         if (!isUnreachable(err)) throw err;
         progress(`cman: ${where(member)} unreachable at delete: its cluster.conf goes with it`);

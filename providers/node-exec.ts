@@ -55,9 +55,15 @@ export async function onNode<T>(
   privateKey: string,
   fn: (run: Runner) => Promise<T>,
 ): Promise<T> {
-  return withSession(nodeTarget(node, privateKey), (session) =>
-    fn((script, opts) => session.run(script, opts)),
-  );
+  try {
+    return await withSession(nodeTarget(node, privateKey), (session) =>
+      fn((script, opts) => session.run(script, opts)),
+    );
+  } catch (err) {
+    // A node that cannot be reached is named with the fix (the error stays an unreachable one).
+    if (isUnreachable(err) && !errorMessage(err).includes("Fix:")) throw explainFailure(err, node.address);
+    throw err;
+  }
 }
 
 /** Runs `fn` with a runner where a target is placed: on its node when set, else on the KVM host. */
@@ -88,11 +94,14 @@ export function explainFailure(err: unknown, where: string): Error {
     if (last !== undefined) return new Error(`on ${where}: ${last.slice("kvmlab: ".length)}`);
   }
   if (isUnreachable(err)) {
-    return new Error(
+    const unreachable = new Error(
       `${where} is unreachable (${errorMessage(err).split("\n")[0]}). ` +
         "Fix: check that the VM runs (virsh list --all) and answers on SSH, then run `pulumi up` again: " +
         "the step resumes where it stopped",
     );
+    // Still an unreachable machine for the callers that test it (reads report drift, deletes go on).
+    unreachable.name = "SshConnectionError";
+    return unreachable;
   }
   return err instanceof Error ? err : new Error(errorMessage(err));
 }

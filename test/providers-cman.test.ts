@@ -114,7 +114,7 @@ async function mockRun(host: string, script: string, opts: RunOptions = {}): Pro
         throw userError(
           host,
           script,
-          `the new cluster.conf does not pass ccs_config_validate (${node.rejects}); no node's /etc/cluster/cluster.conf was replaced. Fix: correct the lab's cluster, fencing or services config`,
+          `the new cluster.conf does not pass ccs_config_validate (${node.rejects}); the node keeps its current /etc/cluster/cluster.conf. Fix: correct the lab's cluster, fencing or services config`,
         );
       }
       if (step === "write") node.conf = Buffer.from(stdin, "base64").toString("utf8");
@@ -186,6 +186,17 @@ function model(tokenMs = 20000): ClusterConfModel {
   };
 }
 
+/** Member i (1 or 2) as the component passes it: reached on management, heartbeat as link 0. */
+function member(i: 1 | 2, nodeId: number = i): Props {
+  return {
+    name: `node0${i}`,
+    nodeId,
+    access: { address: i === 1 ? N1 : N2, port: 22, user: "root" },
+    linkAddresses: [`192.168.9.12${i}`],
+    linkHostnames: [`node0${i}h`],
+  };
+}
+
 function raw(tokenMs = 20000, extra: Props = {}): Props {
   return {
     name: "cluster01",
@@ -193,10 +204,7 @@ function raw(tokenMs = 20000, extra: Props = {}): Props {
     tokenMs,
     twoNode: true,
     startAtBoot: false,
-    members: [
-      { name: "node01", nodeId: 1, access: { address: N1, port: 22, user: "root" }, linkAddresses: ["192.168.9.121"], linkHostnames: ["node01h"] },
-      { name: "node02", nodeId: 2, access: { address: N2, port: 22, user: "root" }, linkAddresses: ["192.168.9.122"], linkHostnames: ["node02h"] },
-    ],
+    members: [member(1), member(2)],
     sshPrivateKey: "TEST-KEY",
     ricciPassword: PASSWORD,
     expectedVotes: 1,
@@ -283,13 +291,21 @@ describe("CmanCluster: create", () => {
   test("ccs_config_validate rejects the file on node02: error names node02, no node's file replaced", async () => {
     const old = setConfigVersion(renderClusterConf(clusterConfFromModel(model(10000))), 4);
     mockCluster.nodes[N1] = { ...mockCluster.nodes[N1]!, conf: old, cmanRunning: true };
-    mockCluster.nodes[N2] = { ...mockCluster.nodes[N2]!, conf: old, cmanRunning: true, rejects: "Relax-NG validity error" };
+    mockCluster.nodes[N2] = {
+      ...mockCluster.nodes[N2]!,
+      conf: old,
+      cmanRunning: true,
+      rejects: "Relax-NG validity error",
+    };
     await expect(cmanClusterProvider.create(await checked(raw()))).rejects.toThrow(
       /CmanCluster "lab-cluster-cman": create failed: on node02 \(192\.168\.8\.122\): the new cluster\.conf does not pass ccs_config_validate \(Relax-NG validity error\)/,
     );
     expect(mockCluster.nodes[N1]?.conf).toBe(old);
     expect(mockCluster.nodes[N2]?.conf).toBe(old);
-    expect(steps().filter((s) => /validate|write|reload/.test(s))).toEqual(["node01 validate", "node02 validate"]);
+    expect(steps().filter((s) => /validate|write|reload/.test(s))).toEqual([
+      "node01 validate",
+      "node02 validate",
+    ]);
   });
 
   test("an unreachable node fails the create with a message naming it and the fix", async () => {
@@ -366,18 +382,18 @@ describe("CmanCluster: update and config_version", () => {
 describe("CmanCluster: read, diff, delete, check", () => {
   test("read: version of the first node's file, ricci and file drift", async () => {
     const olds = await created();
+    const news = await checked(raw());
     let found = await cmanClusterProvider.read("cman:cluster01", olds);
     expect(found.props).toMatchObject({ configVersion: 1, ricciRunning: true, confCurrent: true });
     expect(steps()).toEqual(["node01 probe", "node02 probe"]);
-    expect((await cmanClusterProvider.diff("cman:cluster01", found.props as Props, await checked(raw()))).changes).toBe(
-      false,
-    );
+    const unchanged = await cmanClusterProvider.diff("cman:cluster01", found.props as Props, news);
+    expect(unchanged.changes).toBe(false);
 
     mockCluster.nodes[N2]!.ricciRunning = false;
     mockCluster.nodes[N2]!.conf = `${mockCluster.nodes[N2]!.conf}<!-- edited by hand -->\n`;
     found = await cmanClusterProvider.read("cman:cluster01", olds);
     expect(found.props).toMatchObject({ configVersion: 1, ricciRunning: false, confCurrent: false });
-    const diff = await cmanClusterProvider.diff("cman:cluster01", found.props as Props, await checked(raw()));
+    const diff = await cmanClusterProvider.diff("cman:cluster01", found.props as Props, news);
     expect(diff.changes).toBe(true);
     expect(diff.replaces).toEqual([]);
   });
@@ -391,7 +407,11 @@ describe("CmanCluster: read, diff, delete, check", () => {
 
   test("a new cluster name replaces the cluster (delete first: the file path is fixed)", async () => {
     const olds = await created();
-    const news = await checked({ ...raw(), name: "cluster02", clusterConf: renderClusterConf({ ...clusterConfFromModel(model()), name: "cluster02" }) });
+    const news = await checked({
+      ...raw(),
+      name: "cluster02",
+      clusterConf: renderClusterConf({ ...clusterConfFromModel(model()), name: "cluster02" }),
+    });
     const diff = await cmanClusterProvider.diff("cman:cluster01", olds, news);
     expect(diff.replaces).toEqual(["name"]);
     expect(diff.deleteBeforeReplace).toBe(true);
@@ -403,23 +423,34 @@ describe("CmanCluster: read, diff, delete, check", () => {
     await cmanClusterProvider.delete("cman:cluster01", olds);
     expect(steps()).toEqual(["node01 delete"]);
     expect(mockCluster.nodes[N1]?.conf).toBeUndefined();
-    expect(deleteScript()).toMatch(/service rgmanager stop[\s\S]*service cman stop[\s\S]*rm -f \/etc\/cluster\/cluster\.conf/);
+    expect(deleteScript()).toMatch(
+      /service rgmanager stop[\s\S]*service cman stop[\s\S]*rm -f \/etc\/cluster\/cluster\.conf/,
+    );
   });
 
   test.each<[string, Props, RegExp]>([
     ["knet transport", { transport: "knet" }, /transport: cman \(corosync 1\) supports udpu or udp/],
     ["a password of two lines", { ricciPassword: "a\nb" }, /ricciPassword: ricciPassword must be one line/],
-    ["a cluster.conf of another cluster", { name: "cluster02" }, /clusterConf: cluster name "cluster01" differs from name "cluster02"/],
-    ["a token that differs from the file", { tokenMs: 1000 }, /clusterConf: totem token "20000" differs from tokenMs 1000/],
-    ["expected votes that differ from the file", { expectedVotes: 2 }, /clusterConf: expected_votes "1" differs from expectedVotes 2/],
+    [
+      "a cluster.conf of another cluster",
+      { name: "cluster02" },
+      /clusterConf: cluster name "cluster01" differs from name "cluster02"/,
+    ],
+    [
+      "a token that differs from the file",
+      { tokenMs: 1000 },
+      /clusterConf: totem token "20000" differs from tokenMs 1000/,
+    ],
+    [
+      "expected votes that differ from the file",
+      { expectedVotes: 2 },
+      /clusterConf: expected_votes "1" differs from expectedVotes 2/,
+    ],
     ["not XML", { clusterConf: "<cluster" }, /clusterConf: is not well-formed XML/],
     [
       "duplicate node ids",
       {
-        members: [
-          (raw().members as Props[])[0],
-          { ...(raw().members as Props[])[1], nodeId: 1 },
-        ],
+        members: [member(1), member(2, 1)],
       },
       /members\[1\]\.nodeId: 1 is used twice/,
     ],

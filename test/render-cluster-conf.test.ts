@@ -243,7 +243,9 @@ interface ParsedConf {
     totem: { token: string };
     fencedevices: { fencedevice: Record<string, string> };
     rm: {
-      failoverdomains: { failoverdomain: { name: string; failoverdomainnode: { name: string; priority: string }[] } };
+      failoverdomains: {
+        failoverdomain: { name: string; failoverdomainnode: { name: string; priority: string }[] };
+      };
       service: Record<string, unknown>;
     };
   };
@@ -341,14 +343,22 @@ describe("nestInStartOrder", () => {
   const ip = { kind: "ip", address: "192.168.7.99", monitorLink: true } as const;
   const glmount = { kind: "script", name: "glmount", file: "/etc/init.d/glmount" } as const;
   const pgsql = { kind: "script", name: "pgsql", file: "/etc/init.d/postgresql" } as const;
-  const fs0 = { kind: "fs", name: "fs0", device: "/dev/sdb", mountpoint: "/shared00", fstype: "ext4" } as const;
+  const fs0 = {
+    kind: "fs",
+    name: "fs0",
+    device: "/dev/sdb",
+    mountpoint: "/shared00",
+    fstype: "ext4",
+  } as const;
 
   test("seed order [ip, glmount, pgsql]: ip and glmount on top, pgsql nested", () => {
     expect(nestInStartOrder([ip, glmount, pgsql])).toEqual([ip, { ...glmount, children: [pgsql] }]);
   });
 
   test("[ip, fs, pgsql]: a chain (rgmanager would start a top-level fs before the ip)", () => {
-    expect(nestInStartOrder([ip, fs0, pgsql])).toEqual([{ ...ip, children: [{ ...fs0, children: [pgsql] }] }]);
+    expect(nestInStartOrder([ip, fs0, pgsql])).toEqual([
+      { ...ip, children: [{ ...fs0, children: [pgsql] }] },
+    ]);
   });
 
   test("[fs, ip, pgsql]: rgmanager's type order already matches, all on top", () => {
@@ -408,7 +418,11 @@ describe("validation errors name the field and the fix", () => {
   const render = (patch: Partial<ClusterConfInput>) => () => renderClusterConf({ ...seedInput, ...patch });
 
   test.each<[string, Partial<ClusterConfInput>, RegExp]>([
-    ["cluster name with a blank", { name: "my cluster" }, /name: cluster name "my cluster" has characters .*Fix: /],
+    [
+      "cluster name with a blank",
+      { name: "my cluster" },
+      /name: cluster name "my cluster" has characters .*Fix: /,
+    ],
     ["cluster name over 15 characters", { name: "a-very-long-cluster" }, /name: .*Fix: use at most 15/],
     [
       "node name with an underscore",
@@ -449,22 +463,30 @@ describe("validation errors name the field and the fix", () => {
     [
       "a domain node that is not a cluster node",
       {
-        failoverDomains: [
-          { ...seedInput.failoverDomains[0], nodes: [{ name: "node01", priority: 1 }] },
-        ],
+        failoverDomains: [{ ...seedInput.failoverDomains[0], nodes: [{ name: "node01", priority: 1 }] }],
       },
       /failoverDomains\[0\]\.nodes\[0\]\.name: "node01" is not a cluster node\. Fix: use one of: node01h, node02h/,
     ],
     [
       "the same script in two services",
       {
-        services: [seedInput.services[0], { ...seedInput.services[0], name: "service02", resources: [seedInput.services[0].resources[1]] }],
+        services: [
+          seedInput.services[0],
+          { ...seedInput.services[0], name: "service02", resources: [seedInput.services[0].resources[1]] },
+        ],
       },
       /services\[1\]\.resources\[0\]: resource "script name glmount" is also services\[0\]\.resources\[1\]\. Fix: /,
     ],
     [
       "an ip that is not an address",
-      { services: [{ ...seedInput.services[0], resources: [{ kind: "ip", address: "192.168.7.99/24", monitorLink: true }] }] },
+      {
+        services: [
+          {
+            ...seedInput.services[0],
+            resources: [{ kind: "ip", address: "192.168.7.99/24", monitorLink: true }],
+          },
+        ],
+      },
       /services\[0\]\.resources\[0\]\.address: "192\.168\.7\.99\/24" is not an IPv4 address/,
     ],
   ])("%s", (_what, patch, message) => {
@@ -478,9 +500,9 @@ describe("validation errors name the field and the fix", () => {
   });
 
   test("model errors name the model's fields", () => {
-    expect(() => clusterConfFromModel({ ...seedModel, cluster: { ...seedModel.cluster, transport: "knet" } })).toThrow(
-      /cluster\.transport: knet is corosync 3 only.*Fix: set cluster\.transport to udpu or udp/,
-    );
+    expect(() =>
+      clusterConfFromModel({ ...seedModel, cluster: { ...seedModel.cluster, transport: "knet" } }),
+    ).toThrow(/cluster\.transport: knet is corosync 3 only.*Fix: set cluster\.transport to udpu or udp/);
     expect(() => clusterConfFromModel({ ...seedModel, domainNames: { node01: "RHCSvm01-gluster" } })).toThrow(
       /domainNames\.node02: no libvirt domain name for member node02 .*Fix: /,
     );
@@ -490,7 +512,9 @@ describe("validation errors name the field and the fix", () => {
         ...seedModel,
         services: [{ ...group, domain: { ...group.domain, nodes: ["node01", "node03"] } }],
       }),
-    ).toThrow(/services\[0\]\.domain\.nodes\[1\]: "node03" is not a cluster member\. Fix: use member names: node01, node02/);
+    ).toThrow(
+      /services\[0\]\.domain\.nodes\[1\]: "node03" is not a cluster member\. Fix: use member names: node01, node02/,
+    );
     expect(() => clusterConfFromModel(labModel(iscsiSpec, {}))).toThrow(
       /services\[0\]\.resources\[1\]\.lun: no device is known for iSCSI LUN 2 .*Fix: /,
     );

@@ -148,16 +148,23 @@ interface Problem {
   fix: string;
 }
 
-/** Throws one error listing every problem, each naming its field and its fix. */
-function throwProblems(what: string, problems: Problem[]): void {
-  if (problems.length === 0) return;
-  const lines = problems.map((p) => `${p.field}: ${p.problem}. Fix: ${p.fix}`);
-  throw new Error(
-    lines.length === 1 ? `${what}: ${lines[0]}` : `${what}:\n${lines.map((l) => `  - ${l}`).join("\n")}`,
-  );
+/** Collects problems: `need(ok, field, problem, fix)` records one when `ok` is false. */
+class Problems {
+  readonly list: Problem[] = [];
+
+  need(ok: boolean, field: string, problem: string, fix: string): void {
+    if (!ok) this.list.push({ field, problem, fix });
+  }
+
+  /** Throws one error listing every problem, each naming its field and its fix. */
+  throwIfAny(what: string): void {
+    const lines = this.list.map((p) => `${p.field}: ${p.problem}. Fix: ${p.fix}`);
+    if (lines.length === 1) throw new Error(`${what}: ${lines[0]}`);
+    if (lines.length > 1) throw new Error(`${what}:\n${lines.map((l) => `  - ${l}`).join("\n")}`);
+  }
 }
 
-/** Cluster name: cman takes at most 15 characters; letters, digits, `_` and `-` only. */
+/** Cluster name: cman takes at most 15 characters; letters, digits, `_` and `-` here. */
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,15}$/;
 /** A host name cman can resolve (node names and altnames). */
 const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
@@ -167,50 +174,39 @@ const OBJECT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const PORT = /^[A-Za-z0-9_][A-Za-z0-9_.:+-]*$/;
 /** An absolute path without blanks or quotes. */
 const ABSOLUTE_PATH = /^\/[^\s"'<>&\\]*$/;
-const USER_NAME = /^[a-z_][a-z0-9_-]*$/;
-const AGENT = /^fence_[a-z0-9_]+$/;
-const ACTION = /^[a-z]+$/;
-const FSTYPE = /^[a-z0-9]+$/;
 
-function isPositiveInt(n: number): boolean {
-  return Number.isInteger(n) && n >= 1;
+const isPositiveInt = (n: number): boolean => Number.isInteger(n) && n >= 1;
+const quoted = (value: unknown): string => JSON.stringify(value);
+
+/** Checks a name against its pattern (one of the patterns above) with the matching fix. */
+function checkName(problems: Problems, field: string, value: string, pattern: RegExp, what: string): void {
+  const fix =
+    pattern === CLUSTER_NAME
+      ? "use at most 15 letters, digits, '_' or '-' (e.g. cluster01)"
+      : pattern === HOST_NAME
+        ? "use a host name (letters, digits, '-', dots between labels) that resolves on every node"
+        : pattern === PORT
+          ? "use the libvirt domain name (letters, digits, '_', '.', ':', '+', '-')"
+          : "use letters, digits, '_', '-' and '.' only, starting with a letter or digit";
+  const problem = `${what} ${quoted(value)} has characters cman/rgmanager reject`;
+  problems.need(pattern.test(value), field, problem, fix);
 }
 
-/** Reports every value that occurs more than once under `field(i)`. */
-function duplicates<T>(
-  items: readonly T[],
-  key: (item: T) => string,
+/** Reports every key that occurs more than once (at `field(i)`, naming the first occurrence). */
+function checkUnique(
+  problems: Problems,
+  keys: readonly string[],
   field: (i: number) => string,
   what: string,
   fix: string,
-): Problem[] {
-  const out: Problem[] = [];
-  const seen: Record<string, number> = {};
-  items.forEach((item, i) => {
-    const k = key(item);
-    const first = seen[k];
-    if (first === undefined) seen[k] = i;
-    else out.push({ field: field(i), problem: `${what} "${k}" is also ${field(first)}`, fix });
+): void {
+  keys.forEach((key, i) => {
+    const first = keys.indexOf(key);
+    problems.need(first === i, field(i), `${what} "${key}" is also ${field(first)}`, fix);
   });
-  return out;
 }
 
-/** The fix for a name of each kind. */
-function nameFix(pattern: RegExp): string {
-  if (pattern === CLUSTER_NAME) return "use at most 15 letters, digits, '_' or '-' (e.g. cluster01)";
-  if (pattern === HOST_NAME) return "use a host name (letters, digits, '-', dots between labels) that resolves on every node";
-  if (pattern === PORT) return "use the libvirt domain name (letters, digits, '_', '.', ':', '+', '-')";
-  return "use letters, digits, '_', '-' and '.' only, starting with a letter or digit";
-}
-
-function checkName(field: string, value: string, pattern: RegExp, what: string): Problem[] {
-  if (pattern.test(value)) return [];
-  return [
-    { field, problem: `${what} ${JSON.stringify(value)} has characters cman/rgmanager reject`, fix: nameFix(pattern) },
-  ];
-}
-
-/** Collects the resources of a service tree with their field paths, depth first. */
+/** The resources of a service tree with their field paths, depth first. */
 function flattenResources(
   resources: readonly ClusterConfResource[],
   prefix: string,
@@ -221,274 +217,248 @@ function flattenResources(
   });
 }
 
-function checkResource(resource: ClusterConfResource, field: string): Problem[] {
-  const out: Problem[] = [];
-  switch (resource.kind) {
+function checkResource(problems: Problems, r: ClusterConfResource, field: string): void {
+  const isPath = (path: string, key: string, fix: string): void => {
+    const problem = `${quoted(path)} is not an absolute path`;
+    problems.need(ABSOLUTE_PATH.test(path), `${field}.${key}`, problem, fix);
+  };
+  switch (r.kind) {
     case "ip":
-      if (parseIpv4(resource.address) === undefined) {
-        out.push({
-          field: `${field}.address`,
-          problem: `${JSON.stringify(resource.address)} is not an IPv4 address`,
-          fix: "give the service address without a prefix (e.g. 192.168.7.99)",
-        });
-      }
+      problems.need(
+        parseIpv4(r.address) !== undefined,
+        `${field}.address`,
+        `${quoted(r.address)} is not an IPv4 address`,
+        "give the service address without a prefix (e.g. 192.168.7.99)",
+      );
       break;
     case "script":
-      out.push(...checkName(`${field}.name`, resource.name, OBJECT_NAME, "script name"));
-      if (!ABSOLUTE_PATH.test(resource.file)) {
-        out.push({
-          field: `${field}.file`,
-          problem: `${JSON.stringify(resource.file)} is not an absolute path`,
-          fix: "give the init script's path (e.g. /etc/init.d/glmount)",
-        });
-      }
+      checkName(problems, `${field}.name`, r.name, OBJECT_NAME, "script name");
+      isPath(r.file, "file", "give the init script's path (e.g. /etc/init.d/glmount)");
       break;
     case "fs":
-      out.push(...checkName(`${field}.name`, resource.name, OBJECT_NAME, "file system name"));
-      for (const key of ["device", "mountpoint"] as const) {
-        if (!ABSOLUTE_PATH.test(resource[key])) {
-          out.push({
-            field: `${field}.${key}`,
-            problem: `${JSON.stringify(resource[key])} is not an absolute path`,
-            fix: key === "device" ? "give the block device's path (/dev/…)" : "give an absolute mount point",
-          });
-        }
-      }
-      if (!FSTYPE.test(resource.fstype)) {
-        out.push({
-          field: `${field}.fstype`,
-          problem: `${JSON.stringify(resource.fstype)} is not a file system type`,
-          fix: "use ext4 or xfs",
-        });
-      }
+      checkName(problems, `${field}.name`, r.name, OBJECT_NAME, "file system name");
+      isPath(r.device, "device", "give the block device's path (/dev/…)");
+      isPath(r.mountpoint, "mountpoint", "give an absolute mount point");
+      problems.need(
+        /^[a-z0-9]+$/.test(r.fstype),
+        `${field}.fstype`,
+        `${quoted(r.fstype)} is not a file system type`,
+        "use ext4 or xfs",
+      );
       break;
   }
-  return out;
 }
 
-/** Every problem of an input, each with its field (paths as in {@link ClusterConfInput}). */
-function checkClusterConf(input: ClusterConfInput): Problem[] {
-  const out: Problem[] = [];
-  out.push(...checkName("name", input.name, CLUSTER_NAME, "cluster name"));
-  if (!Number.isInteger(input.configVersion) || input.configVersion < 0) {
-    out.push({
-      field: "configVersion",
-      problem: `${input.configVersion} is not a whole number ≥ 0`,
-      fix: "use nextConfigVersion() (or UNVERSIONED before the version is decided)",
-    });
+function checkCluster(problems: Problems, input: ClusterConfInput): void {
+  const { cman, nodes } = input;
+  checkName(problems, "name", input.name, CLUSTER_NAME, "cluster name");
+  problems.need(
+    Number.isInteger(input.configVersion) && input.configVersion >= 0,
+    "configVersion",
+    `${input.configVersion} is not a whole number ≥ 0`,
+    "use nextConfigVersion() (or UNVERSIONED before the version is decided)",
+  );
+  problems.need(
+    isPositiveInt(cman.expectedVotes),
+    "cman.expectedVotes",
+    `${cman.expectedVotes} is not a whole number ≥ 1`,
+    "use 1 with two_node, else the sum of the nodes' votes",
+  );
+  if (cman.twoNode) {
+    problems.need(
+      nodes.length === 2 && nodes.every((n) => n.votes === 1),
+      "cman.twoNode",
+      `two_node needs exactly two nodes with one vote each, there are ${nodes.length}`,
+      "set twoNode false, or define exactly two nodes with votes 1",
+    );
+    problems.need(
+      cman.expectedVotes === 1,
+      "cman.expectedVotes",
+      `cman requires expected_votes="1" with two_node, got ${cman.expectedVotes}`,
+      "set expectedVotes to 1",
+    );
   }
-  if (!isPositiveInt(input.cman.expectedVotes)) {
-    out.push({
-      field: "cman.expectedVotes",
-      problem: `${input.cman.expectedVotes} is not a whole number ≥ 1`,
-      fix: "use 1 with two_node, else the sum of the nodes' votes",
-    });
-  }
-  if (input.cman.twoNode) {
-    if (input.nodes.length !== 2 || input.nodes.some((n) => n.votes !== 1)) {
-      out.push({
-        field: "cman.twoNode",
-        problem: `two_node needs exactly two nodes with one vote each, there are ${input.nodes.length}`,
-        fix: "set twoNode false, or define exactly two nodes with votes 1",
-      });
-    }
-    if (input.cman.expectedVotes !== 1) {
-      out.push({
-        field: "cman.expectedVotes",
-        problem: `cman requires expected_votes="1" with two_node, got ${input.cman.expectedVotes}`,
-        fix: "set expectedVotes to 1",
-      });
-    }
-  }
-  if (!isPositiveInt(input.totem.token)) {
-    out.push({
-      field: "totem.token",
-      problem: `${input.totem.token} is not a whole number of milliseconds ≥ 1`,
-      fix: "use e.g. 20000 (the seed's value)",
-    });
-  }
-  if (input.nodes.length === 0) {
-    out.push({ field: "nodes", problem: "the cluster has no node", fix: "define at least one node" });
-  }
+  problems.need(
+    isPositiveInt(input.totem.token),
+    "totem.token",
+    `${input.totem.token} is not a whole number of milliseconds ≥ 1`,
+    "use e.g. 20000 (the seed's value)",
+  );
+}
 
+function checkNodes(problems: Problems, input: ClusterConfInput): void {
+  const { nodes } = input;
+  problems.need(nodes.length > 0, "nodes", "the cluster has no node", "define at least one node");
   const deviceNames = input.fenceDevices.map((d) => d.name);
-  input.nodes.forEach((node, i) => {
+  nodes.forEach((node, i) => {
     const f = `nodes[${i}]`;
-    out.push(...checkName(`${f}.name`, node.name, HOST_NAME, "node name"));
-    if (node.altname !== undefined) {
-      out.push(...checkName(`${f}.altname`, node.altname, HOST_NAME, "altname"));
-      if (node.altname === node.name) {
-        out.push({
-          field: `${f}.altname`,
-          problem: `the second ring's name equals the first ring's (${node.name})`,
-          fix: "use the node's host name on another network (e.g. node01m)",
-        });
-      }
-    }
-    if (!isPositiveInt(node.nodeId)) {
-      out.push({ field: `${f}.nodeId`, problem: `${node.nodeId} is not a whole number ≥ 1`, fix: "number nodes 1, 2, …" });
-    }
-    if (!isPositiveInt(node.votes)) {
-      out.push({ field: `${f}.votes`, problem: `${node.votes} is not a whole number ≥ 1`, fix: "give every node 1 vote" });
-    }
+    checkName(problems, `${f}.name`, node.name, HOST_NAME, "node name");
+    if (node.altname !== undefined) checkName(problems, `${f}.altname`, node.altname, HOST_NAME, "altname");
+    problems.need(
+      isPositiveInt(node.nodeId),
+      `${f}.nodeId`,
+      `${node.nodeId} is not a whole number ≥ 1`,
+      "number the nodes 1, 2, …",
+    );
+    problems.need(
+      isPositiveInt(node.votes),
+      `${f}.votes`,
+      `${node.votes} is not a whole number ≥ 1`,
+      "give every node 1 vote",
+    );
     node.fence.forEach((entry, k) => {
       const ff = `${f}.fence[${k}]`;
-      out.push(...checkName(`${ff}.method`, entry.method, OBJECT_NAME, "fence method name"));
-      out.push(...checkName(`${ff}.port`, entry.port, PORT, "fence port"));
-      if (!deviceNames.includes(entry.device)) {
-        out.push({
-          field: `${ff}.device`,
-          problem: `fence device "${entry.device}" is not defined`,
-          fix: `define it in fenceDevices, or use one of: ${deviceNames.join(", ") || "(none defined)"}`,
-        });
-      }
+      checkName(problems, `${ff}.method`, entry.method, OBJECT_NAME, "fence method name");
+      checkName(problems, `${ff}.port`, entry.port, PORT, "fence port");
+      problems.need(
+        deviceNames.includes(entry.device),
+        `${ff}.device`,
+        `fence device "${entry.device}" is not defined`,
+        `define it in fenceDevices, or use one of: ${deviceNames.join(", ") || "(none defined)"}`,
+      );
     });
-    out.push(
-      ...duplicates(
-        node.fence,
-        (e) => `${e.method}/${e.device}`,
-        (k) => `${f}.fence[${k}]`,
-        "method/device",
-        "list each device once per method",
-      ),
+    checkUnique(
+      problems,
+      node.fence.map((e) => `${e.method}/${e.device}`),
+      (k) => `${f}.fence[${k}]`,
+      "method/device",
+      "list each device once per method",
     );
   });
-  out.push(...duplicates(input.nodes, (n) => n.name, (i) => `nodes[${i}].name`, "node name", "give every node its own name"));
-  out.push(
-    ...duplicates(
-      input.nodes,
-      (n) => String(n.nodeId),
-      (i) => `nodes[${i}].nodeId`,
-      "nodeid",
-      "give every node its own nodeid",
-    ),
+  checkUnique(
+    problems,
+    nodes.map((n) => String(n.nodeId)),
+    (i) => `nodes[${i}].nodeId`,
+    "nodeid",
+    "give every node its own nodeid",
   );
-  const ringNames = input.nodes.flatMap((n, i) => [
+  // Names and altnames together: every ring address must be a different host.
+  const rings = nodes.flatMap((n, i) => [
     { name: n.name, field: `nodes[${i}].name` },
     ...(n.altname !== undefined ? [{ name: n.altname, field: `nodes[${i}].altname` }] : []),
   ]);
-  out.push(
-    ...duplicates(
-      ringNames,
-      (r) => r.name,
-      (i) => ringNames[i]?.field ?? "",
-      "ring host name",
-      "every name and altname must be a different host",
-    ).filter((p) => !out.some((q) => q.field === p.field)),
+  checkUnique(
+    problems,
+    rings.map((r) => r.name),
+    (i) => rings[i]?.field ?? "",
+    "host name",
+    "give every node its own name, and an altname on another network",
   );
+}
 
+function checkFenceDevices(problems: Problems, input: ClusterConfInput): void {
   input.fenceDevices.forEach((d, i) => {
     const f = `fenceDevices[${i}]`;
-    out.push(...checkName(`${f}.name`, d.name, OBJECT_NAME, "fence device name"));
-    if (!AGENT.test(d.agent)) {
-      out.push({ field: `${f}.agent`, problem: `${JSON.stringify(d.agent)} is not a fence agent`, fix: "use fence_virsh" });
-    }
-    if (parseIpv4(d.ipaddr) === undefined && !HOST_NAME.test(d.ipaddr)) {
-      out.push({
-        field: `${f}.ipaddr`,
-        problem: `${JSON.stringify(d.ipaddr)} is neither an IPv4 address nor a host name`,
-        fix: "give the KVM host's management address (e.g. 192.168.8.1)",
-      });
-    }
-    if (!USER_NAME.test(d.login)) {
-      out.push({ field: `${f}.login`, problem: `${JSON.stringify(d.login)} is not a user name`, fix: "use e.g. root" });
-    }
-    if (!ABSOLUTE_PATH.test(d.identityFile)) {
-      out.push({
-        field: `${f}.identityFile`,
-        problem: `${JSON.stringify(d.identityFile)} is not an absolute path`,
-        fix: "use e.g. /etc/cluster/fence_virsh_key",
-      });
-    }
-    if (!ACTION.test(d.option)) {
-      out.push({ field: `${f}.option`, problem: `${JSON.stringify(d.option)} is not a fence action`, fix: "use reboot or off" });
-    }
+    checkName(problems, `${f}.name`, d.name, OBJECT_NAME, "fence device name");
+    problems.need(
+      /^fence_[a-z0-9_]+$/.test(d.agent),
+      `${f}.agent`,
+      `${quoted(d.agent)} is not a fence agent`,
+      "use fence_virsh",
+    );
+    problems.need(
+      parseIpv4(d.ipaddr) !== undefined || HOST_NAME.test(d.ipaddr),
+      `${f}.ipaddr`,
+      `${quoted(d.ipaddr)} is neither an IPv4 address nor a host name`,
+      "give the KVM host's management address (e.g. 192.168.8.1)",
+    );
+    problems.need(
+      /^[a-z_][a-z0-9_-]*$/.test(d.login),
+      `${f}.login`,
+      `${quoted(d.login)} is not a user name`,
+      "use e.g. root",
+    );
+    problems.need(
+      ABSOLUTE_PATH.test(d.identityFile),
+      `${f}.identityFile`,
+      `${quoted(d.identityFile)} is not an absolute path`,
+      "use e.g. /etc/cluster/fence_virsh_key",
+    );
+    problems.need(
+      /^[a-z]+$/.test(d.option),
+      `${f}.option`,
+      `${quoted(d.option)} is not a fence action`,
+      "use reboot or off",
+    );
   });
-  out.push(
-    ...duplicates(
-      input.fenceDevices,
-      (d) => d.name,
-      (i) => `fenceDevices[${i}].name`,
-      "fence device",
-      "give every fence device its own name",
-    ),
+  checkUnique(
+    problems,
+    input.fenceDevices.map((d) => d.name),
+    (i) => `fenceDevices[${i}].name`,
+    "fence device",
+    "give every fence device its own name",
   );
+}
 
+function checkRm(problems: Problems, input: ClusterConfInput): void {
   const nodeNames = input.nodes.map((n) => n.name);
   input.failoverDomains.forEach((d, i) => {
     const f = `failoverDomains[${i}]`;
-    out.push(...checkName(`${f}.name`, d.name, OBJECT_NAME, "failover domain name"));
-    if (d.nodes.length === 0) {
-      out.push({ field: `${f}.nodes`, problem: "the domain has no node", fix: "list the nodes the service may run on" });
-    }
+    checkName(problems, `${f}.name`, d.name, OBJECT_NAME, "failover domain name");
+    problems.need(d.nodes.length > 0, `${f}.nodes`, "the domain has no node", "list its nodes");
     d.nodes.forEach((n, k) => {
-      if (!nodeNames.includes(n.name)) {
-        out.push({
-          field: `${f}.nodes[${k}].name`,
-          problem: `"${n.name}" is not a cluster node`,
-          fix: `use one of: ${nodeNames.join(", ")}`,
-        });
-      }
-      if (!Number.isInteger(n.priority) || n.priority < 1 || n.priority > 100) {
-        out.push({
-          field: `${f}.nodes[${k}].priority`,
-          problem: `${n.priority} is not in 1–100`,
-          fix: "use 1 for the most preferred node, 2 for the next, …",
-        });
-      }
+      problems.need(
+        nodeNames.includes(n.name),
+        `${f}.nodes[${k}].name`,
+        `"${n.name}" is not a cluster node`,
+        `use one of: ${nodeNames.join(", ")}`,
+      );
+      problems.need(
+        Number.isInteger(n.priority) && n.priority >= 1 && n.priority <= 100,
+        `${f}.nodes[${k}].priority`,
+        `${n.priority} is not in 1–100`,
+        "use 1 for the most preferred node, 2 for the next, …",
+      );
     });
-    out.push(
-      ...duplicates(
-        d.nodes,
-        (n) => n.name,
-        (k) => `${f}.nodes[${k}].name`,
-        "node",
-        "list every node once",
-      ),
+    checkUnique(
+      problems,
+      d.nodes.map((n) => n.name),
+      (k) => `${f}.nodes[${k}].name`,
+      "node",
+      "list every node once",
     );
   });
-  out.push(
-    ...duplicates(
-      input.failoverDomains,
-      (d) => d.name,
-      (i) => `failoverDomains[${i}].name`,
-      "failover domain",
-      "give every failover domain its own name",
-    ),
+  checkUnique(
+    problems,
+    input.failoverDomains.map((d) => d.name),
+    (i) => `failoverDomains[${i}].name`,
+    "failover domain",
+    "give every failover domain its own name",
   );
 
   const domainNames = input.failoverDomains.map((d) => d.name);
-  const allResources: { resource: ClusterConfResource; field: string }[] = [];
+  const resources: { resource: ClusterConfResource; field: string }[] = [];
   input.services.forEach((s, i) => {
     const f = `services[${i}]`;
-    out.push(...checkName(`${f}.name`, s.name, OBJECT_NAME, "service name"));
-    if (s.domain !== undefined && !domainNames.includes(s.domain)) {
-      out.push({
-        field: `${f}.domain`,
-        problem: `failover domain "${s.domain}" does not exist`,
-        fix: `define it in failoverDomains, or use one of: ${domainNames.join(", ") || "(none defined)"}`,
-      });
-    }
+    checkName(problems, `${f}.name`, s.name, OBJECT_NAME, "service name");
+    problems.need(
+      s.domain === undefined || domainNames.includes(s.domain),
+      `${f}.domain`,
+      `failover domain "${s.domain}" does not exist`,
+      `define it in failoverDomains, or use one of: ${domainNames.join(", ") || "(none defined)"}`,
+    );
     for (const r of flattenResources(s.resources, `${f}.resources`)) {
-      out.push(...checkResource(r.resource, r.field));
-      allResources.push(r);
+      checkResource(problems, r.resource, r.field);
+      resources.push(r);
     }
   });
-  out.push(
-    ...duplicates(input.services, (s) => s.name, (i) => `services[${i}].name`, "service", "give every service its own name"),
+  checkUnique(
+    problems,
+    input.services.map((s) => s.name),
+    (i) => `services[${i}].name`,
+    "service",
+    "give every service its own name",
   );
   // rgmanager keys resources by type and primary attribute across the whole <rm>.
-  out.push(
-    ...duplicates(
-      allResources,
-      (r) =>
-        r.resource.kind === "ip" ? `ip address ${r.resource.address}` : `${r.resource.kind} name ${r.resource.name}`,
-      (i) => allResources[i]?.field ?? "",
-      "resource",
-      "rgmanager needs each ip address, script name and fs name once in the whole cluster: use it in one service only",
+  checkUnique(
+    problems,
+    resources.map(({ resource: r }) =>
+      r.kind === "ip" ? `ip address ${r.address}` : `${r.kind} name ${r.name}`,
     ),
+    (i) => resources[i]?.field ?? "",
+    "resource",
+    "rgmanager needs each ip address, script name and fs name once in the whole cluster: use it in one service",
   );
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -499,9 +469,16 @@ function checkClusterConf(input: ClusterConfInput): Problem[] {
 type XmlElement = Record<string, XmlElement[] | Record<string, string>>;
 
 /** An element with its attributes in alphabetical order (the seed's order). */
-function element(tag: string, attributes: Record<string, string | number>, children: XmlElement[] = []): XmlElement {
+function element(
+  tag: string,
+  attributes: Record<string, string | number | undefined>,
+  children: XmlElement[] = [],
+): XmlElement {
   const attrs: Record<string, string> = {};
-  for (const key of Object.keys(attributes).sort()) attrs[`@_${key}`] = String(attributes[key]);
+  for (const key of Object.keys(attributes).sort()) {
+    const value = attributes[key];
+    if (value !== undefined) attrs[`@_${key}`] = String(value);
+  }
   return Object.keys(attrs).length > 0 ? { [tag]: children, ":@": attrs } : { [tag]: children };
 }
 
@@ -525,17 +502,17 @@ function fenceElement(node: ClusterConfNode): XmlElement {
   );
 }
 
-function resourceElement(resource: ClusterConfResource): XmlElement {
-  const children = (resource.children ?? []).map(resourceElement);
-  switch (resource.kind) {
+function resourceElement(r: ClusterConfResource): XmlElement {
+  const children = (r.children ?? []).map(resourceElement);
+  switch (r.kind) {
     case "ip":
-      return element("ip", { address: resource.address, monitor_link: resource.monitorLink ? "on" : "0" }, children);
+      return element("ip", { address: r.address, monitor_link: r.monitorLink ? "on" : "0" }, children);
     case "script":
-      return element("script", { file: resource.file, name: resource.name }, children);
+      return element("script", { file: r.file, name: r.name }, children);
     case "fs":
       return element(
         "fs",
-        { device: resource.device, fstype: resource.fstype, mountpoint: resource.mountpoint, name: resource.name },
+        { device: r.device, fstype: r.fstype, mountpoint: r.mountpoint, name: r.name },
         children,
       );
   }
@@ -564,38 +541,33 @@ function buildXml(root: XmlElement): string {
  * fence device that is not defined, …), each naming its field and the fix.
  */
 export function renderClusterConf(input: ClusterConfInput): string {
-  throwProblems("cluster.conf", checkClusterConf(input));
-  const rm: XmlElement[] = [];
-  if (input.failoverDomains.length > 0) {
-    rm.push(
-      element(
-        "failoverdomains",
-        {},
-        input.failoverDomains.map((d) =>
-          element(
-            "failoverdomain",
-            { name: d.name, ordered: flag(d.ordered), restricted: flag(d.restricted) },
-            d.nodes.map((n) => element("failoverdomainnode", { name: n.name, priority: n.priority })),
-          ),
-        ),
-      ),
-    );
-  }
-  for (const s of input.services) {
-    rm.push(
-      element(
-        "service",
-        { autostart: flag(s.autostart), ...(s.domain !== undefined ? { domain: s.domain } : {}), name: s.name },
-        s.resources.map(resourceElement),
-      ),
-    );
-  }
+  const problems = new Problems();
+  checkCluster(problems, input);
+  checkNodes(problems, input);
+  checkFenceDevices(problems, input);
+  checkRm(problems, input);
+  problems.throwIfAny("cluster.conf");
+
+  const domains = input.failoverDomains.map((d) =>
+    element(
+      "failoverdomain",
+      { name: d.name, ordered: flag(d.ordered), restricted: flag(d.restricted) },
+      d.nodes.map((n) => element("failoverdomainnode", { name: n.name, priority: n.priority })),
+    ),
+  );
+  const services = input.services.map((s) =>
+    element(
+      "service",
+      { autostart: flag(s.autostart), domain: s.domain, name: s.name },
+      s.resources.map(resourceElement),
+    ),
+  );
   return buildXml(
     element("cluster", { config_version: input.configVersion, name: input.name }, [
       element("cman", {
         expected_votes: input.cman.expectedVotes,
-        ...(input.cman.transport !== undefined ? { transport: input.cman.transport } : {}),
-        ...(input.cman.twoNode ? { two_node: "1" } : {}),
+        transport: input.cman.transport,
+        two_node: input.cman.twoNode ? "1" : undefined,
       }),
       element(
         "clusternodes",
@@ -622,7 +594,10 @@ export function renderClusterConf(input: ClusterConfInput): string {
           }),
         ),
       ),
-      element("rm", {}, rm),
+      element("rm", {}, [
+        ...(domains.length > 0 ? [element("failoverdomains", {}, domains)] : []),
+        ...services,
+      ]),
     ]),
   );
 }
@@ -659,6 +634,13 @@ function startLevel(kind: ClusterConfResource["kind"]): number {
   }
 }
 
+/** The resource tree without empty `children` arrays. */
+function withoutEmptyChildren(resource: ClusterConfResource): ClusterConfResource {
+  const { children, ...rest } = resource;
+  if (children === undefined || children.length === 0) return rest as ClusterConfResource;
+  return { ...rest, children: children.map(withoutEmptyChildren) } as ClusterConfResource;
+}
+
 /**
  * Arranges resources given in start order into rgmanager's tree. A resource stays at the top of the
  * service while rgmanager's own type ordering of a service's children (fs, then ip, then script)
@@ -684,20 +666,12 @@ export function nestInStartOrder(resources: readonly ClusterConfResource[]): Clu
   return top.map(withoutEmptyChildren);
 }
 
-/** The resource tree without empty `children` arrays. */
-function withoutEmptyChildren(resource: ClusterConfResource): ClusterConfResource {
-  const { children, ...rest } = resource;
-  return (
-    children !== undefined && children.length > 0 ? { ...rest, children: children.map(withoutEmptyChildren) } : rest
-  ) as ClusterConfResource;
-}
-
 /** The rgmanager resource of one service resource of the model. */
 function modelResource(
+  problems: Problems,
   r: ServiceResourceSpec,
   field: string,
   lunDevices: Record<string, string>,
-  problems: Problem[],
 ): ClusterConfResource {
   switch (r.kind) {
     case "ip":
@@ -708,13 +682,12 @@ function modelResource(
       return { kind: "script", name: POSTGRESQL_SCRIPT.name, file: POSTGRESQL_SCRIPT.file };
     case "iscsi-filesystem": {
       const device = lunDevices[String(r.lun)];
-      if (device === undefined) {
-        problems.push({
-          field: `${field}.lun`,
-          problem: `no device is known for iSCSI LUN ${r.lun} (lunDevices has ${Object.keys(lunDevices).join(", ") || "none"})`,
-          fix: "use a LUN of the lab's iSCSI target (iscsi.luns), with iSCSI enabled",
-        });
-      }
+      problems.need(
+        device !== undefined,
+        `${field}.lun`,
+        `no device is known for iSCSI LUN ${r.lun} (lunDevices has ${Object.keys(lunDevices).join(", ") || "none"})`,
+        "use a LUN of the lab's iSCSI target (iscsi.luns), with iSCSI enabled",
+      );
       return { kind: "fs", name: r.name, device: device ?? "", mountpoint: r.mountPoint, fstype: r.fsType };
     }
   }
@@ -740,42 +713,40 @@ function methodName(device: FenceDeviceSpec, taken: readonly string[]): string {
  * by {@link renderClusterConf}.
  */
 export function clusterConfFromModel(model: ClusterConfModel): ClusterConfInput {
-  const problems: Problem[] = [];
-  const { cluster } = model;
-  if (cluster.transport === "knet") {
-    problems.push({
-      field: "cluster.transport",
-      problem: "knet is corosync 3 only; cman (corosync 1) cannot use it",
-      fix: "set cluster.transport to udpu or udp",
-    });
-  }
-  const clusterName: Record<string, string> = {};
-  model.members.forEach((m, i) => {
-    const first = m.linkHostnames[0];
-    if (first === undefined) {
-      problems.push({
-        field: `members[${i}].linkHostnames`,
-        problem: `member ${m.name} has no host name on a cluster link`,
-        fix: "list at least one network in cluster.links",
-      });
-    } else clusterName[m.name] = first;
-    if (m.linkHostnames.length > 2) {
-      problems.push({
-        field: `members[${i}].linkHostnames`,
-        problem: `cman supports at most 2 rings, member ${m.name} has ${m.linkHostnames.length} links`,
-        fix: "list at most 2 networks in cluster.links",
-      });
-    }
-    if (model.domainNames[m.name] === undefined) {
-      problems.push({
-        field: `domainNames.${m.name}`,
-        problem: `no libvirt domain name for member ${m.name} (the fence_virsh port)`,
-        fix: "pass every member's libvirt domain name",
-      });
-    }
+  const problems = new Problems();
+  const { cluster, members } = model;
+  problems.need(
+    cluster.transport !== "knet",
+    "cluster.transport",
+    "knet is corosync 3 only; cman (corosync 1) cannot use it",
+    "set cluster.transport to udpu or udp",
+  );
+  members.forEach((m, i) => {
+    const f = `members[${i}].linkHostnames`;
+    problems.need(
+      m.linkHostnames.length > 0,
+      f,
+      `member ${m.name} has no host name on a cluster link`,
+      "list at least one network in cluster.links",
+    );
+    problems.need(
+      m.linkHostnames.length <= 2,
+      f,
+      `cman supports at most 2 rings, member ${m.name} has ${m.linkHostnames.length} links`,
+      "list at most 2 networks in cluster.links",
+    );
+    problems.need(
+      model.domainNames[m.name] !== undefined,
+      `domainNames.${m.name}`,
+      `no libvirt domain name for member ${m.name} (the fence_virsh port)`,
+      "pass every member's libvirt domain name",
+    );
   });
+  /** A member's name in cluster.conf: its first-link host name. */
+  const clusterName = (member: string): string | undefined =>
+    members.find((m) => m.name === member)?.linkHostnames[0];
 
-  const nodes: ClusterConfNode[] = model.members.map((m) => {
+  const nodes: ClusterConfNode[] = members.map((m) => {
     const methods: string[] = [];
     const fence = model.fencing.map((device) => {
       const method = methodName(device, methods);
@@ -784,7 +755,7 @@ export function clusterConfFromModel(model: ClusterConfModel): ClusterConfInput 
     });
     const altname = m.linkHostnames[1];
     return {
-      name: clusterName[m.name] ?? m.name,
+      name: clusterName(m.name) ?? m.name,
       nodeId: m.nodeId,
       votes: 1,
       ...(altname !== undefined ? { altname } : {}),
@@ -793,7 +764,6 @@ export function clusterConfFromModel(model: ClusterConfModel): ClusterConfInput 
   });
 
   const failoverDomains: ClusterConfFailoverDomain[] = [];
-  const domainOwner: Record<string, number> = {};
   const lunDevices = model.lunDevices ?? {};
   const services: ClusterConfService[] = model.services.map((group, gi) => {
     const d = group.domain;
@@ -802,34 +772,35 @@ export function clusterConfFromModel(model: ClusterConfModel): ClusterConfInput 
       ordered: d.ordered,
       restricted: d.restricted,
       nodes: d.nodes.map((node, k) => {
-        const name = clusterName[node];
-        if (name === undefined) {
-          problems.push({
-            field: `services[${gi}].domain.nodes[${k}]`,
-            problem: `"${node}" is not a cluster member`,
-            fix: `use member names: ${model.members.map((m) => m.name).join(", ")}`,
-          });
-        }
+        const name = clusterName(node);
+        problems.need(
+          name !== undefined,
+          `services[${gi}].domain.nodes[${k}]`,
+          `"${node}" is not a cluster member`,
+          `use member names: ${members.map((m) => m.name).join(", ")}`,
+        );
         return { name: name ?? node, priority: k + 1 };
       }),
     };
-    const owner = domainOwner[d.name];
-    if (owner === undefined) {
-      domainOwner[d.name] = gi;
-      failoverDomains.push(domain);
-    } else if (JSON.stringify(failoverDomains.find((f) => f.name === d.name)) !== JSON.stringify(domain)) {
-      problems.push({
-        field: `services[${gi}].domain`,
-        problem: `failover domain "${d.name}" is defined differently by services[${owner}]`,
-        fix: "give the domain the same nodes and flags in every group, or another name",
-      });
-    }
-    const resources = group.resources.map((r, ri) =>
-      modelResource(r, `services[${gi}].resources[${ri}]`, lunDevices, problems),
+    const same = failoverDomains.find((f) => f.name === d.name);
+    if (same === undefined) failoverDomains.push(domain);
+    problems.need(
+      same === undefined || JSON.stringify(same) === JSON.stringify(domain),
+      `services[${gi}].domain`,
+      `failover domain "${d.name}" is defined differently by an earlier service group`,
+      "give the domain the same nodes and flags in every group, or another name",
     );
-    return { name: group.name, autostart: group.autostart, domain: d.name, resources: nestInStartOrder(resources) };
+    const resources = group.resources.map((r, ri) =>
+      modelResource(problems, r, `services[${gi}].resources[${ri}]`, lunDevices),
+    );
+    return {
+      name: group.name,
+      autostart: group.autostart,
+      domain: d.name,
+      resources: nestInStartOrder(resources),
+    };
   });
-  throwProblems("cluster.conf model", problems);
+  problems.throwIfAny("cluster.conf model");
 
   return {
     name: cluster.name,
@@ -875,7 +846,7 @@ export function setConfigVersion(xml: string, version: number): string {
   if (!VERSION_ATTRIBUTE.test(xml)) {
     throw new Error("cluster.conf: the <cluster> element has no config_version attribute");
   }
-  return xml.replace(VERSION_ATTRIBUTE, (_m, before: string) => `${before}"${version}"`);
+  return xml.replace(VERSION_ATTRIBUTE, (_match, before: string) => `${before}"${version}"`);
 }
 
 /** The text of a cluster.conf with its version neutralised (for comparing content). */
