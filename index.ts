@@ -25,15 +25,21 @@ export const clusterName = lab.clusterName;
 export const vips = lab.vips;
 /** The hacluster/ricci password, as a secret (`pulumi stack output --show-secrets clusterPassword`). */
 export const clusterPassword = lab.clusterPassword && pulumi.secret(lab.clusterPassword);
-/** The iSCSI target: IQN, portal and each LUN's stable device on the nodes (absent without storage). */
-export const iscsi = lab.iscsi && {
-  iqn: lab.iscsi.iqn,
-  portal: lab.iscsi.portal,
-  devices: lab.iscsi.devices,
-};
-/** The GlusterFS volume: name, bricks, mount point (absent without storage). */
-export const gluster = lab.gluster && {
-  volume: lab.gluster.volume,
-  bricks: lab.gluster.bricks,
-  mountPoint: lab.gluster.mountPoint,
+/**
+ * Shared storage (with layers storage/cluster): the iSCSI target (IQN, portal, each LUN's stable
+ * device on the nodes) and the GlusterFS volume (name, bricks, mount point).
+ */
+export const storage = {
+  ...(lab.iscsi
+    ? { iscsi: { iqn: lab.iscsi.iqn, portal: lab.iscsi.portal, devices: lab.iscsi.devices } }
+    : {}),
+  ...(lab.gluster
+    ? {
+        gluster: {
+          volume: lab.gluster.volume,
+          bricks: lab.gluster.bricks,
+          mountPoint: lab.gluster.mountPoint,
+        },
+      }
+    : {}),
 };
