@@ -12,7 +12,15 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { defineProvider } from "./base";
 import { progress } from "./host-exec";
-import { explained, isUnreachable, onNode, parseSections, SCRIPT_FAIL, sshEndpointField } from "./node-exec";
+import {
+  explained,
+  onNode,
+  orIfUnreachable,
+  parseSections,
+  removeUnlessUnreachable,
+  SCRIPT_FAIL,
+  sshEndpointField,
+} from "./node-exec";
 import { labKind, type GlusterMountInputs, type GlusterMountOutputs } from "./pending";
 import { renderGlmount } from "./render/glmount";
 import { shellQuote } from "./ssh";
@@ -29,8 +37,12 @@ const schema = () =>
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
     volume: z.string().regex(/^[A-Za-z0-9_-]+$/, "volume must be a plain volume name"),
     server: z.string().regex(/^[A-Za-z0-9.-]+$/, "server must be a host name"),
-    mountPoint: z.string().regex(/^\/[^\s'"]*[^\s'"/]$/, "mountPoint must be an absolute path without spaces"),
-    mountOptions: z.string().regex(/^[A-Za-z0-9=,._/-]+$/, "mountOptions must be a comma-separated option list"),
+    mountPoint: z
+      .string()
+      .regex(/^\/[^\s'"]*[^\s'"/]$/, "mountPoint must be an absolute path without spaces"),
+    mountOptions: z
+      .string()
+      .regex(/^[A-Za-z0-9=,._/-]+$/, "mountOptions must be a comma-separated option list"),
     mode: z.enum(["mounted", "prepared"]),
     mounted: z.boolean().default(true),
     scriptCurrent: z.boolean().default(true),
@@ -106,7 +118,8 @@ async function apply(inputs: Inputs): Promise<GlusterMountOutputs> {
       }),
     ),
   );
-  if (inputs.mode === "mounted") progress(`gluster: ${inputs.volume} mounted on ${inputs.node.address}:${inputs.mountPoint}`);
+  if (inputs.mode === "mounted")
+    progress(`gluster: ${inputs.volume} mounted on ${inputs.node.address}:${inputs.mountPoint}`);
   return { script: GLMOUNT_PATH };
 }
 
@@ -120,40 +133,37 @@ export const glusterMountProvider = defineProvider({
     return { id: `${inputs.node.address}:${inputs.mountPoint}`, outs };
   },
   async read(_id, olds) {
-    try {
-      const { stdout } = await onNode(olds.node, olds.sshPrivateKey, (run) =>
-        run(stateScript(olds), { timeoutSeconds: 60 }),
-      );
-      const s = parseSections(stdout);
-      const mounted = (s.mounted ?? []).join("").trim() === "yes";
-      return {
-        // In mode `prepared` the cluster decides: whether it is mounted is not drift.
-        mounted: olds.mode === "mounted" ? mounted : olds.mounted,
-        scriptCurrent: (s.script ?? []).join("").trim() === sha256(glmountScript(olds)),
-      };
-    } catch (err) {
-      if (isUnreachable(err)) return { mounted: false };
-      throw err;
-    }
+    return orIfUnreachable(
+      async () => {
+        const { stdout } = await onNode(olds.node, olds.sshPrivateKey, (run) =>
+          run(stateScript(olds), { timeoutSeconds: 60 }),
+        );
+        const s = parseSections(stdout);
+        const mounted = (s.mounted ?? []).join("").trim() === "yes";
+        return {
+          // In mode `prepared` the cluster decides: whether it is mounted is not drift.
+          mounted: olds.mode === "mounted" ? mounted : olds.mounted,
+          scriptCurrent: (s.script ?? []).join("").trim() === sha256(glmountScript(olds)),
+        };
+      },
+      { mounted: false },
+    );
   },
   async update(_id, _olds, news) {
     return apply(news);
   },
   async delete(_id, olds) {
     const mp = shellQuote(olds.mountPoint);
-    try {
-      await onNode(olds.node, olds.sshPrivateKey, (run) =>
+    await removeUnlessUnreachable(`gluster mount on ${olds.node.address}`, () =>
+      onNode(olds.node, olds.sshPrivateKey, (run) =>
         run(
           `${olds.mode === "mounted" ? `umount ${mp} 2>/dev/null || umount -l ${mp} 2>/dev/null || true\n${dropFstab(olds.mountPoint)}` : ""}
 rm -f ${GLMOUNT_PATH}
 rmdir ${mp} 2>/dev/null || true`,
           { timeoutSeconds: 120 },
         ),
-      );
-    } catch (err) {
-      if (!isUnreachable(err)) throw err;
-      progress(`gluster: ${olds.node.address} unreachable at delete: its mount goes with it`);
-    }
+      ),
+    );
   },
 });
 

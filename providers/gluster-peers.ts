@@ -10,7 +10,15 @@
 import { z } from "zod";
 import { defineProvider } from "./base";
 import { progress } from "./host-exec";
-import { explained, isUnreachable, onNode, SCRIPT_FAIL, sshEndpointField, type Runner } from "./node-exec";
+import {
+  explained,
+  isUnreachable,
+  onNode,
+  removeUnlessUnreachable,
+  SCRIPT_FAIL,
+  sshEndpointField,
+  type Runner,
+} from "./node-exec";
 import { parsePoolListXml, type GlusterPeer } from "./parse/gluster-xml";
 import { labKind, type GlusterPeersInputs, type GlusterPeersOutputs } from "./pending";
 import { shellQuote } from "./ssh";
@@ -127,8 +135,8 @@ export const glusterPeersProvider = defineProvider({
   async delete(_id, olds) {
     const [first] = olds.nodes;
     if (first === undefined) return;
-    try {
-      await onNode(first, olds.sshPrivateKey, (run) =>
+    await removeUnlessUnreachable(`gluster pool on ${first.address}`, () =>
+      onNode(first, olds.sshPrivateKey, (run) =>
         run(
           olds.peers
             .slice(1)
@@ -136,11 +144,8 @@ export const glusterPeersProvider = defineProvider({
             .join("\n"),
           { timeoutSeconds: 120 },
         ),
-      );
-    } catch (err) {
-      if (!isUnreachable(err)) throw err;
-      progress(`gluster: ${first.address} unreachable at delete: no pool left to dissolve`);
-    }
+      ),
+    );
   },
 });
 

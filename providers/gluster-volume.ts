@@ -87,7 +87,7 @@ mountpoint -q ${dir} || mount ${dir}
   return `${SCRIPT_FAIL}
 ${device}mkdir -p ${dir} ${shellQuote(VOLUME_ID_DIR)}
 # (getfattr's --only-values would print raw bytes, ignoring -e hex: take the value off the name= line.)
-id=$(getfattr --absolute-names -n trusted.glusterfs.volume-id -e hex ${dir} 2>/dev/null | sed -n 's/^trusted\.glusterfs\.volume-id=//p' || true)
+id=$(getfattr --absolute-names -n trusted.glusterfs.volume-id -e hex ${dir} 2>/dev/null | sed -n 's/^trusted\\.glusterfs\\.volume-id=//p' || true)
 if [ -n "$id" ]; then
   known=$(cat ${idFile} 2>/dev/null || true)
   if [ "$id" = "$known" ]; then echo "stale $id"; exit 0; fi

@@ -12,8 +12,9 @@ import { defineProvider } from "./base";
 import { progress } from "./host-exec";
 import {
   explained,
-  isUnreachable,
   onNode,
+  orIfUnreachable,
+  removeUnlessUnreachable,
   parseSections,
   SCRIPT_FAIL,
   sshEndpointField,
@@ -127,14 +128,13 @@ export const iscsiInitiatorProvider = defineProvider({
     return { id: `${inputs.initiatorName}@${inputs.portal}`, outs };
   },
   async read(_id, olds) {
-    try {
-      return await onNode(olds.node, olds.sshPrivateKey, async (run) =>
-        parseState(olds, (await run(stateScript(olds), { timeoutSeconds: 60 })).stdout),
-      );
-    } catch (err) {
-      if (isUnreachable(err)) return { loggedIn: false };
-      throw err;
-    }
+    return orIfUnreachable(
+      () =>
+        onNode(olds.node, olds.sshPrivateKey, async (run) =>
+          parseState(olds, (await run(stateScript(olds), { timeoutSeconds: 60 })).stdout),
+        ),
+      { loggedIn: false },
+    );
   },
   async update(_id, _olds, news) {
     return login(news);
@@ -142,19 +142,15 @@ export const iscsiInitiatorProvider = defineProvider({
   async delete(_id, olds) {
     const iqn = shellQuote(olds.targetIqn);
     const portal = shellQuote(olds.portal);
-    try {
-      await onNode(olds.node, olds.sshPrivateKey, (run) =>
+    await removeUnlessUnreachable(`iSCSI initiator on ${olds.node.address}`, () =>
+      onNode(olds.node, olds.sshPrivateKey, (run) =>
         run(
           `iscsiadm -m node -T ${iqn} -p ${portal} --logout >/dev/null 2>&1 || true
 iscsiadm -m node -o delete -T ${iqn} -p ${portal} >/dev/null 2>&1 || true`,
           { timeoutSeconds: 60 },
         ),
-      );
-    } catch (err) {
-      // A node that is gone has no session left to close.
-      if (!isUnreachable(err)) throw err;
-      progress(`iSCSI: ${olds.node.address} unreachable at delete: nothing to log out`);
-    }
+      ),
+    );
   },
 });
 

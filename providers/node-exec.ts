@@ -7,7 +7,7 @@
  * message naming the machine, without the script text.
  */
 import { z } from "zod";
-import { runOnHost } from "./host-exec";
+import { progress, runOnHost } from "./host-exec";
 import type { SshEndpoint, TargetPlacement } from "./pending";
 import {
   errorMessage,
@@ -104,6 +104,26 @@ export function explainFailure(err: unknown, where: string): Error {
     return unreachable;
   }
   return err instanceof Error ? err : new Error(errorMessage(err));
+}
+
+/** Runs `fn`; when the machine cannot be reached, `fallback` instead (a read reports it as drift). */
+export async function orIfUnreachable<T, F>(fn: () => Promise<T>, fallback: F): Promise<T | F> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isUnreachable(err)) return fallback;
+    throw err;
+  }
+}
+
+/** Runs a removal; a machine that cannot be reached has nothing left to remove (said as progress). */
+export async function removeUnlessUnreachable(what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (!isUnreachable(err)) throw err;
+    progress(`${what}: unreachable at delete, nothing left to remove there`);
+  }
 }
 
 /** Runs `fn` and rewrites its failure with {@link explainFailure}. */

@@ -72,7 +72,7 @@ ensure_node_modules() {
 # for the cloud-init seeds.
 LAB_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base
   openssh-server openssh-client iproute2 debootstrap genisoimage e2fsprogs util-linux
-  ca-certificates curl tgt)
+  ca-certificates curl tgt postgresql-client)
 
 # Pulumi's local backend and the stack's passphrase (generated once, mode 600, outside the tree).
 pulumi_backend() {
