@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "./child-options";
-import type { ClusterSpec } from "../spec/types";
+import type { ClusterSpec, FenceDeviceSpec, ServiceGroupSpec } from "../spec/types";
 import { RandomSecret } from "../providers/secret";
-import { CmanCluster, PcsCluster, type ClusterMember, type DeepInput } from "../providers/pending";
+import { PcsCluster, type ClusterMember, type DeepInput } from "../providers/pending";
+import { CmanClusterRes } from "../providers/cman-cluster";
+import { clusterConfFromModel, renderClusterConf } from "../providers/render/cluster-conf";
+import type { LunDevice } from "./iscsi-target";
 import type { LabNodeRef } from "./cluster-node";
 
 /** Length of the generated hacluster/ricci password. */
@@ -28,6 +31,14 @@ export interface HaClusterArgs {
   members: HaClusterMember[];
   /** The program's private key (secret). */
   sshPrivateKey: pulumi.Input<string>;
+  /** Fence devices (the cman flavour writes them into cluster.conf). */
+  fencing: FenceDeviceSpec[];
+  /** Service groups (the cman flavour writes them into cluster.conf). */
+  services: ServiceGroupSpec[];
+  /** Node name → libvirt domain name (the fence_virsh port). */
+  domainNames: pulumi.Input<Record<string, string>>;
+  /** The iSCSI LUNs as the nodes see them (for `iscsi-filesystem` resources). */
+  lunDevices: pulumi.Input<LunDevice[]>;
 }
 
 /** cman's expected_votes: 1 with two_node (seed 001), else one vote per node. */
@@ -85,12 +96,31 @@ export class HaCluster extends pulumi.ComponentResource {
             },
             childOptions(this, opts),
           )
-        : new CmanCluster(
+        : new CmanClusterRes(
             `${name}-cman`,
             {
               ...settings,
               ricciPassword: password.value,
               expectedVotes: expectedVotes(cluster, args.members.length),
+              // cluster.conf without its version: the provider bumps config_version on change.
+              clusterConf: pulumi
+                .all([pulumi.output(args.domainNames), pulumi.output(args.lunDevices)])
+                .apply(([domainNames, luns]) =>
+                  renderClusterConf(
+                    clusterConfFromModel({
+                      cluster,
+                      members: args.members.map((m) => ({
+                        name: m.node.name,
+                        nodeId: m.nodeId,
+                        linkHostnames: m.linkHostnames,
+                      })),
+                      fencing: args.fencing,
+                      services: args.services,
+                      domainNames,
+                      lunDevices: Object.fromEntries(luns.map((l) => [String(l.lun), l.path])),
+                    }),
+                  ),
+                ),
             },
             childOptions(this, opts),
           );

@@ -194,6 +194,10 @@ export class HaLab extends pulumi.ComponentResource {
           linkHostnames: linksOf(node).map((nic) => nic.hostname),
         })),
         sshPrivateKey,
+        fencing: spec.fencing,
+        services: spec.services,
+        domainNames: this.domainNames,
+        lunDevices,
       },
       child([...nodes, ...storage]),
     );

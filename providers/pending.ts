@@ -433,12 +433,6 @@ export interface CmanClusterInputs extends ClusterSettings {
   ricciPassword: string;
   expectedVotes: number;
 }
-export const CmanCluster = pendingKind<CmanClusterInputs, { configVersion: number }>("CmanCluster", {
-  issue: 5,
-  outputs: { configVersion: true },
-  secretInputs: ["sshPrivateKey", "ricciPassword"],
-});
-export type CmanCluster = InstanceType<typeof CmanCluster>;
 
 export interface StonithDeviceInputs extends OnNodes, Omit<FenceDeviceSpec, "name"> {
   stack: ClusterSpec["stack"];

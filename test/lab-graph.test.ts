@@ -526,6 +526,12 @@ describe("variants", () => {
     expect([res.expectedVotes, res.transport, res.tokenMs]).toEqual([1, "udpu", 20000]);
     expect(isWrappedSecret(res.ricciPassword)).toBe(true);
     expect(input("cmanlab-fence-kvmhost01-stonith", "stack")).toBe("cman");
+    // cluster.conf rendered from the same model (version left to the provider).
+    const conf = String(res.clusterConf);
+    expect(conf).toContain('<cluster config_version="0" name="cluster01">');
+    expect(conf).toContain('<cman expected_votes="1" transport="udpu" two_node="1"/>');
+    expect(conf).toContain('<device name="kvmhost01" port="halab-node01"/>');
+    expect(conf).toContain('<ip address="192.168.7.99" monitor_link="on"/>');
   });
 
   test("without shared storage, no iSCSI or GlusterFS resources; a path image needs no build", async () => {
