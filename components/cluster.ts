@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "./child-options";
 import type { ClusterSpec, FenceDeviceSpec, ServiceGroupSpec } from "../spec/types";
 import { RandomSecret } from "../providers/secret";
-import { PcsCluster, type ClusterMember, type DeepInput } from "../providers/pending";
+import { type ClusterMember, type DeepInput } from "../providers/pending";
+import { PcsClusterRes } from "../providers/pcs-cluster";
 import { CmanClusterRes } from "../providers/cman-cluster";
 import { clusterConfFromModel, renderClusterConf } from "../providers/render/cluster-conf";
 import type { LunDevice } from "./iscsi-target";
@@ -86,7 +87,7 @@ export class HaCluster extends pulumi.ComponentResource {
     };
     const stackResource =
       cluster.stack === "pacemaker"
-        ? new PcsCluster(
+        ? new PcsClusterRes(
             `${name}-pcs`,
             {
               ...settings,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "./child-options";
 import type { ClusterSpec, FenceDeviceSpec } from "../spec/types";
-import { StonithDevice } from "../providers/pending";
+import { StonithDeviceRes } from "../providers/stonith-device";
 import type { LabNodeRef } from "./cluster-node";
 
 /** Arguments of {@link FenceDevice}. */
@@ -14,6 +14,8 @@ export interface FenceDeviceArgs {
   clusterName: pulumi.Input<string>;
   /** The nodes the device can fence (each node's libvirt domain is its fence_virsh port). */
   nodes: LabNodeRef[];
+  /** Node name → the cluster's name for it (its host name on link 0, `node01h`). */
+  clusterNodeNames: Record<string, string>;
   /** The fence private key, installed at `device.identityFile` on every node (secret). */
   identityKey: pulumi.Input<string>;
   /** The program's private key (secret). */
@@ -38,7 +40,7 @@ export class FenceDevice extends pulumi.ComponentResource {
       .all(args.nodes.map((n) => pulumi.output(n.domainName).apply((d): [string, string] => [n.name, d])))
       .apply((pairs) => Object.fromEntries(pairs));
 
-    const stonith = new StonithDevice(
+    const stonith = new StonithDeviceRes(
       `${name}-stonith`,
       {
         stack: args.stack,
@@ -53,6 +55,7 @@ export class FenceDevice extends pulumi.ComponentResource {
         identityKey: args.identityKey,
         action: device.action,
         hostMap,
+        clusterNodeNames: args.clusterNodeNames,
       },
       childOptions(this, opts),
     );

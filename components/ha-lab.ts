@@ -183,6 +183,10 @@ export class HaLab extends pulumi.ComponentResource {
 
     // The cluster, its fencing, its services.
     const linksOf = (node: NodeSpec) => spec.cluster.links.map((link) => interfaceOn(node, link));
+    // The cluster knows a node by its host name on link 0 (`node01h`, as seed 001's cluster.conf).
+    const clusterNodeNames = Object.fromEntries(
+      spec.nodes.map((node) => [node.name, linksOf(node)[0]?.hostname ?? node.name]),
+    );
     const cluster = new HaCluster(
       `${name}-cluster`,
       {
@@ -210,6 +214,7 @@ export class HaLab extends pulumi.ComponentResource {
             stack: spec.cluster.stack,
             clusterName: cluster.clusterName,
             nodes: refs,
+            clusterNodeNames,
             identityKey: host.fencePrivateKey,
             sshPrivateKey,
           },

@@ -418,13 +418,15 @@ export interface PcsClusterInputs extends ClusterSettings {
   haclusterPassword: string;
   properties: Record<string, string>;
   resourceDefaults: Record<string, string>;
+  /** Desired state: every member online (drift when not). */
+  running?: boolean;
 }
-export const PcsCluster = pendingKind<PcsClusterInputs, { clusterUuid: string }>("PcsCluster", {
-  issue: 5,
-  outputs: { clusterUuid: true },
-  secretInputs: ["sshPrivateKey", "haclusterPassword"],
-});
-export type PcsCluster = InstanceType<typeof PcsCluster>;
+export interface PcsClusterOutputs {
+  /** corosync's cluster_uuid. */
+  clusterUuid: string;
+  /** Members, node ids and link addresses as set up (see `topologyOf`): a change replaces the cluster. */
+  topology: string;
+}
 
 export interface CmanClusterInputs extends ClusterSettings {
   members: ClusterMember[];
@@ -440,15 +442,20 @@ export interface StonithDeviceInputs extends OnNodes, Omit<FenceDeviceSpec, "nam
   name: string;
   /** The private key installed at `identityFile` on every node (secret). */
   identityKey: string;
-  /** Cluster node name → libvirt domain name (the fence_virsh port). */
+  /** Member name (`node01`) → libvirt domain name (the fence_virsh port). */
   hostMap: Record<string, string>;
+  /** Member name → the cluster's name for it (`node01h`, its host name on link 0). */
+  clusterNodeNames: Record<string, string>;
+  /** Desired state: the key is on every node (drift when missing or different). */
+  keyInstalled?: boolean;
+  /** Desired state (pacemaker): the device is enabled. */
+  enabled?: boolean;
+  /** Desired state (pacemaker): the device has the configured parameters. */
+  configured?: boolean;
 }
-export const StonithDevice = pendingKind<StonithDeviceInputs, { deviceId: string }>("StonithDevice", {
-  issue: 5,
-  outputs: { deviceId: true },
-  secretInputs: ["sshPrivateKey", "identityKey"],
-});
-export type StonithDevice = InstanceType<typeof StonithDevice>;
+export interface StonithDeviceOutputs {
+  deviceId: string;
+}
 
 export interface ClusterServiceGroupInputs extends OnNodes, Omit<ServiceGroupSpec, "resources"> {
   stack: ClusterSpec["stack"];

@@ -1,0 +1,111 @@
+# The failover drill of seed 001, automated (sourced by scripts/e2e-cluster.sh and scripts/lab.sh):
+#
+#   1. service01 enabled, running on node01, the database answering on the VIP;
+#   2. a writer inserts a counter row every ~0.2 s through the VIP and records every commit it got;
+#   3. `pkill -9 corosync` on node01 → node02 fences node01 through fence_virsh (the VM really
+#      restarts: its boot id changes), the group starts on node02, the database answers again;
+#   4. a database `testdb` is created there;
+#   5. node01 back and rejoined (`pcs cluster start`: not started at boot), storage healed
+#      (`glmount heal`), the group moved back (`pcs resource move` + `clear`), `testdb` seen on node01;
+#   6. prints the failover time (kill → the first commit through the VIP afterwards) and checks
+#      that every committed counter row is still there.
+#
+# Needs: on NODE_ADDR NODE_NAME PGPASSWORD VIP LIBVIRT_URI DOMAIN01 and log/fail from lib.sh/e2e.sh.
+# Appends "failover SECONDS" to $KVMLAB_E2E_TIMINGS when set.
+# shellcheck shell=bash
+
+drill_sql() { # drill_sql SQL — through the VIP, as the application role
+  psql "host=$VIP port=5432 dbname=lab user=lab connect_timeout=3" -qtAX -v ON_ERROR_STOP=1 -c "$1"
+}
+
+drill_where() { # prints the node running service01 (or nothing)
+  on "$1" "crm_resource --locate --resource service01 2>/dev/null" | sed -n 's/.*running on: *//p' | head -n 1
+}
+
+drill_is_on() { [ "$(drill_where "$1")" = "$2" ]; } # drill_is_on ADDRESS NODE
+drill_rebooted() { # drill_rebooted ADDRESS OLD_BOOT_ID
+  local b
+  b=$(on "$1" "cat /proc/sys/kernel/random/boot_id" 2>/dev/null) && [ -n "$b" ] && [ "$b" != "$2" ]
+}
+drill_online() { on "$1" "crm_mon -1 --output-as=xml" | grep -q "name=\"$2\" id=\"[0-9]*\" online=\"true\""; }
+drill_committed_after() { awk -v t="$2" '$2 > t { found = 1 } END { exit !found }' "$1"; } # FILE TIME
+
+drill_wait() { # drill_wait SECONDS WHAT COMMAND… — polls COMMAND (a function or program) every 2 s
+  local limit="$1" what="$2" t0=$SECONDS
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    [ $((SECONDS - t0)) -lt "$limit" ] || fail "drill: $what did not happen within $limit s"
+    sleep 2
+  done
+}
+
+drill_run() {
+  local n1="$1" n2="$2" dir boot_before boot_after t_kill t_back writer acked lost
+  dir=$(mktemp -d /tmp/kvmlab-drill.XXXXXX)
+
+  # 1. The group on node01, the database answering.
+  on "$n1" "pcs resource enable service01 && pcs resource clear service01 >/dev/null 2>&1; true"
+  drill_wait 300 "service01 starting on node01" drill_is_on "$n1" node01
+  drill_wait 120 "the database answering on $VIP" drill_sql "select 1"
+  drill_sql "create table if not exists counter (n integer primary key, at timestamptz default now())"
+  log "drill: service01 runs on node01; PostgreSQL answers on $VIP"
+
+  # 2. The writer: one insert per statement, each commit recorded only once it is acknowledged.
+  : >"$dir/acked"
+  (
+    i=$(($(drill_sql "select coalesce(max(n), 0) from counter") + 1))
+    while [ ! -e "$dir/stop" ]; do
+      if drill_sql "insert into counter (n) values ($i)" >/dev/null 2>&1; then
+        echo "$i $(date +%s.%N)" >>"$dir/acked"
+        i=$((i + 1))
+      fi
+      sleep 0.2
+    done
+  ) &
+  writer=$!
+  sleep 5
+
+  # 3. Kill corosync on node01; node02 must fence it and take the group over.
+  boot_before=$(on "$n1" "cat /proc/sys/kernel/random/boot_id")
+  t_kill=$(date +%s.%N)
+  on "$n1" "pkill -9 corosync" || true
+  log "drill: corosync killed on node01"
+  drill_wait 600 "service01 starting on node02" drill_is_on "$n2" node02
+  drill_wait 300 "a commit through the VIP after the failover" drill_committed_after "$dir/acked" "$t_kill"
+  t_back=$(awk -v t="$t_kill" '$2 > t { print $2; exit }' "$dir/acked")
+  drill_wait 600 "node01 rebooting (fenced)" drill_rebooted "$n1" "$boot_before"
+  boot_after=$(on "$n1" "cat /proc/sys/kernel/random/boot_id")
+  failover=$(echo "$t_back - $t_kill" | bc)
+  log "drill: node01 fenced (boot id ${boot_before:0:8} → ${boot_after:0:8}); service01 on node02; failover ${failover%.*} s"
+  [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "failover $failover" >>"$KVMLAB_E2E_TIMINGS"
+
+  # 4. A database created on node02.
+  drill_sql "drop database if exists testdb" >/dev/null 2>&1 || true
+  psql "host=$VIP port=5432 dbname=lab user=lab connect_timeout=3" -qtAX -c "create database testdb" ||
+    fail "drill: createdb testdb on node02 failed"
+
+  # No committed row lost.
+  touch "$dir/stop"
+  wait "$writer" || true
+  acked=$(wc -l <"$dir/acked")
+  drill_sql "select n from counter" | sort >"$dir/present"
+  cut -d' ' -f1 "$dir/acked" | sort >"$dir/acked-n"
+  lost=$(comm -23 "$dir/acked-n" "$dir/present" | wc -l)
+  [ "$lost" = 0 ] || fail "drill: $lost of $acked committed rows are missing after the failover"
+  log "drill: $acked rows committed during the drill, 0 lost"
+  [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "drill-rows $acked" >>"$KVMLAB_E2E_TIMINGS"
+
+  # 5. node01 back: rejoin, heal, move the group back, testdb there.
+  drill_wait 600 "node01 answering on SSH" on "$n1" true
+  on "$n1" "pcs cluster start --wait=300 >/dev/null" || fail "drill: node01 did not rejoin"
+  drill_wait 300 "node01 online in the cluster" drill_online "$n2" node01
+  on "$n2" "/etc/init.d/glmount heal" || fail "drill: glmount heal failed"
+  on "$n1" "pcs resource move service01 node01 >/dev/null" || fail "drill: pcs resource move failed"
+  drill_wait 600 "service01 moving back to node01" drill_is_on "$n1" node01
+  on "$n1" "pcs resource clear service01 >/dev/null" || fail "drill: pcs resource clear failed"
+  drill_wait 120 "the database answering on $VIP again" drill_sql "select 1"
+  [ "$(drill_sql "select count(*) from pg_database where datname = 'testdb'")" = 1 ] ||
+    fail "drill: testdb made on node02 is not there on node01"
+  log "drill: node01 rejoined, storage healed, service01 back on node01 with testdb"
+  rm -rf "$dir"
+}
