@@ -11,7 +11,7 @@ import { hostsTable } from "./hosts-table";
 import { IscsiTarget, type LunDevice } from "./iscsi-target";
 import { KvmHost } from "./kvm-host";
 import { LabNetwork } from "./lab-network";
-import { ServiceGroup, serviceVip } from "./service-group";
+import { ServiceGroup, serviceCidr, serviceVip } from "./service-group";
 
 /** Arguments of {@link HaLab}. */
 export interface HaLabArgs {
@@ -232,6 +232,8 @@ export class HaLab extends pulumi.ComponentResource {
             nodes: refs.map((r) => r.access),
             lunDevices,
             sshPrivateKey,
+            clusterNodeNames,
+            dbClientCidr: serviceCidr(group, spec.networks),
           },
           child([cluster, ...fenceDevices, ...storage]),
         ),

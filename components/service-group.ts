@@ -1,8 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "./child-options";
-import type { ClusterSpec, ServiceGroupSpec } from "../spec/types";
-import { ClusterServiceGroup, type SshEndpoint } from "../providers/pending";
+import type { ClusterSpec, NetworkSpec, ServiceGroupSpec } from "../spec/types";
+import type { SshEndpoint } from "../providers/pending";
+import { RandomSecret } from "../providers/secret";
+import { ClusterServiceGroupRes } from "../providers/service-group";
+import { GLUSTER_MOUNT_OPTIONS } from "./gluster-volume";
 import type { LunDevice } from "./iscsi-target";
+
+/** Length of the generated database password. */
+export const DB_PASSWORD_LENGTH = 24;
 
 /** Arguments of {@link ServiceGroup}. */
 export interface ServiceGroupArgs {
@@ -18,6 +24,17 @@ export interface ServiceGroupArgs {
   lunDevices: pulumi.Input<LunDevice[]>;
   /** The program's private key (secret). */
   sshPrivateKey: pulumi.Input<string>;
+  /** Node name → the cluster's name for it (`node01h`). */
+  clusterNodeNames: Record<string, string>;
+  /** Network allowed to reach the group's PostgreSQL (the VIP's network). */
+  dbClientCidr: string;
+}
+
+/** The CIDR of the network the group's VIP is on (its clients), else the first network's. */
+export function serviceCidr(group: ServiceGroupSpec, networks: NetworkSpec[]): string {
+  const ip = group.resources.find((r) => r.kind === "ip");
+  const net = networks.find((n) => n.name === (ip?.kind === "ip" ? ip.network : undefined)) ?? networks[0];
+  return net?.cidr ?? "";
 }
 
 /** The first `ip` resource of a group: its virtual IP, or undefined. */
@@ -35,6 +52,8 @@ export class ServiceGroup extends pulumi.ComponentResource {
   public readonly groupName: pulumi.Output<string>;
   /** The group's virtual IP, if it has one. */
   public readonly vip: pulumi.Output<string | undefined>;
+  /** Password of PostgreSQL's application role `lab` (secret), when the group runs PostgreSQL. */
+  public readonly dbPassword?: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kvmlab:cluster:ServiceGroup", name, {}, opts);
@@ -43,7 +62,15 @@ export class ServiceGroup extends pulumi.ComponentResource {
       .output(args.lunDevices)
       .apply((devices) => Object.fromEntries(devices.map((d) => [String(d.lun), d.path])));
 
-    const res = new ClusterServiceGroup(
+    const withDb = group.resources.some((r) => r.kind === "postgresql");
+    const dbPassword = withDb
+      ? new RandomSecret(
+          `${name}-db-password`,
+          { length: DB_PASSWORD_LENGTH, alphabet: "alnum" },
+          childOptions(this, opts),
+        )
+      : undefined;
+    const res = new ClusterServiceGroupRes(
       `${name}-group`,
       {
         stack: args.stack,
@@ -56,12 +83,17 @@ export class ServiceGroup extends pulumi.ComponentResource {
         ...(group.stickiness !== undefined ? { stickiness: group.stickiness } : {}),
         resources: group.resources,
         lunDevices,
+        clusterNodeNames: args.clusterNodeNames,
+        glusterMountOptions: GLUSTER_MOUNT_OPTIONS,
+        dbPassword: dbPassword?.value ?? "",
+        dbClientCidr: args.dbClientCidr,
       },
       childOptions(this, opts),
     );
 
     this.groupName = res.name;
     this.vip = pulumi.output(serviceVip(group));
+    if (dbPassword !== undefined) this.dbPassword = pulumi.secret(dbPassword.value);
     this.registerOutputs({ groupName: this.groupName, vip: this.vip });
   }
 }

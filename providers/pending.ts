@@ -463,13 +463,23 @@ export interface ClusterServiceGroupInputs extends OnNodes, Omit<ServiceGroupSpe
   resources: ServiceResourceSpec[];
   /** iSCSI LUN number → device path on the nodes (for `iscsi-filesystem` resources). */
   lunDevices: Record<string, string>;
+  /** Member name → the cluster's name for it (`node01h`): location constraints. */
+  clusterNodeNames: Record<string, string>;
+  /** `mount -o` options of a GlusterFS mount (seed 001's log options). */
+  glusterMountOptions: string;
+  /** Password of the application role of PostgreSQL (secret; empty without PostgreSQL). */
+  dbPassword: string;
+  /** Network allowed to reach PostgreSQL with the password (the service network). */
+  dbClientCidr: string;
+  /** Desired state: every member as configured (drift when deleted or changed). */
+  resourcesAsConfigured?: boolean;
+  /** Desired state: no member disabled. */
+  membersEnabled?: boolean;
+  /** Desired state: location constraints and stickiness as configured. */
+  constraintsAsConfigured?: boolean;
+  /** Desired state (autostart): the group enabled. */
+  enabled?: boolean;
 }
-export const ClusterServiceGroup = pendingKind<ClusterServiceGroupInputs, { groupId: string }>(
-  "ClusterServiceGroup",
-  {
-    issue: 5,
-    outputs: { groupId: true },
-    secretInputs: ["sshPrivateKey"],
-  },
-);
-export type ClusterServiceGroup = InstanceType<typeof ClusterServiceGroup>;
+export interface ClusterServiceGroupOutputs {
+  groupId: string;
+}

@@ -196,7 +196,7 @@ describe("the default lab's resource graph", () => {
       "kvmlab:cluster:FenceDevice": 1,
       "kvmlab:cluster:ServiceGroup": 1,
       [`${DYN}SshKeyPair`]: 3,
-      [`${DYN}RandomSecret`]: 1,
+      [`${DYN}RandomSecret`]: 2,
       [`${DYN}HostPrep`]: 1,
       [`${DYN}HostSshd`]: 1,
       [`${DYN}BaseImageBuild`]: 1,
@@ -216,7 +216,7 @@ describe("the default lab's resource graph", () => {
     });
     const all = [...recorded.values()].filter((r) => r.name.startsWith("dev"));
     expect(all.filter((r) => !r.custom)).toHaveLength(13);
-    expect(all.filter((r) => r.custom)).toHaveLength(28);
+    expect(all.filter((r) => r.custom)).toHaveLength(29);
   });
 
   test("names every child after its parent, under the right parent", () => {
@@ -470,6 +470,10 @@ describe("secrets", () => {
     expect(isWrappedSecret(get("dev-cluster-pcs").inputs.haclusterPassword)).toBe(true);
     expect(isWrappedSecret(get("dev-fence-kvmhost01-stonith").inputs.identityKey)).toBe(true);
     expect(isWrappedSecret(get("dev-node01-cloud-init").inputs.rootPrivateKey)).toBe(true);
+    // PostgreSQL's role password: generated, secret on its way to the service group.
+    expect(isWrappedSecret(get("dev-svc-service01-group").inputs.dbPassword)).toBe(true);
+    expect(input("dev-svc-service01-group", "dbClientCidr")).toBe("192.168.7.0/24");
+    expect(input("dev-svc-service01-group", "clusterNodeNames")).toEqual({ node01: "node01h", node02: "node02h" });
     for (const name of [
       "dev-node01-ready",
       "dev-gluster-volume",

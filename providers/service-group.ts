@@ -1,0 +1,345 @@
+/**
+ * ClusterServiceGroup: a service group as a pacemaker group (seed 001's service01): its resources in
+ * start order — VIP (IPaddr2), the shared file system (Filesystem: the GlusterFS volume or a file
+ * system on an iSCSI LUN), PostgreSQL (pgsql) — which the group colocates and orders; location
+ * preferences from the failover domain; stickiness from the config; started by the cluster or not
+ * (`autostart`). PostgreSQL's data is initialised once on the shared file system (render/pg-init.ts),
+ * with the application role's password from a secret. With cman the group lives in cluster.conf
+ * (CmanCluster): nothing is done here.
+ *
+ * `read` (CIB of the first member that answers): the group gone (→ created again), a member
+ * deleted or with other parameters (`resourcesAsConfigured: false`), a member disabled
+ * (`membersEnabled: false`), location constraints or stickiness changed
+ * (`constraintsAsConfigured: false`); with `autostart` the group disabled (`enabled: false`).
+ * Constraints made by `pcs resource move` (`cli-…`) are the operator's, not drift.
+ */
+import { z } from "zod";
+import { defineProvider } from "./base";
+import { progress } from "./host-exec";
+import {
+  explained,
+  onNode,
+  orIfUnreachable,
+  parseSections,
+  removeUnlessUnreachable,
+  SCRIPT_FAIL,
+  sshEndpointField,
+  type Runner,
+} from "./node-exec";
+import { parseCib, type CibState } from "./parse/cib";
+import { labKind, type ClusterServiceGroupInputs, type ClusterServiceGroupOutputs } from "./pending";
+import { PG_BIN_DIR, renderPgInit } from "./render/pg-init";
+import { pcsGroupResources, pcsGroupStickiness, pcsLocationPrefers } from "./render/pcs-commands";
+import { shellJoin, shellQuote } from "./ssh";
+
+const resourceSchema = () =>
+  z.discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("ip"),
+      name: z.string(),
+      address: z.string(),
+      cidrNetmask: z.number().int(),
+      network: z.string(),
+      monitorLink: z.boolean(),
+    }),
+    z.object({
+      kind: z.literal("gluster-mount"),
+      name: z.string(),
+      volume: z.string(),
+      mountPoint: z.string(),
+    }),
+    z.object({
+      kind: z.literal("iscsi-filesystem"),
+      name: z.string(),
+      lun: z.number().int(),
+      fsType: z.enum(["ext4", "xfs"]),
+      mountPoint: z.string(),
+    }),
+    z.object({
+      kind: z.literal("postgresql"),
+      name: z.string(),
+      dataDir: z.string(),
+      port: z.number().int(),
+    }),
+  ]);
+
+const schema = () =>
+  z.object({
+    stack: z.enum(["pacemaker", "cman"]),
+    clusterName: z.string().min(1),
+    nodes: z.array(sshEndpointField()).min(1),
+    sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    name: z.string().min(1),
+    autostart: z.boolean(),
+    domain: z.object({
+      name: z.string(),
+      nodes: z.array(z.string()).min(1),
+      ordered: z.boolean(),
+      restricted: z.boolean(),
+    }),
+    stickiness: z.number().int().min(0).optional(),
+    resources: z.array(resourceSchema()).min(1, "a service group needs at least one resource"),
+    lunDevices: z.record(z.string()),
+    clusterNodeNames: z.record(z.string()),
+    glusterMountOptions: z.string(),
+    dbPassword: z.string(),
+    dbClientCidr: z.string(),
+    resourcesAsConfigured: z.boolean().default(true),
+    membersEnabled: z.boolean().default(true),
+    constraintsAsConfigured: z.boolean().default(true),
+    enabled: z.boolean().default(true),
+  });
+type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** The application role and database the lab's PostgreSQL gets. */
+export const DB_ROLE = "lab";
+
+/** The group's `pcs resource create` commands (and the enable/disable that follow). */
+export function groupCommands(inputs: Inputs): string[][] {
+  return pcsGroupResources(
+    {
+      name: inputs.name,
+      autostart: inputs.autostart,
+      domain: inputs.domain,
+      ...(inputs.stickiness !== undefined ? { stickiness: inputs.stickiness } : {}),
+      resources: inputs.resources,
+    },
+    { lunDevices: inputs.lunDevices, glusterMountOptions: inputs.glusterMountOptions },
+  );
+}
+
+/** Every member's id, agent (`ocf:heartbeat:IPaddr2`) and instance attributes, in start order. */
+export function wantedMembers(
+  inputs: Inputs,
+): { id: string; agent: string; attributes: Record<string, string> }[] {
+  return groupCommands(inputs)
+    .filter((c) => c[1] === "resource" && c[2] === "create")
+    .map((c) => {
+      const end = c.indexOf("--group");
+      return {
+        id: c[3] ?? "",
+        agent: c[4] ?? "",
+        attributes: Object.fromEntries(
+          c.slice(5, end).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]),
+        ),
+      };
+    });
+}
+
+/** The location constraints wanted: cluster node → score (`-INFINITY` for avoided nodes). */
+export function wantedLocations(inputs: Inputs): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const cmd of pcsLocationPrefers(inputs.name, inputs.domain, inputs.clusterNodeNames)) {
+    const avoids = cmd.includes("avoids");
+    for (const a of cmd.slice(cmd.indexOf(avoids ? "avoids" : "prefers") + 1)) {
+      const [node = "", score] = a.split("=");
+      out[node] = avoids ? `-${score ?? "INFINITY"}` : (score ?? "INFINITY");
+    }
+  }
+  return out;
+}
+
+/** What the live CIB says about the group, as the resource's desired-state fields. */
+export function liveState(inputs: Inputs, cib: CibState): Partial<Inputs> | undefined {
+  const group = cib.groups.find((g) => g.id === inputs.name);
+  if (group === undefined) return undefined;
+  const wanted = wantedMembers(inputs);
+  const agentOf = (p: { class: string; provider?: string; type: string }) =>
+    [p.class, p.provider, p.type].filter(Boolean).join(":");
+  const members = group.members.map((id) => cib.primitives.find((p) => p.id === id));
+  const resourcesAsConfigured =
+    group.members.join(" ") === wanted.map((w) => w.id).join(" ") &&
+    wanted.every((w, i) => {
+      const live = members[i];
+      return (
+        live !== undefined &&
+        agentOf(live) === w.agent &&
+        Object.entries(w.attributes).every(([k, v]) => live.instanceAttributes[k] === v)
+      );
+    });
+  const locations: Record<string, string> = {};
+  for (const l of cib.constraints.locations) {
+    if (l.rsc === inputs.name && !l.id.startsWith("cli-")) locations[l.node] = l.score;
+  }
+  const want = wantedLocations(inputs);
+  const sameLocations =
+    Object.keys(want).length === Object.keys(locations).length &&
+    Object.entries(want).every(
+      ([n, s]) => locations[n] === s || (s === "INFINITY" && locations[n] === "+INFINITY"),
+    );
+  const stickiness = group.meta["resource-stickiness"];
+  const sameStickiness =
+    inputs.stickiness === undefined ? stickiness === undefined : stickiness === String(inputs.stickiness);
+  return {
+    resourcesAsConfigured,
+    membersEnabled: members.every((m) => m?.meta["target-role"] !== "Stopped"),
+    constraintsAsConfigured: sameLocations && sameStickiness,
+    enabled: inputs.autostart ? group.meta["target-role"] !== "Stopped" : inputs.enabled,
+  };
+}
+
+/**
+ * Mounts the group's shared file system on this node if needed, initialises PostgreSQL's data
+ * there once (password on stdin), and unmounts what it mounted.
+ */
+export function pgInitScript(inputs: Inputs): string | undefined {
+  const pg = inputs.resources.find((r) => r.kind === "postgresql");
+  if (pg === undefined) return undefined;
+  const fs = [...inputs.resources]
+    .reverse()
+    .find((r) => r.kind === "gluster-mount" || r.kind === "iscsi-filesystem");
+  let mount = "";
+  if (fs?.kind === "gluster-mount") {
+    mount = `mount -t glusterfs -o ${shellQuote(inputs.glusterMountOptions || "defaults")} localhost:/${fs.volume} ${shellQuote(fs.mountPoint)}`;
+  } else if (fs?.kind === "iscsi-filesystem") {
+    const dev = shellQuote(inputs.lunDevices[String(fs.lun)] ?? "");
+    mount = `blkid ${dev} >/dev/null 2>&1 || mkfs.${fs.fsType} -q ${dev}
+mount ${dev} ${shellQuote(fs.mountPoint)}`;
+  }
+  const mp = fs === undefined ? "" : shellQuote(fs.mountPoint);
+  const init = renderPgInit({
+    dataDir: pg.dataDir,
+    port: pg.port,
+    clientCidr: inputs.dbClientCidr,
+    role: DB_ROLE,
+    binDir: PG_BIN_DIR,
+  });
+  return `${SCRIPT_FAIL}
+mounted=
+${
+  fs === undefined
+    ? ""
+    : `mkdir -p ${mp}
+if ! mountpoint -q ${mp}; then
+  ${mount.replace(/\n/g, "\n  ")}
+  mounted=yes
+fi`
+}
+trap '[ -z "$mounted" ] || umount ${mp}' EXIT
+bash -c ${shellQuote(init)}`;
+}
+
+async function cibOf(run: Runner): Promise<CibState> {
+  return parseCib((await run("cibadmin --query", { timeoutSeconds: 60 })).stdout);
+}
+
+async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
+  if (inputs.stack === "cman") return { groupId: inputs.name };
+  const first = inputs.nodes[0];
+  if (first === undefined) throw new Error("nodes: the group needs the cluster's nodes");
+  return onNode(first, inputs.sshPrivateKey, (run) =>
+    explained(first.address, async () => {
+      let cib = await cibOf(run);
+      let state = liveState(inputs, cib);
+      if (state !== undefined && !state.resourcesAsConfigured) {
+        // A member deleted, added or of another agent: the group is built again (a short outage).
+        progress(`service group ${inputs.name}: members differ from the config, re-creating the group`);
+        await run(`pcs resource delete ${shellQuote(inputs.name)} --force >/dev/null`, {
+          timeoutSeconds: 300,
+        });
+        cib = await cibOf(run);
+        state = undefined;
+      }
+      if (state === undefined) {
+        const init = pgInitScript(inputs);
+        if (init !== undefined) {
+          const done = await run(init, {
+            stdin: `${inputs.dbPassword}\n`,
+            sensitive: [inputs.dbPassword],
+            timeoutSeconds: 600,
+          });
+          if (done.stdout.includes("initialised"))
+            progress(`service group ${inputs.name}: PostgreSQL data initialised`);
+        }
+        await run(
+          `set -e\n${groupCommands(inputs)
+            .map((c) => shellJoin(c))
+            .join("\n")}`,
+          { timeoutSeconds: 900 },
+        );
+        progress(
+          `service group ${inputs.name}: created (${wantedMembers(inputs)
+            .map((m) => m.id)
+            .join(", ")})`,
+        );
+      } else {
+        const fixes: string[][] = [];
+        const disabled = cib.primitives.filter(
+          (p) => p.group === inputs.name && p.meta["target-role"] === "Stopped",
+        );
+        if (disabled.length > 0) fixes.push(["pcs", "resource", "enable", ...disabled.map((p) => p.id)]);
+        if (inputs.autostart && !state.enabled) fixes.push(["pcs", "resource", "enable", inputs.name]);
+        if (fixes.length > 0)
+          await run(`set -e\n${fixes.map((c) => shellJoin(c)).join("\n")}`, { timeoutSeconds: 300 });
+      }
+      // Constraints and stickiness: ours removed and set again (the operator's cli-… ones stay).
+      cib = await cibOf(run);
+      const ours = cib.constraints.locations.filter((l) => l.rsc === inputs.name && !l.id.startsWith("cli-"));
+      const after = liveState(inputs, cib);
+      if (after !== undefined && !after.constraintsAsConfigured) {
+        const stickiness = pcsGroupStickiness(inputs);
+        const cmds = [
+          ...ours.map((l) => ["pcs", "constraint", "remove", l.id]),
+          ...pcsLocationPrefers(inputs.name, inputs.domain, inputs.clusterNodeNames),
+          stickiness ?? ["pcs", "resource", "meta", inputs.name, "resource-stickiness="],
+        ];
+        await run(`set -e\n${cmds.map((c) => shellJoin(c)).join("\n")}`, { timeoutSeconds: 300 });
+      }
+      return { groupId: inputs.name };
+    }),
+  );
+}
+
+/** The ClusterServiceGroup provider. */
+export const serviceGroupProvider = defineProvider<ReturnType<typeof schema>, ClusterServiceGroupOutputs>({
+  kind: "ClusterServiceGroup",
+  schema,
+  forceNew: ["stack", "name"],
+  deleteBeforeReplace: true,
+  async create(inputs) {
+    return { id: inputs.name, outs: await converge(inputs) };
+  },
+  async read(_id, olds) {
+    if (olds.stack === "cman") return {};
+    for (const node of olds.nodes) {
+      const state = await orIfUnreachable(
+        () =>
+          onNode(
+            node,
+            olds.sshPrivateKey,
+            async (run) =>
+              (await run('echo "== cib"; cibadmin --query 2>/dev/null || true', { timeoutSeconds: 60 }))
+                .stdout,
+          ),
+        undefined,
+      );
+      const cibText = (parseSections(state ?? "").cib ?? []).join("\n").trim();
+      if (cibText.startsWith("<")) return liveState(olds, parseCib(cibText));
+    }
+    return {};
+  },
+  async update(_id, _olds, news) {
+    return converge(news);
+  },
+  async delete(_id, olds) {
+    const first = olds.nodes[0];
+    if (olds.stack === "cman" || first === undefined) return;
+    await removeUnlessUnreachable(`service group ${olds.name}`, () =>
+      onNode(first, olds.sshPrivateKey, (run) =>
+        run(`pcs resource delete ${shellQuote(olds.name)} --force >/dev/null 2>&1 || true`, {
+          timeoutSeconds: 300,
+        }),
+      ),
+    );
+  },
+});
+
+/** A service group. */
+export const ClusterServiceGroupRes = labKind<ClusterServiceGroupInputs, ClusterServiceGroupOutputs>(
+  serviceGroupProvider,
+  {
+    outputs: { groupId: true },
+    secretInputs: ["sshPrivateKey", "dbPassword"],
+  },
+);
+export type ClusterServiceGroupRes = InstanceType<typeof ClusterServiceGroupRes>;
