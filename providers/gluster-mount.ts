@@ -77,8 +77,6 @@ export function applyScript(inputs: Inputs): string {
     inputs.mode === "mounted"
       ? `${dropFstab(inputs.mountPoint)}
 echo ${shellQuote(fstabLine(inputs))} >> /etc/fstab
-# A mount whose volume went away answers "Transport endpoint is not connected": drop it first.
-if mountpoint -q ${mp} && ! timeout 10 stat -t ${mp} >/dev/null 2>&1; then umount -l ${mp}; fi
 if ! mountpoint -q ${mp}; then
   ${GLMOUNT_PATH} start || fail "mounting ${inputs.server}:${inputs.volume} on ${inputs.mountPoint} failed. Fix: the volume must be started (gluster volume status ${inputs.volume}); see /var/log/gluster.log on the node"
 fi`
@@ -88,6 +86,9 @@ ${dropFstab(inputs.mountPoint)}`;
 base64 -d > ${GLMOUNT_PATH}.new
 chmod 0755 ${GLMOUNT_PATH}.new
 mv -f ${GLMOUNT_PATH}.new ${GLMOUNT_PATH}
+# A mount whose volume went away answers "Transport endpoint is not connected" to everything, even
+# mkdir and mountpoint(1): found in the mount table instead, and dropped.
+if findmnt -n --mountpoint ${mp} >/dev/null && ! timeout 10 stat -t ${mp} >/dev/null 2>&1; then umount -l ${mp}; fi
 mkdir -p ${mp}
 ${mount}`;
 }
