@@ -150,7 +150,17 @@ export const glusterMountProvider = defineProvider({
       { mounted: false },
     );
   },
-  async update(_id, _olds, news) {
+  async update(_id, olds, news) {
+    if (olds.mode === "mounted" && news.mode === "prepared") {
+      // Handed over to the cluster: the service group mounts it on one node only from now on.
+      await onNode(news.node, news.sshPrivateKey, (run) =>
+        explained(news.node.address, () =>
+          run(`umount ${shellQuote(news.mountPoint)} 2>/dev/null || umount -l ${shellQuote(news.mountPoint)} 2>/dev/null || true`, {
+            timeoutSeconds: 60,
+          }),
+        ),
+      );
+    }
     return apply(news);
   },
   async delete(_id, olds) {

@@ -45,7 +45,7 @@ drill_run() {
 
   # 1. The group on node01, the database answering.
   on "$n1" "pcs resource enable service01 && pcs resource clear service01 >/dev/null 2>&1; true"
-  drill_wait 300 "service01 starting on node01" drill_is_on "$n1" node01
+  drill_wait 300 "service01 starting on node01" drill_is_on "$n1" node01h
   drill_wait 120 "the database answering on $VIP" drill_sql "select 1"
   drill_sql "create table if not exists counter (n integer primary key, at timestamptz default now())"
   log "drill: service01 runs on node01; PostgreSQL answers on $VIP"
@@ -70,7 +70,7 @@ drill_run() {
   t_kill=$(date +%s.%N)
   on "$n1" "pkill -9 corosync" || true
   log "drill: corosync killed on node01"
-  drill_wait 600 "service01 starting on node02" drill_is_on "$n2" node02
+  drill_wait 600 "service01 starting on node02" drill_is_on "$n2" node02h
   drill_wait 300 "a commit through the VIP after the failover" drill_committed_after "$dir/acked" "$t_kill"
   t_back=$(awk -v t="$t_kill" '$2 > t { print $2; exit }' "$dir/acked")
   drill_wait 600 "node01 rebooting (fenced)" drill_rebooted "$n1" "$boot_before"
@@ -98,10 +98,10 @@ drill_run() {
   # 5. node01 back: rejoin, heal, move the group back, testdb there.
   drill_wait 600 "node01 answering on SSH" on "$n1" true
   on "$n1" "pcs cluster start --wait=300 >/dev/null" || fail "drill: node01 did not rejoin"
-  drill_wait 300 "node01 online in the cluster" drill_online "$n2" node01
+  drill_wait 300 "node01 online in the cluster" drill_online "$n2" node01h
   on "$n2" "/etc/init.d/glmount heal" || fail "drill: glmount heal failed"
-  on "$n1" "pcs resource move service01 node01 >/dev/null" || fail "drill: pcs resource move failed"
-  drill_wait 600 "service01 moving back to node01" drill_is_on "$n1" node01
+  on "$n1" "pcs resource move service01 node01h >/dev/null" || fail "drill: pcs resource move failed"
+  drill_wait 600 "service01 moving back to node01" drill_is_on "$n1" node01h
   on "$n1" "pcs resource clear service01 >/dev/null" || fail "drill: pcs resource clear failed"
   drill_wait 120 "the database answering on $VIP again" drill_sql "select 1"
   [ "$(drill_sql "select count(*) from pg_database where datname = 'testdb'")" = 1 ] ||

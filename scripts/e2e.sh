@@ -18,11 +18,15 @@
 #      and repaired; the volume stopped and deleted — re-created on its bricks with the data kept;
 #   8. faults: a LUN larger than the free space and a brick directory holding foreign files are
 #      refused before anything changes, and the next up after the fix finishes the job;
+# Cluster (layers: cluster — scripts/e2e-cluster.sh): pcs cluster, STONITH, service01, drift, a
+#   real fence, and seed 001's failover drill (scripts/drill.sh);
 # Then:
 #   9. `pulumi destroy` leaves no domain, network, file, tgtd or sshd of the stack behind.
 # Nothing of the lab leaves the namespace; the image build (apt to Debian's mirror) runs outside.
 #
-#   bash scripts/e2e.sh            (KVMLAB_E2E_TIMINGS=FILE appends "phase seconds" lines)
+#   bash scripts/e2e.sh            (KVMLAB_E2E_TIMINGS=FILE appends "phase seconds" lines;
+#                                   KVMLAB_E2E_UPTO=substrate|storage stops after that layer;
+#                                   KVMLAB_DRILLS=N runs the failover drill N times)
 source "$(dirname "$0")/lib.sh"
 
 STACK=e2e
@@ -175,8 +179,16 @@ check_mesh
 phase preview-refresh pulumi preview --refresh --non-interactive --expect-no-changes ||
   fail "after the repair a refresh still finds changes"
 
-# shellcheck source=scripts/e2e-storage.sh
-source "$REPO/scripts/e2e-storage.sh"
+# KVMLAB_E2E_UPTO=substrate|storage|cluster (default cluster) stops the layers there.
+upto=${KVMLAB_E2E_UPTO:-cluster}
+if [ "$upto" != substrate ]; then
+  # shellcheck source=scripts/e2e-storage.sh
+  source "$REPO/scripts/e2e-storage.sh"
+fi
+if [ "$upto" = cluster ]; then
+  # shellcheck source=scripts/e2e-cluster.sh
+  source "$REPO/scripts/e2e-cluster.sh"
+fi
 
 phase destroy pulumi destroy --yes --non-interactive || fail "pulumi destroy failed"
 if virsh -c qemu:///system version >/dev/null 2>&1; then

@@ -112,21 +112,24 @@ stop_progress() {
   PROGRESS_TAIL_PID=
 }
 
-# Writes the private half of the current stack's key pair whose resource name ends in SUFFIX
-# (e.g. -host-program-key) to FILE, mode 600. The engine decrypts it; nothing else sees it.
-stack_private_key() {
-  local suffix="$1" file="$2"
+# Writes FIELD of the current stack's resource whose name ends in SUFFIX to FILE, mode 600: a
+# secret (the engine decrypts it), e.g. `stack_secret -host-program-key privateKey FILE`.
+stack_secret() {
+  local suffix="$1" field="$2" file="$3"
   (
     umask 077
     pulumi stack export --show-secrets | node -e '
       const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
       const r = (s.deployment.resources || []).find((x) => x.urn.endsWith(process.argv[1]));
       if (!r) { console.error("no resource ending in " + process.argv[1] + " in the stack: run up first"); process.exit(1); }
-      const v = r.outputs.privateKey;
+      const v = r.outputs[process.argv[2]];
       process.stdout.write(typeof v === "object" ? JSON.parse(v.plaintext) : v);
-    ' "$suffix" >"$file"
+    ' "$suffix" "$field" >"$file"
   )
 }
+
+# The private half of the key pair whose resource name ends in SUFFIX, to FILE (mode 600).
+stack_private_key() { stack_secret "$1" privateKey "$2"; }
 
 # SSH options for the lab's nodes (root, the program key; host keys are the lab's own, not pinned here).
 node_ssh_options() {
