@@ -81,6 +81,9 @@ export const DEFAULT_CLUSTER_PROPERTIES: Readonly<Record<string, string>> = {
   "no-quorum-policy": "stop",
 };
 
+/** Stickiness of a group in an unordered failover domain: above any location score (no failback). */
+export const UNORDERED_DOMAIN_STICKINESS = 1000;
+
 /** Default timeouts in seconds (TCG guests are slow). */
 export const DEFAULT_TIMEOUTS = { bootSeconds: 600, commandSeconds: 300 } as const;
 
@@ -354,16 +357,20 @@ function resolveServices(
       }
     });
     const d = g.domain ?? {};
+    const ordered = d.ordered ?? false;
+    // rgmanager's unordered domain (seed 001: ordered=0) never moves a service back by itself: the
+    // operator relocates it after healing storage. Pacemaker: stickiness above the location scores.
+    const stickiness = g.stickiness ?? (ordered ? undefined : UNORDERED_DOMAIN_STICKINESS);
     return {
       name: g.name,
       autostart: g.autostart ?? false,
       domain: {
         name: d.name ?? `dom${pad2(gi + 1)}`,
         nodes: d.nodes ?? byPriority,
-        ordered: d.ordered ?? false,
+        ordered,
         restricted: d.restricted ?? true,
       },
-      ...(g.stickiness !== undefined ? { stickiness: g.stickiness } : {}),
+      ...(stickiness !== undefined ? { stickiness } : {}),
       resources,
     };
   });

@@ -992,7 +992,16 @@ describe("pcs service group", () => {
   });
 
   it("sets the group's stickiness only when the spec has one", () => {
-    expect(pcsGroupStickiness(devGroup)).toBeUndefined();
+    // The default lab's unordered domain (seed 001: ordered=0) gets a stickiness above the
+    // location scores: no failback by itself.
+    expect(pcsGroupStickiness(devGroup)).toEqual([
+      "pcs",
+      "resource",
+      "meta",
+      "service01",
+      "resource-stickiness=1000",
+    ]);
+    expect(pcsGroupStickiness({ name: devGroup.name })).toBeUndefined();
     expect(pcsGroupStickiness({ ...devGroup, stickiness: 150 })).toEqual([
       "pcs",
       "resource",
