@@ -10,13 +10,14 @@
 #   6. prints the failover time (kill → the first commit through the VIP afterwards) and checks
 #      that every committed counter row is still there.
 #
-# Needs: on NODE_ADDR NODE_NAME PGPASSWORD VIP LIBVIRT_URI DOMAIN01 and log/fail from lib.sh/e2e.sh.
+# Needs: `on ADDRESS COMMAND`, log/fail (lib.sh / e2e.sh), PGPASSWORD, VIP, and DRILL_NS — the
+# command prefix that reaches the lab's networks (empty inside the lab's namespace).
 # Appends "failover SECONDS" to $KVMLAB_E2E_TIMINGS when set.
 # shellcheck shell=bash
 
-drill_sql() { # drill_sql SQL — through the VIP, as the application role
-  psql "host=$VIP port=5432 dbname=lab user=lab connect_timeout=3" -qtAX -v ON_ERROR_STOP=1 -c "$1"
-}
+DRILL_NS=("${DRILL_NS[@]}")
+drill_psql() { "${DRILL_NS[@]}" psql "host=$VIP port=5432 dbname=lab user=lab connect_timeout=3" -qtAX "$@"; }
+drill_sql() { drill_psql -v ON_ERROR_STOP=1 -c "$1"; } # drill_sql SQL — through the VIP, as the role lab
 
 drill_where() { # prints the node running service01 (or nothing)
   on "$1" "crm_resource --locate --resource service01 2>/dev/null" | sed -n 's/.*running on: *//p' | head -n 1
@@ -81,7 +82,7 @@ drill_run() {
 
   # 4. A database created on node02.
   drill_sql "drop database if exists testdb" >/dev/null 2>&1 || true
-  psql "host=$VIP port=5432 dbname=lab user=lab connect_timeout=3" -qtAX -c "create database testdb" ||
+  drill_psql -c "create database testdb" ||
     fail "drill: createdb testdb on node02 failed"
 
   # No committed row lost.

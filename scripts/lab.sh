@@ -4,6 +4,7 @@
 #   bash scripts/lab.sh [preview|up|refresh|destroy] [--stack NAME]    (default: preview, dev)
 #   bash scripts/lab.sh ssh NODE [COMMAND…] [--stack NAME]              root shell on a node
 #   bash scripts/lab.sh heal [--stack NAME]                              heal the GlusterFS volume
+#   bash scripts/lab.sh drill [--stack NAME]                             seed 001's failover drill
 #
 # 1. installs the host packages (qemu, libvirt, dnsmasq, sshd) and the npm dependencies;
 # 2. builds or reuses the engine (scripts/engine.sh);
@@ -22,11 +23,11 @@ node=
 command_words=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    preview | up | refresh | destroy | heal) action=$1 ;;
+    preview | up | refresh | destroy | heal | drill) action=$1 ;;
     ssh) action=ssh; node=${2:?ssh needs a node name, e.g. node01}; shift ;;
     --stack) stack=${2:?--stack needs a name}; shift ;;
     *)
-      [ "$action" = ssh ] || die "unknown argument '$1': use preview|up|refresh|destroy|heal|ssh NODE [--stack NAME]"
+      [ "$action" = ssh ] || die "unknown argument '$1': use preview|up|refresh|destroy|heal|drill|ssh NODE [--stack NAME]"
       command_words+=("$1")
       ;;
   esac
@@ -78,6 +79,26 @@ case "$action" in
     log "healing the GlusterFS volume from node01 (stack $stack)"
     on_node node01 /etc/init.d/glmount heal
     exit $?
+    ;;
+  drill)
+    # scripts/drill.sh from here: psql and ssh reach the lab through its namespace.
+    secrets=$(mktemp -d /tmp/kvmlab-drill-secrets.XXXXXX)
+    trap 'rm -rf "$secrets"' EXIT
+    stack_private_key -host-program-key "$secrets/key"
+    stack_secret -svc-service01-db-password value "$secrets/db"
+    PGPASSWORD=$(cat "$secrets/db")
+    export PGPASSWORD
+    VIP=$(pulumi stack output vips --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).service01 || "")')
+    [ -n "$VIP" ] || die "the stack has no service01 VIP: the drill needs layers: cluster"
+    address_of() { pulumi stack output nodeAddresses --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]] || "")' "$1"; }
+    # shellcheck disable=SC2046
+    on() { "${run_in_ns[@]}" ssh $(node_ssh_options "$secrets/key") "root@$1" "$2"; }
+    fail() { die "$*"; }
+    DRILL_NS=("${run_in_ns[@]}")
+    # shellcheck source=scripts/drill.sh
+    source scripts/drill.sh
+    drill_run "$(address_of node01)" "$(address_of node02)"
+    exit 0
     ;;
 esac
 
