@@ -170,7 +170,13 @@ export function parseState(inputs: Pick<Inputs, "members">, stdout: string): Par
   const conf = parseCorosyncConf((s.corosync ?? []).join("\n"));
   const monText = (s.mon ?? []).join("\n").trim();
   const cibText = (s.cib ?? []).join("\n").trim();
-  const mon = monText.startsWith("<") ? parseCrmMonXml(monText) : undefined;
+  // With pacemaker stopped on this node crm_mon answers "Not connected" (as XML): nobody online here.
+  let mon: ReturnType<typeof parseCrmMonXml> | undefined;
+  try {
+    mon = monText.startsWith("<") ? parseCrmMonXml(monText) : undefined;
+  } catch {
+    mon = undefined;
+  }
   const online = (mon?.nodes ?? []).filter((n) => n.online).map((n) => n.name);
   const out: Partial<Stored> = {
     running: inputs.members.every((m) => online.includes(pcsNodeName(m))),

@@ -234,9 +234,14 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
       if (state !== undefined && !state.resourcesAsConfigured) {
         // A member deleted, added or of another agent: the group is built again (a short outage).
         progress(`service group ${inputs.name}: members differ from the config, re-creating the group`);
-        await run(`pcs resource delete ${shellQuote(inputs.name)} --force >/dev/null`, {
-          timeoutSeconds: 300,
-        });
+        // Stopped first (and waited for), so no file system is left mounted on another node.
+        const group = shellQuote(inputs.name);
+        await run(
+          `pcs resource disable ${group} --wait=300 >/dev/null\npcs resource delete ${group} --force >/dev/null`,
+          {
+            timeoutSeconds: 660,
+          },
+        );
         cib = await cibOf(run);
         state = undefined;
       }

@@ -74,10 +74,28 @@ export function wantedAttributes(inputs: Inputs): Record<string, string> {
   );
 }
 
-/** True when the live primitive has every wanted attribute with the wanted value. */
+/** The attributes this provider manages: one the config does not want is removed. */
+export const MANAGED_ATTRIBUTES: readonly string[] = [
+  "ip",
+  "username",
+  "identity_file",
+  "ipport",
+  "pcmk_host_map",
+  "pcmk_reboot_action",
+];
+
+/** `name=value` for every wanted attribute, `name=` (removes it) for a managed one not wanted. */
+export function updateAttributes(live: CibPrimitive, wanted: Record<string, string>): string[] {
+  const stale = MANAGED_ATTRIBUTES.filter((k) => k in live.instanceAttributes && !(k in wanted));
+  return [...Object.entries(wanted).map(([k, v]) => `${k}=${v}`), ...stale.map((k) => `${k}=`)];
+}
+
+/** True when the live primitive has every wanted attribute with the wanted value and no stale managed one. */
 export function matches(live: CibPrimitive, wanted: Record<string, string>): boolean {
   return (
-    live.type === "fence_virsh" && Object.entries(wanted).every(([k, v]) => live.instanceAttributes[k] === v)
+    live.type === "fence_virsh" &&
+    Object.entries(wanted).every(([k, v]) => live.instanceAttributes[k] === v) &&
+    MANAGED_ATTRIBUTES.every((k) => k in wanted || !(k in live.instanceAttributes))
   );
 }
 
@@ -127,13 +145,7 @@ async function converge(inputs: Inputs): Promise<StonithDeviceOutputs> {
       const cmds: string[][] = [];
       if (live === undefined) cmds.push(createArgs(inputs));
       else if (!matches(live, wanted)) {
-        cmds.push([
-          "pcs",
-          "stonith",
-          "update",
-          inputs.name,
-          ...Object.entries(wanted).map(([k, v]) => `${k}=${v}`),
-        ]);
+        cmds.push(["pcs", "stonith", "update", inputs.name, ...updateAttributes(live, wanted)]);
       }
       if (live !== undefined && live.meta["target-role"] === "Stopped")
         cmds.push(["pcs", "stonith", "enable", inputs.name]);
