@@ -124,7 +124,7 @@ stack_secret() {
       if (!r) { console.error("no resource ending in " + process.argv[1] + " in the stack: run up first"); process.exit(1); }
       const v = r.outputs[process.argv[2]];
       process.stdout.write(typeof v === "object" ? JSON.parse(v.plaintext) : v);
-    ' "$suffix" "$field" >"$file"
+    ' -- "$suffix" "$field" >"$file"
   )
 }
 
