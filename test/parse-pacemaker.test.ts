@@ -240,6 +240,7 @@ const CIB_XML = `<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epo
             <nvpair id="service01-db-instance_attributes-pgctl" name="pgctl" value="/usr/lib/postgresql/15/bin/pg_ctl"/>
             <nvpair id="service01-db-instance_attributes-pgdata" name="pgdata" value="/gldata00/pgsql"/>
             <nvpair id="service01-db-instance_attributes-pgport" name="pgport" value="5432"/>
+            <nvpair id="service01-db-instance_attributes-socketdir" name="socketdir" value="/var/run/postgresql"/>
             <nvpair id="service01-db-instance_attributes-psql" name="psql" value="/usr/lib/postgresql/15/bin/psql"/>
           </instance_attributes>
           <operations>
@@ -889,6 +890,7 @@ describe("pcs service group", () => {
         "pgdata=/gldata00/pgsql",
         "config=/gldata00/pgsql/postgresql.conf",
         "pgport=5432",
+        "socketdir=/var/run/postgresql",
         "--group",
         "service01",
         "--disabled",

@@ -652,6 +652,7 @@ const DB_XML = `        <primitive class="ocf" id="service01-db" provider="heart
             <nvpair id="service01-db-instance_attributes-pgctl" name="pgctl" value="/usr/lib/postgresql/15/bin/pg_ctl"/>
             <nvpair id="service01-db-instance_attributes-pgdata" name="pgdata" value="/gldata00/pgsql"/>
             <nvpair id="service01-db-instance_attributes-pgport" name="pgport" value="5432"/>
+            <nvpair id="service01-db-instance_attributes-socketdir" name="socketdir" value="/var/run/postgresql"/>
             <nvpair id="service01-db-instance_attributes-psql" name="psql" value="/usr/lib/postgresql/15/bin/psql"/>
           </instance_attributes>
           <operations>
@@ -1480,6 +1481,7 @@ const GROUP_CREATES = [
     "pgdata=/gldata00/pgsql",
     "config=/gldata00/pgsql/postgresql.conf",
     "pgport=5432",
+    "socketdir=/var/run/postgresql",
     "--group",
     "service01",
     "--disabled",
@@ -1536,6 +1538,7 @@ describe("ClusterServiceGroup: builders", () => {
           pgdata: "/gldata00/pgsql",
           config: "/gldata00/pgsql/postgresql.conf",
           pgport: "5432",
+          socketdir: "/var/run/postgresql",
         },
       },
     ]);
@@ -2002,7 +2005,7 @@ describe("renderPgInit", () => {
       });
       expect(logOf(fake)).toEqual([
         `install -d -o postgres -g postgres -m 0700 ${data}`,
-        `runuser -u postgres -- ${PG_BIN}/initdb -D ${data} -U postgres --auth-local=peer --auth-host=scram-sha-256`,
+        `runuser -u postgres -- ${PG_BIN}/initdb -D ${data} -U postgres --auth-local=peer --auth-host=scram-sha-256 --no-sync`,
         "install -d -o postgres -g postgres -m 2775 /var/run/postgresql",
         `runuser -u postgres -- ${PG_BIN}/pg_ctl -D ${data} -w -o -c listen_addresses='' start`,
         `runuser -u postgres -- ${PG_BIN}/psql -q -v ON_ERROR_STOP=1 -p 5432 -d postgres`,

@@ -54,6 +54,9 @@ export const POSTGRESQL_BIN_DIR = "/usr/lib/postgresql/15/bin";
 /** The server a node mounts the GlusterFS volume from (its own glusterd, seed 001). */
 export const DEFAULT_GLUSTER_SERVER = "localhost";
 
+/** PostgreSQL's socket directory on Debian (and in the lab's postgresql.conf). */
+export const POSTGRESQL_SOCKET_DIR = "/var/run/postgresql";
+
 /** Agents of the service resources. */
 export const RESOURCE_AGENTS: Readonly<Record<ServiceResourceSpec["kind"], string>> = {
   ip: "ocf:heartbeat:IPaddr2",
@@ -613,6 +616,9 @@ function resourceOptions(need: Need, r: ServiceResourceSpec, field: string, ctx:
         `pgdata=${r.dataDir}`,
         `config=${r.dataDir}/postgresql.conf`,
         `pgport=${r.port}`,
+        // The data's postgresql.conf names its socket directory (render/pg-init.ts); the agent
+        // refuses to start ("not configured") unless it is told the same one.
+        `socketdir=${POSTGRESQL_SOCKET_DIR}`,
       ];
     }
   }
