@@ -4,6 +4,8 @@ import type { ClusterSpec, NetworkSpec, ServiceGroupSpec } from "../spec/types";
 import type { SshEndpoint } from "../providers/pending";
 import { RandomSecret } from "../providers/secret";
 import { ClusterServiceGroupRes } from "../providers/service-group";
+import { pcsGroupResources, pcsGroupStickiness, pcsLocationPrefers } from "../providers/render/pcs-commands";
+import { renderingDigest } from "./rendering";
 import { GLUSTER_MOUNT_OPTIONS } from "./gluster-volume";
 import type { LunDevice } from "./iscsi-target";
 
@@ -87,6 +89,15 @@ export class ServiceGroup extends pulumi.ComponentResource {
         glusterMountOptions: GLUSTER_MOUNT_OPTIONS,
         dbPassword: dbPassword?.value ?? "",
         dbClientCidr: args.dbClientCidr,
+        // What the pcs commands render to: a change of the renderer reaches the group as a change
+        // (a refresh runs the provider code stored with the resource, so it would not see it).
+        rendering: lunDevices.apply((luns) =>
+          renderingDigest(
+            pcsGroupResources(group, { lunDevices: luns, glusterMountOptions: GLUSTER_MOUNT_OPTIONS }),
+            pcsLocationPrefers(group.name, group.domain, args.clusterNodeNames),
+            pcsGroupStickiness(group) ?? [],
+          ),
+        ),
       },
       childOptions(this, opts),
     );

@@ -471,6 +471,8 @@ export interface ClusterServiceGroupInputs extends OnNodes, Omit<ServiceGroupSpe
   dbPassword: string;
   /** Network allowed to reach PostgreSQL with the password (the service network). */
   dbClientCidr: string;
+  /** Digest of the rendered pcs commands (a renderer change reaches the group as a change). */
+  rendering?: string;
   /** Desired state: every member as configured (drift when deleted or changed). */
   resourcesAsConfigured?: boolean;
   /** Desired state: no member disabled. */

@@ -84,6 +84,8 @@ const schema = () =>
     glusterMountOptions: z.string(),
     dbPassword: z.string(),
     dbClientCidr: z.string(),
+    /** Digest of the rendered pcs commands (components/rendering.ts): a renderer change is a change. */
+    rendering: z.string().optional(),
     resourcesAsConfigured: z.boolean().default(true),
     membersEnabled: z.boolean().default(true),
     constraintsAsConfigured: z.boolean().default(true),
