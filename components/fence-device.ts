@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "./child-options";
 import type { ClusterSpec, FenceDeviceSpec } from "../spec/types";
 import { StonithDeviceRes } from "../providers/stonith-device";
+import { pcsStonithCreate } from "../providers/render/pcs-commands";
+import { renderingDigest } from "./rendering";
 import type { LabNodeRef } from "./cluster-node";
 
 /** Arguments of {@link FenceDevice}. */
@@ -56,6 +58,9 @@ export class FenceDevice extends pulumi.ComponentResource {
         action: device.action,
         hostMap,
         clusterNodeNames: args.clusterNodeNames,
+        rendering: hostMap.apply((map) =>
+          renderingDigest(pcsStonithCreate(device, map, args.clusterNodeNames)),
+        ),
       },
       childOptions(this, opts),
     );

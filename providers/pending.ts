@@ -446,6 +446,8 @@ export interface StonithDeviceInputs extends OnNodes, Omit<FenceDeviceSpec, "nam
   hostMap: Record<string, string>;
   /** Member name → the cluster's name for it (`node01h`, its host name on link 0). */
   clusterNodeNames: Record<string, string>;
+  /** Digest of the rendered `pcs stonith create` (a renderer change reaches the device). */
+  rendering?: string;
   /** Desired state: the key is on every node (drift when missing or different). */
   keyInstalled?: boolean;
   /** Desired state (pacemaker): the device is enabled. */

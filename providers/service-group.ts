@@ -117,7 +117,8 @@ export function wantedMembers(
   return groupCommands(inputs)
     .filter((c) => c[1] === "resource" && c[2] === "create")
     .map((c) => {
-      const end = c.indexOf("--group");
+      const ops = c.indexOf("op");
+      const end = ops >= 0 ? ops : c.indexOf("--group");
       return {
         id: c[3] ?? "",
         agent: c[4] ?? "",

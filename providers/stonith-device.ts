@@ -42,6 +42,8 @@ const schema = () =>
     action: z.enum(["reboot", "off"]),
     hostMap: z.record(z.string()),
     clusterNodeNames: z.record(z.string()),
+    /** Digest of the rendered `pcs stonith create` (a renderer change reaches the device). */
+    rendering: z.string().optional(),
     keyInstalled: z.boolean().default(true),
     enabled: z.boolean().default(true),
     configured: z.boolean().default(true),
@@ -82,6 +84,8 @@ export const MANAGED_ATTRIBUTES: readonly string[] = [
   "ipport",
   "pcmk_host_map",
   "pcmk_reboot_action",
+  "pcmk_monitor_timeout",
+  "pcmk_reboot_timeout",
 ];
 
 /** `name=value` for every wanted attribute, `name=` (removes it) for a managed one not wanted. */

@@ -29,7 +29,7 @@ drill_rebooted() { # drill_rebooted ADDRESS OLD_BOOT_ID
   b=$(on "$1" "cat /proc/sys/kernel/random/boot_id" 2>/dev/null) && [ -n "$b" ] && [ "$b" != "$2" ]
 }
 drill_online() { on "$1" "crm_mon -1 --output-as=xml" | grep -q "name=\"$2\" id=\"[0-9]*\" online=\"true\""; }
-drill_committed_after() { awk -v t="$2" '$2 > t { found = 1 } END { exit !found }' "$1"; } # FILE TIME
+drill_committed_after() { awk -v pm="$2" '$3 != pm { found = 1 } END { exit !found }' "$1"; } # FILE OLD_POSTMASTER
 
 drill_wait() { # drill_wait SECONDS WHAT COMMAND… — polls COMMAND (a function or program) every 2 s
   local limit="$1" what="$2" t0=$SECONDS
@@ -56,8 +56,10 @@ drill_run() {
   (
     i=$(($(drill_sql "select coalesce(max(n), 0) from counter") + 1))
     while [ ! -e "$dir/stop" ]; do
-      if drill_sql "insert into counter (n) values ($i)" >/dev/null 2>&1; then
-        echo "$i $(date +%s.%N)" >>"$dir/acked"
+      # Each acknowledged commit is recorded with the start time of the postmaster that served it:
+      # the failover ends with the first commit served by the PostgreSQL started on node02.
+      if pm=$(drill_sql "insert into counter (n) values ($i) returning extract(epoch from pg_postmaster_start_time())" 2>/dev/null); then
+        echo "$i $(date +%s.%N) $pm" >>"$dir/acked"
         i=$((i + 1))
       fi
       sleep 0.2
@@ -68,12 +70,14 @@ drill_run() {
 
   # 3. Kill corosync on node01; node02 must fence it and take the group over.
   boot_before=$(on "$n1" "cat /proc/sys/kernel/random/boot_id")
+  pm_before=$(tail -n 1 "$dir/acked" | cut -d' ' -f3)
+  [ -n "$pm_before" ] || fail "drill: the writer committed nothing before the kill"
   t_kill=$(date +%s.%N)
   on "$n1" "pkill -9 corosync" || true
   log "drill: corosync killed on node01"
   drill_wait 600 "service01 starting on node02" drill_is_on "$n2" node02h
-  drill_wait 300 "a commit through the VIP after the failover" drill_committed_after "$dir/acked" "$t_kill"
-  t_back=$(awk -v t="$t_kill" '$2 > t { print $2; exit }' "$dir/acked")
+  drill_wait 600 "a commit through the VIP served by node02's PostgreSQL" drill_committed_after "$dir/acked" "$pm_before"
+  t_back=$(awk -v pm="$pm_before" '$3 != pm { print $2; exit }' "$dir/acked")
   drill_wait 600 "node01 rebooting (fenced)" drill_rebooted "$n1" "$boot_before"
   boot_after=$(on "$n1" "cat /proc/sys/kernel/random/boot_id")
   failover=$(echo "$t_back - $t_kill" | bc)

@@ -200,6 +200,8 @@ const CIB_XML = `<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epo
           <nvpair id="kvmhost01-instance_attributes-identity_file" name="identity_file" value="/etc/cluster/fence_virsh_key"/>
           <nvpair id="kvmhost01-instance_attributes-ip" name="ip" value="192.168.8.1"/>
           <nvpair id="kvmhost01-instance_attributes-pcmk_host_map" name="pcmk_host_map" value="node01h:dev-node01;node02h:dev-node02"/>
+          <nvpair id="kvmhost01-instance_attributes-pcmk_monitor_timeout" name="pcmk_monitor_timeout" value="120s"/>
+          <nvpair id="kvmhost01-instance_attributes-pcmk_reboot_timeout" name="pcmk_reboot_timeout" value="300s"/>
           <nvpair id="kvmhost01-instance_attributes-username" name="username" value="root"/>
         </instance_attributes>
         <operations>
@@ -429,6 +431,8 @@ describe("parseCib", () => {
           identity_file: "/etc/cluster/fence_virsh_key",
           ip: "192.168.8.1",
           pcmk_host_map: "node01h:dev-node01;node02h:dev-node02",
+          pcmk_monitor_timeout: "120s",
+          pcmk_reboot_timeout: "300s",
           username: "root",
         },
         meta: {},
@@ -487,7 +491,9 @@ describe("parseCib", () => {
     );
     for (const argv of creates) {
       const primitive = cib.primitives.find((p) => p.id === argv[3]);
-      expect(primitive?.instanceAttributes).toEqual(optionsOf(argv.slice(5)));
+      expect(primitive?.instanceAttributes).toEqual(
+        optionsOf(argv.slice(5, argv.includes("op") ? argv.indexOf("op") : undefined)),
+      );
       expect(`${primitive?.class}:${primitive?.provider}:${primitive?.type}`).toBe(argv[4]);
     }
     const [prefers] = pcsLocationPrefers(devGroup.name, devGroup.domain, devNodeNames);
@@ -819,6 +825,8 @@ describe("pcs stonith create", () => {
       "username=root",
       "identity_file=/etc/cluster/fence_virsh_key",
       "pcmk_host_map=node01h:dev-node01;node02h:dev-node02",
+      "pcmk_monitor_timeout=120s",
+      "pcmk_reboot_timeout=300s",
     ]);
   });
 
@@ -828,6 +836,8 @@ describe("pcs stonith create", () => {
       "ipport=2222",
       "pcmk_host_map=node01h:dev-node01;node02h:dev-node02",
       "pcmk_reboot_action=off",
+      "pcmk_monitor_timeout=120s",
+      "pcmk_reboot_timeout=300s",
     ]);
     expect(argv.some((w) => w.startsWith("action="))).toBe(false);
   });
@@ -875,6 +885,12 @@ describe("pcs service group", () => {
         "directory=/gldata00",
         "fstype=glusterfs",
         "options=log-level=WARNING,log-file=/var/log/gluster.log",
+        "op",
+        "start",
+        "timeout=180s",
+        "op",
+        "stop",
+        "timeout=180s",
         "--group",
         "service01",
         "--disabled",
@@ -891,6 +907,16 @@ describe("pcs service group", () => {
         "config=/gldata00/pgsql/postgresql.conf",
         "pgport=5432",
         "socketdir=/var/run/postgresql",
+        "op",
+        "start",
+        "timeout=600s",
+        "op",
+        "stop",
+        "timeout=300s",
+        "op",
+        "monitor",
+        "interval=30s",
+        "timeout=60s",
         "--group",
         "service01",
         "--disabled",
@@ -928,6 +954,12 @@ describe("pcs service group", () => {
       `device=${device}`,
       "directory=/shared00",
       "fstype=ext4",
+      "op",
+      "start",
+      "timeout=180s",
+      "op",
+      "stop",
+      "timeout=180s",
       "--group",
       "service01",
       "--disabled",

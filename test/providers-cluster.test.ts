@@ -610,6 +610,8 @@ const STONITH_XML = `      <primitive class="stonith" id="kvmhost01" type="fence
           <nvpair id="kvmhost01-instance_attributes-identity_file" name="identity_file" value="/etc/cluster/fence_virsh_key"/>
           <nvpair id="kvmhost01-instance_attributes-ip" name="ip" value="192.168.8.1"/>
           <nvpair id="kvmhost01-instance_attributes-pcmk_host_map" name="pcmk_host_map" value="node01h:dev-node01;node02h:dev-node02"/>
+          <nvpair id="kvmhost01-instance_attributes-pcmk_monitor_timeout" name="pcmk_monitor_timeout" value="120s"/>
+          <nvpair id="kvmhost01-instance_attributes-pcmk_reboot_timeout" name="pcmk_reboot_timeout" value="300s"/>
           <nvpair id="kvmhost01-instance_attributes-username" name="username" value="root"/>
         </instance_attributes>
         <operations>
@@ -1185,6 +1187,8 @@ const WANTED_ATTRIBUTES = {
   username: "root",
   identity_file: "/etc/cluster/fence_virsh_key",
   pcmk_host_map: "node01h:dev-node01;node02h:dev-node02",
+  pcmk_monitor_timeout: "120s",
+  pcmk_reboot_timeout: "300s",
 };
 
 /** The fake fencing side: key installs and crm_verify succeed, the CIB and key sums as given. */
@@ -1208,6 +1212,8 @@ describe("StonithDevice: builders", () => {
       "username=root",
       "identity_file=/etc/cluster/fence_virsh_key",
       "pcmk_host_map=node01h:dev-node01;node02h:dev-node02",
+      "pcmk_monitor_timeout=120s",
+      "pcmk_reboot_timeout=300s",
     ]);
     expect(wantedAttributes(await stonithInputs())).toEqual(WANTED_ATTRIBUTES);
     expect(wantedAttributes(await stonithInputs({ action: "off" }))).toEqual({
@@ -1262,7 +1268,7 @@ describe("StonithDevice: create", () => {
     expect(batches()).toEqual([[shellJoin(createArgs(inputs))]]);
     expect(batches()[0]?.[0]).toBe(
       "pcs stonith create kvmhost01 fence_virsh ip=192.168.8.1 username=root " +
-        "identity_file=/etc/cluster/fence_virsh_key 'pcmk_host_map=node01h:dev-node01;node02h:dev-node02'",
+        "identity_file=/etc/cluster/fence_virsh_key 'pcmk_host_map=node01h:dev-node01;node02h:dev-node02' pcmk_monitor_timeout=120s pcmk_reboot_timeout=300s",
     );
     for (const call of callsOf("key")) {
       expect(call.script).toBe(keyScript("/etc/cluster/fence_virsh_key"));
@@ -1390,7 +1396,7 @@ describe("StonithDevice: read, diff, update, delete", () => {
     expect(batches()).toEqual([
       [
         "pcs stonith update kvmhost01 ip=192.168.8.1 username=root identity_file=/etc/cluster/fence_virsh_key " +
-          "'pcmk_host_map=node01h:dev-node01;node02h:dev-node02'",
+          "'pcmk_host_map=node01h:dev-node01;node02h:dev-node02' pcmk_monitor_timeout=120s pcmk_reboot_timeout=300s",
       ],
     ]);
   });
@@ -1466,6 +1472,12 @@ const GROUP_CREATES = [
     "directory=/gldata00",
     "fstype=glusterfs",
     "options=log-level=WARNING,log-file=/var/log/gluster.log",
+    "op",
+    "start",
+    "timeout=180s",
+    "op",
+    "stop",
+    "timeout=180s",
     "--group",
     "service01",
     "--disabled",
@@ -1482,6 +1494,16 @@ const GROUP_CREATES = [
     "config=/gldata00/pgsql/postgresql.conf",
     "pgport=5432",
     "socketdir=/var/run/postgresql",
+    "op",
+    "start",
+    "timeout=600s",
+    "op",
+    "stop",
+    "timeout=300s",
+    "op",
+    "monitor",
+    "interval=30s",
+    "timeout=60s",
     "--group",
     "service01",
     "--disabled",
@@ -1746,7 +1768,7 @@ describe("ClusterServiceGroup: create", () => {
       await checked(serviceGroupProvider, groupRaw({ lunDevices: { "2": device } }, group, iscsi)),
     );
     expect(batches()[0]?.[1]).toBe(
-      `pcs resource create service01-fs ocf:heartbeat:Filesystem device=${device} directory=/shared00 fstype=ext4 --group service01 --disabled`,
+      `pcs resource create service01-fs ocf:heartbeat:Filesystem device=${device} directory=/shared00 fstype=ext4 op start timeout=180s op stop timeout=180s --group service01 --disabled`,
     );
     expect(batches()[1]).toEqual([PREFERS, STICKINESS]);
   });

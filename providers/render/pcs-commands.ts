@@ -54,6 +54,31 @@ export const POSTGRESQL_BIN_DIR = "/usr/lib/postgresql/15/bin";
 /** The server a node mounts the GlusterFS volume from (its own glusterd, seed 001). */
 export const DEFAULT_GLUSTER_SERVER = "localhost";
 
+/**
+ * Operation timeouts per resource kind (`op …` after the options). Measured under TCG: PostgreSQL's
+ * crash recovery on GlusterFS after a failover took longer than the agent's default 120 s start.
+ */
+export const RESOURCE_OPERATIONS: Readonly<Record<ServiceResourceSpec["kind"], readonly string[]>> = {
+  ip: [],
+  "gluster-mount": ["op", "start", "timeout=180s", "op", "stop", "timeout=180s"],
+  "iscsi-filesystem": ["op", "start", "timeout=180s", "op", "stop", "timeout=180s"],
+  postgresql: [
+    "op",
+    "start",
+    "timeout=600s",
+    "op",
+    "stop",
+    "timeout=300s",
+    "op",
+    "monitor",
+    "interval=30s",
+    "timeout=60s",
+  ],
+};
+
+/** Timeouts of the fence device (the host's fence shell answers slowly when TCG guests load it). */
+export const STONITH_TIMEOUTS: readonly string[] = ["pcmk_monitor_timeout=120s", "pcmk_reboot_timeout=300s"];
+
 /** PostgreSQL's socket directory on Debian (and in the lab's postgresql.conf). */
 export const POSTGRESQL_SOCKET_DIR = "/var/run/postgresql";
 
@@ -516,6 +541,7 @@ export function pcsStonithCreate(
     ...(options.ipport !== undefined ? [`ipport=${options.ipport}`] : []),
     `pcmk_host_map=${map}`,
     ...(device.action === "off" ? ["pcmk_reboot_action=off"] : []),
+    ...STONITH_TIMEOUTS,
   ];
 }
 
@@ -683,6 +709,7 @@ export function pcsGroupResources(group: ServiceGroupSpec, ctx: PcsGroupContext 
       id,
       RESOURCE_AGENTS[r.kind],
       ...options,
+      ...RESOURCE_OPERATIONS[r.kind],
       "--group",
       group.name,
       "--disabled",
