@@ -132,8 +132,9 @@ if [ "$token" != ${inputs.tokenMs} ]; then
   pcs cluster reload corosync >/dev/null 2>&1 || true
   echo "token"
 fi
-pcs cluster start --all --wait=${START_WAIT_SECONDS} >/dev/null
-pcs cluster ${inputs.startAtBoot ? "enable" : "disable"} --all >/dev/null`;
+# pcsd's default request timeout (60 s) is shorter than a start takes under TCG.
+pcs cluster start --all --wait=${START_WAIT_SECONDS} --request-timeout=${START_WAIT_SECONDS + 60} >/dev/null
+pcs cluster ${inputs.startAtBoot ? "enable" : "disable"} --all --request-timeout=${START_WAIT_SECONDS} >/dev/null`;
 }
 
 /** `pcs property set/unset` and `pcs resource defaults update` turning `live` into `wanted`. */

@@ -762,8 +762,8 @@ describe("PcsCluster: scripts and settings", () => {
     );
     expect(script).toContain(`if [ "$current" != cluster01 ]; then`);
     expect(script).toContain(`if [ "$token" != 20000 ]; then\n  pcs cluster config update totem token=20000`);
-    expect(script).toContain("pcs cluster start --all --wait=300 >/dev/null");
-    expect(script).toMatch(/pcs cluster disable --all >\/dev\/null$/);
+    expect(script).toContain("pcs cluster start --all --wait=300 --request-timeout=360 >/dev/null");
+    expect(script).toMatch(/pcs cluster disable --all --request-timeout=300 >\/dev\/null$/);
     expect(script).not.toMatch(/pcs cluster enable|--enable/);
     expect(script).not.toContain(PASSWORD);
     bashSyntaxCheck(script);
@@ -772,7 +772,7 @@ describe("PcsCluster: scripts and settings", () => {
   test("clusterScript with startAtBoot: setup --enable and pcs cluster enable --all", async () => {
     const script = clusterScript(await clusterInputs({ startAtBoot: true }));
     expect(script).toContain("transport knet totem token=20000 --enable >/dev/null");
-    expect(script).toMatch(/pcs cluster enable --all >\/dev\/null$/);
+    expect(script).toMatch(/pcs cluster enable --all --request-timeout=300 >\/dev\/null$/);
     expect(script).not.toContain("pcs cluster disable");
     bashSyntaxCheck(script);
   });
@@ -845,7 +845,7 @@ esac`,
       const setup =
         "pcs cluster setup cluster01 node01h addr=192.168.9.121 addr=192.168.8.121 " +
         "node02h addr=192.168.9.122 addr=192.168.8.122 transport knet totem token=20000";
-      const startAndBoot = ["pcs cluster start --all --wait=300", "pcs cluster disable --all"];
+      const startAndBoot = ["pcs cluster start --all --wait=300 --request-timeout=360", "pcs cluster disable --all --request-timeout=300"];
 
       const fresh = run();
       expect({ status: fresh.status, stdout: fresh.stdout }).toEqual({ status: 0, stdout: "setup\n" });
