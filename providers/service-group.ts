@@ -111,20 +111,37 @@ export function groupCommands(inputs: Inputs): string[][] {
 }
 
 /** Every member's id, agent (`ocf:heartbeat:IPaddr2`) and instance attributes, in start order. */
-export function wantedMembers(
-  inputs: Inputs,
-): { id: string; agent: string; attributes: Record<string, string> }[] {
+export function wantedMembers(inputs: Inputs): {
+  id: string;
+  agent: string;
+  attributes: Record<string, string>;
+  /** `op NAME k=v…` of the command: operation name → its settings (`timeout`, `interval`). */
+  operations: Record<string, Record<string, string>>;
+}[] {
+  const pair = (a: string): [string, string] => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)];
   return groupCommands(inputs)
     .filter((c) => c[1] === "resource" && c[2] === "create")
     .map((c) => {
-      const ops = c.indexOf("op");
-      const end = ops >= 0 ? ops : c.indexOf("--group");
+      const group = c.indexOf("--group");
+      const firstOp = c.indexOf("op");
+      const operations: Record<string, Record<string, string>> = {};
+      let current: Record<string, string> | undefined;
+      for (let i = firstOp >= 0 ? firstOp : group; i < group; i++) {
+        const a = c[i] ?? "";
+        if (a === "op") {
+          current = {};
+          operations[c[i + 1] ?? ""] = current;
+          i++;
+        } else if (current !== undefined) {
+          const [k, v] = pair(a);
+          current[k] = v;
+        }
+      }
       return {
         id: c[3] ?? "",
         agent: c[4] ?? "",
-        attributes: Object.fromEntries(
-          c.slice(5, end).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]),
-        ),
+        attributes: Object.fromEntries(c.slice(5, firstOp >= 0 ? firstOp : group).map(pair)),
+        operations,
       };
     });
 }
@@ -157,7 +174,15 @@ export function liveState(inputs: Inputs, cib: CibState): Partial<Inputs> | unde
       return (
         live !== undefined &&
         agentOf(live) === w.agent &&
-        Object.entries(w.attributes).every(([k, v]) => live.instanceAttributes[k] === v)
+        Object.entries(w.attributes).every(([k, v]) => live.instanceAttributes[k] === v) &&
+        Object.entries(w.operations).every(([name, settings]) => {
+          const op = live.operations.find((o) => o.name === name);
+          return (
+            op !== undefined &&
+            (settings.timeout === undefined || op.timeout === settings.timeout) &&
+            (settings.interval === undefined || op.interval === settings.interval)
+          );
+        })
       );
     });
   const locations: Record<string, string> = {};

@@ -642,8 +642,8 @@ const FS_XML = `        <primitive class="ocf" id="service01-fs" provider="heart
           </instance_attributes>
           <operations>
             <op id="service01-fs-monitor-interval-20s" interval="20s" name="monitor" timeout="40s"/>
-            <op id="service01-fs-start-interval-0s" interval="0s" name="start" timeout="60s"/>
-            <op id="service01-fs-stop-interval-0s" interval="0s" name="stop" timeout="60s"/>
+            <op id="service01-fs-start-interval-0s" interval="0s" name="start" timeout="180s"/>
+            <op id="service01-fs-stop-interval-0s" interval="0s" name="stop" timeout="180s"/>
           </operations>
         </primitive>
 `;
@@ -658,9 +658,9 @@ const DB_XML = `        <primitive class="ocf" id="service01-db" provider="heart
             <nvpair id="service01-db-instance_attributes-psql" name="psql" value="/usr/lib/postgresql/15/bin/psql"/>
           </instance_attributes>
           <operations>
-            <op id="service01-db-monitor-interval-30s" interval="30s" name="monitor" timeout="30s"/>
-            <op id="service01-db-start-interval-0s" interval="0s" name="start" timeout="120s"/>
-            <op id="service01-db-stop-interval-0s" interval="0s" name="stop" timeout="120s"/>
+            <op id="service01-db-monitor-interval-30s" interval="30s" name="monitor" timeout="60s"/>
+            <op id="service01-db-start-interval-0s" interval="0s" name="start" timeout="600s"/>
+            <op id="service01-db-stop-interval-0s" interval="0s" name="stop" timeout="300s"/>
           </operations>
         </primitive>
 `;
@@ -1540,6 +1540,7 @@ describe("ClusterServiceGroup: builders", () => {
         id: "service01-ip",
         agent: "ocf:heartbeat:IPaddr2",
         attributes: { ip: "192.168.7.99", cidr_netmask: "24" },
+        operations: {},
       },
       {
         id: "service01-fs",
@@ -1550,6 +1551,7 @@ describe("ClusterServiceGroup: builders", () => {
           fstype: "glusterfs",
           options: "log-level=WARNING,log-file=/var/log/gluster.log",
         },
+        operations: { start: { timeout: "180s" }, stop: { timeout: "180s" } },
       },
       {
         id: "service01-db",
@@ -1561,6 +1563,11 @@ describe("ClusterServiceGroup: builders", () => {
           config: "/gldata00/pgsql/postgresql.conf",
           pgport: "5432",
           socketdir: "/var/run/postgresql",
+        },
+        operations: {
+          start: { timeout: "600s" },
+          stop: { timeout: "300s" },
+          monitor: { interval: "30s", timeout: "60s" },
         },
       },
     ]);
