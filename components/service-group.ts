@@ -3,7 +3,7 @@ import { childOptions } from "./child-options";
 import type { ClusterSpec, NetworkSpec, ServiceGroupSpec } from "../spec/types";
 import type { SshEndpoint } from "../providers/pending";
 import { RandomSecret } from "../providers/secret";
-import { ClusterServiceGroupRes } from "../providers/service-group";
+import { ClusterServiceGroupRes, SERVICE_GROUP_REVISION } from "../providers/service-group";
 import { pcsGroupResources, pcsGroupStickiness, pcsLocationPrefers } from "../providers/render/pcs-commands";
 import { renderingDigest } from "./rendering";
 import { GLUSTER_MOUNT_OPTIONS } from "./gluster-volume";
@@ -96,6 +96,7 @@ export class ServiceGroup extends pulumi.ComponentResource {
             pcsGroupResources(group, { lunDevices: luns, glusterMountOptions: GLUSTER_MOUNT_OPTIONS }),
             pcsLocationPrefers(group.name, group.domain, args.clusterNodeNames),
             pcsGroupStickiness(group) ?? [],
+            SERVICE_GROUP_REVISION,
           ),
         ),
       },

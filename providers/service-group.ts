@@ -93,6 +93,12 @@ const schema = () =>
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
+/**
+ * Revision of this provider's idea of "as configured", part of the group's rendering digest: bump
+ * it when read/converge start checking something new, so existing groups get the new code.
+ */
+export const SERVICE_GROUP_REVISION = 2;
+
 /** The application role and database the lab's PostgreSQL gets. */
 export const DB_ROLE = "lab";
 
