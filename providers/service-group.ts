@@ -97,7 +97,7 @@ type Inputs = z.output<ReturnType<typeof schema>>;
  * Revision of this provider's idea of "as configured", part of the group's rendering digest: bump
  * it when read/converge start checking something new, so existing groups get the new code.
  */
-export const SERVICE_GROUP_REVISION = 2;
+export const SERVICE_GROUP_REVISION = 3;
 
 /** The application role and database the lab's PostgreSQL gets. */
 export const DB_ROLE = "lab";
@@ -291,7 +291,10 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
             progress(`service group ${inputs.name}: PostgreSQL data initialised`);
         }
         await run(
-          `set -e\n${groupCommands(inputs)
+          // Then the fail history of these resource ids is cleared: pacemaker keeps it in the status
+          // section across a delete, and a past start failure (INFINITY) would ban the new group
+          // from that node — found live: service01-db never failed over to node02.
+          `set -e\n${[...groupCommands(inputs), ["pcs", "resource", "cleanup", inputs.name]]
             .map((c) => shellJoin(c))
             .join("\n")}`,
           { timeoutSeconds: 900 },

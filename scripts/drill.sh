@@ -29,6 +29,7 @@ drill_rebooted() { # drill_rebooted ADDRESS OLD_BOOT_ID
   b=$(on "$1" "cat /proc/sys/kernel/random/boot_id" 2>/dev/null) && [ -n "$b" ] && [ "$b" != "$2" ]
 }
 drill_online() { on "$1" "crm_mon -1 --output-as=xml" | grep -q "name=\"$2\" id=\"[0-9]*\" online=\"true\""; }
+drill_acked_at_least() { [ "$(wc -l <"$1")" -ge "$2" ]; } # FILE N
 drill_committed_after() { awk -v pm="$2" '$3 != pm { found = 1 } END { exit !found }' "$1"; } # FILE OLD_POSTMASTER
 
 drill_wait() { # drill_wait SECONDS WHAT COMMAND… — polls COMMAND (a function or program) every 2 s
@@ -45,7 +46,8 @@ drill_run() {
   dir=$(mktemp -d /tmp/kvmlab-drill.XXXXXX)
 
   # 1. The group on node01, the database answering.
-  on "$n1" "pcs resource enable service01 && pcs resource clear service01 >/dev/null 2>&1; true"
+  # A clean start: no fail history of an earlier drill (a start failure bans a node), no move left.
+  on "$n1" "pcs resource cleanup service01 >/dev/null; pcs resource enable service01 && pcs resource clear service01 >/dev/null 2>&1; true"
   drill_wait 300 "service01 starting on node01" drill_is_on "$n1" node01h
   drill_wait 120 "the database answering on $VIP" drill_sql "select 1"
   drill_sql "create table if not exists counter (n integer primary key, at timestamptz default now())"
@@ -58,7 +60,7 @@ drill_run() {
     while [ ! -e "$dir/stop" ]; do
       # Each acknowledged commit is recorded with the start time of the postmaster that served it:
       # the failover ends with the first commit served by the PostgreSQL started on node02.
-      if pm=$(drill_sql "insert into counter (n) values ($i) returning extract(epoch from pg_postmaster_start_time())" 2>/dev/null); then
+      if pm=$(drill_sql "insert into counter (n) values ($i) returning extract(epoch from pg_postmaster_start_time())" 2>>"$dir/writer.err"); then
         echo "$i $(date +%s.%N) $pm" >>"$dir/acked"
         i=$((i + 1))
       fi
@@ -66,12 +68,12 @@ drill_run() {
     done
   ) &
   writer=$!
-  sleep 5
+  drill_wait 120 "the writer committing through the VIP" drill_acked_at_least "$dir/acked" 10
 
   # 3. Kill corosync on node01; node02 must fence it and take the group over.
   boot_before=$(on "$n1" "cat /proc/sys/kernel/random/boot_id")
   pm_before=$(tail -n 1 "$dir/acked" | cut -d' ' -f3)
-  [ -n "$pm_before" ] || fail "drill: the writer committed nothing before the kill"
+  [ -n "$pm_before" ] || fail "drill: the writer committed nothing before the kill: $(tail -n 3 "$dir/writer.err" 2>/dev/null)"
   t_kill=$(date +%s.%N)
   on "$n1" "pkill -9 corosync" || true
   log "drill: corosync killed on node01"

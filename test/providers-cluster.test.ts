@@ -1757,7 +1757,10 @@ describe("ClusterServiceGroup: create", () => {
     for (const call of mockLab.calls) expect(call.script).not.toContain(DB_PASSWORD);
     const others = mockLab.calls.filter((c) => c !== init);
     expect(others.map((c) => String(c.opts.stdin ?? ""))).toEqual(others.map(() => ""));
-    expect(batches()).toEqual([groupCommands(inputs).map((c) => shellJoin(c)), [PREFERS, STICKINESS]]);
+    expect(batches()).toEqual([
+      [...groupCommands(inputs).map((c) => shellJoin(c)), "pcs resource cleanup service01"],
+      [PREFERS, STICKINESS],
+    ]);
   });
 
   test("an ordered domain (no stickiness): the constraints batch removes the group's stickiness", async () => {
@@ -1882,7 +1885,10 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
       "pcs resource disable service01 --wait=300 >/dev/null\npcs resource delete service01 --force >/dev/null",
     );
     const inputs = await groupInputs();
-    expect(batches()).toEqual([groupCommands(inputs).map((c) => shellJoin(c)), [PREFERS, STICKINESS]]);
+    expect(batches()).toEqual([
+      [...groupCommands(inputs).map((c) => shellJoin(c)), "pcs resource cleanup service01"],
+      [PREFERS, STICKINESS],
+    ]);
   });
 
   test("a member with target-role Stopped → membersEnabled false → pcs resource enable <member>", async () => {
