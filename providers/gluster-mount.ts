@@ -155,9 +155,12 @@ export const glusterMountProvider = defineProvider({
       // Handed over to the cluster: the service group mounts it on one node only from now on.
       await onNode(news.node, news.sshPrivateKey, (run) =>
         explained(news.node.address, () =>
-          run(`umount ${shellQuote(news.mountPoint)} 2>/dev/null || umount -l ${shellQuote(news.mountPoint)} 2>/dev/null || true`, {
-            timeoutSeconds: 60,
-          }),
+          run(
+            `umount ${shellQuote(news.mountPoint)} 2>/dev/null || umount -l ${shellQuote(news.mountPoint)} 2>/dev/null || true`,
+            {
+              timeoutSeconds: 60,
+            },
+          ),
         ),
       );
     }

@@ -386,7 +386,12 @@ describe("key inputs of the default lab", () => {
   });
 
   test("iSCSI: two file-backed LUNs of 100 and 1024 MiB, portal on the host's management address", () => {
-    const luns = input("dev-iscsi-target", "luns") as { lun: number; sizeMiB: number; purpose: string; path: string }[];
+    const luns = input("dev-iscsi-target", "luns") as {
+      lun: number;
+      sizeMiB: number;
+      purpose: string;
+      path: string;
+    }[];
     expect(luns.map((l) => [l.lun, l.sizeMiB, l.purpose])).toEqual([
       [1, 100, "quorum"],
       [2, 1024, "data"],
@@ -473,7 +478,10 @@ describe("secrets", () => {
     // PostgreSQL's role password: generated, secret on its way to the service group.
     expect(isWrappedSecret(get("dev-svc-service01-group").inputs.dbPassword)).toBe(true);
     expect(input("dev-svc-service01-group", "dbClientCidr")).toBe("192.168.7.0/24");
-    expect(input("dev-svc-service01-group", "clusterNodeNames")).toEqual({ node01: "node01h", node02: "node02h" });
+    expect(input("dev-svc-service01-group", "clusterNodeNames")).toEqual({
+      node01: "node01h",
+      node02: "node02h",
+    });
     for (const name of [
       "dev-node01-ready",
       "dev-gluster-volume",

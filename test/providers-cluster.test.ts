@@ -845,7 +845,10 @@ esac`,
       const setup =
         "pcs cluster setup cluster01 node01h addr=192.168.9.121 addr=192.168.8.121 " +
         "node02h addr=192.168.9.122 addr=192.168.8.122 transport knet totem token=20000";
-      const startAndBoot = ["pcs cluster start --all --wait=300 --request-timeout=360", "pcs cluster disable --all --request-timeout=300"];
+      const startAndBoot = [
+        "pcs cluster start --all --wait=300 --request-timeout=360",
+        "pcs cluster disable --all --request-timeout=300",
+      ];
 
       const fresh = run();
       expect({ status: fresh.status, stdout: fresh.stdout }).toEqual({ status: 0, stdout: "setup\n" });

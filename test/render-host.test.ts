@@ -96,7 +96,9 @@ describe("base-image build script", () => {
   });
 
   test("services of the cluster are not started at boot", () => {
-    expect(script).toContain("for unit in pacemaker.service corosync.service postgresql.service tgt.service; do");
+    expect(script).toContain(
+      "for unit in pacemaker.service corosync.service postgresql.service tgt.service; do",
+    );
   });
 });
 
