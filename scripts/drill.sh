@@ -48,7 +48,10 @@ drill_run() {
   # 1. The group on node01, the database answering.
   # A clean start: no fail history of an earlier drill (a start failure bans a node), no move left.
   on "$n1" "pcs resource cleanup service01 >/dev/null; pcs resource enable service01 && pcs resource clear service01 >/dev/null 2>&1; true"
-  drill_wait 300 "service01 starting on node01" drill_is_on "$n1" node01h
+  # Where an earlier failover left it (stickiness keeps it there), it is moved to node01 first.
+  drill_is_on "$n1" node01h || on "$n1" "pcs resource move service01 node01h >/dev/null; true"
+  drill_wait 600 "service01 starting on node01" drill_is_on "$n1" node01h
+  on "$n1" "pcs resource clear service01 >/dev/null 2>&1; true"
   drill_wait 120 "the database answering on $VIP" drill_sql "select 1"
   drill_sql "create table if not exists counter (n integer primary key, at timestamptz default now())"
   log "drill: service01 runs on node01; PostgreSQL answers on $VIP"
@@ -57,7 +60,8 @@ drill_run() {
   : >"$dir/acked"
   (
     i=$(($(drill_sql "select coalesce(max(n), 0) from counter") + 1))
-    while [ ! -e "$dir/stop" ]; do
+    # Stops with the drill, also when the drill failed and exited.
+    while [ ! -e "$dir/stop" ] && kill -0 $$ 2>/dev/null; do
       # Each acknowledged commit is recorded with the start time of the postmaster that served it:
       # the failover ends with the first commit served by the PostgreSQL started on node02.
       if pm=$(drill_sql "insert into counter (n) values ($i) returning extract(epoch from pg_postmaster_start_time())" 2>>"$dir/writer.err"); then

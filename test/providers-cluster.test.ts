@@ -1996,7 +1996,7 @@ describe("renderPgInit", () => {
     expect(script).toContain(`echo "host all all 192.168.7.0/24 scram-sha-256" >> "$data/pg_hba.conf"`);
     expect(script).toContain("port = 5432\n");
     expect(script).toContain(
-      `printf "CREATE ROLE lab LOGIN PASSWORD '%s';\\nCREATE DATABASE lab OWNER lab;\\n"`,
+      `printf "CREATE ROLE lab LOGIN CREATEDB PASSWORD '%s';\\nCREATE DATABASE lab OWNER lab;\\n"`,
     );
     expect(script).toContain(
       `|\n  runuser -u postgres -- ${PG_BIN}/psql -q -v ON_ERROR_STOP=1 -p 5432 -d postgres`,
@@ -2050,7 +2050,7 @@ describe("renderPgInit", () => {
         `runuser -u postgres -- ${PG_BIN}/pg_ctl -D ${data} -w -m fast stop`,
       ]);
       expect(fs.readFileSync(path.join(fake.root, "psql.stdin"), "utf8")).toBe(
-        "CREATE ROLE lab LOGIN PASSWORD 'pa''ss$word';\nCREATE DATABASE lab OWNER lab;\n",
+        "CREATE ROLE lab LOGIN CREATEDB PASSWORD 'pa''ss$word';\nCREATE DATABASE lab OWNER lab;\n",
       );
       expect(logOf(fake).join("\n")).not.toContain("ss$word");
       expect(fs.readFileSync(path.join(data, "postgresql.conf"), "utf8")).toContain(

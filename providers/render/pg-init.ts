@@ -65,7 +65,7 @@ echo "host all all ${i.clientCidr} scram-sha-256" >> "$data/pg_hba.conf"
 install -d -o postgres -g postgres -m 2775 ${POSTGRESQL_SOCKET_DIR}
 runuser -u postgres -- ${bin}/pg_ctl -D "$data" -w -o "-c listen_addresses=''" start >/dev/null
 trap 'runuser -u postgres -- ${bin}/pg_ctl -D "$data" -w -m fast stop >/dev/null' EXIT
-printf "CREATE ROLE ${i.role} LOGIN PASSWORD '%s';\\nCREATE DATABASE ${i.role} OWNER ${i.role};\\n" "\${password//\\'/\\'\\'}" |
+printf "CREATE ROLE ${i.role} LOGIN CREATEDB PASSWORD '%s';\\nCREATE DATABASE ${i.role} OWNER ${i.role};\\n" "\${password//\\'/\\'\\'}" |
   runuser -u postgres -- ${bin}/psql -q -v ON_ERROR_STOP=1 -p ${i.port} -d postgres >/dev/null
 echo "initialised"
 `;
