@@ -16,7 +16,9 @@
 # shellcheck shell=bash
 
 DRILL_NS=("${DRILL_NS[@]}")
-drill_psql() { "${DRILL_NS[@]}" psql "host=$VIP port=5432 dbname=lab user=lab connect_timeout=3" -qtAX "$@"; }
+# Bounded: a connection made to node01 just before it was fenced would otherwise hang forever
+# (found live: the writer stalled on one until killed by hand).
+drill_psql() { "${DRILL_NS[@]}" timeout 15 psql "host=$VIP port=5432 dbname=lab user=lab connect_timeout=3" -qtAX "$@"; }
 drill_sql() { drill_psql -v ON_ERROR_STOP=1 -c "$1"; } # drill_sql SQL — through the VIP, as the role lab
 
 drill_where() { # prints the node running service01 (or nothing)
