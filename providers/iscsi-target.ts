@@ -24,6 +24,7 @@ import {
   isUnreachable,
   onPlacement,
   parseSections,
+  runCommands,
   SCRIPT_FAIL,
   sshEndpointField,
   type Runner,
@@ -225,7 +226,7 @@ async function converge(inputs: Inputs): Promise<IscsiTargetOutputs> {
       );
       if (plan.commands.length > 0) {
         progress(`iSCSI target ${inputs.iqn}: ${plan.commands.length} tgtadm change(s) on ${where}`);
-        await run(`set -e\n${plan.commands.map((c) => shellJoin(c)).join("\n")}`, { timeoutSeconds: 120 });
+        await runCommands(run, plan.commands, { timeoutSeconds: 120 });
       }
       const after = parseTgtShow((await probe(run, inputs)).show).find((t) => t.iqn === inputs.iqn);
       return { tid: plan.tid, sessions: (after?.sessions ?? []).map((s) => s.initiator) };

@@ -13,6 +13,7 @@ import {
   errorMessage,
   isErrorNamed,
   isRemoteCommandError,
+  shellJoin,
   withSession,
   type RunOptions,
   type RunResult,
@@ -124,6 +125,16 @@ export async function removeUnlessUnreachable(what: string, fn: () => Promise<un
     if (!isUnreachable(err)) throw err;
     progress(`${what}: unreachable at delete, nothing left to remove there`);
   }
+}
+
+/** Runs argv commands as one script (`set -e`: the first failure stops it); nothing when empty. */
+export async function runCommands(
+  run: Runner,
+  commands: readonly (readonly string[])[],
+  opts?: RunOptions,
+): Promise<void> {
+  if (commands.length === 0) return;
+  await run(`set -e\n${commands.map((c) => shellJoin(c)).join("\n")}`, opts);
 }
 
 /** Runs `fn` and rewrites its failure with {@link explainFailure}. */

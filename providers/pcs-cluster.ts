@@ -22,6 +22,7 @@ import {
   orIfUnreachable,
   parseSections,
   removeUnlessUnreachable,
+  runCommands,
   SCRIPT_FAIL,
   sshEndpointField,
   type Runner,
@@ -221,8 +222,7 @@ async function converge(inputs: Inputs): Promise<PcsClusterOutputs> {
         properties: live.properties ?? {},
         resourceDefaults: live.resourceDefaults ?? {},
       });
-      if (cmds.length > 0)
-        await run(`set -e\n${cmds.map((c) => shellJoin(c)).join("\n")}`, { timeoutSeconds: 300 });
+      await runCommands(run, cmds, { timeoutSeconds: 300 });
       progress(`cluster ${inputs.name}: running on ${inputs.members.map((m) => m.name).join(", ")}`);
       const uuid = (
         await run("sed -n 's/^[[:space:]]*cluster_uuid:[[:space:]]*//p' /etc/corosync/corosync.conf", {

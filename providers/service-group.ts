@@ -19,18 +19,17 @@ import { progress } from "./host-exec";
 import {
   explained,
   onNode,
-  orIfUnreachable,
-  parseSections,
   removeUnlessUnreachable,
+  runCommands,
   SCRIPT_FAIL,
   sshEndpointField,
-  type Runner,
 } from "./node-exec";
-import { parseCib, type CibState } from "./parse/cib";
+import { cibOf, firstMemberCib } from "./cluster-cib";
+import type { CibState } from "./parse/cib";
 import { labKind, type ClusterServiceGroupInputs, type ClusterServiceGroupOutputs } from "./pending";
 import { PG_BIN_DIR, renderPgInit } from "./render/pg-init";
 import { pcsGroupResources, pcsGroupStickiness, pcsLocationPrefers } from "./render/pcs-commands";
-import { shellJoin, shellQuote } from "./ssh";
+import { shellQuote } from "./ssh";
 
 const resourceSchema = () =>
   z.discriminatedUnion("kind", [
@@ -253,10 +252,6 @@ trap '[ -z "$mounted" ] || umount ${mp}' EXIT
 bash -c ${shellQuote(init)}`;
 }
 
-async function cibOf(run: Runner): Promise<CibState> {
-  return parseCib((await run("cibadmin --query", { timeoutSeconds: 60 })).stdout);
-}
-
 async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
   if (inputs.stack === "cman") return { groupId: inputs.name };
   const first = inputs.nodes[0];
@@ -290,15 +285,12 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
           if (done.stdout.includes("initialised"))
             progress(`service group ${inputs.name}: PostgreSQL data initialised`);
         }
-        await run(
-          // Then the fail history of these resource ids is cleared: pacemaker keeps it in the status
-          // section across a delete, and a past start failure (INFINITY) would ban the new group
-          // from that node — found live: service01-db never failed over to node02.
-          `set -e\n${[...groupCommands(inputs), ["pcs", "resource", "cleanup", inputs.name]]
-            .map((c) => shellJoin(c))
-            .join("\n")}`,
-          { timeoutSeconds: 900 },
-        );
+        // Then the fail history of these resource ids is cleared: pacemaker keeps it in the status
+        // section across a delete, and a past start failure (INFINITY) would ban the new group
+        // from that node — found live: service01-db never failed over to node02.
+        await runCommands(run, [...groupCommands(inputs), ["pcs", "resource", "cleanup", inputs.name]], {
+          timeoutSeconds: 900,
+        });
         progress(
           `service group ${inputs.name}: created (${wantedMembers(inputs)
             .map((m) => m.id)
@@ -311,8 +303,7 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
         );
         if (disabled.length > 0) fixes.push(["pcs", "resource", "enable", ...disabled.map((p) => p.id)]);
         if (inputs.autostart && !state.enabled) fixes.push(["pcs", "resource", "enable", inputs.name]);
-        if (fixes.length > 0)
-          await run(`set -e\n${fixes.map((c) => shellJoin(c)).join("\n")}`, { timeoutSeconds: 300 });
+        await runCommands(run, fixes, { timeoutSeconds: 300 });
       }
       // Constraints and stickiness: ours removed and set again (the operator's cli-… ones stay).
       cib = await cibOf(run);
@@ -325,7 +316,7 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
           ...pcsLocationPrefers(inputs.name, inputs.domain, inputs.clusterNodeNames),
           stickiness ?? ["pcs", "resource", "meta", inputs.name, "resource-stickiness="],
         ];
-        await run(`set -e\n${cmds.map((c) => shellJoin(c)).join("\n")}`, { timeoutSeconds: 300 });
+        await runCommands(run, cmds, { timeoutSeconds: 300 });
       }
       return { groupId: inputs.name };
     }),
@@ -343,22 +334,8 @@ export const serviceGroupProvider = defineProvider<ReturnType<typeof schema>, Cl
   },
   async read(_id, olds) {
     if (olds.stack === "cman") return {};
-    for (const node of olds.nodes) {
-      const state = await orIfUnreachable(
-        () =>
-          onNode(
-            node,
-            olds.sshPrivateKey,
-            async (run) =>
-              (await run('echo "== cib"; cibadmin --query 2>/dev/null || true', { timeoutSeconds: 60 }))
-                .stdout,
-          ),
-        undefined,
-      );
-      const cibText = (parseSections(state ?? "").cib ?? []).join("\n").trim();
-      if (cibText.startsWith("<")) return liveState(olds, parseCib(cibText));
-    }
-    return {};
+    const cib = await firstMemberCib(olds.nodes, olds.sshPrivateKey);
+    return cib === undefined ? {} : liveState(olds, cib);
   },
   async update(_id, _olds, news) {
     return converge(news);

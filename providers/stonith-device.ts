@@ -17,15 +17,16 @@ import {
   explained,
   onNode,
   orIfUnreachable,
-  parseSections,
   removeUnlessUnreachable,
+  runCommands,
   SCRIPT_FAIL,
   sshEndpointField,
 } from "./node-exec";
-import { parseCib, type CibPrimitive } from "./parse/cib";
+import { cibOf, firstMemberCib } from "./cluster-cib";
+import type { CibPrimitive } from "./parse/cib";
 import { labKind, type StonithDeviceInputs, type StonithDeviceOutputs } from "./pending";
 import { pcsStonithCreate } from "./render/pcs-commands";
-import { shellJoin, shellQuote } from "./ssh";
+import { shellQuote } from "./ssh";
 
 const schema = () =>
   z.object({
@@ -143,7 +144,7 @@ async function converge(inputs: Inputs): Promise<StonithDeviceOutputs> {
   if (first === undefined) throw new Error("nodes: the device needs the cluster's nodes");
   await onNode(first, inputs.sshPrivateKey, (run) =>
     explained(first.address, async () => {
-      const cib = parseCib((await run("cibadmin --query", { timeoutSeconds: 60 })).stdout);
+      const cib = await cibOf(run);
       const live = cib.stonith.find((p) => p.id === inputs.name);
       const wanted = wantedAttributes(inputs);
       const cmds: string[][] = [];
@@ -154,7 +155,7 @@ async function converge(inputs: Inputs): Promise<StonithDeviceOutputs> {
       if (live !== undefined && live.meta["target-role"] === "Stopped")
         cmds.push(["pcs", "stonith", "enable", inputs.name]);
       if (cmds.length > 0) {
-        await run(`set -e\n${cmds.map((c) => shellJoin(c)).join("\n")}`, { timeoutSeconds: 300 });
+        await runCommands(run, cmds, { timeoutSeconds: 300 });
         progress(
           `STONITH ${inputs.name}: ${live === undefined ? "created" : "updated"} (fence_virsh → ${inputs.ipaddr})`,
         );
@@ -195,21 +196,9 @@ export const stonithDeviceProvider = defineProvider<ReturnType<typeof schema>, S
     );
     const out: Partial<Inputs> = { keyInstalled: sums.every((s) => s === sum) };
     if (olds.stack === "cman") return out;
-    for (const node of olds.nodes) {
-      const state = await orIfUnreachable(
-        () =>
-          onNode(
-            node,
-            olds.sshPrivateKey,
-            async (run) =>
-              (await run('echo "== cib"; cibadmin --query 2>/dev/null || true', { timeoutSeconds: 60 }))
-                .stdout,
-          ),
-        undefined,
-      );
-      const cibText = (parseSections(state ?? "").cib ?? []).join("\n").trim();
-      if (!cibText.startsWith("<")) continue;
-      const live = parseCib(cibText).stonith.find((p) => p.id === olds.name);
+    const cib = await firstMemberCib(olds.nodes, olds.sshPrivateKey);
+    if (cib !== undefined) {
+      const live = cib.stonith.find((p) => p.id === olds.name);
       if (live === undefined) return undefined;
       return {
         ...out,

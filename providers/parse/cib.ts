@@ -20,8 +20,9 @@
  *   `<crm_mon>` with the same `<summary>`, `<nodes>` and `<resources>`. Without a running cluster
  *   the answer is a `<pacemaker-result>` with only a non-zero `<status>` and its `<errors>`.
  */
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { XMLValidator } from "fast-xml-parser";
 import { attr, elements, type XmlElement } from "../virsh";
+import { child, parseStringXml, texts } from "./xml-strings";
 
 /**
  * Cluster properties that pacemaker maintains itself; pcs 0.11 refuses to set or unset them
@@ -169,28 +170,7 @@ function parseDocument(xml: string, what: string): XmlElement {
     const { msg, line } = valid.err;
     throw new Error(`${what} printed malformed XML (line ${line}: ${msg})`);
   }
-  // Made per call: a parser at module level would be serialised with every provider.
-  const parser = new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: "@_",
-    parseTagValue: false,
-    parseAttributeValue: false,
-  });
-  return parser.parse(xml) as XmlElement;
-}
-
-/** The first element at `key` (or `undefined`). */
-function child(node: XmlElement | undefined, key: string): XmlElement | undefined {
-  return elements(node, key)[0];
-}
-
-/** The trimmed, non-empty texts of the children at `key` (text-only elements parse as strings). */
-function texts(node: XmlElement | undefined, key: string): string[] {
-  const value: unknown = node?.[key];
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? (value as unknown[]) : [value])
-    .map((v) => (typeof v === "object" && v !== null ? attr(v as XmlElement, "#text") : String(v)).trim())
-    .filter((v) => v !== "");
+  return parseStringXml(xml);
 }
 
 /** The nvpairs of every set at `key` of `node`, merged in order (a later pair wins). */

@@ -17,8 +17,8 @@
  *   repeat is skipped as well.
  * - Without glusterd the CLI prints a plain-text error instead of XML.
  */
-import { XMLParser } from "fast-xml-parser";
 import { attr, elements, type XmlElement } from "../virsh";
+import { child, parseStringXml, texts } from "./xml-strings";
 
 /** A volume of `gluster --xml volume info`. */
 export interface GlusterVolumeInfo {
@@ -62,32 +62,6 @@ export interface GlusterBrickStatus {
   pid: number;
 }
 
-/** Parses CLI XML with every value as a string. */
-function parse(xml: string): XmlElement {
-  // Made per call: a parser at module level would be serialised with every provider.
-  const parser = new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: "@_",
-    parseTagValue: false,
-    parseAttributeValue: false,
-  });
-  return parser.parse(xml) as XmlElement;
-}
-
-/** The first element at `key` (or `undefined`). */
-function child(node: XmlElement | undefined, key: string): XmlElement | undefined {
-  return elements(node, key)[0];
-}
-
-/** The text children at `key` (one or many) as strings. */
-function texts(node: XmlElement | undefined, key: string): string[] {
-  const value: unknown = node?.[key];
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? (value as unknown[]) : [value])
-    .map((v) => (typeof v === "object" && v !== null ? attr(v as XmlElement, "#text") : String(v)))
-    .filter((v) => v !== "");
-}
-
 /** A decimal integer child, or `fallback` when absent or not a number. */
 function int(node: XmlElement | undefined, key: string, fallback: number): number {
   const text = attr(node, key);
@@ -98,7 +72,7 @@ function int(node: XmlElement | undefined, key: string, fallback: number): numbe
 function cliOutput(xml: string): { root: XmlElement } | { error: string } {
   let doc: XmlElement;
   try {
-    doc = parse(xml);
+    doc = parseStringXml(xml);
   } catch (err) {
     return { error: `gluster printed malformed XML (${err instanceof Error ? err.message : String(err)})` };
   }
