@@ -106,26 +106,32 @@ export const libvirtDomainProvider = defineProvider({
     return { id: outs.uuid, outs };
   },
   async read(_id, olds) {
-    return unlessDaemonDown(async () => {
-      const uri = olds.host.libvirtUri;
-      const now = await state(uri, olds.name);
-      if (now === undefined) return undefined;
-      const domain = elements(parseXml(await virsh(uri, ["dumpxml", "--inactive", olds.name])), "domain")[0];
-      const memory = elements(domain, "memory")[0];
-      const unit = attr(memory, "unit") || "KiB";
-      const amount = Number(attr(memory, "#text"));
-      const nics = elements(elements(domain, "devices")[0], "interface").map((i) => ({
-        network: attr(elements(i, "source")[0], "network"),
-        mac: attr(elements(i, "mac")[0], "address"),
-      }));
-      return {
-        running: now === "running",
-        vcpus: Number(attr(elements(domain, "vcpu")[0], "#text")) || olds.vcpus,
-        memoryMiB: unit === "KiB" && amount > 0 ? Math.round(amount / KIB_PER_MIB) : olds.memoryMiB,
-        nics,
-        uuid: (await virsh(uri, ["domuuid", olds.name])).trim(),
-      };
-    });
+    return unlessDaemonDown(
+      async () => {
+        const uri = olds.host.libvirtUri;
+        const now = await state(uri, olds.name);
+        if (now === undefined) return undefined;
+        const domain = elements(
+          parseXml(await virsh(uri, ["dumpxml", "--inactive", olds.name])),
+          "domain",
+        )[0];
+        const memory = elements(domain, "memory")[0];
+        const unit = attr(memory, "unit") || "KiB";
+        const amount = Number(attr(memory, "#text"));
+        const nics = elements(elements(domain, "devices")[0], "interface").map((i) => ({
+          network: attr(elements(i, "source")[0], "network"),
+          mac: attr(elements(i, "mac")[0], "address"),
+        }));
+        return {
+          running: now === "running",
+          vcpus: Number(attr(elements(domain, "vcpu")[0], "#text")) || olds.vcpus,
+          memoryMiB: unit === "KiB" && amount > 0 ? Math.round(amount / KIB_PER_MIB) : olds.memoryMiB,
+          nics,
+          uuid: (await virsh(uri, ["domuuid", olds.name])).trim(),
+        };
+      },
+      { running: false },
+    );
   },
   async update(_id, olds, news) {
     const restart = olds.vcpus !== news.vcpus || olds.memoryMiB !== news.memoryMiB;

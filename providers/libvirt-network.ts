@@ -100,31 +100,34 @@ export const libvirtNetworkProvider = defineProvider({
     return { id: inputs.name, outs };
   },
   async read(_id, olds) {
-    return unlessDaemonDown(async () => {
-      const uri = olds.host.libvirtUri;
-      const info = await virshIfExists(uri, ["net-info", olds.name]);
-      if (info === undefined) return undefined;
-      const live = parseXml(await virsh(uri, ["net-dumpxml", olds.name]));
-      const net = elements(live, "network")[0];
-      const ip = elements(net, "ip")[0];
-      const bridge = attr(elements(net, "bridge")[0], "name");
-      const forward = attr(elements(net, "forward")[0], "mode");
-      const gateway = attr(ip, "address");
-      const prefix = attr(ip, "prefix");
-      const network = parseCidr(`${gateway}/${prefix}`);
-      const unplugged = (
-        await runOnHost(replugScript(uri, olds.name, bridge || olds.bridge, true))
-      ).stdout.trim();
-      return {
-        active: parseInfo(info).Active === "yes",
-        portsAttached: unplugged === "",
-        bridge: bridge || olds.bridge,
-        gateway: gateway || olds.gateway,
-        mode: forward === "nat" ? "nat" : forward === "" ? "isolated" : olds.mode,
-        cidr: network ? formatCidr(network) : olds.cidr,
-        uuid: parseInfo(info).UUID ?? olds.uuid,
-      };
-    });
+    return unlessDaemonDown(
+      async () => {
+        const uri = olds.host.libvirtUri;
+        const info = await virshIfExists(uri, ["net-info", olds.name]);
+        if (info === undefined) return undefined;
+        const live = parseXml(await virsh(uri, ["net-dumpxml", olds.name]));
+        const net = elements(live, "network")[0];
+        const ip = elements(net, "ip")[0];
+        const bridge = attr(elements(net, "bridge")[0], "name");
+        const forward = attr(elements(net, "forward")[0], "mode");
+        const gateway = attr(ip, "address");
+        const prefix = attr(ip, "prefix");
+        const network = parseCidr(`${gateway}/${prefix}`);
+        const unplugged = (
+          await runOnHost(replugScript(uri, olds.name, bridge || olds.bridge, true))
+        ).stdout.trim();
+        return {
+          active: parseInfo(info).Active === "yes",
+          portsAttached: unplugged === "",
+          bridge: bridge || olds.bridge,
+          gateway: gateway || olds.gateway,
+          mode: forward === "nat" ? "nat" : forward === "" ? "isolated" : olds.mode,
+          cidr: network ? formatCidr(network) : olds.cidr,
+          uuid: parseInfo(info).UUID ?? olds.uuid,
+        };
+      },
+      { active: false },
+    );
   },
   async update(_id, _olds, news) {
     return converge(news);

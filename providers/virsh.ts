@@ -35,17 +35,20 @@ export function isDaemonDown(err: unknown): boolean {
 
 /**
  * Runs a read while libvirtd may be down (it is started by HostPrep, which a refresh reads in
- * parallel): with no daemon the object cannot be seen, so the last known state is kept (`{}`) and
- * HostPrep reports the drift; the `up` that starts the daemon brings autostarted networks and
- * domains back.
+ * parallel): with no daemon the object cannot be seen, so the read reports `whenDown` — the object
+ * as not running — and the `up` that starts the daemon converges it (its create/update looks at the
+ * live state first, so an object that is in fact running is left alone). Found live: after a host
+ * restart libvirtd's stale runtime state marked the old domains "running" and so skipped their
+ * autostart, then found them crashed; keeping the last known state (`running`) left them off.
  */
-export async function unlessDaemonDown<T extends object>(
+export async function unlessDaemonDown<T extends object, D extends object>(
   read: () => Promise<T | undefined>,
-): Promise<T | undefined | Record<string, never>> {
+  whenDown: D,
+): Promise<T | undefined | D> {
   try {
     return await read();
   } catch (err) {
-    if (isDaemonDown(err)) return {};
+    if (isDaemonDown(err)) return whenDown;
     throw err;
   }
 }

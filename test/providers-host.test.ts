@@ -121,6 +121,12 @@ function bashSyntaxCheck(script: string): void {
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
 }
 
+/** virsh's answer when libvirtd is not running. */
+const DAEMON_DOWN: Reply = {
+  code: 1,
+  stderr: "error: failed to connect to the hypervisor\nerror: Failed to connect socket\n",
+};
+
 const URI = "qemu:///system";
 const STATE_DIR = "/var/lib/kvm-ha-lab/dev";
 const HOST = { libvirtUri: URI, stateDir: STATE_DIR };
@@ -235,15 +241,14 @@ describe("LibvirtNetwork provider", () => {
     expect(virshRuns()).toEqual(["net-info dev-service"]);
   });
 
-  test("read keeps the last known state while libvirtd does not answer (HostPrep reports that drift)", async () => {
-    on(virshCall("net-info", "dev-service"), {
-      code: 1,
-      stderr: "error: failed to connect to the hypervisor\nerror: Failed to connect socket\n",
-    });
-    const olds = { ...(await checked(p, raw)), uuid: "u" };
+  test("read reports the network inactive while libvirtd does not answer; the up's update checks the live state", async () => {
+    on(virshCall("net-info", "dev-service"), DAEMON_DOWN);
+    const inputs = await checked(p, raw);
+    const olds = { ...inputs, uuid: "u" };
     const result = await p.read("dev-service", olds);
     expect(result.id).toBe("dev-service");
-    expect(result.props).toEqual(olds);
+    expect(result.props).toEqual({ ...olds, active: false });
+    expect((await p.diff("dev-service", result.props as Props, inputs)).changes).toBe(true);
   });
 
   test("read fails loudly (wrapped with kind and name) when virsh fails for another reason", async () => {
@@ -490,6 +495,25 @@ ${liveNics
     ]);
     // Redefined with its own uuid (libvirt refuses a same-named definition with another one).
     expect(defineCall().opts.stdin).toBe(expectedXml(UUID));
+  });
+
+  test("read reports the domain not running while libvirtd does not answer (host restarted); update starts it only if it is off", async () => {
+    on(virshCall("domstate", "dev-node01"), DAEMON_DOWN);
+    const inputs = await checked(p, raw);
+    const read = await p.read(UUID, { ...inputs, uuid: UUID });
+    expect(read).toEqual({ id: UUID, props: { ...inputs, uuid: UUID, running: false } });
+    expect((await p.diff(UUID, read.props as Props, inputs)).changes).toBe(true);
+    // The daemon answers again and the domain is in fact running: no second start.
+    mockHost.rules = [];
+    mockHost.calls = [];
+    liveDomain("running");
+    await p.update(UUID, read.props as Props, inputs);
+    expect(virshRuns()).toEqual([
+      "domuuid dev-node01",
+      "domstate dev-node01",
+      "autostart dev-node01",
+      "domuuid dev-node01",
+    ]);
   });
 
   test("read reports out-of-band vCPU, memory and NIC changes from the live XML", async () => {
