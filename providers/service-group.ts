@@ -12,6 +12,8 @@
  * (`membersEnabled: false`), location constraints or stickiness changed
  * (`constraintsAsConfigured: false`); with `autostart` the group disabled (`enabled: false`).
  * Constraints made by `pcs resource move` (`cli-…`) are the operator's, not drift.
+ * `update`: other parameters or operation timeouts → `pcs resource update` of that member in place;
+ * a member missing, added, reordered or of another agent → the group is built again.
  */
 import { z } from "zod";
 import { defineProvider } from "./base";
@@ -164,32 +166,76 @@ export function wantedLocations(inputs: Inputs): Record<string, string> {
   return out;
 }
 
-/** What the live CIB says about the group, as the resource's desired-state fields. */
-export function liveState(inputs: Inputs, cib: CibState): Partial<Inputs> | undefined {
+type WantedMember = ReturnType<typeof wantedMembers>[number];
+type LiveMember = CibState["primitives"][number];
+
+/** Are a member's instance attributes and operation timeouts/intervals as wanted? */
+function sameSettings(w: WantedMember, live: LiveMember): boolean {
+  return (
+    Object.entries(w.attributes).every(([k, v]) => live.instanceAttributes[k] === v) &&
+    Object.entries(w.operations).every(([name, settings]) => {
+      const op = live.operations.find((o) => o.name === name);
+      return (
+        op !== undefined &&
+        (settings.timeout === undefined || op.timeout === settings.timeout) &&
+        (settings.interval === undefined || op.interval === settings.interval)
+      );
+    })
+  );
+}
+
+/** The group's live members, when they are the wanted ids with the wanted agents in that order. */
+function sameShapeMembers(inputs: Inputs, cib: CibState): LiveMember[] | undefined {
   const group = cib.groups.find((g) => g.id === inputs.name);
   if (group === undefined) return undefined;
   const wanted = wantedMembers(inputs);
   const agentOf = (p: { class: string; provider?: string; type: string }) =>
     [p.class, p.provider, p.type].filter(Boolean).join(":");
   const members = group.members.map((id) => cib.primitives.find((p) => p.id === id));
-  const resourcesAsConfigured =
+  const same =
     group.members.join(" ") === wanted.map((w) => w.id).join(" ") &&
-    wanted.every((w, i) => {
-      const live = members[i];
-      return (
-        live !== undefined &&
-        agentOf(live) === w.agent &&
-        Object.entries(w.attributes).every(([k, v]) => live.instanceAttributes[k] === v) &&
-        Object.entries(w.operations).every(([name, settings]) => {
-          const op = live.operations.find((o) => o.name === name);
-          return (
-            op !== undefined &&
-            (settings.timeout === undefined || op.timeout === settings.timeout) &&
-            (settings.interval === undefined || op.interval === settings.interval)
-          );
-        })
-      );
-    });
+    wanted.every((w, i) => members[i] !== undefined && agentOf(members[i]) === w.agent);
+  return same ? (members as LiveMember[]) : undefined;
+}
+
+/**
+ * `pcs resource update` of each member whose parameters or operations differ, when the members are
+ * otherwise as configured (pacemaker then restarts only that member and those after it in the
+ * group); `undefined` when the group must be built again (a member missing, added, reordered, or
+ * of another agent).
+ */
+export function memberUpdates(inputs: Inputs, cib: CibState): string[][] | undefined {
+  const live = sameShapeMembers(inputs, cib);
+  if (live === undefined) return undefined;
+  return wantedMembers(inputs).flatMap((w, i) => {
+    const member = live[i];
+    if (member === undefined || sameSettings(w, member)) return [];
+    const ops = Object.entries(w.operations).flatMap(([name, settings]) => [
+      "op",
+      name,
+      ...Object.entries(settings).map(([k, v]) => `${k}=${v}`),
+    ]);
+    return [
+      [
+        "pcs",
+        "resource",
+        "update",
+        w.id,
+        ...Object.entries(w.attributes).map(([k, v]) => `${k}=${v}`),
+        ...ops,
+      ],
+    ];
+  });
+}
+
+/** What the live CIB says about the group, as the resource's desired-state fields. */
+export function liveState(inputs: Inputs, cib: CibState): Partial<Inputs> | undefined {
+  const group = cib.groups.find((g) => g.id === inputs.name);
+  if (group === undefined) return undefined;
+  const members = group.members.map((id) => cib.primitives.find((p) => p.id === id));
+  const shaped = sameShapeMembers(inputs, cib);
+  const resourcesAsConfigured =
+    shaped !== undefined && wantedMembers(inputs).every((w, i) => sameSettings(w, shaped[i] as LiveMember));
   const locations: Record<string, string> = {};
   for (const l of cib.constraints.locations) {
     if (l.rsc === inputs.name && !l.id.startsWith("cli-")) locations[l.node] = l.score;
@@ -260,7 +306,14 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
     explained(first.address, async () => {
       let cib = await cibOf(run);
       let state = liveState(inputs, cib);
-      if (state !== undefined && !state.resourcesAsConfigured) {
+      const updates = state !== undefined && !state.resourcesAsConfigured ? memberUpdates(inputs, cib) : [];
+      if (updates !== undefined && updates.length > 0) {
+        // Same members, other parameters or operations: updated in place.
+        progress(`service group ${inputs.name}: updating ${updates.map((u) => u[3]).join(", ")} in place`);
+        await runCommands(run, updates, { timeoutSeconds: 300 });
+        cib = await cibOf(run);
+        state = liveState(inputs, cib);
+      } else if (updates === undefined) {
         // A member deleted, added or of another agent: the group is built again (a short outage).
         progress(`service group ${inputs.name}: members differ from the config, re-creating the group`);
         // Stopped first (and waited for), so no file system is left mounted on another node.

@@ -243,6 +243,7 @@ const CIB_XML = `<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epo
             <nvpair id="service01-db-instance_attributes-pgdata" name="pgdata" value="/gldata00/pgsql"/>
             <nvpair id="service01-db-instance_attributes-pgport" name="pgport" value="5432"/>
             <nvpair id="service01-db-instance_attributes-socketdir" name="socketdir" value="/var/run/postgresql"/>
+            <nvpair id="service01-db-instance_attributes-start_opt" name="start_opt" value="-c recovery_init_sync_method=syncfs"/>
             <nvpair id="service01-db-instance_attributes-psql" name="psql" value="/usr/lib/postgresql/15/bin/psql"/>
           </instance_attributes>
           <operations>
@@ -907,6 +908,7 @@ describe("pcs service group", () => {
         "config=/gldata00/pgsql/postgresql.conf",
         "pgport=5432",
         "socketdir=/var/run/postgresql",
+        "start_opt=-c recovery_init_sync_method=syncfs",
         "op",
         "start",
         "timeout=600s",

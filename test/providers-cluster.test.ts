@@ -62,6 +62,7 @@ import {
   pgInitScript,
   serviceGroupProvider,
   wantedLocations,
+  memberUpdates,
   wantedMembers,
 } from "../providers/service-group";
 import { PG_BIN_DIR, renderPgInit, type PgInitInput } from "../providers/render/pg-init";
@@ -655,6 +656,7 @@ const DB_XML = `        <primitive class="ocf" id="service01-db" provider="heart
             <nvpair id="service01-db-instance_attributes-pgdata" name="pgdata" value="/gldata00/pgsql"/>
             <nvpair id="service01-db-instance_attributes-pgport" name="pgport" value="5432"/>
             <nvpair id="service01-db-instance_attributes-socketdir" name="socketdir" value="/var/run/postgresql"/>
+            <nvpair id="service01-db-instance_attributes-start_opt" name="start_opt" value="-c recovery_init_sync_method=syncfs"/>
             <nvpair id="service01-db-instance_attributes-psql" name="psql" value="/usr/lib/postgresql/15/bin/psql"/>
           </instance_attributes>
           <operations>
@@ -1497,6 +1499,7 @@ const GROUP_CREATES = [
     "config=/gldata00/pgsql/postgresql.conf",
     "pgport=5432",
     "socketdir=/var/run/postgresql",
+    "start_opt=-c recovery_init_sync_method=syncfs",
     "op",
     "start",
     "timeout=600s",
@@ -1566,6 +1569,7 @@ describe("ClusterServiceGroup: builders", () => {
           config: "/gldata00/pgsql/postgresql.conf",
           pgport: "5432",
           socketdir: "/var/run/postgresql",
+          start_opt: "-c recovery_init_sync_method=syncfs",
         },
         operations: {
           start: { timeout: "600s" },
@@ -1892,6 +1896,49 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
       [...groupCommands(inputs).map((c) => shellJoin(c)), "pcs resource cleanup service01"],
       [PREFERS, STICKINESS],
     ]);
+  });
+
+  test("a member's parameter and timeout changed → updated in place with pcs resource update, the group kept", async () => {
+    const olds = await createdGroup();
+    const oldDb = DB_XML.replace(/\n.*name="start_opt".*/, "").replace('timeout="600s"', 'timeout="120s"');
+    const changed = cib({
+      resources: STONITH_XML + groupXml([IP_XML, FS_XML, oldDb]),
+      constraints: LOCATIONS_XML,
+    });
+    const props = await driftThenUpdate(olds, changed, [changed, CIB_CONFIGURED, CIB_CONFIGURED]);
+    expect(props.resourcesAsConfigured).toBe(false);
+    expect(steps()).toEqual(["node01 cib", "node01 batch", "node01 cib", "node01 cib"]);
+    const inputs = await groupInputs();
+    expect(memberUpdates(inputs, parseCib(changed))).toEqual([
+      [
+        "pcs",
+        "resource",
+        "update",
+        "service01-db",
+        `pgctl=${PG_BIN}/pg_ctl`,
+        `psql=${PG_BIN}/psql`,
+        "pgdata=/gldata00/pgsql",
+        "config=/gldata00/pgsql/postgresql.conf",
+        "pgport=5432",
+        "socketdir=/var/run/postgresql",
+        "start_opt=-c recovery_init_sync_method=syncfs",
+        "op",
+        "start",
+        "timeout=600s",
+        "op",
+        "stop",
+        "timeout=300s",
+        "op",
+        "monitor",
+        "interval=30s",
+        "timeout=60s",
+      ],
+    ]);
+    expect(batches()).toEqual([memberUpdates(inputs, parseCib(changed))?.map((c) => shellJoin(c))]);
+    // A member missing is not an in-place update.
+    const missing = cib({ resources: STONITH_XML + groupXml([IP_XML, FS_XML]), constraints: LOCATIONS_XML });
+    expect(memberUpdates(inputs, parseCib(missing))).toBeUndefined();
+    expect(memberUpdates(inputs, parseCib(CIB_CONFIGURED))).toEqual([]);
   });
 
   test("a member with target-role Stopped → membersEnabled false → pcs resource enable <member>", async () => {

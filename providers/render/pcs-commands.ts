@@ -82,6 +82,14 @@ export const STONITH_TIMEOUTS: readonly string[] = ["pcmk_monitor_timeout=120s",
 /** PostgreSQL's socket directory on Debian (and in the lab's postgresql.conf). */
 export const POSTGRESQL_SOCKET_DIR = "/var/run/postgresql";
 
+/**
+ * PostgreSQL's options when pacemaker starts it. After a crash (every failover) PostgreSQL first
+ * fsyncs each file of its data directory; on GlusterFS under TCG that took minutes (found live:
+ * `postgres: startup` for over 2 min before replaying any WAL). One syncfs per file system does the
+ * same job; the data written by the fenced node is what reached the bricks either way.
+ */
+export const POSTGRESQL_START_OPTIONS = "-c recovery_init_sync_method=syncfs";
+
 /** Agents of the service resources. */
 export const RESOURCE_AGENTS: Readonly<Record<ServiceResourceSpec["kind"], string>> = {
   ip: "ocf:heartbeat:IPaddr2",
@@ -645,6 +653,7 @@ function resourceOptions(need: Need, r: ServiceResourceSpec, field: string, ctx:
         // The data's postgresql.conf names its socket directory (render/pg-init.ts); the agent
         // refuses to start ("not configured") unless it is told the same one.
         `socketdir=${POSTGRESQL_SOCKET_DIR}`,
+        `start_opt=${POSTGRESQL_START_OPTIONS}`,
       ];
     }
   }
