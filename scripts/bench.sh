@@ -4,8 +4,11 @@
 #   bash scripts/bench.sh [RUNS]        (default 3)
 #
 # Phases: image build cold (into an empty cache directory) and cached (same key again); then, per
-# end-to-end run (scripts/e2e.sh, 2 nodes, TCG), up cold, up no-op, repair after drift,
-# preview --refresh and destroy. Figures go to stdout as a table; record them in docs/BENCHMARKS.md.
+# end-to-end run (scripts/e2e.sh, 2 nodes, TCG), every phase it times: up cold, up no-op, repair
+# after drift, preview --refresh, the storage and cluster converges, their no-op refreshes and
+# repairs, the fence, each drill's failover (kill → first commit through the VIP again) and its
+# committed rows, and destroy. KVMLAB_E2E_UPTO and KVMLAB_DRILLS pass through to e2e.sh.
+# Figures go to stdout as a table; record them in docs/BENCHMARKS.md.
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 runs=${1:-3}
