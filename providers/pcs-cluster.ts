@@ -13,6 +13,7 @@
  * name, transport, two_node or topology replaces the cluster (the preview says so), which
  * restarts it.
  */
+import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { defineProvider } from "./base";
 import { progress } from "./host-exec";
@@ -199,6 +200,25 @@ export function parseState(inputs: Pick<Inputs, "members">, stdout: string): Par
   return out;
 }
 
+/** On the first member: the properties and resource defaults that differ from the live ones. */
+async function applySettings(inputs: Inputs, run: Runner): Promise<void> {
+  const live = parseState(inputs, (await run(STATE_SCRIPT, { timeoutSeconds: 60 })).stdout);
+  const cmds = settingsCommands(inputs, {
+    properties: live.properties ?? {},
+    resourceDefaults: live.resourceDefaults ?? {},
+  });
+  await runCommands(run, cmds, { timeoutSeconds: 300 });
+}
+
+/** Runs `body` on the first member, errors naming it. */
+function onFirstMember<T>(inputs: Inputs, body: (run: Runner) => Promise<T>): Promise<T> {
+  const first = inputs.members[0];
+  if (first === undefined) throw new Error("members: the cluster needs its members");
+  return onNode(first.access, inputs.sshPrivateKey, (run: Runner) =>
+    explained(`${first.name} (${first.access.address})`, () => body(run)),
+  );
+}
+
 async function converge(inputs: Inputs): Promise<PcsClusterOutputs> {
   const secret = { stdin: pcsPasswordStdin(inputs.haclusterPassword), sensitive: [inputs.haclusterPassword] };
   await Promise.all(
@@ -210,27 +230,32 @@ async function converge(inputs: Inputs): Promise<PcsClusterOutputs> {
       ),
     ),
   );
-  const first = inputs.members[0];
-  if (first === undefined) throw new Error("members: the cluster needs its members");
-  return onNode(first.access, inputs.sshPrivateKey, (run: Runner) =>
-    explained(`${first.name} (${first.access.address})`, async () => {
-      const done = await run(clusterScript(inputs), { ...secret, timeoutSeconds: START_WAIT_SECONDS + 300 });
-      if (done.stdout.includes("setup"))
-        progress(`cluster ${inputs.name}: set up (${wantedTopology(inputs.members)})`);
-      const live = parseState(inputs, (await run(STATE_SCRIPT, { timeoutSeconds: 60 })).stdout);
-      const cmds = settingsCommands(inputs, {
-        properties: live.properties ?? {},
-        resourceDefaults: live.resourceDefaults ?? {},
-      });
-      await runCommands(run, cmds, { timeoutSeconds: 300 });
-      progress(`cluster ${inputs.name}: running on ${inputs.members.map((m) => m.name).join(", ")}`);
-      const uuid = (
-        await run("sed -n 's/^[[:space:]]*cluster_uuid:[[:space:]]*//p' /etc/corosync/corosync.conf", {
-          timeoutSeconds: 30,
-        })
-      ).stdout.trim();
-      return { clusterUuid: uuid, topology: wantedTopology(inputs.members) };
-    }),
+  return onFirstMember(inputs, async (run) => {
+    const done = await run(clusterScript(inputs), { ...secret, timeoutSeconds: START_WAIT_SECONDS + 300 });
+    if (done.stdout.includes("setup"))
+      progress(`cluster ${inputs.name}: set up (${wantedTopology(inputs.members)})`);
+    await applySettings(inputs, run);
+    progress(`cluster ${inputs.name}: running on ${inputs.members.map((m) => m.name).join(", ")}`);
+    const uuid = (
+      await run("sed -n 's/^[[:space:]]*cluster_uuid:[[:space:]]*//p' /etc/corosync/corosync.conf", {
+        timeoutSeconds: 30,
+      })
+    ).stdout.trim();
+    return { clusterUuid: uuid, topology: wantedTopology(inputs.members) };
+  });
+}
+
+/** Inputs an update can apply with `pcs property` / `pcs resource defaults` alone. */
+const SETTINGS_ONLY: readonly string[] = ["properties", "resourceDefaults"];
+
+/**
+ * True when the live cluster (`olds`, after a refresh) differs from `news` only in properties or
+ * resource defaults: the update then sets those and touches nothing else (no pcsd, auth or start —
+ * found live: a property repair that ran the whole converge took 156 s under TCG).
+ */
+export function settingsOnlyChange(olds: Stored, news: Inputs): boolean {
+  return Object.keys(news).every(
+    (k) => SETTINGS_ONLY.includes(k) || isDeepStrictEqual(olds[k as keyof Stored], news[k as keyof Inputs]),
   );
 }
 
@@ -265,8 +290,12 @@ export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsC
     return { id: inputs.name, outs };
   },
   read: (_id, olds) => readCluster(olds),
-  async update(_id, _olds, news) {
-    return converge(news);
+  async update(_id, olds, news) {
+    if (!settingsOnlyChange(olds, news) || olds.clusterUuid === undefined) return converge(news);
+    const clusterUuid = olds.clusterUuid;
+    await onFirstMember(news, (run) => applySettings(news, run));
+    progress(`cluster ${news.name}: properties and resource defaults set`);
+    return { clusterUuid, topology: wantedTopology(news.members) };
   },
   async delete(_id, olds) {
     const first = olds.members[0];

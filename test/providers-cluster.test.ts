@@ -41,6 +41,7 @@ import {
   clusterScript,
   parseState,
   pcsClusterProvider,
+  settingsOnlyChange,
   pcsdScript,
   settingsCommands,
   STATE_SCRIPT,
@@ -1065,7 +1066,11 @@ describe("PcsCluster: read, diff, update, delete", () => {
     const { outs } = await pcsClusterProvider.update("cluster01", props, news);
     expect(outs).toMatchObject({ clusterUuid: UUID, topology: TOPOLOGY });
     expect(batches()).toEqual([["pcs property set stonith-enabled=true"]]);
-    expect(steps().filter((s) => s.startsWith("node02"))).toEqual(["node02 pcsd"]);
+    // Only the settings: no pcsd, auth or cluster start, nothing on node02.
+    expect(steps()).toEqual(["node01 state", "node01 batch"]);
+    expect(settingsOnlyChange(props, news)).toBe(true);
+    expect(settingsOnlyChange({ ...props, running: false }, news)).toBe(false);
+    expect(settingsOnlyChange({ ...props, tokenMs: 10000 }, news)).toBe(false);
   });
 
   test("a node offline → running false → update starts the cluster again (no replacement)", async () => {
