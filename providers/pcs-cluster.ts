@@ -253,10 +253,11 @@ const SETTINGS_ONLY: readonly string[] = ["properties", "resourceDefaults"];
  * resource defaults: the update then sets those and touches nothing else (no pcsd, auth or start —
  * found live: a property repair that ran the whole converge took 156 s under TCG).
  */
-export function settingsOnlyChange(olds: Stored, news: Inputs): boolean {
-  return Object.keys(news).every(
-    (k) => SETTINGS_ONLY.includes(k) || isDeepStrictEqual(olds[k as keyof Stored], news[k as keyof Inputs]),
-  );
+export function settingsOnlyChange(
+  olds: Readonly<Record<string, unknown>>,
+  news: Readonly<Record<string, unknown>>,
+): boolean {
+  return Object.keys(news).every((k) => SETTINGS_ONLY.includes(k) || isDeepStrictEqual(olds[k], news[k]));
 }
 
 /** Reads the cluster from the first member that answers. */
