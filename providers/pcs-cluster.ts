@@ -253,11 +253,10 @@ const SETTINGS_ONLY: readonly string[] = ["properties", "resourceDefaults"];
  * resource defaults: the update then sets those and touches nothing else (no pcsd, auth or start —
  * found live: a property repair that ran the whole converge took 156 s under TCG).
  */
-export function settingsOnlyChange(
-  olds: Readonly<Record<string, unknown>>,
-  news: Readonly<Record<string, unknown>>,
-): boolean {
-  return Object.keys(news).every((k) => SETTINGS_ONLY.includes(k) || isDeepStrictEqual(olds[k], news[k]));
+export function settingsOnlyChange(olds: object, news: object): boolean {
+  const before = olds as Readonly<Record<string, unknown>>;
+  const after = news as Readonly<Record<string, unknown>>;
+  return Object.keys(after).every((k) => SETTINGS_ONLY.includes(k) || isDeepStrictEqual(before[k], after[k]));
 }
 
 /** Reads the cluster from the first member that answers. */
