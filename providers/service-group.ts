@@ -233,9 +233,9 @@ export function liveState(inputs: Inputs, cib: CibState): Partial<Inputs> | unde
   const group = cib.groups.find((g) => g.id === inputs.name);
   if (group === undefined) return undefined;
   const members = group.members.map((id) => cib.primitives.find((p) => p.id === id));
-  const shaped = sameShapeMembers(inputs, cib);
-  const resourcesAsConfigured =
-    shaped !== undefined && wantedMembers(inputs).every((w, i) => sameSettings(w, shaped[i] as LiveMember));
+  // As configured = the same members, and none needing an update.
+  const updates = memberUpdates(inputs, cib);
+  const resourcesAsConfigured = updates !== undefined && updates.length === 0;
   const locations: Record<string, string> = {};
   for (const l of cib.constraints.locations) {
     if (l.rsc === inputs.name && !l.id.startsWith("cli-")) locations[l.node] = l.score;
