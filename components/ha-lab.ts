@@ -1,17 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LabSpec, NodeSpec } from "../spec/types";
-import { SshKeyPair } from "../providers/keypair";
-import { BaseImage } from "./base-image";
+import { SshKeyPair } from "../providers/secrets/keypair";
+import { BaseImage } from "./image/base-image";
 import { childOptions } from "./child-options";
-import { HaCluster } from "./cluster";
-import { ClusterNode, interfaceOn, type LabNodeRef } from "./cluster-node";
-import { FenceDevice } from "./fence-device";
-import { GlusterVolume } from "./gluster-volume";
-import { hostsTable } from "./hosts-table";
-import { IscsiTarget, type LunDevice } from "./iscsi-target";
-import { KvmHost } from "./kvm-host";
-import { LabNetwork } from "./lab-network";
-import { ServiceGroup, serviceCidr, serviceVip } from "./service-group";
+import { HaCluster } from "./cluster/ha-cluster";
+import { NodeVm, interfaceOn, type LabNodeRef } from "./node/node-vm";
+import { FenceDevice } from "./cluster/fence-device";
+import { GlusterVolume } from "./storage/gluster-volume";
+import { hostsTable } from "./node/hosts-table";
+import { IscsiTarget, type LunDevice } from "./storage/iscsi-target";
+import { KvmHost } from "./host/kvm-host";
+import { LabNetwork } from "./network/lab-network";
+import { ServiceGroup, serviceCidr, serviceVip } from "./cluster/service-group";
 
 /** Arguments of {@link HaLab}. */
 export interface HaLabArgs {
@@ -53,7 +53,7 @@ export class HaLab extends pulumi.ComponentResource {
   /** The lab networks, in spec order. */
   public readonly networks: LabNetwork[];
   /** The nodes, in spec order. */
-  public readonly nodes: ClusterNode[];
+  public readonly nodes: NodeVm[];
   /** The iSCSI target, when enabled. */
   public readonly iscsi?: IscsiTarget;
   /** The GlusterFS volume, when enabled. */
@@ -96,7 +96,7 @@ export class HaLab extends pulumi.ComponentResource {
     const hosts = hostsTable(spec);
     const nodes = spec.nodes.map(
       (node) =>
-        new ClusterNode(
+        new NodeVm(
           `${name}-${node.name}`,
           {
             node,

@@ -6,8 +6,8 @@
  *
  * Used by scripts/bench.sh to time a cold and a cached build without touching the real cache.
  */
-import { LAB_PACKAGES } from "../components/base-image";
-import { renderImageBuildScript } from "../providers/render/image-build-script";
+import { LAB_PACKAGES } from "../components/image/base-image";
+import { renderImageBuildScript } from "../providers/image/image-build-script";
 
 const cacheDir = process.argv[2];
 process.stdout.write(

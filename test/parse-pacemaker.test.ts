@@ -1,6 +1,6 @@
 /**
- * Tests of the pacemaker-side parsers (providers/parse/cib.ts, providers/parse/corosync-conf.ts)
- * and of the pcs 0.11 command builders (providers/render/pcs-commands.ts), for the target nodes:
+ * Tests of the pacemaker-side parsers (providers/cluster/pacemaker/cib.ts, providers/cluster/pacemaker/corosync-conf.ts)
+ * and of the pcs 0.11 command builders (providers/cluster/pacemaker/pcs-commands.ts), for the target nodes:
  * Debian 12 with pacemaker 2.1.5, corosync 3.1.7 (knet), pcs 0.11.5, resource-agents and
  * fence-agents 4.12, PostgreSQL 15.
  *
@@ -41,8 +41,8 @@ import {
   parseCrmMonXml,
   stonithPrimitives,
   type CibPrimitive,
-} from "../providers/parse/cib";
-import { parseCorosyncConf, parseCorosyncSections } from "../providers/parse/corosync-conf";
+} from "../providers/cluster/pacemaker/cib";
+import { parseCorosyncConf, parseCorosyncSections } from "../providers/cluster/pacemaker/corosync-conf";
 import {
   HACLUSTER_USER,
   pcsClusterSetup,
@@ -58,7 +58,7 @@ import {
   pcsResourceId,
   pcsStonithCreate,
   type PcsSetupMember,
-} from "../providers/render/pcs-commands";
+} from "../providers/cluster/pacemaker/pcs-commands";
 import type { ServiceGroupSpec } from "../spec/types";
 
 // ---------------------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ const devMembers = membersOf(dev);
 const devNodeNames = Object.fromEntries(devMembers.map((m) => [m.name, pcsNodeName(m)]));
 /** Member name → libvirt domain (the fence_virsh plug). */
 const devHostMap = Object.fromEntries(dev.nodes.map((n) => [n.name, n.domainName]));
-/** The seed's glmount options (components/gluster-volume.ts GLUSTER_MOUNT_OPTIONS). */
+/** The seed's glmount options (components/storage/gluster-volume.ts GLUSTER_MOUNT_OPTIONS). */
 const GLUSTER_OPTIONS = "log-level=WARNING,log-file=/var/log/gluster.log";
 const devGroup = dev.services[0] as ServiceGroupSpec;
 const devFence = dev.fencing[0];

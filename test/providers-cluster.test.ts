@@ -23,8 +23,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RESOURCE_NAME_KEY, type LabProvider, type Props } from "../providers/base";
-import type { HostRunOptions } from "../providers/host-exec";
+import { RESOURCE_NAME_KEY, type LabProvider, type Props } from "../providers/core/base";
+import type { HostRunOptions } from "../providers/exec/host-exec";
 import {
   describeTarget,
   redact,
@@ -35,8 +35,8 @@ import {
   type RunResult,
   type SshSession,
   type SshTarget,
-} from "../providers/ssh";
-import { parseCib } from "../providers/parse/cib";
+} from "../providers/exec/ssh";
+import { parseCib } from "../providers/cluster/pacemaker/cib";
 import {
   clusterScript,
   parseState,
@@ -47,7 +47,7 @@ import {
   STATE_SCRIPT,
   topologyOf,
   wantedTopology,
-} from "../providers/pcs-cluster";
+} from "../providers/cluster/pacemaker/pcs-cluster";
 import {
   createArgs,
   keyScript,
@@ -55,7 +55,7 @@ import {
   matches,
   stonithDeviceProvider,
   wantedAttributes,
-} from "../providers/stonith-device";
+} from "../providers/cluster/pacemaker/stonith-device";
 import {
   DB_ROLE,
   groupCommands,
@@ -65,12 +65,12 @@ import {
   wantedLocations,
   memberUpdates,
   wantedMembers,
-} from "../providers/service-group";
-import { PG_BIN_DIR, renderPgInit, type PgInitInput } from "../providers/render/pg-init";
-import { lunDevicePath } from "../providers/iscsi-initiator";
-import { interfaceOn, managementAddress } from "../components/cluster-node";
-import { GLUSTER_MOUNT_OPTIONS } from "../components/gluster-volume";
-import { serviceCidr } from "../components/service-group";
+} from "../providers/cluster/pacemaker/service-group";
+import { PG_BIN_DIR, renderPgInit, type PgInitInput } from "../providers/cluster/pacemaker/pg-init";
+import { lunDevicePath } from "../providers/storage/iscsi/iscsi-initiator";
+import { interfaceOn, managementAddress } from "../components/node/node-vm";
+import { GLUSTER_MOUNT_OPTIONS } from "../components/storage/gluster-volume";
+import { serviceCidr } from "../components/cluster/service-group";
 import { parseLabSpec, type LabSpec, type NodeSpec, type ServiceGroupSpec } from "../spec";
 
 // ---------------------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ const mockLab: { calls: Call[]; rules: Rule[]; down: string[]; connects: string[
 
 /**
  * One script on one machine: first matching rule wins; no rule means success with no output. A
- * failure is redacted of `opts.sensitive` as the real runners do it (providers/ssh.ts).
+ * failure is redacted of `opts.sensitive` as the real runners do it (providers/exec/ssh.ts).
  */
 async function mockRun(
   where: string,
@@ -148,13 +148,13 @@ async function mockWithSession<T>(target: SshTarget, fn: (session: SshSession) =
   return fn(session as unknown as SshSession);
 }
 
-jest.mock("../providers/ssh", () => ({
-  ...jest.requireActual<typeof import("../providers/ssh")>("../providers/ssh"),
+jest.mock("../providers/exec/ssh", () => ({
+  ...jest.requireActual<typeof import("../providers/exec/ssh")>("../providers/exec/ssh"),
   withSession: <T>(target: SshTarget, fn: (session: SshSession) => Promise<T>) => mockWithSession(target, fn),
 }));
 
-jest.mock("../providers/host-exec", () => ({
-  ...jest.requireActual<typeof import("../providers/host-exec")>("../providers/host-exec"),
+jest.mock("../providers/exec/host-exec", () => ({
+  ...jest.requireActual<typeof import("../providers/exec/host-exec")>("../providers/exec/host-exec"),
   runOnHost: (script: string, opts?: HostRunOptions) => mockRun("kvm-host", "kvm host (local)", script, opts),
   progress: () => undefined,
 }));
@@ -367,7 +367,7 @@ const MOUNT_TOOLS: Record<string, string> = {
 const dev: LabSpec = parseLabSpec({ name: "dev" });
 const KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nVEVTVC1QUk9HUkFNLUtFWQ==\n-----END OPENSSH PRIVATE KEY-----\n";
-/** The generated hacluster password (24 alphanumerics, components/cluster.ts). */
+/** The generated hacluster password (24 alphanumerics, components/cluster/ha-cluster.ts). */
 const PASSWORD = "Hx7pQ2mZ9vL4kR8sT3wY6nB1";
 /** The generated database password. */
 const DB_PASSWORD = "Db4kP9sW2xQ7mL3vR8tY5nZ1";
@@ -380,7 +380,7 @@ const accessOf = (node: NodeSpec) => ({
   port: 22,
   user: "root",
 });
-/** The members as components/cluster.ts passes them: links in cluster.links order. */
+/** The members as components/cluster/ha-cluster.ts passes them: links in cluster.links order. */
 const MEMBERS = dev.nodes.map((node) => ({
   name: node.name,
   nodeId: node.nodeId,

@@ -1,15 +1,15 @@
 /**
  * Unit tests of the CmanCluster provider against fake RHEL 6 nodes: `withSession` of
- * providers/ssh is mocked (the rest of the module is the real one), and each fake node answers the
+ * providers/exec/ssh is mocked (the rest of the module is the real one), and each fake node answers the
  * provider's scripts the way a node would — it keeps a cluster.conf, knows whether cman and ricci
  * run, and can be told to reject a file in ccs_config_validate. Every script is recorded with its
  * node and options, so the tests check the order of the steps, where the password travels, and the
  * config_version decisions. RHEL 6 guests are not available here: this is the provider's only test.
  */
 import { spawnSync } from "node:child_process";
-import { RESOURCE_NAME_KEY, type Props } from "../providers/base";
-import type { RunOptions, RunResult, SshTarget } from "../providers/ssh";
-import { RemoteCommandError, SshConnectionError } from "../providers/ssh";
+import { RESOURCE_NAME_KEY, type Props } from "../providers/core/base";
+import type { RunOptions, RunResult, SshTarget } from "../providers/exec/ssh";
+import { RemoteCommandError, SshConnectionError } from "../providers/exec/ssh";
 import {
   bootScript,
   cmanClusterProvider,
@@ -21,14 +21,14 @@ import {
   ricciScript,
   validateConfScript,
   writeConfScript,
-} from "../providers/cman-cluster";
+} from "../providers/cluster/cman/cman-cluster";
 import {
   clusterConfFromModel,
   configVersionOf,
   renderClusterConf,
   setConfigVersion,
   type ClusterConfModel,
-} from "../providers/render/cluster-conf";
+} from "../providers/cluster/cman/cluster-conf";
 
 // ---------------------------------------------------------------------------------------------
 // Fake nodes
@@ -138,8 +138,8 @@ async function mockWithSession<T>(
   return fn({ run: (script, opts) => mockRun(target.host, script, opts) });
 }
 
-jest.mock("../providers/ssh", () => ({
-  ...jest.requireActual<typeof import("../providers/ssh")>("../providers/ssh"),
+jest.mock("../providers/exec/ssh", () => ({
+  ...jest.requireActual<typeof import("../providers/exec/ssh")>("../providers/exec/ssh"),
   withSession: (target: SshTarget, fn: Parameters<typeof mockWithSession>[1]) => mockWithSession(target, fn),
 }));
 

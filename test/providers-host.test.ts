@@ -8,24 +8,24 @@
  * check → create, read → diff → update, delete.
  */
 import { spawnSync } from "node:child_process";
-import { RESOURCE_NAME_KEY, type Props } from "../providers/base";
-import type { HostRunOptions } from "../providers/host-exec";
-import { RemoteCommandError, type RunResult } from "../providers/ssh";
-import { virshCommand } from "../providers/virsh";
-import { libvirtNetworkProvider, networkXml } from "../providers/libvirt-network";
-import { libvirtDomainProvider } from "../providers/libvirt-domain";
-import { createVolumeScript, nodeVolumeProvider } from "../providers/node-volume";
-import { cloudInitDiskProvider, seedIsoScript } from "../providers/cloud-init-disk";
-import { hostPrepProvider, hostPrepScript } from "../providers/host-prep";
-import { baseImageBuildProvider } from "../providers/base-image-build";
-import { hostSshdProvider, hostSshdScript } from "../providers/host-sshd";
+import { RESOURCE_NAME_KEY, type Props } from "../providers/core/base";
+import type { HostRunOptions } from "../providers/exec/host-exec";
+import { RemoteCommandError, type RunResult } from "../providers/exec/ssh";
+import { virshCommand } from "../providers/libvirt/virsh";
+import { libvirtNetworkProvider, networkXml } from "../providers/libvirt/libvirt-network";
+import { libvirtDomainProvider } from "../providers/libvirt/libvirt-domain";
+import { createVolumeScript, nodeVolumeProvider } from "../providers/libvirt/node-volume";
+import { cloudInitDiskProvider, seedIsoScript } from "../providers/node/cloud-init-disk";
+import { hostPrepProvider, hostPrepScript } from "../providers/host/host-prep";
+import { baseImageBuildProvider } from "../providers/image/base-image-build";
+import { hostSshdProvider, hostSshdScript } from "../providers/host/host-sshd";
 import {
   builtImagePaths,
   imageContentKey,
   renderImageBuildScript,
-} from "../providers/render/image-build-script";
-import { renderNetworkXml } from "../providers/render/libvirt-network";
-import { renderDomainXml } from "../providers/render/libvirt-domain";
+} from "../providers/image/image-build-script";
+import { renderNetworkXml } from "../providers/libvirt/network-xml";
+import { renderDomainXml } from "../providers/libvirt/domain-xml";
 
 // ---------------------------------------------------------------------------------------------
 // The fake host
@@ -65,8 +65,8 @@ async function mockRunOnHost(script: string, opts: HostRunOptions = {}): Promise
   });
 }
 
-jest.mock("../providers/host-exec", () => ({
-  ...jest.requireActual<typeof import("../providers/host-exec")>("../providers/host-exec"),
+jest.mock("../providers/exec/host-exec", () => ({
+  ...jest.requireActual<typeof import("../providers/exec/host-exec")>("../providers/exec/host-exec"),
   runOnHost: (script: string, opts?: HostRunOptions) => mockRunOnHost(script, opts),
   progress: () => undefined,
 }));

@@ -16,8 +16,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RESOURCE_NAME_KEY, type Props } from "../providers/base";
-import type { HostRunOptions } from "../providers/host-exec";
+import { RESOURCE_NAME_KEY, type Props } from "../providers/core/base";
+import type { HostRunOptions } from "../providers/exec/host-exec";
 import {
   describeTarget,
   RemoteCommandError,
@@ -27,17 +27,17 @@ import {
   type RunResult,
   type SshSession,
   type SshTarget,
-} from "../providers/ssh";
+} from "../providers/exec/ssh";
 import {
   explainFailure,
   isUnreachable,
   parseSections,
   SCRIPT_FAIL,
   USER_ERROR_EXIT,
-} from "../providers/node-exec";
-import { isInitiatorName, planTgt, tgtadm, type DesiredTgtTarget } from "../providers/tgt-plan";
-import { tgtSizeMB, type TgtTarget } from "../providers/parse/tgt-show";
-import { parsePoolListXml } from "../providers/parse/gluster-xml";
+} from "../providers/exec/node-exec";
+import { isInitiatorName, planTgt, tgtadm, type DesiredTgtTarget } from "../providers/storage/iscsi/tgt-plan";
+import { tgtSizeMB, type TgtTarget } from "../providers/storage/iscsi/tgt-show";
+import { parsePoolListXml } from "../providers/storage/gluster/gluster-xml";
 import {
   iscsiTargetProvider,
   parseProbe,
@@ -46,21 +46,21 @@ import {
   spaceProblems,
   targetFiles,
   targetsConf,
-} from "../providers/iscsi-target";
+} from "../providers/storage/iscsi/iscsi-target";
 import {
   iscsiInitiatorProvider,
   loginScript,
   lunDevicePath,
   parseState,
   stateScript as initiatorStateScript,
-} from "../providers/iscsi-initiator";
+} from "../providers/storage/iscsi/iscsi-initiator";
 import {
   connectedPeers,
   GLUSTER,
   GLUSTERD_UP,
   glusterPeersProvider,
   presentPeers,
-} from "../providers/gluster-peers";
+} from "../providers/storage/gluster/gluster-peers";
 import {
   brickScript,
   clearStaleBrickScript,
@@ -69,7 +69,7 @@ import {
   liveOptions,
   optionCommands,
   VOLUME_ID_DIR,
-} from "../providers/gluster-volume";
+} from "../providers/storage/gluster/gluster-volume";
 import {
   applyScript,
   fstabLine,
@@ -77,7 +77,7 @@ import {
   glmountScript,
   glusterMountProvider,
   stateScript as mountStateScript,
-} from "../providers/gluster-mount";
+} from "../providers/storage/gluster/gluster-mount";
 
 // ---------------------------------------------------------------------------------------------
 // The fake lab
@@ -159,13 +159,13 @@ async function mockWithSession<T>(target: SshTarget, fn: (session: SshSession) =
   return fn(session as unknown as SshSession);
 }
 
-jest.mock("../providers/ssh", () => ({
-  ...jest.requireActual<typeof import("../providers/ssh")>("../providers/ssh"),
+jest.mock("../providers/exec/ssh", () => ({
+  ...jest.requireActual<typeof import("../providers/exec/ssh")>("../providers/exec/ssh"),
   withSession: <T>(target: SshTarget, fn: (session: SshSession) => Promise<T>) => mockWithSession(target, fn),
 }));
 
-jest.mock("../providers/host-exec", () => ({
-  ...jest.requireActual<typeof import("../providers/host-exec")>("../providers/host-exec"),
+jest.mock("../providers/exec/host-exec", () => ({
+  ...jest.requireActual<typeof import("../providers/exec/host-exec")>("../providers/exec/host-exec"),
   runOnHost: (script: string, opts?: HostRunOptions) => mockRun("kvm-host", "kvm host (local)", script, opts),
   progress: () => undefined,
 }));

@@ -1,5 +1,5 @@
 /**
- * Tests of the cman cluster.conf renderer (providers/render/cluster-conf.ts).
+ * Tests of the cman cluster.conf renderer (providers/cluster/cman/cluster-conf.ts).
  *
  * - The seed case: the input of seed 001 renders the seed's own cluster.conf. The seed's file is
  *   kept verbatim in test/golden/cluster.conf-seed001; its layout has two irregularities (a blank
@@ -20,7 +20,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { parseLabSpec, type LabSpec } from "../spec";
-import { GLMOUNT_PATH } from "../providers/gluster-mount";
+import { GLMOUNT_PATH } from "../providers/storage/gluster/gluster-mount";
 import {
   clusterConfFromModel,
   configVersionOf,
@@ -32,7 +32,7 @@ import {
   UNVERSIONED,
   type ClusterConfInput,
   type ClusterConfModel,
-} from "../providers/render/cluster-conf";
+} from "../providers/cluster/cman/cluster-conf";
 
 import { expectGolden } from "./golden";
 

@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
 import { parseLabSpec } from "../spec";
-import { LAB_PACKAGES } from "../components/base-image";
+import { LAB_PACKAGES } from "../components/image/base-image";
 import {
   IMAGE_BUILDER_VERSION,
   IMAGE_CACHE_DIR,
@@ -26,9 +26,9 @@ import {
   normalisedPackages,
   renderImageBuildScript,
   type ImageBuildInput,
-} from "../providers/render/image-build-script";
-import { renderSshdConfig, sshdPaths, type SshdConfigInput } from "../providers/render/sshd-config";
-import { renderFenceShell, type FenceShellInput } from "../providers/render/fence-shell";
+} from "../providers/image/image-build-script";
+import { renderSshdConfig, sshdPaths, type SshdConfigInput } from "../providers/host/sshd-config";
+import { renderFenceShell, type FenceShellInput } from "../providers/host/fence-shell";
 
 import { expectGolden } from "./golden";
 

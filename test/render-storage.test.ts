@@ -12,15 +12,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
-import { renderTargetsConf, type TgtTargetConfig } from "../providers/render/tgt-targets-conf";
-import { renderGlmount, type GlmountInput } from "../providers/render/glmount";
-import { parseTgtShow, tgtSizeMB } from "../providers/parse/tgt-show";
+import { renderTargetsConf, type TgtTargetConfig } from "../providers/storage/iscsi/targets-conf";
+import { renderGlmount, type GlmountInput } from "../providers/storage/gluster/glmount";
+import { parseTgtShow, tgtSizeMB } from "../providers/storage/iscsi/tgt-show";
 import {
   glusterXmlError,
   parsePoolListXml,
   parseVolumeInfoXml,
   parseVolumeStatusXml,
-} from "../providers/parse/gluster-xml";
+} from "../providers/storage/gluster/gluster-xml";
 
 import { expectGolden } from "./golden";
 

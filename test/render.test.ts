@@ -15,11 +15,11 @@ import { parse as parseYaml } from "yaml";
 import { parseLabSpec } from "../spec";
 import { parseCidr } from "../spec/ipv4";
 import type { NetworkSpec, NodeSpec } from "../spec";
-import { cloudInitInterfaces, NODE_KERNEL_ARGS } from "../components/cluster-node";
-import { hostsTable } from "../components/hosts-table";
-import { renderNetworkXml, type NetworkXmlInput } from "../providers/render/libvirt-network";
-import { renderDomainXml, type DomainXmlInput } from "../providers/render/libvirt-domain";
-import { renderHostsFile } from "../providers/render/hosts-file";
+import { cloudInitInterfaces, NODE_KERNEL_ARGS } from "../components/node/node-vm";
+import { hostsTable } from "../components/node/hosts-table";
+import { renderNetworkXml, type NetworkXmlInput } from "../providers/libvirt/network-xml";
+import { renderDomainXml, type DomainXmlInput } from "../providers/libvirt/domain-xml";
+import { renderHostsFile } from "../providers/node/hosts-file";
 import {
   CLOUD_INIT_DONE_MARKER,
   ROOT_PRIVATE_KEY_PATH,
@@ -28,7 +28,7 @@ import {
   renderCloudInitSeed,
   renderNetworkConfig,
   type CloudInitSeedInput,
-} from "../providers/render/cloud-init";
+} from "../providers/node/cloud-init";
 
 import { expectGolden } from "./golden";
 

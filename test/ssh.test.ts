@@ -1,5 +1,5 @@
 /**
- * Tests of providers/ssh.ts against a real OpenSSH server started on 127.0.0.1 for this file.
+ * Tests of providers/exec/ssh.ts against a real OpenSSH server started on 127.0.0.1 for this file.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -19,7 +19,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { utils } from "ssh2";
 import { z } from "zod";
-import { defineProvider, type Props } from "../providers/base";
+import { defineProvider, type Props } from "../providers/core/base";
 import {
   HostKeyMismatchError,
   RemoteCommandError,
@@ -31,7 +31,7 @@ import {
   uploadFile,
   withSession,
   type SshTarget,
-} from "../providers/ssh";
+} from "../providers/exec/ssh";
 
 const SSHD = "/usr/sbin/sshd";
 

@@ -1,0 +1,118 @@
+import * as pulumi from "@pulumi/pulumi";
+import { childOptions } from "../child-options";
+import type { ClusterSpec, NetworkSpec, ServiceGroupSpec } from "../../spec/types";
+import type { SshEndpoint } from "../../providers/core/kind";
+import { RandomSecret } from "../../providers/secrets/secret";
+import {
+  ClusterServiceGroupRes,
+  SERVICE_GROUP_REVISION,
+} from "../../providers/cluster/pacemaker/service-group";
+import {
+  pcsGroupResources,
+  pcsGroupStickiness,
+  pcsLocationPrefers,
+} from "../../providers/cluster/pacemaker/pcs-commands";
+import { renderingDigest } from "../../providers/core/rendering";
+import { GLUSTER_MOUNT_OPTIONS } from "../storage/gluster-volume";
+import type { LunDevice } from "../storage/iscsi-target";
+
+/** Length of the generated database password. */
+export const DB_PASSWORD_LENGTH = 24;
+
+/** Arguments of {@link ServiceGroup}. */
+export interface ServiceGroupArgs {
+  /** The group: resources in start order (VIP, file system, application), failover domain, stickiness. */
+  group: ServiceGroupSpec;
+  /** Cluster stack flavour (pcs group + constraints, or a cluster.conf service + failoverdomain). */
+  stack: ClusterSpec["stack"];
+  /** Name of the cluster (an output of the cluster, so the group waits for it). */
+  clusterName: pulumi.Input<string>;
+  /** Where the program reaches the nodes. */
+  nodes: pulumi.Input<SshEndpoint>[];
+  /** The iSCSI LUNs as the nodes see them (for `iscsi-filesystem` resources); empty without iSCSI. */
+  lunDevices: pulumi.Input<LunDevice[]>;
+  /** The program's private key (secret). */
+  sshPrivateKey: pulumi.Input<string>;
+  /** Node name → the cluster's name for it (`node01h`). */
+  clusterNodeNames: Record<string, string>;
+  /** Network allowed to reach the group's PostgreSQL (the VIP's network). */
+  dbClientCidr: string;
+}
+
+/** The CIDR of the network the group's VIP is on (its clients), else the first network's. */
+export function serviceCidr(group: ServiceGroupSpec, networks: NetworkSpec[]): string {
+  const ip = group.resources.find((r) => r.kind === "ip");
+  const net = networks.find((n) => n.name === (ip?.kind === "ip" ? ip.network : undefined)) ?? networks[0];
+  return net?.cidr ?? "";
+}
+
+/** The first `ip` resource of a group: its virtual IP, or undefined. */
+export function serviceVip(group: ServiceGroupSpec): string | undefined {
+  return group.resources.find((r) => r.kind === "ip")?.address;
+}
+
+/**
+ * A service group (seeds 001/002): resources that start in order and move together — VIP, shared
+ * file system (GlusterFS or iSCSI), application (PostgreSQL) — with failover-domain preferences and
+ * stickiness.
+ */
+export class ServiceGroup extends pulumi.ComponentResource {
+  /** Group name. */
+  public readonly groupName: pulumi.Output<string>;
+  /** The group's virtual IP, if it has one. */
+  public readonly vip: pulumi.Output<string | undefined>;
+  /** Password of PostgreSQL's application role `lab` (secret), when the group runs PostgreSQL. */
+  public readonly dbPassword?: pulumi.Output<string>;
+
+  constructor(name: string, args: ServiceGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kvmlab:cluster:ServiceGroup", name, {}, opts);
+    const { group } = args;
+    const lunDevices = pulumi
+      .output(args.lunDevices)
+      .apply((devices) => Object.fromEntries(devices.map((d) => [String(d.lun), d.path])));
+
+    const withDb = group.resources.some((r) => r.kind === "postgresql");
+    const dbPassword = withDb
+      ? new RandomSecret(
+          `${name}-db-password`,
+          { length: DB_PASSWORD_LENGTH, alphabet: "alnum" },
+          childOptions(this, opts),
+        )
+      : undefined;
+    const res = new ClusterServiceGroupRes(
+      `${name}-group`,
+      {
+        stack: args.stack,
+        clusterName: args.clusterName,
+        nodes: args.nodes,
+        sshPrivateKey: args.sshPrivateKey,
+        name: group.name,
+        autostart: group.autostart,
+        domain: group.domain,
+        ...(group.stickiness !== undefined ? { stickiness: group.stickiness } : {}),
+        resources: group.resources,
+        lunDevices,
+        clusterNodeNames: args.clusterNodeNames,
+        glusterMountOptions: GLUSTER_MOUNT_OPTIONS,
+        dbPassword: dbPassword?.value ?? "",
+        dbClientCidr: args.dbClientCidr,
+        // What the pcs commands render to: a change of the renderer reaches the group as a change
+        // (a refresh runs the provider code stored with the resource, so it would not see it).
+        rendering: lunDevices.apply((luns) =>
+          renderingDigest(
+            pcsGroupResources(group, { lunDevices: luns, glusterMountOptions: GLUSTER_MOUNT_OPTIONS }),
+            pcsLocationPrefers(group.name, group.domain, args.clusterNodeNames),
+            pcsGroupStickiness(group) ?? [],
+            SERVICE_GROUP_REVISION,
+          ),
+        ),
+      },
+      childOptions(this, opts),
+    );
+
+    this.groupName = res.name;
+    this.vip = pulumi.output(serviceVip(group));
+    if (dbPassword !== undefined) this.dbPassword = pulumi.secret(dbPassword.value);
+    this.registerOutputs({ groupName: this.groupName, vip: this.vip });
+  }
+}

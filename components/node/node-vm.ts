@@ -1,0 +1,197 @@
+import * as pulumi from "@pulumi/pulumi";
+import { childOptions } from "../child-options";
+import type { NetworkSpec, NodeInterfaceSpec, NodeSpec } from "../../spec/types";
+import { parseCidr } from "../../spec/ipv4";
+import { CloudInitDisk } from "../../providers/node/cloud-init-disk";
+import { LibvirtDomain } from "../../providers/libvirt/libvirt-domain";
+import { NodeReady } from "../../providers/node/node-ready";
+import { NodeVolume } from "../../providers/libvirt/node-volume";
+import { interfaceNameFor } from "../../providers/node/cloud-init";
+import {
+  hostEndpoint,
+  type CloudInitInterface,
+  type HostEndpoint,
+  type HostsEntry,
+  type SshEndpoint,
+} from "../../providers/core/kind";
+
+/** How the program reaches every node: root over SSH on the management address. */
+export const NODE_SSH = { port: 22, user: "root" } as const;
+
+/** Kernel command line for direct kernel boot of the lab image (a bare ext4 file system on vda). */
+export const NODE_KERNEL_ARGS = "root=/dev/vda rw console=ttyS0";
+
+/** What the later parts of the lab need to know about a node. */
+export interface LabNodeRef {
+  /** Node name (`node01`). */
+  name: string;
+  /** libvirt domain name (the fence_virsh port). */
+  domainName: pulumi.Input<string>;
+  /** Where the program reaches the node (known once the node is ready). */
+  access: pulumi.Input<SshEndpoint>;
+}
+
+/** A node's root key pair, the same on every node (password-less root SSH between nodes). */
+export interface RootKeyPair {
+  /** Public half (authorised for root on every node). */
+  publicKey: pulumi.Input<string>;
+  /** Private half (secret). */
+  privateKey: pulumi.Input<string>;
+}
+
+/** Arguments of {@link NodeVm}. */
+export interface NodeVmArgs {
+  /** The node: name, domain name, size, one interface per network (address, MAC, host name). */
+  node: NodeSpec;
+  /** Every lab network (prefix length, NAT gateway and role of each of the node's NICs). */
+  networks: NetworkSpec[];
+  /** libvirt network name per lab network name: outputs of the networks, so the domain waits for them. */
+  libvirtNetworks: Record<string, pulumi.Input<string>>;
+  /** The KVM host (libvirt URI and state directory). */
+  host: HostEndpoint;
+  /** Domain type decided by the host (`kvm` or `qemu`). */
+  domainType: pulumi.Input<"kvm" | "qemu">;
+  /** The base image the root volume is layered over, and its kernel/initrd for direct boot. */
+  image: {
+    imagePath: pulumi.Input<string>;
+    kernelPath: pulumi.Input<string>;
+    initrdPath: pulumi.Input<string>;
+  };
+  /** The /etc/hosts table of the whole lab (all nodes, reserved names included). */
+  hosts: HostsEntry[];
+  /** Public keys authorised for root (the program key at least). */
+  authorizedKeys: pulumi.Input<string>[];
+  /** Root's own key pair on the node. */
+  rootKey: RootKeyPair;
+  /** chrony servers (the host's management address). */
+  timeServers: string[];
+  /** The program's private key, used to wait for SSH (secret). */
+  sshPrivateKey: pulumi.Input<string>;
+  /** How long to wait for the node to answer on SSH, in seconds. */
+  bootSeconds: number;
+}
+
+/** The NICs of a node as cloud-init configures them: matched by MAC, static address, NAT gateway. */
+export function cloudInitInterfaces(node: NodeSpec, networks: NetworkSpec[]): CloudInitInterface[] {
+  return node.interfaces.map((nic) => {
+    const network = networks.find((n) => n.name === nic.network);
+    const prefix = network === undefined ? undefined : parseCidr(network.cidr)?.prefix;
+    if (network === undefined || prefix === undefined) {
+      throw new Error(`node ${node.name}: interface on unknown or malformed network "${nic.network}"`);
+    }
+    return {
+      name: interfaceNameFor(network.role),
+      mac: nic.mac,
+      address: nic.address,
+      prefix,
+      ...(network.mode === "nat" ? { gateway: network.gateway } : {}),
+    };
+  });
+}
+
+/** A node's interface on a lab network (by network name). */
+export function interfaceOn(node: NodeSpec, network: string): NodeInterfaceSpec {
+  const nic = node.interfaces.find((i) => i.network === network);
+  if (nic === undefined) throw new Error(`node ${node.name}: no interface on network "${network}"`);
+  return nic;
+}
+
+/** The address of a node on the management network (where the program and fence_virsh reach it). */
+export function managementAddress(node: NodeSpec, networks: NetworkSpec[]): string {
+  const management = networks.find((n) => n.role === "management");
+  if (management === undefined) throw new Error("the lab has no management network");
+  return interfaceOn(node, management.name).address;
+}
+
+function libvirtNetwork(args: NodeVmArgs, network: string): pulumi.Input<string> {
+  const name = args.libvirtNetworks[network];
+  if (name === undefined)
+    throw new Error(`node ${args.node.name}: network "${network}" is not part of the lab`);
+  return name;
+}
+
+/**
+ * One lab node VM (seeds 000/004; a cluster member or not): a copy-on-write volume over the base image, a cloud-init
+ * disk (host name, static IP per NIC matched by MAC, /etc/hosts, root SSH keys, chrony), a libvirt
+ * domain with one NIC per lab network, and a wait until the node answers on SSH.
+ */
+export class NodeVm extends pulumi.ComponentResource {
+  /** Node name (`node01`). */
+  public readonly name: pulumi.Output<string>;
+  /** Address on the management network (known once the node answers on SSH). */
+  public readonly managementAddress: pulumi.Output<string>;
+  /** libvirt domain name (the fence_virsh port). */
+  public readonly domainName: pulumi.Output<string>;
+  /** Where the program reaches the node (root over SSH on the management address). */
+  public readonly access: pulumi.Output<SshEndpoint>;
+
+  constructor(name: string, args: NodeVmArgs, opts?: pulumi.ComponentResourceOptions) {
+    // The type token keeps its first name: existing state is addressed by it.
+    super("kvmlab:node:ClusterNode", name, {}, opts);
+    const { node, networks } = args;
+    const host = hostEndpoint(args.host);
+
+    const volume = new NodeVolume(
+      `${name}-volume`,
+      { host, name: `${node.domainName}.qcow2`, baseImagePath: args.image.imagePath, sizeGiB: node.diskGiB },
+      childOptions(this, opts),
+    );
+    const cloudInit = new CloudInitDisk(
+      `${name}-cloud-init`,
+      {
+        host,
+        name: `${node.domainName}-cidata.iso`,
+        hostname: node.name,
+        interfaces: cloudInitInterfaces(node, networks),
+        hosts: args.hosts,
+        authorizedKeys: args.authorizedKeys,
+        rootPublicKey: args.rootKey.publicKey,
+        rootPrivateKey: args.rootKey.privateKey,
+        timeServers: args.timeServers,
+      },
+      childOptions(this, opts),
+    );
+    const domain = new LibvirtDomain(
+      `${name}-domain`,
+      {
+        host,
+        name: node.domainName,
+        domainType: args.domainType,
+        vcpus: node.vcpus,
+        memoryMiB: node.memoryMiB,
+        diskPath: volume.path,
+        cloudInitPath: cloudInit.path,
+        kernelPath: args.image.kernelPath,
+        initrdPath: args.image.initrdPath,
+        kernelArgs: NODE_KERNEL_ARGS,
+        nics: node.interfaces.map((nic) => ({ network: libvirtNetwork(args, nic.network), mac: nic.mac })),
+      },
+      childOptions(this, opts),
+    );
+    const ready = new NodeReady(
+      `${name}-ready`,
+      {
+        node: { address: managementAddress(node, networks), ...NODE_SSH },
+        sshPrivateKey: args.sshPrivateKey,
+        domainUuid: domain.uuid,
+        hostname: node.name,
+        timeoutSeconds: args.bootSeconds,
+      },
+      childOptions(this, opts),
+    );
+
+    this.name = pulumi.output(node.name);
+    // Later connections pin the host key the node presented when it became ready.
+    this.access = pulumi
+      .all([ready.node, ready.sshHostKey])
+      .apply(([node, hostKey]): SshEndpoint => ({ ...node, ...(hostKey ? { hostKey } : {}) }));
+    this.managementAddress = ready.node.address;
+    this.domainName = domain.name;
+    this.registerOutputs({
+      name: this.name,
+      managementAddress: this.managementAddress,
+      domainName: this.domainName,
+      access: this.access,
+    });
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The pacemaker CIB as the cluster kinds read it: on a session already open (`cibOf`), or from the
+ * first member that answers with one (`firstMemberCib`: a member down, or with pacemaker stopped,
+ * is skipped — what `read` needs after a fence).
+ */
+import { onNode, orIfUnreachable, parseSections, type Runner } from "../../exec/node-exec";
+import { parseCib, type CibState } from "./cib";
+import type { SshEndpoint } from "../../core/kind";
+
+/** The CIB over an open session (fails when pacemaker does not answer there). */
+export async function cibOf(run: Runner): Promise<CibState> {
+  return parseCib((await run("cibadmin --query", { timeoutSeconds: 60 })).stdout);
+}
+
+/** The CIB of the first member that has one, or `undefined` when none answers. */
+export async function firstMemberCib(
+  nodes: SshEndpoint[],
+  privateKey: string,
+): Promise<CibState | undefined> {
+  for (const node of nodes) {
+    const state = await orIfUnreachable(
+      () =>
+        onNode(
+          node,
+          privateKey,
+          async (run) =>
+            (await run('echo "== cib"; cibadmin --query 2>/dev/null || true', { timeoutSeconds: 60 })).stdout,
+        ),
+      undefined,
+    );
+    const cibText = (parseSections(state ?? "").cib ?? []).join("\n").trim();
+    if (cibText.startsWith("<")) return parseCib(cibText);
+  }
+  return undefined;
+}

@@ -1,0 +1,316 @@
+/**
+ * PcsCluster: pacemaker + corosync 3 set up with pcs 0.11 (seed 004), on every member:
+ * the `hacluster` password (from a secret, on stdin), pcsd enabled and running, `pcs host auth` of
+ * all members on their management addresses, `pcs cluster setup` with the members' link addresses
+ * (heartbeat = link 0, management = link 1: redundant knet links), the totem token, two_node for two
+ * nodes; then the cluster started, started at boot or not as configured (seed 000: not), the
+ * cluster properties and resource defaults set.
+ *
+ * `read` takes corosync.conf, `crm_mon` and the CIB from the first member that answers: cluster
+ * name, transport, token, topology (members and link addresses), whether every member is online
+ * (`running`), start at boot, properties and resource defaults. Changes of the token, the
+ * properties, the defaults or start-at-boot are applied in place without a restart; a change of
+ * name, transport, two_node or topology replaces the cluster (the preview says so), which
+ * restarts it.
+ */
+import { isDeepStrictEqual } from "node:util";
+import { z } from "zod";
+import { defineProvider } from "../../core/base";
+import { progress } from "../../exec/host-exec";
+import {
+  explained,
+  onNode,
+  orIfUnreachable,
+  parseSections,
+  removeUnlessUnreachable,
+  runCommands,
+  SCRIPT_FAIL,
+  sshEndpointField,
+  type Runner,
+} from "../../exec/node-exec";
+import { parseCib, parseCrmMonXml } from "./cib";
+import { parseCorosyncConf } from "./corosync-conf";
+import { labKind, type ClusterMember, type PcsClusterInputs, type PcsClusterOutputs } from "../../core/kind";
+import {
+  pcsClusterSetup,
+  pcsHostAuth,
+  pcsNodeName,
+  pcsPasswordStdin,
+  pcsPropertySet,
+  pcsPropertyUnset,
+  pcsResourceDefaultsUpdate,
+} from "./pcs-commands";
+import { shellJoin } from "../../exec/ssh";
+
+const NAME = /^[A-Za-z0-9_-]+$/;
+
+/** The members (cluster node names), their node ids and link addresses, as one comparable string. */
+export function topologyOf(nodes: { name: string; nodeId: number; addrs: string[] }[]): string {
+  return [...nodes]
+    .sort((a, b) => a.nodeId - b.nodeId)
+    .map((n) => `${n.nodeId}:${n.name}=${n.addrs.join(",")}`)
+    .join(" ");
+}
+
+/** The topology the inputs ask for. */
+export function wantedTopology(
+  members: Pick<ClusterMember, "name" | "nodeId" | "linkAddresses" | "linkHostnames">[],
+): string {
+  return topologyOf(members.map((m) => ({ name: pcsNodeName(m), nodeId: m.nodeId, addrs: m.linkAddresses })));
+}
+
+const schema = () =>
+  z.object({
+    name: z.string().regex(NAME, "name must be a plain cluster name"),
+    transport: z.literal("knet", {
+      errorMap: () => ({ message: "transport must be knet for pcs/corosync 3" }),
+    }),
+    tokenMs: z.number().int().min(1000, "tokenMs must be at least 1000"),
+    twoNode: z.boolean(),
+    startAtBoot: z.boolean(),
+    members: z
+      .array(
+        z.object({
+          name: z.string().regex(NAME),
+          nodeId: z.number().int().positive(),
+          access: sshEndpointField(),
+          linkAddresses: z
+            .array(z.string().regex(/^\d+\.\d+\.\d+\.\d+$/))
+            .min(1)
+            .max(8),
+          linkHostnames: z.array(z.string()),
+        }),
+      )
+      .min(2, "a cluster needs at least two members"),
+    sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    haclusterPassword: z.string().min(8, "haclusterPassword must have at least 8 characters"),
+    properties: z.record(z.string()),
+    resourceDefaults: z.record(z.string()),
+    running: z.boolean().default(true),
+  });
+type Inputs = z.output<ReturnType<typeof schema>>;
+type Stored = Inputs & Partial<PcsClusterOutputs>;
+
+/** How long starting the cluster may take under TCG. */
+const START_WAIT_SECONDS = 300;
+
+/**
+ * On every member: the hacluster password (stdin), pcsd running, and no other cluster's
+ * configuration left (Debian's corosync package ships a one-node "debian" cluster).
+ */
+export function pcsdScript(clusterName: string): string {
+  return `${SCRIPT_FAIL}
+command -v pcs >/dev/null || fail "pcs is not installed. Fix: use the lab image, or apt-get install pcs pacemaker corosync"
+pw=$(cat)
+[ -n "$pw" ] || fail "no hacluster password on stdin"
+printf 'hacluster:%s\\n' "$pw" | chpasswd
+systemctl enable pcsd >/dev/null 2>&1 || true
+systemctl start pcsd
+current=$(sed -n 's/^[[:space:]]*cluster_name:[[:space:]]*//p' /etc/corosync/corosync.conf 2>/dev/null || true)
+if [ -n "$current" ] && [ "$current" != ${shellJoin([clusterName])} ]; then pcs cluster destroy >/dev/null 2>&1 || true; fi
+for _ in $(seq 90); do ss -Hltn | grep -q ':2224 ' && exit 0; sleep 1; done
+fail "pcsd does not listen on port 2224. Fix: systemctl status pcsd on the node"`;
+}
+
+/** On the first member: auth, setup when the cluster is not ours yet, start, boot, token. */
+export function clusterScript(inputs: Inputs): string {
+  const auth = pcsHostAuth(
+    inputs.members.map(pcsNodeName),
+    Object.fromEntries(inputs.members.map((m) => [pcsNodeName(m), m.access.address])),
+  );
+  const conf = "/etc/corosync/corosync.conf";
+  // The password (stdin) reaches pcs on its stdin only: printf is a shell builtin, no argv.
+  return `${SCRIPT_FAIL}
+pw=$(cat)
+printf '%s\\n' "$pw" | ${shellJoin(auth)} >/dev/null
+current=$(sed -n 's/^[[:space:]]*cluster_name:[[:space:]]*//p' ${conf} 2>/dev/null || true)
+if [ "$current" != ${shellJoin([inputs.name])} ]; then
+  ${shellJoin(pcsClusterSetup(inputs, inputs.members))} >/dev/null
+  echo "setup"
+fi
+token=$(sed -n 's/^[[:space:]]*token:[[:space:]]*//p' ${conf} | head -n 1)
+if [ "$token" != ${inputs.tokenMs} ]; then
+  pcs cluster config update totem token=${inputs.tokenMs} >/dev/null
+  pcs cluster reload corosync >/dev/null 2>&1 || true
+  echo "token"
+fi
+# pcsd's default request timeout (60 s) is shorter than a start takes under TCG.
+pcs cluster start --all --wait=${START_WAIT_SECONDS} --request-timeout=${START_WAIT_SECONDS + 60} >/dev/null
+pcs cluster ${inputs.startAtBoot ? "enable" : "disable"} --all --request-timeout=${START_WAIT_SECONDS} >/dev/null`;
+}
+
+/** `pcs property set/unset` and `pcs resource defaults update` turning `live` into `wanted`. */
+export function settingsCommands(
+  wanted: Pick<Inputs, "properties" | "resourceDefaults">,
+  live: { properties: Record<string, string>; resourceDefaults: Record<string, string> },
+): string[][] {
+  const cmds: string[][] = [];
+  const set = Object.entries(wanted.properties).filter(([k, v]) => live.properties[k] !== v);
+  if (set.length > 0) cmds.push(pcsPropertySet(Object.fromEntries(set)));
+  const unset = Object.keys(live.properties).filter((k) => !(k in wanted.properties));
+  if (unset.length > 0) cmds.push(pcsPropertyUnset(unset));
+  const defaults = Object.entries(wanted.resourceDefaults).filter(([k, v]) => live.resourceDefaults[k] !== v);
+  const dropped = Object.keys(live.resourceDefaults).filter((k) => !(k in wanted.resourceDefaults));
+  if (defaults.length + dropped.length > 0) {
+    cmds.push(pcsResourceDefaultsUpdate(Object.fromEntries([...defaults, ...dropped.map((k) => [k, ""])])));
+  }
+  return cmds;
+}
+
+/** What the first answering member reports. */
+export const STATE_SCRIPT = `echo "== corosync"
+cat /etc/corosync/corosync.conf 2>/dev/null || true
+echo "== boot"
+systemctl is-enabled corosync 2>/dev/null || true
+echo "== mon"
+crm_mon -1 --output-as=xml 2>/dev/null || true
+echo "== cib"
+cibadmin --query 2>/dev/null || true`;
+
+/** The live cluster as the resource's properties. */
+export function parseState(inputs: Pick<Inputs, "members">, stdout: string): Partial<Stored> {
+  const s = parseSections(stdout);
+  const conf = parseCorosyncConf((s.corosync ?? []).join("\n"));
+  const monText = (s.mon ?? []).join("\n").trim();
+  const cibText = (s.cib ?? []).join("\n").trim();
+  // With pacemaker stopped on this node crm_mon answers "Not connected" (as XML): nobody online here.
+  let mon: ReturnType<typeof parseCrmMonXml> | undefined;
+  try {
+    mon = monText.startsWith("<") ? parseCrmMonXml(monText) : undefined;
+  } catch {
+    mon = undefined;
+  }
+  const online = (mon?.nodes ?? []).filter((n) => n.online).map((n) => n.name);
+  const out: Partial<Stored> = {
+    running: inputs.members.every((m) => online.includes(pcsNodeName(m))),
+    startAtBoot: (s.boot ?? []).join("").trim() === "enabled",
+  };
+  if (conf.clusterName !== undefined) {
+    out.name = conf.clusterName;
+    if (conf.transport !== undefined) out.transport = conf.transport as Inputs["transport"];
+    if (conf.token !== undefined) out.tokenMs = conf.token;
+    out.twoNode = conf.twoNode;
+    out.topology = topologyOf(conf.nodes.map((n) => ({ name: n.name, nodeId: n.nodeid, addrs: n.addrs })));
+  }
+  if (cibText.startsWith("<")) {
+    const cib = parseCib(cibText);
+    out.properties = cib.properties;
+    out.resourceDefaults = cib.rscDefaults;
+  }
+  return out;
+}
+
+/** On the first member: the properties and resource defaults that differ from the live ones. */
+async function applySettings(inputs: Inputs, run: Runner): Promise<void> {
+  const live = parseState(inputs, (await run(STATE_SCRIPT, { timeoutSeconds: 60 })).stdout);
+  const cmds = settingsCommands(inputs, {
+    properties: live.properties ?? {},
+    resourceDefaults: live.resourceDefaults ?? {},
+  });
+  await runCommands(run, cmds, { timeoutSeconds: 300 });
+}
+
+/** Runs `body` on the first member, errors naming it. */
+function onFirstMember<T>(inputs: Inputs, body: (run: Runner) => Promise<T>): Promise<T> {
+  const first = inputs.members[0];
+  if (first === undefined) throw new Error("members: the cluster needs its members");
+  return onNode(first.access, inputs.sshPrivateKey, (run: Runner) =>
+    explained(`${first.name} (${first.access.address})`, () => body(run)),
+  );
+}
+
+async function converge(inputs: Inputs): Promise<PcsClusterOutputs> {
+  const secret = { stdin: pcsPasswordStdin(inputs.haclusterPassword), sensitive: [inputs.haclusterPassword] };
+  await Promise.all(
+    inputs.members.map((m) =>
+      onNode(m.access, inputs.sshPrivateKey, (run) =>
+        explained(`${m.name} (${m.access.address})`, () =>
+          run(pcsdScript(inputs.name), { ...secret, timeoutSeconds: 180 }),
+        ),
+      ),
+    ),
+  );
+  return onFirstMember(inputs, async (run) => {
+    const done = await run(clusterScript(inputs), { ...secret, timeoutSeconds: START_WAIT_SECONDS + 300 });
+    if (done.stdout.includes("setup"))
+      progress(`cluster ${inputs.name}: set up (${wantedTopology(inputs.members)})`);
+    await applySettings(inputs, run);
+    progress(`cluster ${inputs.name}: running on ${inputs.members.map((m) => m.name).join(", ")}`);
+    const uuid = (
+      await run("sed -n 's/^[[:space:]]*cluster_uuid:[[:space:]]*//p' /etc/corosync/corosync.conf", {
+        timeoutSeconds: 30,
+      })
+    ).stdout.trim();
+    return { clusterUuid: uuid, topology: wantedTopology(inputs.members) };
+  });
+}
+
+/** Inputs an update can apply with `pcs property` / `pcs resource defaults` alone. */
+const SETTINGS_ONLY: readonly string[] = ["properties", "resourceDefaults"];
+
+/**
+ * True when the live cluster (`olds`, after a refresh) differs from `news` only in properties or
+ * resource defaults: the update then sets those and touches nothing else (no pcsd, auth or start —
+ * found live: a property repair that ran the whole converge took 156 s under TCG).
+ */
+export function settingsOnlyChange(olds: object, news: object): boolean {
+  const before = olds as Readonly<Record<string, unknown>>;
+  const after = news as Readonly<Record<string, unknown>>;
+  return Object.keys(after).every((k) => SETTINGS_ONLY.includes(k) || isDeepStrictEqual(before[k], after[k]));
+}
+
+/** Reads the cluster from the first member that answers. */
+async function readCluster(olds: Stored): Promise<Partial<Stored>> {
+  for (const m of olds.members) {
+    const state = await orIfUnreachable(
+      () =>
+        onNode(
+          m.access,
+          olds.sshPrivateKey,
+          async (run) => (await run(STATE_SCRIPT, { timeoutSeconds: 60 })).stdout,
+        ),
+      undefined,
+    );
+    if (state !== undefined) return parseState(olds, state);
+  }
+  return { running: false };
+}
+
+/** The PcsCluster provider. */
+export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsClusterOutputs>({
+  kind: "PcsCluster",
+  schema,
+  // The members' names, ids and link addresses (not how the program reaches them) decide a replacement.
+  diff: (olds, news) =>
+    olds.topology !== undefined && olds.topology !== wantedTopology(news.members) ? ["topology"] : [],
+  forceNew: ["name", "transport", "twoNode", "topology" as keyof Inputs & string],
+  deleteBeforeReplace: true,
+  async create(inputs) {
+    const outs = await converge(inputs);
+    return { id: inputs.name, outs };
+  },
+  read: (_id, olds) => readCluster(olds),
+  async update(_id, olds, news) {
+    if (!settingsOnlyChange(olds, news) || olds.clusterUuid === undefined) return converge(news);
+    const clusterUuid = olds.clusterUuid;
+    await onFirstMember(news, (run) => applySettings(news, run));
+    progress(`cluster ${news.name}: properties and resource defaults set`);
+    return { clusterUuid, topology: wantedTopology(news.members) };
+  },
+  async delete(_id, olds) {
+    const first = olds.members[0];
+    if (first === undefined) return;
+    await removeUnlessUnreachable(`cluster ${olds.name}`, () =>
+      onNode(first.access, olds.sshPrivateKey, (run) =>
+        run("pcs cluster destroy --all >/dev/null 2>&1 || true", { timeoutSeconds: 300 }),
+      ),
+    );
+  },
+});
+
+/** The pacemaker/corosync cluster. */
+export const PcsClusterRes = labKind<PcsClusterInputs, PcsClusterOutputs>(pcsClusterProvider, {
+  outputs: { clusterUuid: true, topology: true },
+  secretInputs: ["sshPrivateKey", "haclusterPassword"],
+});
+export type PcsClusterRes = InstanceType<typeof PcsClusterRes>;

@@ -1,0 +1,48 @@
+/**
+ * The shapes every remote kind shares: how the KVM host and the nodes are reached, and a node as
+ * the cluster stack sees it: types, and one pure helper.
+ */
+
+/** The KVM host as the host-side kinds reach it (locally, or over SSH when the URI says so). */
+export interface HostEndpoint {
+  /** libvirt connection URI (`qemu:///system`, `qemu+ssh://root@kvm01/system`). */
+  libvirtUri: string;
+  /** Directory on the host that the stack owns. */
+  stateDir: string;
+}
+
+/** The host endpoint of a host description (a `HostSpec` carries more than the providers need). */
+export function hostEndpoint(host: HostEndpoint): HostEndpoint {
+  return { libvirtUri: host.libvirtUri, stateDir: host.stateDir };
+}
+
+/** A machine reached over SSH. The private key always travels as a separate secret input. */
+export interface SshEndpoint {
+  address: string;
+  port: number;
+  user: string;
+  /** The machine's SSH host key (`type base64`), pinned when set (learnt by NodeReady). */
+  hostKey?: string;
+}
+
+/** Inputs shared by every kind that runs commands on cluster nodes. */
+export interface OnNodes {
+  /** The nodes, reached on their management addresses. */
+  nodes: SshEndpoint[];
+  /** The program's SSH private key (secret). */
+  sshPrivateKey: string;
+}
+
+/** A node as the cluster stack sees it. */
+export interface ClusterMember {
+  /** Node name (`node01`). */
+  name: string;
+  /** corosync nodeid / cman clusternode nodeid. */
+  nodeId: number;
+  /** Where the program reaches the node. */
+  access: SshEndpoint;
+  /** The node's address on each cluster link, link 0 first. */
+  linkAddresses: string[];
+  /** The node's host name on each cluster link (`node01h`), link 0 first. */
+  linkHostnames: string[];
+}

@@ -1,0 +1,154 @@
+/**
+ * LibvirtDomain: a node VM as a persistent libvirt domain (rendered XML:
+ * providers/libvirt/domain-xml.ts), started.
+ *
+ * `read` reports the live domain: gone (undefined: the next `up` defines and starts it again),
+ * stopped (`running: false`: the next `up` starts it), and its vCPUs, memory and NICs from the live
+ * XML. vCPU or memory changes redefine the domain and restart a running VM; anything else that
+ * shapes the machine (disk, seed, kernel, NICs, type) replaces it.
+ */
+import { z } from "zod";
+import { defineProvider } from "../core/base";
+import { progress, runOnHost } from "../exec/host-exec";
+import { hostField } from "../host/host-prep";
+import { labKind, type LibvirtDomainInputs } from "../core/kind";
+import { renderDomainXml } from "./domain-xml";
+import { shellQuote } from "../exec/ssh";
+import {
+  attr,
+  elements,
+  parseXml,
+  unlessDaemonDown,
+  virsh,
+  virshCommand,
+  virshDefine,
+  virshIfExists,
+} from "./virsh";
+
+const KIB_PER_MIB = 1024;
+
+const schema = () =>
+  z.object({
+    host: hostField(),
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "name must be a plain libvirt domain name"),
+    domainType: z.enum(["kvm", "qemu"]),
+    vcpus: z.number().int().min(1, "vcpus must be at least 1"),
+    memoryMiB: z.number().int().min(256, "memoryMiB must be at least 256"),
+    diskPath: z.string().regex(/^\/\S+$/, "diskPath must be an absolute path"),
+    cloudInitPath: z.string().regex(/^\/\S+$/, "cloudInitPath must be an absolute path"),
+    kernelPath: z.string(),
+    initrdPath: z.string(),
+    kernelArgs: z.string(),
+    nics: z.array(z.object({ network: z.string().min(1), mac: z.string() })).min(1, "a node needs a NIC"),
+    running: z.boolean().default(true),
+  });
+type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** The domain XML of the inputs. */
+export function domainXml(inputs: Inputs, uuid?: string): string {
+  return renderDomainXml({
+    name: inputs.name,
+    ...(uuid !== undefined ? { uuid } : {}),
+    domainType: inputs.domainType,
+    vcpus: inputs.vcpus,
+    memoryMiB: inputs.memoryMiB,
+    diskPath: inputs.diskPath,
+    cloudInitIsoPath: inputs.cloudInitPath,
+    kernelPath: inputs.kernelPath,
+    initrdPath: inputs.initrdPath,
+    kernelArgs: inputs.kernelArgs,
+    interfaces: inputs.nics,
+  });
+}
+
+async function state(uri: string, name: string): Promise<string | undefined> {
+  return (await virshIfExists(uri, ["domstate", name]))?.trim();
+}
+
+async function defineAndStart(inputs: Inputs, restart: boolean): Promise<{ uuid: string }> {
+  const uri = inputs.host.libvirtUri;
+  const existing = (await virshIfExists(uri, ["domuuid", inputs.name]))?.trim();
+  await virshDefine(uri, "domain", domainXml(inputs, existing));
+  const now = await state(uri, inputs.name);
+  if (restart && now === "running") {
+    progress(`domain ${inputs.name}: restarting for the new vCPU/memory settings`);
+    await virsh(uri, ["destroy", inputs.name]);
+  }
+  if (restart || now !== "running") {
+    progress(
+      `domain ${inputs.name}: starting (${inputs.domainType}, ${inputs.vcpus} vCPU, ${inputs.memoryMiB} MiB)`,
+    );
+    await virsh(uri, ["start", inputs.name]);
+  }
+  // Back with the daemon (host reboot, libvirtd restart), like the networks.
+  await virsh(uri, ["autostart", inputs.name]);
+  return { uuid: (await virsh(uri, ["domuuid", inputs.name])).trim() };
+}
+
+/** The LibvirtDomain provider. */
+export const libvirtDomainProvider = defineProvider({
+  kind: "LibvirtDomain",
+  schema,
+  forceNew: [
+    "host",
+    "name",
+    "domainType",
+    "diskPath",
+    "cloudInitPath",
+    "kernelPath",
+    "initrdPath",
+    "kernelArgs",
+    "nics",
+  ],
+  deleteBeforeReplace: true,
+  async create(inputs) {
+    const outs = await defineAndStart(inputs, false);
+    return { id: outs.uuid, outs };
+  },
+  async read(_id, olds) {
+    return unlessDaemonDown(
+      async () => {
+        const uri = olds.host.libvirtUri;
+        const now = await state(uri, olds.name);
+        if (now === undefined) return undefined;
+        const domain = elements(
+          parseXml(await virsh(uri, ["dumpxml", "--inactive", olds.name])),
+          "domain",
+        )[0];
+        const memory = elements(domain, "memory")[0];
+        const unit = attr(memory, "unit") || "KiB";
+        const amount = Number(attr(memory, "#text"));
+        const nics = elements(elements(domain, "devices")[0], "interface").map((i) => ({
+          network: attr(elements(i, "source")[0], "network"),
+          mac: attr(elements(i, "mac")[0], "address"),
+        }));
+        return {
+          running: now === "running",
+          vcpus: Number(attr(elements(domain, "vcpu")[0], "#text")) || olds.vcpus,
+          memoryMiB: unit === "KiB" && amount > 0 ? Math.round(amount / KIB_PER_MIB) : olds.memoryMiB,
+          nics,
+          uuid: (await virsh(uri, ["domuuid", olds.name])).trim(),
+        };
+      },
+      { running: false },
+    );
+  },
+  async update(_id, olds, news) {
+    const restart = olds.vcpus !== news.vcpus || olds.memoryMiB !== news.memoryMiB;
+    return defineAndStart(news, restart);
+  },
+  async delete(_id, olds) {
+    const uri = olds.host.libvirtUri;
+    const name = shellQuote(olds.name);
+    await runOnHost(
+      `${virshCommand(uri, ["destroy"])} ${name} >/dev/null 2>&1 || true
+if ${virshCommand(uri, ["dominfo"])} ${name} >/dev/null 2>&1; then ${virshCommand(uri, ["undefine"])} ${name} >/dev/null; fi`,
+    );
+  },
+});
+
+/** A node VM. */
+export const LibvirtDomain = labKind<LibvirtDomainInputs, { uuid: string }>(libvirtDomainProvider, {
+  outputs: { uuid: true },
+});
+export type LibvirtDomain = InstanceType<typeof LibvirtDomain>;

@@ -1,0 +1,149 @@
+/**
+ * LibvirtNetwork: one lab network as a persistent, autostarted libvirt network (bridge with the
+ * host's address, no DHCP/DNS, NAT only when asked) from the rendered XML.
+ *
+ * `read` reports what is live: gone (undefined), stopped (`active: false`), a running domain's NIC
+ * no longer plugged into the bridge (`portsAttached: false` — what a stop/start out of band leaves
+ * behind: libvirt does not re-plug running guests), and the bridge/address in the live XML. The next
+ * `up` starts the network and plugs the guests' tap devices back into the bridge.
+ */
+import { z } from "zod";
+import { defineProvider } from "../core/base";
+import { progress, runOnHost } from "../exec/host-exec";
+import { hostField } from "../host/host-prep";
+import { formatCidr, parseCidr } from "../../spec/ipv4";
+import { labKind, type LibvirtNetworkInputs, type LibvirtNetworkOutputs } from "../core/kind";
+import { renderNetworkXml } from "./network-xml";
+import { shellQuote } from "../exec/ssh";
+import {
+  attr,
+  elements,
+  parseInfo,
+  unlessDaemonDown,
+  parseXml,
+  virsh,
+  virshCommand,
+  virshDefine,
+  virshIfExists,
+} from "./virsh";
+
+const schema = () =>
+  z.object({
+    host: hostField(),
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "name must be a plain libvirt network name"),
+    bridge: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, "bridge must be a bridge name of ≤ 15 characters"),
+    cidr: z
+      .string()
+      .refine((c) => parseCidr(c) !== undefined, "cidr must be an IPv4 network like 192.168.7.0/24"),
+    gateway: z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, "gateway must be an IPv4 address"),
+    mode: z.enum(["isolated", "nat"]),
+    active: z.boolean().default(true),
+    portsAttached: z.boolean().default(true),
+  });
+type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** The network XML of the inputs. */
+export function networkXml(inputs: Inputs): string {
+  const prefix = parseCidr(inputs.cidr)?.prefix ?? 24;
+  return renderNetworkXml({
+    name: inputs.name,
+    bridge: inputs.bridge,
+    mode: inputs.mode,
+    gatewayAddress: inputs.gateway,
+    prefix,
+  });
+}
+
+/**
+ * Shell snippet: for every running domain, each NIC whose source is this network gets its tap
+ * device plugged into the bridge (and up). Prints `unplugged` for each one it had to fix (or, with
+ * `dryRun`, found unplugged).
+ */
+export function replugScript(uri: string, network: string, bridge: string, dryRun: boolean): string {
+  return `for dom in $(${virshCommand(uri, ["list", "--name", "--state-running"])}); do
+  ${virshCommand(uri, ["domiflist"])} "$dom" | awk -v net=${shellQuote(network)} '$2 == "network" && $3 == net {print $1}' |
+  while read -r tap; do
+    [ "$tap" = "-" ] && continue
+    master=$(basename "$(readlink /sys/class/net/"$tap"/master 2>/dev/null)" 2>/dev/null || true)
+    if [ "$master" != ${shellQuote(bridge)} ]; then
+      echo "unplugged $dom $tap"
+      ${dryRun ? ":" : `ip link set "$tap" master ${shellQuote(bridge)} && ip link set "$tap" up`}
+    fi
+  done
+done`;
+}
+
+async function converge(inputs: Inputs): Promise<LibvirtNetworkOutputs> {
+  const uri = inputs.host.libvirtUri;
+  progress(`network ${inputs.name}: bridge ${inputs.bridge}, ${inputs.cidr} (${inputs.mode})`);
+  const info = await virshIfExists(uri, ["net-info", inputs.name]);
+  const active = info !== undefined && parseInfo(info).Active === "yes";
+  // An existing definition is kept (anything that shapes the network replaces the resource); a
+  // stopped network is started again.
+  if (info === undefined) await virshDefine(uri, "net", networkXml(inputs));
+  if (!active) await virsh(uri, ["net-start", inputs.name]);
+  await virsh(uri, ["net-autostart", inputs.name]);
+  const fixed = await runOnHost(replugScript(uri, inputs.name, inputs.bridge, false));
+  if (fixed.stdout.trim())
+    progress(`network ${inputs.name}: re-plugged ${fixed.stdout.trim().replace(/\n/g, ", ")}`);
+  return { uuid: (await virsh(uri, ["net-uuid", inputs.name])).trim() };
+}
+
+/** The LibvirtNetwork provider. */
+export const libvirtNetworkProvider = defineProvider({
+  kind: "LibvirtNetwork",
+  schema,
+  forceNew: ["host", "name", "bridge", "cidr", "gateway", "mode"],
+  deleteBeforeReplace: true,
+  async create(inputs) {
+    const outs = await converge(inputs);
+    return { id: inputs.name, outs };
+  },
+  async read(_id, olds) {
+    return unlessDaemonDown(
+      async () => {
+        const uri = olds.host.libvirtUri;
+        const info = await virshIfExists(uri, ["net-info", olds.name]);
+        if (info === undefined) return undefined;
+        const live = parseXml(await virsh(uri, ["net-dumpxml", olds.name]));
+        const net = elements(live, "network")[0];
+        const ip = elements(net, "ip")[0];
+        const bridge = attr(elements(net, "bridge")[0], "name");
+        const forward = attr(elements(net, "forward")[0], "mode");
+        const gateway = attr(ip, "address");
+        const prefix = attr(ip, "prefix");
+        const network = parseCidr(`${gateway}/${prefix}`);
+        const unplugged = (
+          await runOnHost(replugScript(uri, olds.name, bridge || olds.bridge, true))
+        ).stdout.trim();
+        return {
+          active: parseInfo(info).Active === "yes",
+          portsAttached: unplugged === "",
+          bridge: bridge || olds.bridge,
+          gateway: gateway || olds.gateway,
+          mode: forward === "nat" ? "nat" : forward === "" ? "isolated" : olds.mode,
+          cidr: network ? formatCidr(network) : olds.cidr,
+          uuid: parseInfo(info).UUID ?? olds.uuid,
+        };
+      },
+      { active: false },
+    );
+  },
+  async update(_id, _olds, news) {
+    return converge(news);
+  },
+  async delete(_id, olds) {
+    const uri = olds.host.libvirtUri;
+    const name = shellQuote(olds.name);
+    await runOnHost(
+      `${virshCommand(uri, ["net-destroy"])} ${name} >/dev/null 2>&1 || true
+if ${virshCommand(uri, ["net-info"])} ${name} >/dev/null 2>&1; then ${virshCommand(uri, ["net-undefine"])} ${name} >/dev/null; fi`,
+    );
+  },
+});
+
+/** A libvirt network of the lab. */
+export const LibvirtNetwork = labKind<LibvirtNetworkInputs, LibvirtNetworkOutputs>(libvirtNetworkProvider, {
+  outputs: { uuid: true },
+});
+export type LibvirtNetwork = InstanceType<typeof LibvirtNetwork>;

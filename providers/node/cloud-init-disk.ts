@@ -1,0 +1,105 @@
+/**
+ * CloudInitDisk: a node's NoCloud seed ISO (volume label `cidata`) in `<stateDir>/seeds/`, made
+ * with genisoimage from the rendered meta-data, user-data and network-config
+ * (providers/node/cloud-init.ts). user-data holds root's shared private key: the documents travel
+ * on stdin (never on a command line), the ISO is mode 0600, and only its path and instance id are
+ * kept in state. A changed seed is a new instance id, applied by cloud-init at the node's next boot.
+ */
+import { z } from "zod";
+import { defineProvider } from "../core/base";
+import { progress, runOnHost } from "../exec/host-exec";
+import { hostField } from "../host/host-prep";
+import { labKind, type CloudInitDiskInputs } from "../core/kind";
+import { instanceId, renderCloudInitSeed } from "./cloud-init";
+import { shellQuote } from "../exec/ssh";
+
+const schema = () =>
+  z.object({
+    host: hostField(),
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "name must be a plain file name"),
+    hostname: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "hostname must be a host name"),
+    interfaces: z
+      .array(
+        z.object({
+          name: z.string().optional(),
+          mac: z.string(),
+          address: z.string(),
+          prefix: z.number().int(),
+          gateway: z.string().optional(),
+        }),
+      )
+      .min(1, "a node needs at least one interface"),
+    hosts: z.array(z.object({ address: z.string(), names: z.array(z.string()) })),
+    authorizedKeys: z.array(z.string()).min(1, "at least the program's key must be authorised"),
+    rootPublicKey: z.string().min(1, "rootPublicKey is required"),
+    rootPrivateKey: z.string().min(1, "rootPrivateKey is required"),
+    timeServers: z.array(z.string()).min(1, "at least one time server"),
+  });
+type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Where the seed ISO lives. */
+export function seedPath(inputs: Pick<Inputs, "host" | "name">): string {
+  return `${inputs.host.stateDir}/seeds/${inputs.name}`;
+}
+
+/** The script that builds the ISO from three base64 lines on stdin (meta-data, user-data, network-config). */
+export function seedIsoScript(path: string): string {
+  const p = shellQuote(path);
+  return `dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+chmod 0700 "$dir"
+for f in meta-data user-data network-config; do IFS= read -r line; printf '%s' "$line" | base64 -d >"$dir/$f"; done
+mkdir -p "$(dirname ${p})"
+( umask 077; genisoimage -quiet -output ${p}.tmp -volid cidata -joliet -rock "$dir/meta-data" "$dir/user-data" "$dir/network-config" )
+chmod 0600 ${p}.tmp
+mv -f ${p}.tmp ${p}`;
+}
+
+async function write(inputs: Inputs): Promise<{ path: string; instanceId: string }> {
+  const docs = renderCloudInitSeed(inputs);
+  const path = seedPath(inputs);
+  progress(`seed ${inputs.name}: cloud-init for ${inputs.hostname}`);
+  const stdin = [docs["meta-data"], docs["user-data"], docs["network-config"]]
+    .map((d) => Buffer.from(d, "utf8").toString("base64"))
+    .join("\n");
+  await runOnHost(seedIsoScript(path), {
+    stdin: `${stdin}\n`,
+    sensitive: [inputs.rootPrivateKey],
+    timeoutSeconds: 60,
+  });
+  return {
+    path,
+    instanceId: instanceId({
+      hostname: inputs.hostname,
+      documents: [docs["user-data"], docs["network-config"]],
+    }),
+  };
+}
+
+/** The CloudInitDisk provider. */
+export const cloudInitDiskProvider = defineProvider({
+  kind: "CloudInitDisk",
+  schema,
+  forceNew: ["host", "name"],
+  async create(inputs) {
+    const outs = await write(inputs);
+    return { id: outs.path, outs };
+  },
+  async read(_id, olds) {
+    const { code } = await runOnHost(`test -s ${shellQuote(seedPath(olds))}`, { okExitCodes: [0, 1] });
+    return code === 0 ? {} : undefined;
+  },
+  async update(_id, _olds, news) {
+    return write(news);
+  },
+  async delete(_id, olds) {
+    await runOnHost(`rm -f ${shellQuote(seedPath(olds))}`);
+  },
+});
+
+/** A node's cloud-init seed ISO. */
+export const CloudInitDisk = labKind<CloudInitDiskInputs, { path: string; instanceId: string }>(
+  cloudInitDiskProvider,
+  { outputs: { path: true, instanceId: true }, secretInputs: ["rootPrivateKey"] },
+);
+export type CloudInitDisk = InstanceType<typeof CloudInitDisk>;

@@ -1,0 +1,129 @@
+/**
+ * NodeReady: waits until a node answers on SSH (root, the program key, its management address)
+ * and cloud-init has finished (the seed's completion marker), within `timeoutSeconds`, reporting
+ * progress. Checks the host name and records the boot id and the node's SSH host key, which later
+ * connections pin.
+ *
+ * `read` makes one short attempt: a node that does not answer (stopped, destroyed, network down)
+ * shows as `reachable: false`, and the next `up` waits for it again after its domain is repaired.
+ */
+import { z } from "zod";
+import { defineProvider } from "../core/base";
+import { progress } from "../exec/host-exec";
+import { labKind, type NodeReadyInputs, type NodeReadyOutputs } from "../core/kind";
+import { CLOUD_INIT_DONE_MARKER } from "./cloud-init";
+import { errorMessage, isRemoteCommandError, runRemote, type SshTarget } from "../exec/ssh";
+
+const ATTEMPT_CONNECT_SECONDS = 10;
+const PAUSE_MS = 3000;
+
+const schema = () =>
+  z.object({
+    node: z.object({ address: z.string(), port: z.number().int(), user: z.string() }),
+    sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    domainUuid: z.string().min(1, "domainUuid is required"),
+    hostname: z.string().min(1),
+    timeoutSeconds: z.number().int().min(10, "timeoutSeconds must be at least 10"),
+    reachable: z.boolean().default(true),
+  });
+type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Exit code of the probe when cloud-init finished without creating the marker (a failed seed). */
+const SEED_FAILED = 3;
+
+/** The probe run on the node once SSH answers. */
+export function readinessProbe(waitSeconds: number): string {
+  // result.json is written when cloud-init's last stage ends (`status --wait` may return between
+  // stages when an earlier one reported an error).
+  return `end=$((SECONDS + ${waitSeconds}))
+while [ ! -f /run/cloud-init/result.json ] && [ $SECONDS -lt $end ]; do sleep 2; done
+if [ ! -f ${CLOUD_INIT_DONE_MARKER} ]; then cloud-init status --long >&2 || true; exit ${SEED_FAILED}; fi
+hostname
+cat /proc/sys/kernel/random/boot_id`;
+}
+
+function target(inputs: Inputs, hostKey?: string): SshTarget {
+  return {
+    host: inputs.node.address,
+    port: inputs.node.port,
+    username: inputs.node.user,
+    privateKey: inputs.sshPrivateKey,
+    connectTimeoutSeconds: ATTEMPT_CONNECT_SECONDS,
+    ...(hostKey ? { hostKey } : {}),
+  };
+}
+
+async function waitReady(inputs: Inputs): Promise<NodeReadyOutputs> {
+  const start = Date.now();
+  const deadline = start + inputs.timeoutSeconds * 1000;
+  let last = "no answer yet";
+  for (let attempt = 1; Date.now() < deadline; attempt++) {
+    const left = Math.max(5, Math.round((deadline - Date.now()) / 1000));
+    try {
+      const result = await runRemote(target(inputs), readinessProbe(left), {
+        retries: 0,
+        timeoutSeconds: left + 10,
+      });
+      const [hostname = "", bootId = ""] = result.stdout.trim().split("\n");
+      if (hostname.trim() !== inputs.hostname) {
+        throw new Error(
+          `${inputs.node.address} answers as "${hostname.trim()}", expected "${inputs.hostname}". ` +
+            "Fix: another machine holds this address — check the lab's address plan and running VMs",
+        );
+      }
+      progress(`${inputs.hostname}: ready after ${Math.round((Date.now() - start) / 1000)} s`);
+      return { bootId: bootId.trim(), sshHostKey: result.hostKey ?? "" };
+    } catch (err) {
+      if (isRemoteCommandError(err) && err.code === SEED_FAILED) {
+        throw new Error(
+          `${inputs.hostname}: cloud-init finished without applying the seed: ${err.stderrTail}`,
+        );
+      }
+      if (/answers as/.test(errorMessage(err))) throw err;
+      // Not up yet, or the connection dropped while it booted: try again until the deadline.
+      last = errorMessage(err).split("\n")[0] ?? "";
+    }
+    if (attempt === 1 || attempt % 5 === 0) {
+      progress(
+        `${inputs.hostname}: waiting for SSH on ${inputs.node.address} (${Math.round((Date.now() - start) / 1000)} s of ${inputs.timeoutSeconds} s)`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, PAUSE_MS));
+  }
+  throw new Error(
+    `${inputs.hostname} did not become ready on ${inputs.node.address} within ${inputs.timeoutSeconds} s (last: ${last}). ` +
+      "Fix: look at the VM's console (virsh console), or raise timeouts.bootSeconds; then run `pulumi up` again",
+  );
+}
+
+/** The NodeReady provider. */
+export const nodeReadyProvider = defineProvider({
+  kind: "NodeReady",
+  schema,
+  forceNew: ["domainUuid", "node"],
+  async create(inputs) {
+    const outs = await waitReady(inputs);
+    return { id: `${inputs.hostname}@${inputs.domainUuid}`, outs };
+  },
+  async read(_id, olds) {
+    try {
+      const result = await runRemote(target(olds), "cat /proc/sys/kernel/random/boot_id", {
+        retries: 0,
+        timeoutSeconds: 20,
+      });
+      return { reachable: true, bootId: result.stdout.trim(), sshHostKey: result.hostKey ?? olds.sshHostKey };
+    } catch {
+      return { reachable: false };
+    }
+  },
+  async update(_id, _olds, news) {
+    return waitReady(news);
+  },
+});
+
+/** Waits for a node to answer on SSH with cloud-init done. */
+export const NodeReady = labKind<NodeReadyInputs, NodeReadyOutputs>(nodeReadyProvider, {
+  outputs: { bootId: true, sshHostKey: true },
+  secretInputs: ["sshPrivateKey"],
+});
+export type NodeReady = InstanceType<typeof NodeReady>;

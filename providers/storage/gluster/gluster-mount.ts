@@ -1,0 +1,189 @@
+/**
+ * GlusterMount: on one node, seed 001's /etc/init.d/glmount script (start/stop/status/restart/
+ * selfheal, plus heal/healinfo; rendered by `render/glmount.ts`) and the mount point; in mode
+ * `mounted` the volume is also mounted through that script and listed in /etc/fstab (`_netdev`) so
+ * it comes back after a reboot. In mode `prepared` the cluster's service group mounts it: the
+ * program leaves the mount alone and keeps it out of fstab.
+ *
+ * `read` reports the mount gone or dead (`mounted: false`: not mounted, or its volume no longer
+ * answers) and a script that differs from the rendered one.
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { defineProvider } from "../../core/base";
+import { progress } from "../../exec/host-exec";
+import {
+  explained,
+  onNode,
+  orIfUnreachable,
+  parseSections,
+  removeUnlessUnreachable,
+  SCRIPT_FAIL,
+  sshEndpointField,
+} from "../../exec/node-exec";
+import { labKind, type GlusterMountInputs, type GlusterMountOutputs } from "../../core/kind";
+import { renderGlmount } from "./glmount";
+import { shellQuote } from "../../exec/ssh";
+
+/** Where the script goes (seed 001). */
+export const GLMOUNT_PATH = "/etc/init.d/glmount";
+
+/** How long `glmount heal` waits for the heal to finish. */
+const HEAL_TIMEOUT_SECONDS = 600;
+
+const schema = () =>
+  z.object({
+    node: sshEndpointField(),
+    sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    volume: z.string().regex(/^[A-Za-z0-9_-]+$/, "volume must be a plain volume name"),
+    server: z.string().regex(/^[A-Za-z0-9.-]+$/, "server must be a host name"),
+    mountPoint: z
+      .string()
+      .regex(/^\/[^\s'"]*[^\s'"/]$/, "mountPoint must be an absolute path without spaces"),
+    mountOptions: z
+      .string()
+      .regex(/^[A-Za-z0-9=,._/-]+$/, "mountOptions must be a comma-separated option list"),
+    mode: z.enum(["mounted", "prepared"]),
+    mounted: z.boolean().default(true),
+    scriptCurrent: z.boolean().default(true),
+  });
+type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** The glmount script of the inputs. */
+export function glmountScript(inputs: Inputs): string {
+  return renderGlmount({
+    volume: inputs.volume,
+    server: inputs.server,
+    mountPoint: inputs.mountPoint,
+    mountOptions: inputs.mountOptions,
+    healTimeoutSeconds: HEAL_TIMEOUT_SECONDS,
+  });
+}
+
+/** The fstab line of a `mounted` volume. */
+export function fstabLine(inputs: Inputs): string {
+  return `${inputs.server}:${inputs.volume} ${inputs.mountPoint} glusterfs defaults,_netdev,${inputs.mountOptions} 0 0`;
+}
+
+/** Deletes the fstab line of the mount point (whatever its source). */
+function dropFstab(mountPoint: string): string {
+  return `awk -v mp=${shellQuote(mountPoint)} '$2 != mp' /etc/fstab > /etc/fstab.kvmlab && cat /etc/fstab.kvmlab > /etc/fstab && rm -f /etc/fstab.kvmlab`;
+}
+
+/** Installs the script (from stdin, base64), the mount point, and in mode `mounted` fstab + mount. */
+export function applyScript(inputs: Inputs): string {
+  const mp = shellQuote(inputs.mountPoint);
+  const mount =
+    inputs.mode === "mounted"
+      ? `${dropFstab(inputs.mountPoint)}
+echo ${shellQuote(fstabLine(inputs))} >> /etc/fstab
+if ! mountpoint -q ${mp}; then
+  ${GLMOUNT_PATH} start || fail "mounting ${inputs.server}:${inputs.volume} on ${inputs.mountPoint} failed. Fix: the volume must be started (gluster volume status ${inputs.volume}); see /var/log/gluster.log on the node"
+fi`
+      : `# The service group mounts it: not in fstab.
+${dropFstab(inputs.mountPoint)}`;
+  return `${SCRIPT_FAIL}
+base64 -d > ${GLMOUNT_PATH}.new
+chmod 0755 ${GLMOUNT_PATH}.new
+mv -f ${GLMOUNT_PATH}.new ${GLMOUNT_PATH}
+# A mount whose volume went away answers "Transport endpoint is not connected" to everything, even
+# mkdir and mountpoint(1): found in the mount table instead, and dropped.
+if findmnt -n --mountpoint ${mp} >/dev/null && ! timeout 10 stat -t ${mp} >/dev/null 2>&1; then umount -l ${mp}; fi
+mkdir -p ${mp}
+${mount}`;
+}
+
+/** Reports the mount and the script's checksum. */
+export function stateScript(inputs: Inputs): string {
+  const mp = shellQuote(inputs.mountPoint);
+  return `echo "== mounted"
+if mountpoint -q ${mp} && [ "$(findmnt -n -o FSTYPE ${mp})" = fuse.glusterfs ] && timeout 10 stat -t ${mp} >/dev/null 2>&1; then
+  echo yes
+else
+  echo no
+fi
+echo "== script"
+sha256sum ${GLMOUNT_PATH} 2>/dev/null | cut -d" " -f1; true`;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+async function apply(inputs: Inputs): Promise<GlusterMountOutputs> {
+  await onNode(inputs.node, inputs.sshPrivateKey, (run) =>
+    explained(inputs.node.address, () =>
+      run(applyScript(inputs), {
+        stdin: Buffer.from(glmountScript(inputs)).toString("base64"),
+        timeoutSeconds: 180,
+      }),
+    ),
+  );
+  if (inputs.mode === "mounted")
+    progress(`gluster: ${inputs.volume} mounted on ${inputs.node.address}:${inputs.mountPoint}`);
+  return { script: GLMOUNT_PATH };
+}
+
+/** The GlusterMount provider. */
+export const glusterMountProvider = defineProvider({
+  kind: "GlusterMount",
+  schema,
+  forceNew: ["node", "mountPoint"],
+  async create(inputs) {
+    const outs = await apply(inputs);
+    return { id: `${inputs.node.address}:${inputs.mountPoint}`, outs };
+  },
+  async read(_id, olds) {
+    return orIfUnreachable(
+      async () => {
+        const { stdout } = await onNode(olds.node, olds.sshPrivateKey, (run) =>
+          run(stateScript(olds), { timeoutSeconds: 60 }),
+        );
+        const s = parseSections(stdout);
+        const mounted = (s.mounted ?? []).join("").trim() === "yes";
+        return {
+          // In mode `prepared` the cluster decides: whether it is mounted is not drift.
+          mounted: olds.mode === "mounted" ? mounted : olds.mounted,
+          scriptCurrent: (s.script ?? []).join("").trim() === sha256(glmountScript(olds)),
+        };
+      },
+      { mounted: false },
+    );
+  },
+  async update(_id, olds, news) {
+    if (olds.mode === "mounted" && news.mode === "prepared") {
+      // Handed over to the cluster: the service group mounts it on one node only from now on.
+      await onNode(news.node, news.sshPrivateKey, (run) =>
+        explained(news.node.address, () =>
+          run(
+            `umount ${shellQuote(news.mountPoint)} 2>/dev/null || umount -l ${shellQuote(news.mountPoint)} 2>/dev/null || true`,
+            {
+              timeoutSeconds: 60,
+            },
+          ),
+        ),
+      );
+    }
+    return apply(news);
+  },
+  async delete(_id, olds) {
+    const mp = shellQuote(olds.mountPoint);
+    await removeUnlessUnreachable(`gluster mount on ${olds.node.address}`, () =>
+      onNode(olds.node, olds.sshPrivateKey, (run) =>
+        run(
+          `${olds.mode === "mounted" ? `umount ${mp} 2>/dev/null || umount -l ${mp} 2>/dev/null || true\n${dropFstab(olds.mountPoint)}` : ""}
+rm -f ${GLMOUNT_PATH}
+rmdir ${mp} 2>/dev/null || true`,
+          { timeoutSeconds: 120 },
+        ),
+      ),
+    );
+  },
+});
+
+/** The glmount script and the mount on one node. */
+export const GlusterMount = labKind<GlusterMountInputs, GlusterMountOutputs>(glusterMountProvider, {
+  outputs: { script: true },
+  secretInputs: ["sshPrivateKey"],
+});
+export type GlusterMount = InstanceType<typeof GlusterMount>;

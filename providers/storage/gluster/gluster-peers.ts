@@ -1,0 +1,157 @@
+/**
+ * GlusterPeers: the trusted storage pool of seed 001 — glusterd enabled and running on every node,
+ * every peer probed by its name on the gluster network (`gluster peer probe node02m`; the first
+ * node is probed back from the second so the pool knows it by name too), and a wait until every
+ * peer is connected.
+ *
+ * `read` asks the first node (`gluster --xml pool list`): a peer that left the pool or is not
+ * connected (glusterd stopped) is missing from `peers`; the next `up` starts glusterd and probes.
+ */
+import { z } from "zod";
+import { defineProvider } from "../../core/base";
+import { progress } from "../../exec/host-exec";
+import {
+  explained,
+  isUnreachable,
+  onNode,
+  removeUnlessUnreachable,
+  SCRIPT_FAIL,
+  sshEndpointField,
+  type Runner,
+} from "../../exec/node-exec";
+import { parsePoolListXml, type GlusterPeer } from "./gluster-xml";
+import { labKind, type GlusterPeersInputs, type GlusterPeersOutputs } from "../../core/kind";
+import { shellQuote } from "../../exec/ssh";
+
+const schema = () =>
+  z.object({
+    nodes: z.array(sshEndpointField()).min(2, "a pool needs at least two nodes"),
+    sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    peers: z.array(z.string().regex(/^[A-Za-z0-9.-]+$/, "peers must be host names")),
+  });
+type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** The `gluster` CLI without prompts. */
+export const GLUSTER = "gluster --mode=script";
+
+/** How long peers may take to show as connected. */
+const CONNECT_WAIT_SECONDS = 120;
+
+/** glusterd enabled and answering on a node. */
+export const GLUSTERD_UP = `${SCRIPT_FAIL}
+command -v gluster >/dev/null || fail "glusterfs-server is not installed. Fix: use the lab image, or apt-get install glusterfs-server"
+systemctl enable glusterd >/dev/null 2>&1 || true
+systemctl start glusterd
+for _ in $(seq 60); do ${GLUSTER} pool list >/dev/null 2>&1 && exit 0; sleep 1; done
+fail "glusterd does not answer. Fix: systemctl status glusterd and /var/log/glusterfs/glusterd.log on the node"`;
+
+/** Peer names that are in the pool and connected, as the node that printed `xml` sees it. */
+export function connectedPeers(pool: GlusterPeer[], self: string): string[] {
+  return pool.flatMap((p) => (p.connected ? (p.self ? [self] : [p.hostname, ...p.hostnames]) : []));
+}
+
+/** The peers of `wanted` that are connected, in `wanted`'s order. */
+export function presentPeers(wanted: string[], pool: GlusterPeer[]): string[] {
+  const seen = connectedPeers(pool, wanted[0] ?? "localhost");
+  return wanted.filter((p) => seen.includes(p));
+}
+
+async function poolOf(run: Runner): Promise<GlusterPeer[]> {
+  return parsePoolListXml((await run(`${GLUSTER} --xml pool list`, { timeoutSeconds: 60 })).stdout);
+}
+
+async function converge(inputs: Inputs): Promise<{ peerCount: number }> {
+  const [first, second] = inputs.nodes;
+  const [firstName] = inputs.peers;
+  if (first === undefined || second === undefined || firstName === undefined) {
+    throw new Error("peers: a pool needs at least two nodes");
+  }
+  await Promise.all(
+    inputs.nodes.map((node) =>
+      onNode(node, inputs.sshPrivateKey, (run) =>
+        explained(node.address, () => run(GLUSTERD_UP, { timeoutSeconds: 90 })),
+      ),
+    ),
+  );
+  const probe = (name: string) => `${GLUSTER} peer probe ${shellQuote(name)} >/dev/null`;
+  await onNode(first, inputs.sshPrivateKey, (run) =>
+    explained(first.address, () =>
+      run(`set -e\n${inputs.peers.slice(1).map(probe).join("\n")}`, { timeoutSeconds: 120 }),
+    ),
+  );
+  await onNode(second, inputs.sshPrivateKey, (run) =>
+    explained(second.address, () => run(probe(firstName), { timeoutSeconds: 120 })),
+  );
+  return onNode(first, inputs.sshPrivateKey, (run) =>
+    explained(first.address, async () => {
+      const deadline = Date.now() + CONNECT_WAIT_SECONDS * 1000;
+      for (;;) {
+        const present = presentPeers(inputs.peers, await poolOf(run));
+        if (present.length === inputs.peers.length) {
+          progress(`gluster: pool of ${present.length} peers connected`);
+          return { peerCount: present.length };
+        }
+        if (Date.now() > deadline) {
+          const missing = inputs.peers.filter((p) => !present.includes(p));
+          throw new Error(
+            `peers ${missing.join(", ")} did not connect within ${CONNECT_WAIT_SECONDS} s. ` +
+              "Fix: check that the names resolve on every node (/etc/hosts) and glusterd runs there; then run pulumi up again",
+          );
+        }
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }),
+  );
+}
+
+/** The GlusterPeers provider. */
+export const glusterPeersProvider = defineProvider({
+  kind: "GlusterPeers",
+  schema,
+  check(inputs) {
+    return inputs.peers.length === inputs.nodes.length
+      ? []
+      : [{ property: "peers", reason: "peers: give one host name per node, in node order" }];
+  },
+  async create(inputs) {
+    const outs = await converge(inputs);
+    return { id: inputs.peers.join(","), outs };
+  },
+  async read(_id, olds) {
+    const [first] = olds.nodes;
+    if (first === undefined) return {};
+    try {
+      const pool = await onNode(first, olds.sshPrivateKey, poolOf);
+      return { peers: presentPeers(olds.peers, pool) };
+    } catch (err) {
+      // The first node down or glusterd stopped there: the pool is not what it should be.
+      if (isUnreachable(err) || /pool list/.test(String(err))) return { peers: [] };
+      throw err;
+    }
+  },
+  async update(_id, _olds, news) {
+    return converge(news);
+  },
+  async delete(_id, olds) {
+    const [first] = olds.nodes;
+    if (first === undefined) return;
+    await removeUnlessUnreachable(`gluster pool on ${first.address}`, () =>
+      onNode(first, olds.sshPrivateKey, (run) =>
+        run(
+          olds.peers
+            .slice(1)
+            .map((p) => `${GLUSTER} peer detach ${shellQuote(p)} >/dev/null 2>&1 || true`)
+            .join("\n"),
+          { timeoutSeconds: 120 },
+        ),
+      ),
+    );
+  },
+});
+
+/** The trusted storage pool. */
+export const GlusterPeers = labKind<GlusterPeersInputs, GlusterPeersOutputs>(glusterPeersProvider, {
+  outputs: { peerCount: true },
+  secretInputs: ["sshPrivateKey"],
+});
+export type GlusterPeers = InstanceType<typeof GlusterPeers>;

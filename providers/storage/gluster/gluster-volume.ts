@@ -1,0 +1,346 @@
+/**
+ * GlusterVolume: seed 001's replica volume (`gluster volume create data00 replica 2 transport tcp
+ * node01m:/glvol00 node02m:/glvol00`, `gluster volume start data00`), with the options from the
+ * config, on bricks that are checked before anything is created.
+ *
+ * Bricks (brick i lives on node i):
+ * - with `brickDevice`, the device gets an ext4 file system (only when it has none) mounted on the
+ *   brick path through /etc/fstab;
+ * - an empty or missing directory is used; a directory that is already a brick of this volume (the
+ *   volume id recorded on the node, /var/lib/kvm-ha-lab/gluster/<name>.volume-id) after the volume
+ *   was deleted out of band is reused with its files (its stale volume id is cleared); anything else
+ *   — files that are not a brick, a brick of another volume — is refused with the fix.
+ *
+ * Drift (`read`, from the first node): the volume gone (→ created again), stopped (`started:
+ * false`), a brick process down (`bricksOnline: false`), options changed, added or removed, bricks
+ * or layout changed. Option changes are updated in place (`volume set`/`reset`); a change of the
+ * layout (replica, arbiter, bricks, name, device) replaces the volume, which destroys its data: it
+ * is refused unless `allowDestructiveChanges` is set.
+ */
+import { z } from "zod";
+import { defineProvider } from "../../core/base";
+import { GLUSTER } from "./gluster-peers";
+import { progress } from "../../exec/host-exec";
+import {
+  explained,
+  isUnreachable,
+  onNode,
+  SCRIPT_FAIL,
+  sshEndpointField,
+  type Runner,
+} from "../../exec/node-exec";
+import { parseVolumeInfoXml, parseVolumeStatusXml, type GlusterVolumeInfo } from "./gluster-xml";
+import { labKind, type GlusterVolumeInputs, type GlusterVolumeOutputs } from "../../core/kind";
+import { shellJoin, shellQuote } from "../../exec/ssh";
+
+const BRICK = /^[A-Za-z0-9.-]+:\/[^\s'"]*[^\s'"/]$/;
+
+const schema = () =>
+  z.object({
+    nodes: z.array(sshEndpointField()).min(1),
+    sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    name: z.string().regex(/^[A-Za-z0-9_-]+$/, "name must be a plain volume name"),
+    replica: z.number().int().min(2, "replica must be at least 2"),
+    arbiter: z.boolean(),
+    transport: z.literal("tcp"),
+    bricks: z.array(z.string().regex(BRICK, "bricks must be host:/absolute/path")),
+    brickDevice: z
+      .string()
+      .regex(/^\/dev\/[A-Za-z0-9/_.-]+$/, "brickDevice must be a device path such as /dev/vdb")
+      .optional(),
+    options: z.record(
+      z.string().regex(/^[a-z0-9_.-]+$/i, "option names are like performance.cache-size"),
+      z.string(),
+    ),
+    allowDestructiveChanges: z.boolean(),
+    started: z.boolean().default(true),
+    bricksOnline: z.boolean().default(true),
+  });
+type Inputs = z.output<ReturnType<typeof schema>>;
+type Stored = Inputs & Partial<GlusterVolumeOutputs>;
+
+/** Where a node records the id of the volume its brick belongs to. */
+export const VOLUME_ID_DIR = "/var/lib/kvm-ha-lab/gluster";
+
+/**
+ * Fields whose change replaces the volume (and destroys its data). Not `nodes`: how the program
+ * reaches them (address, pinned host key) is not the layout — `bricks` is.
+ */
+const LAYOUT: readonly string[] = ["name", "replica", "arbiter", "transport", "bricks", "brickDevice"];
+
+/** The path part of a brick. */
+export function brickPath(brick: string): string {
+  return brick.slice(brick.indexOf(":") + 1);
+}
+
+/**
+ * Prepares one node's brick. Prints `ready`, or `stale ID` when the directory is a brick of a
+ * deleted volume with the id this node recorded (the caller clears it), and fails with the fix
+ * for anything else.
+ */
+export function brickScript(inputs: Pick<Inputs, "name" | "brickDevice">, brick: string): string {
+  const dir = shellQuote(brickPath(brick));
+  const idFile = shellQuote(`${VOLUME_ID_DIR}/${inputs.name}.volume-id`);
+  const device =
+    inputs.brickDevice === undefined
+      ? ""
+      : `dev=${shellQuote(inputs.brickDevice)}
+[ -b "$dev" ] || fail "brickDevice $dev is not a block device on this node. Fix: attach the disk or drop gluster.brickDevice"
+mkdir -p ${dir}
+if ! blkid "$dev" >/dev/null 2>&1; then mkfs.ext4 -q -L brick "$dev"; fi
+grep -q "^$dev ${brickPath(brick)} " /etc/fstab || echo "$dev ${brickPath(brick)} ext4 defaults 0 2" >> /etc/fstab
+mountpoint -q ${dir} || mount ${dir}
+`;
+  return `${SCRIPT_FAIL}
+${device}mkdir -p ${dir} ${shellQuote(VOLUME_ID_DIR)}
+# (getfattr's --only-values would print raw bytes, ignoring -e hex: take the value off the name= line.)
+id=$(getfattr --absolute-names -n trusted.glusterfs.volume-id -e hex ${dir} 2>/dev/null | sed -n 's/^trusted\\.glusterfs\\.volume-id=//p' || true)
+if [ -n "$id" ]; then
+  known=$(cat ${idFile} 2>/dev/null || true)
+  if [ "$id" = "$known" ]; then echo "stale $id"; exit 0; fi
+  fail "${brick} is a brick of another volume (volume-id $id). Fix: choose another gluster.brickPath, or delete that volume"
+fi
+if [ -n "$(ls -A ${dir} | grep -v '^lost+found$' || true)" ]; then
+  fail "${brick} is not empty and not a brick. Fix: empty it (its files would be hidden by the volume), or choose another gluster.brickPath"
+fi
+echo ready`;
+}
+
+/** Clears the stale volume id of a brick of a deleted volume (its files are kept). */
+export function clearStaleBrickScript(brick: string): string {
+  const dir = shellQuote(brickPath(brick));
+  return `set -e
+setfattr -x trusted.glusterfs.volume-id ${dir} 2>/dev/null || true
+setfattr -x trusted.gfid ${dir} 2>/dev/null || true
+rm -rf ${dir}/.glusterfs`;
+}
+
+/** The `gluster volume create` command of the inputs. */
+export function createCommand(inputs: Inputs): string {
+  const layout = inputs.arbiter ? ["replica", inputs.replica, "arbiter", 1] : ["replica", inputs.replica];
+  // `force`: the bricks may be on the root file system (no brickDevice), which gluster refuses without it.
+  return `${GLUSTER} volume create ${shellJoin([inputs.name, ...layout, "transport", inputs.transport, ...inputs.bricks, "force"])}`;
+}
+
+/**
+ * The options as the live volume has them: every reconfigured option, except those gluster set by
+ * itself at creation (`initial`) and still holds, unless the config names them.
+ */
+export function liveOptions(
+  reconfigured: Record<string, string>,
+  initial: Record<string, string>,
+  configured: Record<string, string>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(reconfigured)) {
+    if (k in configured || initial[k] !== v) out[k] = v;
+  }
+  return out;
+}
+
+/** `volume set` / `volume reset` commands turning the live options into the configured ones. */
+export function optionCommands(
+  name: string,
+  live: Record<string, string>,
+  configured: Record<string, string>,
+  initial: Record<string, string>,
+): string[] {
+  const cmds: string[] = [];
+  for (const [k, v] of Object.entries(configured)) {
+    if (live[k] !== v) cmds.push(`${GLUSTER} volume set ${shellJoin([name, k, v])}`);
+  }
+  for (const k of Object.keys(live)) {
+    if (!(k in configured) && initial[k] !== live[k])
+      cmds.push(`${GLUSTER} volume reset ${shellJoin([name, k])}`);
+  }
+  return cmds;
+}
+
+async function volumeInfo(run: Runner, name: string): Promise<GlusterVolumeInfo | undefined> {
+  const { stdout } = await run(`${GLUSTER} --xml volume info`, { timeoutSeconds: 60 });
+  return parseVolumeInfoXml(stdout).find((v) => v.name === name);
+}
+
+async function bricksAllOnline(run: Runner, name: string): Promise<boolean> {
+  const { stdout } = await run(`${GLUSTER} --xml volume status ${shellQuote(name)}`, { timeoutSeconds: 60 });
+  const bricks = parseVolumeStatusXml(stdout);
+  return bricks.length > 0 && bricks.every((b) => b.online);
+}
+
+/** Runs `fn` on every brick's node, in parallel, with the node named in errors. */
+async function onBrickNodes<T>(
+  inputs: Inputs,
+  fn: (run: Runner, brick: string, where: string) => Promise<T>,
+): Promise<T[]> {
+  return Promise.all(
+    inputs.bricks.map((brick, i) => {
+      const node = inputs.nodes[i];
+      if (node === undefined) throw new Error(`bricks[${i}] has no node`);
+      return onNode(node, inputs.sshPrivateKey, (run) =>
+        explained(`${node.address} (${brick})`, () => fn(run, brick, node.address)),
+      );
+    }),
+  );
+}
+
+async function converge(inputs: Inputs, olds?: Stored): Promise<GlusterVolumeOutputs> {
+  const first = inputs.nodes[0];
+  if (first === undefined) throw new Error("nodes: the volume needs its nodes");
+  const existing = await onNode(first, inputs.sshPrivateKey, (run) => volumeInfo(run, inputs.name));
+  let initialOptions = olds?.initialOptions ?? {};
+  if (existing === undefined) {
+    // Every brick is checked before anything is created.
+    const states = await onBrickNodes(inputs, async (run, brick) => {
+      const { stdout } = await run(brickScript(inputs, brick), { timeoutSeconds: 300 });
+      return { brick, stale: stdout.trim().startsWith("stale") };
+    });
+    await onBrickNodes(inputs, async (run, brick) => {
+      if (states.find((s) => s.brick === brick)?.stale) {
+        progress(`gluster: ${brick} held volume ${inputs.name} before it was deleted: reused with its files`);
+        await run(clearStaleBrickScript(brick), { timeoutSeconds: 120 });
+      }
+    });
+    await onNode(first, inputs.sshPrivateKey, (run) =>
+      explained(first.address, () => run(createCommand(inputs), { timeoutSeconds: 300 })),
+    );
+    progress(`gluster: volume ${inputs.name} created (${inputs.bricks.join(" ")})`);
+  } else {
+    const sameLayout =
+      existing.replica === inputs.replica &&
+      existing.arbiter > 0 === inputs.arbiter &&
+      existing.bricks.join(" ") === inputs.bricks.join(" ");
+    if (!sameLayout) {
+      throw new Error(
+        `volume ${inputs.name} exists with another layout (replica ${existing.replica}, bricks ${existing.bricks.join(" ")}). ` +
+          "Fix: delete it (gluster volume stop/delete) if its data may go, or set gluster.volume to another name",
+      );
+    }
+  }
+  return onNode(first, inputs.sshPrivateKey, (run) =>
+    explained(first.address, async () => {
+      const info = await volumeInfo(run, inputs.name);
+      if (info === undefined) throw new Error(`volume ${inputs.name} vanished while it was set up`);
+      if (existing === undefined) initialOptions = info.options;
+      const live = liveOptions(info.options, initialOptions, inputs.options);
+      const commands = optionCommands(inputs.name, live, inputs.options, initialOptions);
+      if (!info.started) commands.push(`${GLUSTER} volume start ${shellQuote(inputs.name)}`);
+      if (commands.length > 0) await run(`set -e\n${commands.join("\n")}`, { timeoutSeconds: 300 });
+      // A brick process that died (killed, crashed) is restarted by `start force`.
+      if (!(await bricksAllOnline(run, inputs.name))) {
+        progress(`gluster: restarting the brick processes of ${inputs.name}`);
+        await run(`${GLUSTER} volume start ${shellQuote(inputs.name)} force >/dev/null`, {
+          timeoutSeconds: 120,
+        });
+      }
+      // Each node remembers which volume its brick belongs to (see brickScript).
+      const record = `mkdir -p ${shellQuote(VOLUME_ID_DIR)} && echo 0x${info.id.replace(/-/g, "")} > ${shellQuote(`${VOLUME_ID_DIR}/${inputs.name}.volume-id`)}`;
+      await onBrickNodes(inputs, (r) => r(record, { timeoutSeconds: 30 }));
+      return { volumeId: info.id, initialOptions };
+    }),
+  );
+}
+
+/** The GlusterVolume provider. */
+export const glusterVolumeProvider = defineProvider<ReturnType<typeof schema>, GlusterVolumeOutputs>({
+  kind: "GlusterVolume",
+  schema,
+  check(inputs) {
+    const failures = [];
+    if (inputs.bricks.length !== inputs.nodes.length) {
+      failures.push({ property: "bricks", reason: "bricks: one brick per node, in node order" });
+    }
+    if (inputs.bricks.length % inputs.replica !== 0) {
+      failures.push({
+        property: "replica",
+        reason: `replica: ${inputs.bricks.length} bricks cannot form sets of ${inputs.replica}. Fix: set gluster.replica to the node count (or a divisor of it)`,
+      });
+    }
+    if (inputs.arbiter && inputs.replica !== 3) {
+      failures.push({
+        property: "arbiter",
+        reason: "arbiter: an arbiter needs replica 3 (two data bricks + the arbiter)",
+      });
+    }
+    return failures;
+  },
+  forceNew: LAYOUT as (keyof Inputs & string)[],
+  deleteBeforeReplace: true,
+  guardReplace(olds, news, replaces) {
+    if (news.allowDestructiveChanges === true) return;
+    throw new Error(
+      `changing ${replaces.join(", ")} of volume ${olds.name} replaces it: the volume is deleted with the data on its bricks. ` +
+        "Fix: keep the layout, or set gluster.allowDestructiveChanges: true to allow the data loss",
+    );
+  },
+  async create(inputs) {
+    const outs = await converge(inputs);
+    return { id: inputs.name, outs };
+  },
+  async read(_id, olds) {
+    const first = olds.nodes[0];
+    if (first === undefined) return {};
+    try {
+      return await onNode(first, olds.sshPrivateKey, async (run) => {
+        const info = await volumeInfo(run, olds.name);
+        if (info === undefined) return undefined;
+        return {
+          volumeId: info.id,
+          started: info.started,
+          bricksOnline: info.started ? await bricksAllOnline(run, olds.name) : olds.bricksOnline,
+          replica: info.replica,
+          arbiter: info.arbiter > 0,
+          bricks: info.bricks,
+          options: liveOptions(info.options, olds.initialOptions ?? {}, olds.options),
+        };
+      });
+    } catch (err) {
+      if (isUnreachable(err)) return { started: false };
+      throw err;
+    }
+  },
+  async update(_id, olds, news) {
+    return converge(news, olds);
+  },
+  async delete(_id, olds) {
+    const first = olds.nodes[0];
+    const name = shellQuote(olds.name);
+    try {
+      if (first !== undefined) {
+        await onNode(first, olds.sshPrivateKey, (run) =>
+          run(
+            `${GLUSTER} volume stop ${name} force >/dev/null 2>&1 || true
+${GLUSTER} volume delete ${name} >/dev/null 2>&1 || true`,
+            { timeoutSeconds: 180 },
+          ),
+        );
+      }
+      // The bricks' data goes with the volume (that is what a replacement or destroy means).
+      await onBrickNodes(olds, (run, brick) => {
+        const dir = shellQuote(brickPath(brick));
+        const unmount =
+          olds.brickDevice === undefined
+            ? ""
+            : `umount ${dir} 2>/dev/null || true
+# The brick's file system goes with the volume: a later create must not find the old brick on it.
+wipefs -a -q ${shellQuote(olds.brickDevice)} 2>/dev/null || true
+sed -i "\\#^${olds.brickDevice} ${brickPath(brick)} #d" /etc/fstab`;
+        return run(
+          `${unmount}
+rm -rf ${dir}
+rm -f ${shellQuote(`${VOLUME_ID_DIR}/${olds.name}.volume-id`)}`,
+          { timeoutSeconds: 300 },
+        );
+      });
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      progress(`gluster: a node is unreachable at delete of ${olds.name}: its brick stays`);
+    }
+  },
+});
+
+/** The replica volume. */
+export const GlusterVolumeRes = labKind<GlusterVolumeInputs, GlusterVolumeOutputs>(glusterVolumeProvider, {
+  outputs: { volumeId: true, initialOptions: true },
+  secretInputs: ["sshPrivateKey"],
+});
+export type GlusterVolumeRes = InstanceType<typeof GlusterVolumeRes>;

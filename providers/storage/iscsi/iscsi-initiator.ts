@@ -1,0 +1,162 @@
+/**
+ * IscsiInitiator: one node's login to the lab's target (seed 000: `iscsiadm -m discovery -t
+ * sendtargets -p 192.168.8.1`, then login) — with the node's own initiator name (the target's ACL
+ * lists it), `node.startup = automatic` so the session comes back after a reboot, and the stable
+ * by-path device of every LUN waited for and returned.
+ *
+ * `read` reports a session logged out, a startup mode changed, a device gone or the initiator name
+ * changed; the next `up` logs in again.
+ */
+import { z } from "zod";
+import { defineProvider } from "../../core/base";
+import { progress } from "../../exec/host-exec";
+import {
+  explained,
+  onNode,
+  orIfUnreachable,
+  removeUnlessUnreachable,
+  parseSections,
+  SCRIPT_FAIL,
+  sshEndpointField,
+  type Runner,
+} from "../../exec/node-exec";
+import { labKind, type IscsiInitiatorInputs, type IscsiInitiatorOutputs } from "../../core/kind";
+import { shellJoin, shellQuote } from "../../exec/ssh";
+
+const IQN = /^iqn\.\d{4}-\d{2}\.[a-z0-9.-]+(:[^\s<>'"]+)?$/i;
+
+const schema = () =>
+  z.object({
+    node: sshEndpointField(),
+    sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    initiatorName: z.string().regex(IQN, "initiatorName must be an IQN"),
+    targetIqn: z.string().regex(IQN, "targetIqn must be an IQN"),
+    portal: z.string().regex(/^\d+\.\d+\.\d+\.\d+:\d+$/, "portal must be address:port"),
+    luns: z.array(z.number().int().min(1).max(255)).min(1, "luns: give the LUNs to wait for"),
+    loggedIn: z.boolean().default(true),
+  });
+type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** The stable by-path device of a LUN, the same on every initiator. */
+export function lunDevicePath(portal: string, iqn: string, lun: number): string {
+  return `/dev/disk/by-path/ip-${portal}-iscsi-${iqn}-lun-${lun}`;
+}
+
+/** How long a LUN's device may take to appear after login. */
+const DEVICE_WAIT_SECONDS = 60;
+
+/** Discovery, persistent login, devices. Prints the device paths. */
+export function loginScript(inputs: Inputs): string {
+  const iqn = shellQuote(inputs.targetIqn);
+  const portal = shellQuote(inputs.portal);
+  const devices = shellJoin(inputs.luns.map((l) => lunDevicePath(inputs.portal, inputs.targetIqn, l)));
+  return `${SCRIPT_FAIL}
+command -v iscsiadm >/dev/null || fail "open-iscsi is not installed. Fix: use the lab image, or apt-get install open-iscsi on the node"
+want="InitiatorName="${shellQuote(inputs.initiatorName)}
+if [ "$(grep -v '^#' /etc/iscsi/initiatorname.iscsi 2>/dev/null | head -n 1)" != "$want" ]; then
+  # Sessions made under another name would keep it: log them out first.
+  iscsiadm -m node -T ${iqn} -p ${portal} --logout >/dev/null 2>&1 || true
+  echo "$want" > /etc/iscsi/initiatorname.iscsi
+  systemctl restart iscsid
+fi
+systemctl enable iscsid open-iscsi >/dev/null 2>&1 || true
+systemctl start iscsid
+found=$(iscsiadm -m discovery -t sendtargets -p ${portal} 2>&1) ||
+  fail "discovery at ${inputs.portal} failed: $found. Fix: check that the target runs (pulumi preview --refresh shows it) and that this node reaches the portal"
+echo "$found" | awk '{print $2}' | grep -qxF ${iqn} ||
+  fail "the portal ${inputs.portal} does not offer ${inputs.targetIqn} to this initiator (offered: $found). Fix: the target's ACL must list this node's address and initiator name"
+iscsiadm -m node -T ${iqn} -p ${portal} -o update -n node.startup -v automatic
+if iscsiadm -m session 2>/dev/null | awk '{print $3, $4}' | grep -qxF ${shellQuote(`${inputs.portal},1 ${inputs.targetIqn}`)}; then
+  # Logged in already: LUNs re-created on the target since are found by a rescan.
+  iscsiadm -m node -T ${iqn} -p ${portal} --rescan >/dev/null
+else
+  iscsiadm -m node -T ${iqn} -p ${portal} --login >/dev/null
+fi
+udevadm settle || true
+for dev in ${devices}; do
+  for _ in $(seq ${DEVICE_WAIT_SECONDS}); do [ -e "$dev" ] && break; sleep 1; done
+  [ -e "$dev" ] || fail "logged in, but $dev did not appear within ${DEVICE_WAIT_SECONDS} s. Fix: iscsiadm -m session -P 3 on the node shows what the target offers"
+  echo "$dev"
+done`;
+}
+
+/** What the node has: its initiator name, its sessions, the startup mode, the devices present. */
+export function stateScript(inputs: Inputs): string {
+  const devices = shellJoin(inputs.luns.map((l) => lunDevicePath(inputs.portal, inputs.targetIqn, l)));
+  return `echo "== name"
+sed -n 's/^InitiatorName=//p' /etc/iscsi/initiatorname.iscsi 2>/dev/null || true
+echo "== sessions"
+iscsiadm -m session 2>/dev/null | awk '{print $3, $4}' || true
+echo "== startup"
+iscsiadm -m node -T ${shellQuote(inputs.targetIqn)} -p ${shellQuote(inputs.portal)} 2>/dev/null | sed -n 's/^node.startup = //p' || true
+echo "== devices"
+for dev in ${devices}; do [ -e "$dev" ] && echo "$dev"; done; true`;
+}
+
+/** What {@link stateScript} found, as the resource's properties. */
+export function parseState(inputs: Inputs, stdout: string): Partial<Inputs & IscsiInitiatorOutputs> {
+  const s = parseSections(stdout);
+  const lines = (k: string) => (s[k] ?? []).map((l) => l.trim()).filter(Boolean);
+  const devices = lines("devices");
+  const session = lines("sessions").includes(`${inputs.portal},1 ${inputs.targetIqn}`);
+  const automatic = lines("startup")[0] === "automatic";
+  return {
+    initiatorName: lines("name")[0] ?? "",
+    loggedIn: session && automatic && devices.length === inputs.luns.length,
+    devices,
+  };
+}
+
+async function login(inputs: Inputs): Promise<IscsiInitiatorOutputs> {
+  return onNode(inputs.node, inputs.sshPrivateKey, (run: Runner) =>
+    explained(inputs.node.address, async () => {
+      const { stdout } = await run(loginScript(inputs), { timeoutSeconds: DEVICE_WAIT_SECONDS + 120 });
+      const devices = stdout.trim().split("\n").filter(Boolean);
+      progress(`iSCSI: ${inputs.node.address} logged in to ${inputs.targetIqn} (${devices.length} LUNs)`);
+      return { devices };
+    }),
+  );
+}
+
+/** The IscsiInitiator provider. */
+export const iscsiInitiatorProvider = defineProvider({
+  kind: "IscsiInitiator",
+  schema,
+  forceNew: ["targetIqn", "portal"],
+  async create(inputs) {
+    const outs = await login(inputs);
+    return { id: `${inputs.initiatorName}@${inputs.portal}`, outs };
+  },
+  async read(_id, olds) {
+    return orIfUnreachable(
+      () =>
+        onNode(olds.node, olds.sshPrivateKey, async (run) =>
+          parseState(olds, (await run(stateScript(olds), { timeoutSeconds: 60 })).stdout),
+        ),
+      { loggedIn: false },
+    );
+  },
+  async update(_id, _olds, news) {
+    return login(news);
+  },
+  async delete(_id, olds) {
+    const iqn = shellQuote(olds.targetIqn);
+    const portal = shellQuote(olds.portal);
+    await removeUnlessUnreachable(`iSCSI initiator on ${olds.node.address}`, () =>
+      onNode(olds.node, olds.sshPrivateKey, (run) =>
+        run(
+          `iscsiadm -m node -T ${iqn} -p ${portal} --logout >/dev/null 2>&1 || true
+iscsiadm -m node -o delete -T ${iqn} -p ${portal} >/dev/null 2>&1 || true`,
+          { timeoutSeconds: 60 },
+        ),
+      ),
+    );
+  },
+});
+
+/** A node's persistent login to the target. */
+export const IscsiInitiator = labKind<IscsiInitiatorInputs, IscsiInitiatorOutputs>(iscsiInitiatorProvider, {
+  outputs: { devices: true },
+  secretInputs: ["sshPrivateKey"],
+});
+export type IscsiInitiator = InstanceType<typeof IscsiInitiator>;

@@ -1,0 +1,138 @@
+/**
+ * /etc/tgt/conf.d/ configuration of the lab's iSCSI target, in the syntax of tgt-admin's
+ * targets.conf (Debian tgt 1.0.85): one `<target IQN>` with one `<backing-store PATH>` block per
+ * LUN, each pinning its `lun N` (so the numbers never depend on the order tgt-admin happens to
+ * read them in), and the access lists. tgtd checks `initiator-address` and then `initiator-name`
+ * at login and refuses a login that fails either, so an initiator must be on both lists; an empty
+ * list would mean "everyone", which is why both are required here.
+ *
+ * tgt-admin reads the file with Perl's Config::General: `#` starts a comment anywhere on a line
+ * and `<`/`>` delimit blocks, so values carrying them (or whitespace) cannot be written safely and
+ * are refused.
+ */
+import { parseCidr, parseIpv4 } from "../../../spec/ipv4";
+
+/** Input of {@link renderTargetsConf}. */
+export interface TgtTargetConfig {
+  /** Target IQN, e.g. `iqn.2011-08.com.example.kvmhost:e2e-tgt01`. */
+  iqn: string;
+  /** LUNs 1–255 (LUN 0 is tgt's controller) and their backing files. */
+  luns: { lun: number; path: string }[];
+  /** Addresses allowed to log in (IPv4, or IPv4/prefix). */
+  initiatorAddresses: string[];
+  /** Initiator IQNs allowed to log in. */
+  initiatorNames: string[];
+}
+
+const IQN = /^iqn\.\d{4}-\d{2}\.[a-z0-9.-]+(:[^\s<>]+)?$/i;
+/** Characters tgt-admin's config parser cannot carry in a value. */
+const UNSAFE = /[\s<>#]/;
+
+function fail(field: string, problem: string, fix: string): never {
+  throw new Error(`targets.conf: ${field} ${problem}; ${fix}`);
+}
+
+/** The values in order, each once. */
+function unique(values: readonly string[]): string[] {
+  return values.filter((v, i) => values.indexOf(v) === i);
+}
+
+function checkTarget(t: TgtTargetConfig): void {
+  if (UNSAFE.test(t.iqn) || !IQN.test(t.iqn)) {
+    fail(
+      "iqn",
+      `${JSON.stringify(t.iqn)} is not an iSCSI qualified name`,
+      "write iqn.YYYY-MM.<reversed domain>[:<name>] without spaces, '<', '>' or '#' (e.g. iqn.2011-08.com.example.kvmhost:tgt01)",
+    );
+  }
+  if (t.luns.length === 0)
+    fail("luns", "is empty", "give the target at least one LUN (e.g. {lun: 1, path: ...})");
+  const seenLun = new Map<number, number>();
+  const seenPath = new Map<string, number>();
+  t.luns.forEach((l, i) => {
+    if (!Number.isInteger(l.lun) || l.lun < 1 || l.lun > 255) {
+      fail(
+        `luns[${i}].lun`,
+        `${l.lun} is not an integer from 1 to 255`,
+        "number the LUNs 1–255 (LUN 0 is tgt's own controller)",
+      );
+    }
+    const lunBefore = seenLun.get(l.lun);
+    if (lunBefore !== undefined) {
+      fail(`luns[${i}].lun`, `${l.lun} repeats luns[${lunBefore}].lun`, "give every LUN its own number");
+    }
+    seenLun.set(l.lun, i);
+    if (!l.path.startsWith("/") || UNSAFE.test(l.path)) {
+      fail(
+        `luns[${i}].path`,
+        `${JSON.stringify(l.path)} is not an absolute path without whitespace, '<', '>' or '#'`,
+        "use an absolute file path such as /var/lib/kvm-ha-lab/tgtd/volume01.img",
+      );
+    }
+    const pathBefore = seenPath.get(l.path);
+    if (pathBefore !== undefined) {
+      fail(
+        `luns[${i}].path`,
+        `${l.path} repeats luns[${pathBefore}].path`,
+        "give every LUN its own backing file",
+      );
+    }
+    seenPath.set(l.path, i);
+  });
+  if (t.initiatorAddresses.length === 0) {
+    fail(
+      "initiatorAddresses",
+      "is empty, which would let any host log in",
+      "access must be restricted: list the initiators' addresses (e.g. the nodes' storage addresses)",
+    );
+  }
+  t.initiatorAddresses.forEach((a, i) => {
+    const cidr = parseCidr(a);
+    if (parseIpv4(a) === undefined && (cidr === undefined || cidr.prefix < 8)) {
+      fail(
+        `initiatorAddresses[${i}]`,
+        `${JSON.stringify(a)} is not an IPv4 address (or IPv4/prefix with a prefix of 8 or more)`,
+        "use the initiator's address, e.g. 192.168.8.121 (ALL and whitespace are not allowed)",
+      );
+    }
+  });
+  if (t.initiatorNames.length === 0) {
+    fail(
+      "initiatorNames",
+      "is empty, which would let any initiator name log in",
+      "access must be restricted: list the initiators' IQNs (their /etc/iscsi/initiatorname.iscsi)",
+    );
+  }
+  t.initiatorNames.forEach((n, i) => {
+    if (n === "" || UNSAFE.test(n)) {
+      fail(
+        `initiatorNames[${i}]`,
+        `${JSON.stringify(n)} is empty or contains whitespace, '<', '>' or '#'`,
+        "use the initiator's IQN, e.g. iqn.2011-08.com.example.kvmhost:tgt01-node01",
+      );
+    }
+  });
+}
+
+/**
+ * Renders the targets.conf for one target. Pure. LUNs come out sorted by number, the access lists
+ * in the given order without repeats. Throws an Error naming the offending field and the fix.
+ */
+export function renderTargetsConf(t: TgtTargetConfig): string {
+  checkTarget(t);
+  const luns = [...t.luns].sort((a, b) => a.lun - b.lun);
+  return [
+    "# iSCSI target of the lab, generated by kvm-ha-lab (tgt-admin targets.conf syntax).",
+    "# Rewritten on every `pulumi up`: change the lab spec, not this file.",
+    "# tgtd admits an initiator only if both its address and its name are listed.",
+    "",
+    "default-driver iscsi",
+    "",
+    `<target ${t.iqn}>`,
+    ...luns.flatMap((l) => [`    <backing-store ${l.path}>`, `        lun ${l.lun}`, "    </backing-store>"]),
+    ...unique(t.initiatorAddresses).map((a) => `    initiator-address ${a}`),
+    ...unique(t.initiatorNames).map((n) => `    initiator-name ${n}`),
+    "</target>",
+    "",
+  ].join("\n");
+}
