@@ -8,7 +8,9 @@
 # after drift, preview --refresh, the storage and cluster converges, their no-op refreshes and
 # repairs, the fence, each drill's failover (kill → first commit through the VIP again) and its
 # committed rows, and destroy. KVMLAB_E2E_UPTO and KVMLAB_DRILLS pass through to e2e.sh.
-# Figures go to stdout as a table; record them in docs/BENCHMARKS.md.
+# Figures go to stdout as a table (query bench-table, scripts/query.ts); record them in
+# docs/BENCHMARKS.md.
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 runs=${1:-3}
@@ -18,7 +20,7 @@ timings=$(mktemp /tmp/kvmlab-bench.XXXXXX)
 cache=$(mktemp -d /var/tmp/kvmlab-bench-cache.XXXXXX)
 trap 'rm -rf "$cache" "$timings"' EXIT
 
-script=$(npx ts-node --transpile-only scripts/image-script.ts "$cache" 2>/dev/null)
+script=$(run_ts scripts/image-script.ts "$cache" 2>/dev/null)
 for kind in cold cached; do
   t0=$(date +%s.%N)
   with_progress "image build ($kind)" bash -c "$script"
@@ -30,14 +32,4 @@ for i in $(seq 1 "$runs"); do
   KVMLAB_E2E_TIMINGS="$timings" bash scripts/e2e.sh
 done
 
-node -e '
-  const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
-  const by = {};
-  for (const l of lines) { const [k, v] = l.split(" "); (by[k] ??= []).push(Number(v)); }
-  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-  console.log("phase              runs  median s   all runs (s)");
-  for (const [k, xs] of Object.entries(by))
-    console.log(`${k.padEnd(18)} ${String(xs.length).padStart(4)}  ${median(xs).toFixed(1).padStart(8)}   ${xs.map((x) => x.toFixed(1)).join(", ")}`);
-  if (by["up-cold"] && by["up-noop"]) console.log(`ratio up-cold / up-noop: ${(median(by["up-cold"]) / median(by["up-noop"])).toFixed(1)}`);
-  if (by["image-cold"] && by["image-cached"]) console.log(`ratio image cold / cached: ${(median(by["image-cold"]) / median(by["image-cached"])).toFixed(0)}`);
-' "$timings"
+query bench-table "$timings"

@@ -1,40 +1,54 @@
-# The failover drill of seed 001, automated (sourced by scripts/e2e-cluster.sh and scripts/lab.sh):
+# The failover drill of seed 001, automated (sourced by scripts/e2e-cluster.sh and scripts/lab.sh),
+# on the lab's first two nodes (node1, node2 below; node01 and node02 in the seed lab) and its first
+# service group with a VIP (service01):
 #
-#   1. service01 enabled, running on node01, the database answering on the VIP;
+#   1. the group enabled, running on node1, the database answering on the VIP;
 #   2. a writer inserts a counter row every ~0.2 s through the VIP and records every commit it got;
-#   3. `pkill -9 corosync` on node01 → node02 fences node01 through fence_virsh (the VM really
-#      restarts: its boot id changes), the group starts on node02, the database answers again;
+#   3. `pkill -9 corosync` on node1 → node2 fences node1 through fence_virsh (the VM really
+#      restarts: its boot id changes), the group starts on node2, the database answers again;
 #   4. a database `testdb` is created there;
-#   5. node01 back and rejoined (`pcs cluster start`: not started at boot), storage healed
-#      (`glmount heal`), the group moved back (`pcs resource move` + `clear`), `testdb` seen on node01;
+#   5. node1 back and rejoined (`pcs cluster start`: not started at boot), storage healed
+#      (`glmount heal`), the group moved back (`pcs resource move` + `clear`), `testdb` seen on node1;
 #   6. prints the failover time (kill → the first commit through the VIP afterwards) and checks
 #      that every committed counter row is still there.
 #
-# Needs: `on ADDRESS COMMAND`, log/fail (lib.sh / e2e.sh), PGPASSWORD, VIP, and DRILL_NS — the
-# command prefix that reaches the lab's networks (empty inside the lab's namespace).
-# Appends "failover SECONDS" to $KVMLAB_E2E_TIMINGS when set.
+# Needs from the caller:
+#   on ADDRESS COMMAND (runs COMMAND as root on a node), log and fail (lib.sh / e2e.sh);
+#   PGPASSWORD (exported: the application role's password);
+#   the lab description from load_lab_env (lib.sh): LAB_NODES, LAB_ADDRESSES, LAB_CLUSTER_NODES,
+#     LAB_SERVICE, LAB_VIP, LAB_DB_PORT;
+#   DRILL_NS (array, optional) — the command prefix that reaches the lab's networks for psql (empty
+#     inside the lab's namespace);
+#   KVMLAB_E2E_TIMINGS (optional) — a file the drill appends "failover SECONDS" and "drill-rows N" to.
+# Defines: DRILL_NS (empty when the caller left it unset), DRILL_DB, drill_psql, drill_sql,
+#   drill_where, drill_is_on, drill_rebooted, drill_online, drill_acked_at_least,
+#   drill_committed_after, drill_wait, drill_run.
 # shellcheck shell=bash
 
 DRILL_NS=("${DRILL_NS[@]}")
-# Bounded: a connection made to node01 just before it was fenced would otherwise hang forever
+# The application role and its database, as the program creates them (DB_ROLE,
+# providers/cluster/pacemaker/service-group.ts).
+DRILL_DB=lab
+# Bounded: a connection made to node1 just before it was fenced would otherwise hang forever
 # (found live: the writer stalled on one until killed by hand).
 # DRILL_SQL_TIMEOUT raises the bound for one slow statement (CREATE DATABASE copies template1 on
 # GlusterFS: ~35 s under TCG, measured).
 drill_psql() {
   PGOPTIONS="-c client_min_messages=warning" "${DRILL_NS[@]}" timeout "${DRILL_SQL_TIMEOUT:-15}" \
-    psql "host=$VIP port=5432 dbname=lab user=lab connect_timeout=3" -qtAX "$@"
+    psql "host=$LAB_VIP port=$LAB_DB_PORT dbname=$DRILL_DB user=$DRILL_DB connect_timeout=3" -qtAX "$@"
 }
-drill_sql() { drill_psql -v ON_ERROR_STOP=1 -c "$1"; } # drill_sql SQL — through the VIP, as the role lab
+drill_sql() { drill_psql -v ON_ERROR_STOP=1 -c "$1"; } # drill_sql SQL — through the VIP, as the application role
 
-drill_where() { # prints the node running service01 (or nothing)
-  on "$1" "crm_resource --locate --resource service01 2>/dev/null" | sed -n 's/.*running on: *//p' | head -n 1
+drill_where() { # drill_where ADDRESS GROUP — prints the cluster node running GROUP (or nothing)
+  on "$1" "crm_resource --locate --resource $2 2>/dev/null" | sed -n 's/.*running on: *//p' | head -n 1
 }
 
-drill_is_on() { [ "$(drill_where "$1")" = "$2" ]; } # drill_is_on ADDRESS NODE
+drill_is_on() { [ "$(drill_where "$1" "$2")" = "$3" ]; } # drill_is_on ADDRESS GROUP CLUSTER_NODE
 drill_rebooted() { # drill_rebooted ADDRESS OLD_BOOT_ID
   local b
   b=$(on "$1" "cat /proc/sys/kernel/random/boot_id" 2>/dev/null) && [ -n "$b" ] && [ "$b" != "$2" ]
 }
+# drill_online ADDRESS CLUSTER_NODE — the cluster seen from ADDRESS has CLUSTER_NODE online
 drill_online() { on "$1" "crm_mon -1 --output-as=xml" | grep -q "name=\"$2\" id=\"[0-9]*\" online=\"true\""; }
 drill_acked_at_least() { [ "$(wc -l <"$1")" -ge "$2" ]; } # FILE N
 drill_committed_after() { awk -v pm="$2" '$3 != pm { found = 1 } END { exit !found }' "$1"; } # FILE OLD_POSTMASTER
@@ -49,27 +63,33 @@ drill_wait() { # drill_wait SECONDS WHAT COMMAND… — polls COMMAND (a functio
 }
 
 drill_run() {
-  local n1="$1" n2="$2" dir boot_before boot_after t_kill t_back writer acked lost
+  [ "${#LAB_NODES[@]}" -ge 2 ] || fail "drill: the lab has ${#LAB_NODES[@]} node(s); the drill needs two"
+  if [ -z "$LAB_VIP" ] || [ -z "$LAB_DB_PORT" ]; then
+    fail "drill: the lab has no service group with a VIP and PostgreSQL"
+  fi
+  local node1=${LAB_NODES[0]} node2=${LAB_NODES[1]} n1=${LAB_ADDRESSES[0]} n2=${LAB_ADDRESSES[1]}
+  local c1=${LAB_CLUSTER_NODES[0]} c2=${LAB_CLUSTER_NODES[1]} group=$LAB_SERVICE
+  local dir boot_before boot_after pm_before t_kill t_back failover writer acked lost
   dir=$(mktemp -d /tmp/kvmlab-drill.XXXXXX)
 
-  # 1. The group on node01, the database answering.
+  # 1. The group on node1, the database answering.
   # Both nodes in the cluster (a node fenced by an earlier drill comes back outside it: the
   # cluster does not start at boot, seed 000).
   # Each node starts its own cluster stack: `--all` would need pcsd on the other node, which a
   # node that has just booted may not run yet (found in the e2e: right after the fence test).
-  on "$n1" "pcs cluster start --wait=300 >/dev/null 2>&1" || fail "drill: the cluster did not start on node01"
-  on "$n2" "pcs cluster start --wait=300 >/dev/null 2>&1" || fail "drill: the cluster did not start on node02"
-  drill_wait 300 "node01 online in the cluster" drill_online "$n1" node01h
-  drill_wait 300 "node02 online in the cluster" drill_online "$n1" node02h
+  on "$n1" "pcs cluster start --wait=300 >/dev/null 2>&1" || fail "drill: the cluster did not start on $node1"
+  on "$n2" "pcs cluster start --wait=300 >/dev/null 2>&1" || fail "drill: the cluster did not start on $node2"
+  drill_wait 300 "$node1 online in the cluster" drill_online "$n1" "$c1"
+  drill_wait 300 "$node2 online in the cluster" drill_online "$n1" "$c2"
   # A clean start: no fail history of an earlier drill (a start failure bans a node), no move left.
-  on "$n1" "pcs resource cleanup service01 >/dev/null 2>&1; pcs resource enable service01 && pcs resource clear service01 >/dev/null 2>&1; true"
-  # Where an earlier failover left it (stickiness keeps it there), it is moved to node01 first.
-  drill_is_on "$n1" node01h || on "$n1" "pcs resource move service01 node01h >/dev/null; true"
-  drill_wait 600 "service01 starting on node01" drill_is_on "$n1" node01h
-  on "$n1" "pcs resource clear service01 >/dev/null 2>&1; true"
-  drill_wait 120 "the database answering on $VIP" drill_sql "select 1"
+  on "$n1" "pcs resource cleanup $group >/dev/null 2>&1; pcs resource enable $group && pcs resource clear $group >/dev/null 2>&1; true"
+  # Where an earlier failover left it (stickiness keeps it there), it is moved to node1 first.
+  drill_is_on "$n1" "$group" "$c1" || on "$n1" "pcs resource move $group $c1 >/dev/null; true"
+  drill_wait 600 "$group starting on $node1" drill_is_on "$n1" "$group" "$c1"
+  on "$n1" "pcs resource clear $group >/dev/null 2>&1; true"
+  drill_wait 120 "the database answering on $LAB_VIP" drill_sql "select 1"
   drill_sql "create table if not exists counter (n integer primary key, at timestamptz default now())"
-  log "drill: service01 runs on node01; PostgreSQL answers on $VIP"
+  log "drill: $group runs on $node1; PostgreSQL answers on $LAB_VIP"
 
   # 2. The writer: one insert per statement, each commit recorded only once it is acknowledged.
   : >"$dir/acked"
@@ -78,7 +98,7 @@ drill_run() {
     # Stops with the drill, also when the drill failed and exited.
     while [ ! -e "$dir/stop" ] && kill -0 $$ 2>/dev/null; do
       # Each acknowledged commit is recorded with the start time of the postmaster that served it:
-      # the failover ends with the first commit served by the PostgreSQL started on node02.
+      # the failover ends with the first commit served by the PostgreSQL started on node2.
       if pm=$(drill_sql "insert into counter (n) values ($i) returning extract(epoch from pg_postmaster_start_time())" 2>>"$dir/writer.err"); then
         echo "$i $(date +%s.%N) $pm" >>"$dir/acked"
         i=$((i + 1))
@@ -89,26 +109,26 @@ drill_run() {
   writer=$!
   drill_wait 120 "the writer committing through the VIP" drill_acked_at_least "$dir/acked" 10
 
-  # 3. Kill corosync on node01; node02 must fence it and take the group over.
+  # 3. Kill corosync on node1; node2 must fence it and take the group over.
   boot_before=$(on "$n1" "cat /proc/sys/kernel/random/boot_id")
   pm_before=$(tail -n 1 "$dir/acked" | cut -d' ' -f3)
   [ -n "$pm_before" ] || fail "drill: the writer committed nothing before the kill: $(tail -n 3 "$dir/writer.err" 2>/dev/null)"
   t_kill=$(date +%s.%N)
   on "$n1" "pkill -9 corosync" || true
-  log "drill: corosync killed on node01"
-  drill_wait 600 "service01 starting on node02" drill_is_on "$n2" node02h
-  drill_wait 600 "a commit through the VIP served by node02's PostgreSQL" drill_committed_after "$dir/acked" "$pm_before"
+  log "drill: corosync killed on $node1"
+  drill_wait 600 "$group starting on $node2" drill_is_on "$n2" "$group" "$c2"
+  drill_wait 600 "a commit through the VIP served by $node2's PostgreSQL" drill_committed_after "$dir/acked" "$pm_before"
   t_back=$(awk -v pm="$pm_before" '$3 != pm { print $2; exit }' "$dir/acked")
-  drill_wait 600 "node01 rebooting (fenced)" drill_rebooted "$n1" "$boot_before"
+  drill_wait 600 "$node1 rebooting (fenced)" drill_rebooted "$n1" "$boot_before"
   boot_after=$(on "$n1" "cat /proc/sys/kernel/random/boot_id")
   failover=$(echo "$t_back - $t_kill" | bc)
-  log "drill: node01 fenced (boot id ${boot_before:0:8} → ${boot_after:0:8}); service01 on node02; failover ${failover%.*} s"
+  log "drill: $node1 fenced (boot id ${boot_before:0:8} → ${boot_after:0:8}); $group on $node2; failover ${failover%.*} s"
   [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "failover $failover" >>"$KVMLAB_E2E_TIMINGS"
 
-  # 4. A database created on node02.
+  # 4. A database created on node2.
   DRILL_SQL_TIMEOUT=300 drill_sql "drop database if exists testdb" >/dev/null 2>&1 || true
   DRILL_SQL_TIMEOUT=300 drill_psql -c "create database testdb" ||
-    fail "drill: createdb testdb on node02 failed"
+    fail "drill: createdb testdb on $node2 failed"
 
   # No committed row lost.
   touch "$dir/stop"
@@ -121,17 +141,17 @@ drill_run() {
   log "drill: $acked rows committed during the drill, 0 lost"
   [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "drill-rows $acked" >>"$KVMLAB_E2E_TIMINGS"
 
-  # 5. node01 back: rejoin, heal, move the group back, testdb there.
-  drill_wait 600 "node01 answering on SSH" on "$n1" true
-  on "$n1" "pcs cluster start --wait=300 >/dev/null" || fail "drill: node01 did not rejoin"
-  drill_wait 300 "node01 online in the cluster" drill_online "$n2" node01h
+  # 5. node1 back: rejoin, heal, move the group back, testdb there.
+  drill_wait 600 "$node1 answering on SSH" on "$n1" true
+  on "$n1" "pcs cluster start --wait=300 >/dev/null" || fail "drill: $node1 did not rejoin"
+  drill_wait 300 "$node1 online in the cluster" drill_online "$n2" "$c1"
   on "$n2" "/etc/init.d/glmount heal" || fail "drill: glmount heal failed"
-  on "$n1" "pcs resource move service01 node01h >/dev/null" || fail "drill: pcs resource move failed"
-  drill_wait 600 "service01 moving back to node01" drill_is_on "$n1" node01h
-  on "$n1" "pcs resource clear service01 >/dev/null" || fail "drill: pcs resource clear failed"
-  drill_wait 120 "the database answering on $VIP again" drill_sql "select 1"
+  on "$n1" "pcs resource move $group $c1 >/dev/null" || fail "drill: pcs resource move failed"
+  drill_wait 600 "$group moving back to $node1" drill_is_on "$n1" "$group" "$c1"
+  on "$n1" "pcs resource clear $group >/dev/null" || fail "drill: pcs resource clear failed"
+  drill_wait 120 "the database answering on $LAB_VIP again" drill_sql "select 1"
   [ "$(drill_sql "select count(*) from pg_database where datname = 'testdb'")" = 1 ] ||
-    fail "drill: testdb made on node02 is not there on node01"
-  log "drill: node01 rejoined, storage healed, service01 back on node01 with testdb"
+    fail "drill: testdb made on $node2 is not there on $node1"
+  log "drill: $node1 rejoined, storage healed, $group back on $node1 with testdb"
   rm -rf "$dir"
 }

@@ -10,8 +10,8 @@
 #      `pulumi up --refresh` repairs it, the nodes talk again, and a refresh then shows no change;
 # Storage (layers: storage — scripts/e2e-storage.sh):
 #   5. the iSCSI target on the host (tgtd, ACL = the nodes), both nodes logged in; a block written
-#      to the shared LUN on node01 is read back on node02; a file written through the GlusterFS
-#      mount on node01 is read on node02; a second up changes nothing;
+#      to the shared LUN on the first node is read back on the second; a file written through the
+#      GlusterFS mount on the first node is read on the second; a second up changes nothing;
 #   6. a brick process killed: a write still succeeds, refresh shows it, up restarts the brick,
 #      `glmount heal` heals, and both bricks hold the same bytes;
 #   7. drift: a LUN deleted, a session logged out, a volume option changed, a mount gone — shown
@@ -24,13 +24,47 @@
 #   9. `pulumi destroy` leaves no domain, network, file, tgtd or sshd of the stack behind.
 # Nothing of the lab leaves the namespace; the image build (apt to Debian's mirror) runs outside.
 #
+# The test lab is the seed lab (every default: nodes node01/node02, the 192.168.7-9.0/24 networks,
+# …) under its own name, with the few settings e2e_stack_file writes. The checks name nothing of it
+# themselves: nodes, addresses, host names, domains, networks, the host's sshd, the iSCSI target,
+# the GlusterFS volume, the cluster and its service group come from the stack — its outputs, once
+# up, and its stack file for the rest (load_lab_env, `bash -c 'source scripts/lib.sh; query --help'`
+# lists the LAB_* variables), reloaded after each layer's converge.
+#
 #   bash scripts/e2e.sh            (KVMLAB_E2E_TIMINGS=FILE appends "phase seconds" lines;
 #                                   KVMLAB_E2E_UPTO=substrate|storage stops after that layer;
 #                                   KVMLAB_DRILLS=N runs the failover drill N times)
+#
+# For the parts it sources (e2e-storage.sh, e2e-cluster.sh) this script defines: STACK, work,
+# E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, the LAB_* variables, load_e2e_env, fail, timing, phase, on,
+# set_lab, expect_drift (and everything of lib.sh).
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 STACK=e2e
-LAB=e2e
+# The settings of the test lab that the checks rely on: the GlusterFS ping timeout (checked after
+# an out-of-band change) and the data LUN's size (changed and restored by a fault test).
+E2E_PING_TIMEOUT=10
+E2E_DATA_LUN_MIB=1024
+e2e_stack_file() {
+  cat <<EOF
+config:
+  kvm-ha-lab:lab:
+    name: e2e
+    host:
+      daemon: managed
+    layers: substrate
+    timeouts:
+      bootSeconds: 900
+    iscsi:
+      luns:
+        - { file: volume01.img, sizeMiB: 100, purpose: quorum }
+        - { file: volume02.img, sizeMiB: $E2E_DATA_LUN_MIB, purpose: data }
+    gluster:
+      options:
+        network.ping-timeout: "$E2E_PING_TIMEOUT"
+EOF
+}
 
 if [ "${1:-}" != --inside ]; then
   cd "$REPO"
@@ -39,6 +73,7 @@ if [ "${1:-}" != --inside ]; then
   env_file=$(bash scripts/engine.sh)
   work=$(mktemp -d /tmp/kvmlab-e2e.XXXXXX)
   ns="kvmlab-e2e-$$"
+  # shellcheck disable=SC2317 # run by the trap
   cleanup() {
     local pids
     pids=$(ip netns pids "$ns" 2>/dev/null || true)
@@ -51,9 +86,12 @@ if [ "${1:-}" != --inside ]; then
     fi
     ip netns del "$ns" 2>/dev/null || true
     # The run's libvirt was throwaway; after a failure its stack directory may be left: remove it.
-    rm -rf "$work" "/var/lib/kvm-ha-lab/$LAB"
+    rm -rf "$work"
+    [ -z "${LAB_STATE_DIR:-}" ] || rm -rf "$LAB_STATE_DIR"
   }
   trap cleanup EXIT
+  e2e_stack_file >"$work/Pulumi.$STACK.yaml"
+  load_lab_env "$work/Pulumi.$STACK.yaml"
   lab_netns "$ns"
   log "e2e: network namespace $ns, work dir $work"
   KVMLAB_ENV_FILE="$env_file" E2E_WORK="$work" ip netns exec "$ns" bash "$0" --inside
@@ -78,6 +116,23 @@ phase() { # phase NAME command… — runs, times, records
   timing "$name" "$dt"
   log "e2e: $name took ${dt%.*} s"
 }
+set_lab() { pulumi config set --path "kvm-ha-lab:lab.$1" "$2" >/dev/null; } # set_lab PATH VALUE
+# Expects `pulumi preview --refresh` to want changes naming every resource given.
+expect_drift() { # expect_drift WHAT RESOURCE_NAME…
+  local what="$1" r
+  shift
+  if pulumi preview --refresh --non-interactive --expect-no-changes >"$work/drift.txt" 2>&1; then
+    cat "$work/drift.txt"
+    fail "$what went unnoticed by preview --refresh"
+  fi
+  for r in "$@"; do grep -q -- "$r" "$work/drift.txt" || { cat "$work/drift.txt"; fail "$what: $r is not in the preview"; }; done
+  log "e2e: preview --refresh shows $what ($*)"
+}
+# The LAB_* variables from the stack file as it is now and the stack's outputs.
+load_e2e_env() {
+  pulumi stack output --json >"$work/outputs.json" || fail "pulumi stack output failed"
+  load_lab_env "Pulumi.$STACK.yaml" "$work/outputs.json"
+}
 
 # A libvirt of our own: private runtime and state directories, an empty domain/network config dir.
 mkdir -p /run/libvirt /var/lib/libvirt "$work/etc-libvirt-qemu/networks"
@@ -87,26 +142,8 @@ mount --bind "$work/etc-libvirt-qemu" /etc/libvirt/qemu
 
 # The project, copied, with the test stack's config (the work tree is never touched).
 proj="$work/project"
-mkdir -p "$proj"
-cp -r "$REPO"/{Pulumi.yaml,package.json,tsconfig.json,index.ts,components,providers,spec,stacks} "$proj/"
-ln -s "$REPO/node_modules" "$proj/node_modules"
-cat >"$proj/Pulumi.$STACK.yaml" <<EOF
-config:
-  kvm-ha-lab:lab:
-    name: $LAB
-    host:
-      daemon: managed
-    layers: substrate
-    timeouts:
-      bootSeconds: 900
-    iscsi:
-      luns:
-        - { file: volume01.img, sizeMiB: 100, purpose: quorum }
-        - { file: volume02.img, sizeMiB: 1024, purpose: data }
-    gluster:
-      options:
-        network.ping-timeout: "10"
-EOF
+copy_program "$proj"
+cp "$work/Pulumi.$STACK.yaml" "$proj/"
 cd "$proj"
 export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE_FILE="$work/passphrase"
 mkdir -p "$work/state"
@@ -115,15 +152,12 @@ pulumi stack init "$STACK" --secrets-provider passphrase --non-interactive >/dev
 start_progress
 trap stop_progress EXIT
 
-state_dir=/var/lib/kvm-ha-lab/$LAB
-nodes=(node01 node02)
-mgmt=(192.168.8.121 192.168.8.122)
-
 phase up-cold pulumi up --yes --non-interactive --skip-preview || fail "pulumi up failed"
+load_e2e_env
 
 # Keys from the state (secrets decrypted by the engine, kept in the run's work dir only).
-stack_private_key "$LAB-host-program-key" "$work/program.key"
-stack_private_key "$LAB-host-fence-key" "$work/fence.key"
+stack_private_key "$LAB_NAME-host-program-key" "$work/program.key"
+stack_private_key "$LAB_NAME-host-fence-key" "$work/fence.key"
 # shellcheck disable=SC2207
 SSH=(ssh $(node_ssh_options "$work/program.key"))
 on() { # on ADDRESS COMMAND — runs COMMAND as root on a node
@@ -132,31 +166,32 @@ on() { # on ADDRESS COMMAND — runs COMMAND as root on a node
 
 check_mesh() {
   local i
-  for i in "${!nodes[@]}"; do
-    "${SSH[@]}" "root@${mgmt[$i]}" '
+  for i in "${!LAB_NODES[@]}"; do
+    # shellcheck disable=SC2016 # the script runs on the node
+    "${SSH[@]}" "root@${LAB_ADDRESSES[$i]}" '
       set -e
-      [ "$(hostname)" = '"${nodes[$i]}"' ] || { echo "hostname is $(hostname)"; exit 1; }
-      for n in node01 node01m node01h node02 node02m node02h; do
+      [ "$(hostname)" = '"${LAB_NODES[$i]}"' ] || { echo "hostname is $(hostname)"; exit 1; }
+      for n in '"${LAB_HOSTNAMES[*]}"'; do
         want=$(getent hosts "$n" | cut -d" " -f1)
         [ -n "$want" ] || { echo "$n does not resolve"; exit 1; }
         # Password-less root SSH by name; the peer must see the connection on that very address.
         got=$(ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o ConnectTimeout=10 "$n" '"'"'echo $SSH_CONNECTION'"'"') ||
           { echo "no password-less root SSH to $n ($want)"; exit 1; }
         [ "$(echo "$got" | cut -d" " -f3)" = "$want" ] || { echo "$n: connected to ${got:-nothing}, expected $want"; exit 1; }
-      done' || fail "${nodes[$i]}: the mesh check failed"
+      done' || fail "${LAB_NODES[$i]}: the mesh check failed"
   done
-  log "e2e: both nodes reach each other on service, management and heartbeat, by name, with root SSH"
+  log "e2e: the nodes reach each other by every host name (${LAB_HOSTNAMES[*]}), with root SSH"
 }
 phase mesh check_mesh
 
 check_fence_shell() {
-  local out
-  out=$(printf 'virsh list --all\nvirsh undefine %s-node01\nquit\n' "$LAB" |
-    ssh -tt -i "$work/fence.key" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-      -o LogLevel=ERROR root@192.168.8.1 'rm -rf /' 2>&1) || true
-  echo "$out" | grep -q "$LAB-node01" || fail "fence shell: virsh list did not show the lab's domains: $out"
+  local out domain=${LAB_DOMAINS[0]}
+  out=$(printf 'virsh list --all\nvirsh undefine %s\nquit\n' "$domain" |
+    ssh -tt -i "$work/fence.key" -p "$LAB_HOST_SSH_PORT" -o BatchMode=yes -o StrictHostKeyChecking=no \
+      -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$LAB_HOST_SSH_USER@$LAB_HOST_ADDRESS" 'rm -rf /' 2>&1) || true
+  echo "$out" | grep -q "$domain" || fail "fence shell: virsh list did not show the lab's domains: $out"
   echo "$out" | grep -q "refused: virsh undefine" || fail "fence shell: undefine was not refused: $out"
-  virsh -c qemu:///system dominfo "$LAB-node01" >/dev/null || fail "fence shell let a domain be undefined"
+  virsh -c qemu:///system dominfo "$domain" >/dev/null || fail "fence shell let a domain be undefined"
   log "e2e: fence key → restricted shell: list allowed, undefine and the client's own command refused"
 }
 check_fence_shell
@@ -164,16 +199,12 @@ check_fence_shell
 phase up-noop pulumi up --yes --non-interactive --expect-no-changes ||
   fail "a second pulumi up wanted changes"
 
-# Drift made out of band.
-virsh -c qemu:///system destroy "$LAB-node02" >/dev/null
-virsh -c qemu:///system net-destroy "$LAB-heartbeat" >/dev/null
-if pulumi preview --refresh --non-interactive --expect-no-changes >"$work/drift.txt" 2>&1; then
-  cat "$work/drift.txt"
-  fail "a stopped VM and a stopped network went unnoticed by preview --refresh"
-fi
-grep -q "$LAB-node02-domain" "$work/drift.txt" || fail "the stopped VM is not in the preview"
-grep -q "$LAB-net-heartbeat-libvirt" "$work/drift.txt" || fail "the stopped network is not in the preview"
-log "e2e: preview --refresh shows the stopped VM and the stopped network"
+# Drift made out of band: the second node's VM and the heartbeat network stopped.
+[ -n "$LAB_HEARTBEAT_NETWORK" ] || fail "the test lab has no heartbeat network to stop"
+virsh -c qemu:///system destroy "${LAB_DOMAINS[1]}" >/dev/null
+virsh -c qemu:///system net-destroy "$LAB_HEARTBEAT_LIBVIRT_NETWORK" >/dev/null
+expect_drift "a stopped VM and a stopped network" \
+  "$LAB_NAME-${LAB_NODES[1]}-domain" "$LAB_NAME-net-$LAB_HEARTBEAT_NETWORK-libvirt"
 phase repair pulumi up --refresh --yes --non-interactive || fail "pulumi up did not repair the drift"
 check_mesh
 phase preview-refresh pulumi preview --refresh --non-interactive --expect-no-changes ||
@@ -199,7 +230,7 @@ else
   left=$(find "$work/etc-libvirt-qemu" -name '*.xml')
 fi
 [ -z "$(echo "$left" | tr -d '[:space:]')" ] || fail "destroy left libvirt objects: $left"
-[ ! -e "$state_dir" ] || fail "destroy left $state_dir: $(find "$state_dir" | head)"
-if ss -Hltn | grep -q '192.168.8.1:22'; then fail "destroy left the host sshd running"; fi
-if ss -Hltn | grep -q ':3260'; then fail "destroy left tgtd listening"; fi
+[ ! -e "$LAB_STATE_DIR" ] || fail "destroy left $LAB_STATE_DIR: $(find "$LAB_STATE_DIR" | head)"
+if ss -Hltn | grep -q "$LAB_HOST_ADDRESS:$LAB_HOST_SSH_PORT"; then fail "destroy left the host sshd running"; fi
+if [ -n "$LAB_ISCSI_PORTAL" ] && ss -Hltn | grep -q ":${LAB_ISCSI_PORTAL##*:}"; then fail "destroy left tgtd listening"; fi
 log "e2e: destroy removed every domain, network, file and the sshd of the stack"

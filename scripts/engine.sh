@@ -8,6 +8,7 @@
 # Result: $KVMLAB_CACHE/engine/<key>/bin/{pulumi,pulumi-language-nodejs,pulumi-resource-pulumi-nodejs}
 # and $KVMLAB_CACHE/engine/<key>/env.sh (PATH, PULUMI_HOME and the offline switches).
 # See docs/ENGINE.md for why the language host is built from engine/ and not from upstream.
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 PULUMI_VERSION=3.248.0

@@ -14,6 +14,9 @@
 # 4. logs in to the local backend, creates the stack with a passphrase secrets provider (the
 #    passphrase is generated once and kept in $KVMLAB_CACHE/secrets, mode 600);
 # 5. runs the Pulumi action.
+# ssh, heal and drill find the nodes in the stack's outputs (nodeAddresses) and the rest of the lab
+# (which node is first, the cluster's node names, the service group and its VIP) in its stack file.
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 
@@ -33,7 +36,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ -f "Pulumi.$stack.yaml" ] || die "no Pulumi.$stack.yaml: create it (see README, Configuration) or use --stack dev"
+stack_file="Pulumi.$stack.yaml"
+[ -f "$stack_file" ] || die "no $stack_file: create it (see README, Configuration) or use --stack dev"
 
 ensure_packages "${LAB_PACKAGES[@]}"
 ensure_node_modules
@@ -44,8 +48,7 @@ source "$(bash scripts/engine.sh)"
 # a network namespace made for the lab: the program starts libvirtd and the host's sshd there, so
 # the lab's bridges and addresses exist only inside it.
 run_in_ns=()
-daemon=$(node -e 'const y=require("yaml");const c=y.parse(require("fs").readFileSync(process.argv[1],"utf8"))||{};
-  process.stdout.write(((((c.config||{})["kvm-ha-lab:lab"]||{}).host||{}).daemon)||"managed")' "Pulumi.$stack.yaml")
+daemon=$(query daemon "$stack_file")
 if [ "$daemon" = managed ]; then
   ns="kvmlab-$stack"
   lab_netns "$ns"
@@ -56,48 +59,49 @@ fi
 pulumi_backend "$stack"
 pulumi stack select "$stack" --create --secrets-provider passphrase --non-interactive >/dev/null
 
-# On a node as root with the program key (taken from the stack's state into a temporary file).
-on_node() {
-  local name="$1" address key rc=0 tty=()
-  shift
-  if [ -t 0 ] && [ $# -eq 0 ]; then tty=(-t); fi
-  address=$(pulumi stack output nodeAddresses --json | node -e '
-    const a = JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]];
-    if (!a) { console.error("no node " + process.argv[1] + " in the stack"); process.exit(1); }
-    process.stdout.write(a);' "$name")
-  key=$(mktemp /tmp/kvmlab-key.XXXXXX)
-  stack_private_key -host-program-key "$key"
-  # shellcheck disable=SC2046
-  "${run_in_ns[@]}" ssh $(node_ssh_options "$key") "${tty[@]}" "root@$address" "$@" || rc=$?
-  rm -f "$key"
-  return $rc
-}
 case "$action" in
-  ssh) on_node "$node" "${command_words[@]}"; exit $? ;;
+  ssh | heal | drill)
+    # The stack's outputs and the program key, from its state into a private temporary directory.
+    secrets=$(mktemp -d /tmp/kvmlab-secrets.XXXXXX)
+    trap 'rm -rf "$secrets"' EXIT
+    pulumi stack output --json >"$secrets/outputs.json"
+    stack_private_key -host-program-key "$secrets/key"
+    # on ADDRESS [COMMAND…] — as root on a node with the program key (a shell on a terminal when no
+    # command is given).
+    on() {
+      local address="$1" tty=()
+      shift
+      if [ -t 0 ] && [ $# -eq 0 ]; then tty=(-t); fi
+      # shellcheck disable=SC2046
+      "${run_in_ns[@]}" ssh $(node_ssh_options "$secrets/key") "${tty[@]}" "root@$address" "$@"
+    }
+    ;;
+esac
+case "$action" in
+  ssh)
+    address=$(query output nodeAddresses "$node" <"$secrets/outputs.json")
+    on "$address" "${command_words[@]}"
+    exit $?
+    ;;
   heal)
     # glmount's heal: gluster volume heal, then wait until no entry is left to heal (seed 001's selfheal, online).
-    log "healing the GlusterFS volume from node01 (stack $stack)"
-    on_node node01 /etc/init.d/glmount heal
+    load_lab_env "$stack_file" "$secrets/outputs.json"
+    log "healing the GlusterFS volume from ${LAB_NODES[0]} (stack $stack)"
+    on "${LAB_ADDRESSES[0]}" /etc/init.d/glmount heal
     exit $?
     ;;
   drill)
     # scripts/drill.sh from here: psql and ssh reach the lab through its namespace.
-    secrets=$(mktemp -d /tmp/kvmlab-drill-secrets.XXXXXX)
-    trap 'rm -rf "$secrets"' EXIT
-    stack_private_key -host-program-key "$secrets/key"
-    stack_secret -svc-service01-db-password value "$secrets/db"
+    load_lab_env "$stack_file" "$secrets/outputs.json"
+    [ -n "$LAB_VIP" ] || die "the stack has no service group with a VIP: the drill needs layers: cluster"
+    stack_secret "-svc-$LAB_SERVICE-db-password" value "$secrets/db"
     PGPASSWORD=$(cat "$secrets/db")
     export PGPASSWORD
-    VIP=$(pulumi stack output vips --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).service01 || "")')
-    [ -n "$VIP" ] || die "the stack has no service01 VIP: the drill needs layers: cluster"
-    address_of() { pulumi stack output nodeAddresses --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]] || "")' "$1"; }
-    # shellcheck disable=SC2046
-    on() { "${run_in_ns[@]}" ssh $(node_ssh_options "$secrets/key") "root@$1" "$2"; }
     fail() { die "$*"; }
     DRILL_NS=("${run_in_ns[@]}")
     # shellcheck source=scripts/drill.sh
     source scripts/drill.sh
-    drill_run "$(address_of node01)" "$(address_of node02)"
+    drill_run
     exit 0
     ;;
 esac

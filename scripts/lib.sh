@@ -1,4 +1,16 @@
 # Shared helpers for the project's scripts (sourced, never run).
+#
+# Needs from the caller: nothing (bash). Sets `set -euo pipefail` for it.
+# Defines:
+#   REPO, KVMLAB_CACHE (both exported; KVMLAB_CACHE may be set beforehand), PATH with Go's bin;
+#   log MESSAGE…, die MESSAGE…, with_progress WHAT COMMAND…;
+#   ensure_packages PACKAGE…, ensure_node_modules, LAB_PACKAGES (array);
+#   pulumi_backend STACK, lab_netns NAMESPACE, start_progress, stop_progress;
+#   run_ts FILE ARGS…, query COMMAND ARGS… (scripts/query.ts), load_lab_env STACK_FILE [OUTPUTS]
+#     (sets the LAB_* variables: `query --help` lists them);
+#   copy_program DIR;
+#   stack_secret URN_SUFFIX FIELD FILE, stack_private_key URN_SUFFIX FILE (the current stack);
+#   node_ssh_options KEY_FILE.
 # shellcheck shell=bash
 
 set -euo pipefail
@@ -70,6 +82,7 @@ ensure_node_modules() {
 
 # Host packages a lab needs: qemu/libvirt, dnsmasq, sshd, the image builder's tools, genisoimage
 # for the cloud-init seeds.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 LAB_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base
   openssh-server openssh-client iproute2 debootstrap genisoimage e2fsprogs util-linux
   ca-certificates curl tgt postgresql-client)
@@ -112,19 +125,40 @@ stop_progress() {
   PROGRESS_TAIL_PID=
 }
 
+# Runs one of the project's TypeScript files with ts-node, without type checking (npm test
+# typechecks them). It costs a second or two of start-up per call, so callers ask once for much.
+run_ts() {
+  TS_NODE_PROJECT="$REPO/tsconfig.json" node -r "$REPO/node_modules/ts-node/register/transpile-only" "$@"
+}
+
+# The scripts' queries of stack files, stack outputs and state, and test reports (scripts/query.ts;
+# `query --help` lists them).
+query() { run_ts "$REPO/scripts/query.ts" "$@"; }
+
+# Sets the LAB_* variables describing the lab of STACK_FILE, taking what the stack exports from
+# OUTPUTS (a file holding `pulumi stack output --json`) when given. `query --help` lists them.
+load_lab_env() {
+  local assignments
+  assignments=$(query lab-env "$@") || die "could not read the lab of $1"
+  eval "$assignments"
+}
+
+# Copies what the Pulumi program is made of (index.ts and what it imports) into DIR, with the
+# project's node_modules linked in: a throwaway copy to run the engine on.
+copy_program() {
+  local dir="$1"
+  mkdir -p "$dir"
+  cp -r "$REPO"/{Pulumi.yaml,package.json,tsconfig.json,index.ts,components,providers,spec} "$dir/"
+  ln -s "$REPO/node_modules" "$dir/node_modules"
+}
+
 # Writes FIELD of the current stack's resource whose name ends in SUFFIX to FILE, mode 600: a
 # secret (the engine decrypts it), e.g. `stack_secret -host-program-key privateKey FILE`.
 stack_secret() {
   local suffix="$1" field="$2" file="$3"
   (
     umask 077
-    pulumi stack export --show-secrets | node -e '
-      const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
-      const r = (s.deployment.resources || []).find((x) => x.urn.endsWith(process.argv[1]));
-      if (!r) { console.error("no resource ending in " + process.argv[1] + " in the stack: run up first"); process.exit(1); }
-      const v = r.outputs[process.argv[2]];
-      process.stdout.write(typeof v === "object" ? JSON.parse(v.plaintext) : v);
-    ' -- "$suffix" "$field" >"$file"
+    pulumi stack export --show-secrets | query secret "$suffix" "$field" >"$file"
   )
 }
 

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Runs `pulumi preview` of the dev stack's lab through the real engine, in a throwaway copy of the
 # project with its own local backend (nothing in the work tree or the user's state is touched),
-# and checks the planned graph: every component of the default lab, the dynamic resources under
-# them, and no plain-text secret in the preview output.
+# and checks the planned graph with scripts/preview-check.ts: every component of the default lab,
+# the dynamic resources under them, and no plain-text secret in the preview output.
+#
+# Uses the engine of $KVMLAB_ENV_FILE (default: the last one scripts/engine.sh built).
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck disable=SC1090
 source "${KVMLAB_ENV_FILE:-$KVMLAB_CACHE/engine/current/env.sh}"
 
 work=$(mktemp -d /tmp/kvmlab-preview.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-cp -r "$REPO"/{Pulumi.yaml,Pulumi.dev.yaml,package.json,tsconfig.json,index.ts,components,providers,spec,stacks} "$work/"
-ln -s "$REPO/node_modules" "$work/node_modules"
+copy_program "$work"
+cp "$REPO/Pulumi.dev.yaml" "$work/"
 # A machine's own dev stack adds its passphrase salt to Pulumi.dev.yaml: not this throwaway stack's.
 sed -i '/^encryptionsalt:/d' "$work/Pulumi.dev.yaml"
 cd "$work"
@@ -26,4 +29,4 @@ pulumi preview --json --non-interactive >preview.json 2>preview.err || {
   die "pulumi preview of the dev stack failed"
 }
 log "preview took $((($(date +%s%N) - start) / 1000000)) ms"
-node "$REPO/scripts/check-preview.js" preview.json
+run_ts "$REPO/scripts/preview-check.ts" preview.json

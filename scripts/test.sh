@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (README "Quick start", and .ci/run): installs what the tests need,
 # then typecheck, lint, jest (unit + provider tests against a real sshd on loopback), and a
-# preview of the default lab through the real Pulumi engine.
+# preview of the default lab through the real Pulumi engine (scripts/preview-check.sh).
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 
@@ -22,10 +23,10 @@ npx prettier --check . >/dev/null || {
 log "jest"
 results=$(mktemp /tmp/kvmlab-jest.XXXXXX.json)
 npx jest --ci --json --outputFile="$results" || {
-  node -e 'const r=require(process.argv[1]);console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results" || true
+  if summary=$(query jest-summary "$results"); then echo "jest: $summary"; fi
   die "unit tests failed"
 }
-summary=$(node -e 'const r=require(process.argv[1]);process.stdout.write(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results")
+summary=$(query jest-summary "$results")
 rm -f "$results"
 
 log "engine preview of the default lab"

@@ -11,10 +11,11 @@
  * Defaults that depend on other fields are derived from them (a node's default addresses from the
  * network CIDRs, the fence address from the host address, …), so a user who changes one figure does
  * not have to restate the others. Nothing here rejects input: malformed values are passed through
- * (or derived as "") and reported by spec/validate.ts.
+ * (or derived as "") and reported by spec/validate.
  */
 import { createHash } from "crypto";
 import { addressAt, firstHost, formatIpv4, parseCidr, cidrContains } from "./ipv4";
+import { networkWithRole } from "./queries";
 import type {
   LabConfig,
   NetworkConfig,
@@ -190,7 +191,7 @@ function resolveNodes(labName: string, networks: NetworkSpec[], nodes: NodeConfi
 
 function resolveHost(config: LabConfig, labName: string, networks: NetworkSpec[]): HostSpec {
   const h = config.host ?? {};
-  const management = networks.find((n) => n.role === "management");
+  const management = networkWithRole(networks, "management");
   return {
     libvirtUri: h.libvirtUri ?? "qemu:///system",
     domainType: h.domainType ?? "auto",
@@ -226,7 +227,7 @@ function resolveIscsi(config: LabConfig, labName: string, host: HostSpec, cluste
 
 function resolveGluster(config: LabConfig, networks: NetworkSpec[], nodeCount: number): GlusterSpec {
   const g = config.gluster ?? {};
-  const management = networks.find((n) => n.role === "management");
+  const management = networkWithRole(networks, "management");
   return {
     enabled: g.enabled ?? true,
     volume: g.volume ?? "data00",
@@ -248,11 +249,11 @@ function resolveCluster(config: LabConfig, networks: NetworkSpec[], nodeCount: n
   const stack = c.stack ?? "pacemaker";
   // Link 0 is the heartbeat network; without one, heartbeat shares the service network (seed 000).
   // The management network is the redundant link 1.
-  const linkRoles = networks.some((n) => n.role === "heartbeat")
+  const linkRoles = networkWithRole(networks, "heartbeat")
     ? (["heartbeat", "management"] as const)
     : (["service", "management"] as const);
   const defaultLinks = linkRoles
-    .map((role) => networks.find((n) => n.role === role)?.name)
+    .map((role) => networkWithRole(networks, role)?.name)
     .filter((n): n is string => n !== undefined);
   return {
     stack,
@@ -285,7 +286,7 @@ function defaultServiceConfigs(
   gluster: GlusterSpec,
   iscsi: IscsiSpec,
 ): ServiceGroupConfig[] {
-  const service = networks.find((n) => n.role === "service");
+  const service = networkWithRole(networks, "service");
   const resources: ServiceResourceConfig[] = [
     { kind: "ip", address: service ? offsetAddress(service.cidr, DEFAULT_VIP_HOST_OFFSET) : "" },
   ];
@@ -311,7 +312,7 @@ function resolveServices(
   nodes: NodeSpec[],
   gluster: GlusterSpec,
 ): ServiceGroupSpec[] {
-  const service = networks.find((n) => n.role === "service");
+  const service = networkWithRole(networks, "service");
   const byPriority = [...nodes].sort((a, b) => a.priority - b.priority).map((n) => n.name);
   return groups.map((g, gi) => {
     let lastMount: string | undefined;
@@ -378,7 +379,7 @@ function resolveServices(
 
 /**
  * Fills in every default and derived field of a schema-checked config. Pure and total: it never
- * throws; values it cannot derive from malformed input come out as "" for spec/validate.ts to
+ * throws; values it cannot derive from malformed input come out as "" for spec/validate to
  * report.
  */
 export function applyDefaults(config: LabConfig): LabSpec {

@@ -7,9 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ZodIssue } from "zod";
 import { applyDefaults } from "./defaults";
 import { ALLOWED_KEYS_MARKER, LabConfigSchema } from "./schema";
-import type { LabSpec, NetworkRole, NetworkSpec } from "./types";
-import { formatProblem, validateLabSpec } from "./validate";
-import type { Problem } from "./validate";
+import { formatProblem, type Problem } from "./problems";
+import type { LabSpec } from "./types";
+import { validateLabSpec } from "./validate";
 
 /** The stack config key (in the project's namespace) that holds the lab: `kvm-ha-lab:lab`. */
 export const LAB_CONFIG_KEY = "lab";
@@ -133,9 +133,4 @@ export function parseLabSpec(raw: unknown): LabSpec {
  */
 export function loadLabSpec(config: pulumi.Config): LabSpec {
   return parseLabSpec(config.getObject<unknown>(LAB_CONFIG_KEY) ?? {});
-}
-
-/** The network that plays a role, if any (a valid spec has exactly one service and one management network). */
-export function findNetworkByRole(spec: LabSpec, role: NetworkRole): NetworkSpec | undefined {
-  return spec.networks.find((n) => n.role === role);
 }

@@ -5,7 +5,7 @@
  * This schema checks structure only (types, enums, integer ranges, unknown keys). Almost every field
  * is optional: spec/defaults.ts fills it in so that an empty `lab` reproduces the lab of seeds
  * 000/001. Formats and cross-field rules (CIDRs, addresses, MACs, names, references) are checked in
- * spec/validate.ts, so that all problems are reported together.
+ * spec/validate, so that all problems are reported together.
  *
  * Every object is strict: an unknown key (a typo) is an error that lists the allowed keys.
  */

@@ -1,7 +1,7 @@
 /**
  * The lab specification: one typed description of the whole lab.
  *
- * It is read from stack config, validated once (spec/schema.ts, spec/validate.ts) and then handed,
+ * It is read from stack config, validated once (spec/schema.ts, spec/validate) and then handed,
  * read-only, to the components. Components never parse config; they only read a LabSpec.
  * Every field here has a default (spec/defaults.ts) that reproduces the lab of seeds 000/001.
  */

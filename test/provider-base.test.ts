@@ -5,13 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { utils } from "ssh2";
 import { z } from "zod";
-import {
-  defineProvider,
-  pendingProvider,
-  RESOURCE_NAME_KEY,
-  UNKNOWN,
-  type Props,
-} from "../providers/core/base";
+import { defineProvider, RESOURCE_NAME_KEY, UNKNOWN, type Props } from "../providers/core/base";
+import { labKind } from "../providers/core/kind";
 import { publicKeyFingerprint, sshKeyPairProvider } from "../providers/secrets/keypair";
 import { generateSecret, RandomSecret, randomSecretProvider } from "../providers/secrets/secret";
 import { SshKeyPair } from "../providers/secrets/keypair";
@@ -183,30 +178,6 @@ describe("defineProvider: create/read/update/delete", () => {
   });
 });
 
-describe("pendingProvider", () => {
-  const p = pendingProvider("GlusterVolume", 12);
-  const message =
-    "GlusterVolume: not implemented yet (issue #12) — this resource is declared so the graph is complete; " +
-    "its remote side lands with that issue";
-
-  test("check and diff pass through", async () => {
-    expect(await p.check({}, { a: 1 })).toEqual({ inputs: { a: 1 }, failures: [] });
-    expect(await p.diff("x", { a: 1 }, { a: 1 })).toEqual({ changes: false });
-    expect(await p.diff("x", { a: 1 }, { a: 2 })).toEqual({ changes: true });
-    expect(await p.diff("x", { a: 1 }, { a: UNKNOWN })).toEqual({ changes: true });
-  });
-
-  test("create and update fail with the issue in the message", async () => {
-    await expect(p.create({ a: 1 })).rejects.toThrow(message);
-    await expect(p.update("x", { a: 1 }, { a: 2 })).rejects.toThrow(message);
-  });
-
-  test("read returns the stored outputs; delete is a no-op", async () => {
-    expect(await p.read("x", { a: 1 })).toEqual({ id: "x", props: { a: 1 } });
-    await expect(p.delete("x", { a: 1 })).resolves.toBeUndefined();
-  });
-});
-
 describe("RandomSecret provider", () => {
   const p = randomSecretProvider;
 
@@ -310,11 +281,6 @@ describe("closure serialisation (what pulumi.dynamic.Resource does with a provid
       expect(String(outs.value ?? outs.publicKey)).toMatch(pattern);
     },
   );
-
-  test("pendingProvider serialises", async () => {
-    const sf = await pulumi.runtime.serializeFunction(() => pendingProvider("X", 1));
-    expect(sf.text).toContain("not implemented yet");
-  });
 });
 
 describe("LabDynamicResource (pulumi mocks)", () => {
@@ -356,5 +322,59 @@ describe("LabDynamicResource (pulumi mocks)", () => {
     expect(typeof byName["db-password"].inputs.__provider).toBe("string");
     expect(seen["db-password"].additionalSecretOutputs).toEqual(["value"]);
     expect(seen["fence-key"].additionalSecretOutputs).toEqual(["privateKey"]);
+  });
+});
+
+describe("labKind (pulumi mocks)", () => {
+  const gadgetProvider = defineProvider({
+    kind: "Gadget",
+    schema: () => z.object({ name: z.string(), password: z.string() }),
+    secretOutputs: ["token"],
+    async create(inputs) {
+      return { id: inputs.name, outs: { token: "t0ken", count: 3 } };
+    },
+  });
+  const Gadget = labKind<{ name: string; password: string }, { token: string; count: number }>(
+    gadgetProvider,
+    { outputs: { token: true, count: true }, secretInputs: ["password"] },
+  );
+
+  test("names the kind, declares every output, keeps secret inputs secret", async () => {
+    const registered: pulumi.runtime.MockResourceArgs[] = [];
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          registered.push(args);
+          return { id: `${args.name}-id`, state: { ...args.inputs, token: "t0ken", count: 3 } };
+        },
+        call: (args) => args.inputs,
+      },
+      "kvm-ha-lab",
+      "test",
+    );
+    let seen: pulumi.ResourceTransformationArgs | undefined;
+    const capture = (args: pulumi.ResourceTransformationArgs): undefined => {
+      seen = args;
+      return undefined;
+    };
+    const gadget = new Gadget("g1", { name: "g1", password: "plain" }, { transformations: [capture] });
+    const outputs = [gadget.urn, gadget.name, gadget.token, gadget.count] as pulumi.Output<unknown>[];
+    const [, name, token, count] = await new Promise<unknown[]>((resolve) =>
+      pulumi.all(outputs).apply(resolve),
+    );
+
+    expect(Gadget.kind).toBe("Gadget");
+    expect(registered.map((r) => r.type)).toEqual(["pulumi-nodejs:dynamic/kvmlab:Gadget"]);
+    expect([name, token, count]).toEqual(["g1", "t0ken", 3]);
+    expect(seen?.props).toHaveProperty("token");
+    expect(seen?.props).toHaveProperty("count");
+    const password = seen?.props.password;
+    expect(pulumi.Output.isInstance(password)).toBe(true);
+    expect(await pulumi.isSecret(password as pulumi.Output<string>)).toBe(true);
+    expect(pulumi.Output.isInstance(seen?.props.name)).toBe(false);
+    expect((seen?.opts as pulumi.CustomResourceOptions).additionalSecretOutputs).toEqual([
+      "password",
+      "token",
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-options";
 import type { ClusterSpec, FenceDeviceSpec } from "../../spec/types";
 import { StonithDeviceRes } from "../../providers/cluster/pacemaker/stonith-device";
-import { pcsStonithCreate } from "../../providers/cluster/pacemaker/pcs-commands";
+import { pcsStonithCreate } from "../../providers/cluster/pacemaker/stonith-commands";
 import { renderingDigest } from "../../providers/core/rendering";
 import type { LabNodeRef } from "../node/node-vm";
 

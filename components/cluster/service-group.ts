@@ -1,17 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-options";
-import type { ClusterSpec, NetworkSpec, ServiceGroupSpec } from "../../spec/types";
-import type { SshEndpoint } from "../../providers/core/kind";
+import type { ClusterSpec, ServiceGroupSpec } from "../../spec/types";
+import { serviceVip } from "../../spec/queries";
+import type { SshEndpoint } from "../../providers/core/endpoints";
 import { RandomSecret } from "../../providers/secrets/secret";
 import {
   ClusterServiceGroupRes,
   SERVICE_GROUP_REVISION,
 } from "../../providers/cluster/pacemaker/service-group";
+import { pcsGroupResources } from "../../providers/cluster/pacemaker/group-commands";
 import {
-  pcsGroupResources,
   pcsGroupStickiness,
   pcsLocationPrefers,
-} from "../../providers/cluster/pacemaker/pcs-commands";
+} from "../../providers/cluster/pacemaker/constraint-commands";
 import { renderingDigest } from "../../providers/core/rendering";
 import { GLUSTER_MOUNT_OPTIONS } from "../storage/gluster-volume";
 import type { LunDevice } from "../storage/iscsi-target";
@@ -39,17 +40,8 @@ export interface ServiceGroupArgs {
   dbClientCidr: string;
 }
 
-/** The CIDR of the network the group's VIP is on (its clients), else the first network's. */
-export function serviceCidr(group: ServiceGroupSpec, networks: NetworkSpec[]): string {
-  const ip = group.resources.find((r) => r.kind === "ip");
-  const net = networks.find((n) => n.name === (ip?.kind === "ip" ? ip.network : undefined)) ?? networks[0];
-  return net?.cidr ?? "";
-}
-
-/** The first `ip` resource of a group: its virtual IP, or undefined. */
-export function serviceVip(group: ServiceGroupSpec): string | undefined {
-  return group.resources.find((r) => r.kind === "ip")?.address;
-}
+/** The CIDR of a group's client network: a spec query, re-exported here. */
+export { serviceCidr } from "../../spec/queries";
 
 /**
  * A service group (seeds 001/002): resources that start in order and move together — VIP, shared

@@ -4,7 +4,7 @@ import type { HostSpec } from "../../spec/types";
 import { SshKeyPair } from "../../providers/secrets/keypair";
 import { HostPrep } from "../../providers/host/host-prep";
 import { HostSshd } from "../../providers/host/host-sshd";
-import { hostEndpoint } from "../../providers/core/kind";
+import { hostEndpoint } from "../../providers/core/endpoints";
 
 /** Arguments of {@link KvmHost}. */
 export interface KvmHostArgs {

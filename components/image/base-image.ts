@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-options";
 import type { BaseImageSpec } from "../../spec/types";
-import { BaseImageBuild } from "../../providers/image/base-image-build";
+import { BaseImageBuild, type ImageFiles } from "../../providers/image/base-image-build";
 import { BaseImageFetch } from "../../providers/image/base-image-fetch";
-import { hostEndpoint, type HostEndpoint, type ImageFiles } from "../../providers/core/kind";
+import { hostEndpoint, type HostEndpoint } from "../../providers/core/endpoints";
 
 /**
  * Packages every lab image holds on top of debootstrap's minbase (ENVIRONMENT.md): kernel, init,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-options";
 import type { NetworkSpec } from "../../spec/types";
 import { LibvirtNetwork } from "../../providers/libvirt/libvirt-network";
-import { hostEndpoint, type HostEndpoint } from "../../providers/core/kind";
+import { hostEndpoint, type HostEndpoint } from "../../providers/core/endpoints";
 
 /** Arguments of {@link LabNetwork}. */
 export interface LabNetworkArgs {

@@ -3,7 +3,7 @@
  * reserved for nodes that do not exist yet. Names always map to real addresses, never 127.0.0.1.
  */
 import type { LabSpec } from "../../spec/types";
-import type { HostsEntry } from "../../providers/core/kind";
+import type { HostsEntry } from "../../providers/node/cloud-init-disk";
 
 /** The /etc/hosts lines of a lab, one per address, in node then network order, reserved last. */
 export function hostsTable(spec: Pick<LabSpec, "nodes" | "reservedHosts">): HostsEntry[] {

@@ -1,19 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-options";
-import type { NetworkSpec, NodeInterfaceSpec, NodeSpec } from "../../spec/types";
+import type { NetworkSpec, NodeSpec } from "../../spec/types";
 import { parseCidr } from "../../spec/ipv4";
-import { CloudInitDisk } from "../../providers/node/cloud-init-disk";
+import { managementAddress } from "../../spec/queries";
+import {
+  CloudInitDisk,
+  type CloudInitInterface,
+  type HostsEntry,
+} from "../../providers/node/cloud-init-disk";
 import { LibvirtDomain } from "../../providers/libvirt/libvirt-domain";
 import { NodeReady } from "../../providers/node/node-ready";
 import { NodeVolume } from "../../providers/libvirt/node-volume";
 import { interfaceNameFor } from "../../providers/node/cloud-init";
-import {
-  hostEndpoint,
-  type CloudInitInterface,
-  type HostEndpoint,
-  type HostsEntry,
-  type SshEndpoint,
-} from "../../providers/core/kind";
+import { hostEndpoint, type HostEndpoint, type SshEndpoint } from "../../providers/core/endpoints";
 
 /** How the program reaches every node: root over SSH on the management address. */
 export const NODE_SSH = { port: 22, user: "root" } as const;
@@ -89,19 +88,8 @@ export function cloudInitInterfaces(node: NodeSpec, networks: NetworkSpec[]): Cl
   });
 }
 
-/** A node's interface on a lab network (by network name). */
-export function interfaceOn(node: NodeSpec, network: string): NodeInterfaceSpec {
-  const nic = node.interfaces.find((i) => i.network === network);
-  if (nic === undefined) throw new Error(`node ${node.name}: no interface on network "${network}"`);
-  return nic;
-}
-
-/** The address of a node on the management network (where the program and fence_virsh reach it). */
-export function managementAddress(node: NodeSpec, networks: NetworkSpec[]): string {
-  const management = networks.find((n) => n.role === "management");
-  if (management === undefined) throw new Error("the lab has no management network");
-  return interfaceOn(node, management.name).address;
-}
+/** A node's interface on a network and its management address: spec queries, re-exported here. */
+export { interfaceOn, managementAddress } from "../../spec/queries";
 
 function libvirtNetwork(args: NodeVmArgs, network: string): pulumi.Input<string> {
   const name = args.libvirtNetworks[network];

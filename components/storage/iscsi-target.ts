@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-options";
 import type { HostSpec, IscsiSpec, LunSpec } from "../../spec/types";
-import { hostEndpoint, type HostEndpoint, type SshEndpoint } from "../../providers/core/kind";
+import { hostEndpoint, type HostEndpoint, type SshEndpoint } from "../../providers/core/endpoints";
 import { IscsiInitiator, lunDevicePath } from "../../providers/storage/iscsi/iscsi-initiator";
 import { IscsiTargetRes } from "../../providers/storage/iscsi/iscsi-target";
 import type { LabNodeRef } from "../node/node-vm";

@@ -18,6 +18,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 
 /** The value the engine sends for properties that are not known yet (preview). */
@@ -25,6 +26,12 @@ export const UNKNOWN: string = pulumi.runtime.unknownValue;
 
 /** Input key under which {@link LabDynamicResource} stores the Pulumi resource name (for error messages). */
 export const RESOURCE_NAME_KEY = "__resourceName";
+
+/**
+ * Input key under which {@link defineProvider} stores the digest of what a kind renders (see
+ * {@link ProviderDefinition.render}).
+ */
+export const RENDERING_KEY = "__rendering";
 
 /** A property bag as the engine hands it to a dynamic provider. */
 export type Props = Record<string, unknown>;
@@ -59,6 +66,19 @@ export interface ProviderDefinition<S extends z.AnyZodObject, O extends object> 
    * (e.g. a replacement that destroys data the config does not allow to lose). Preview fails with it.
    */
   guardReplace?: (olds: Stored<z.output<S>, O>, news: z.output<S>, replaces: string[]) => void;
+  /**
+   * What the kind renders onto a machine for these inputs (scripts, files, argv), as plain data.
+   * Its digest is stored with the resource: Pulumi runs `read` with the provider code stored in
+   * the state and never diffs on provider code, so without it a renderer fix would never reach an
+   * existing resource. With it, a renderer change is an update (or, for a kind without `update`,
+   * a replacement) that the next `up` converges with the new code. Must be pure; leave secrets out.
+   */
+  render?: (inputs: z.output<S>) => unknown;
+  /**
+   * Revision of what the provider means by "converged" beyond its renderers (a changed read or
+   * comparison): part of the rendering digest, so bumping it re-converges existing resources.
+   */
+  revision?: number;
   /** Creates the thing; returns its id and computed outputs. Must be idempotent. */
   create: (inputs: z.output<S>) => Promise<{ id: string; outs: O }>;
   /** Probes the live thing: returns what it found (merged over the stored outputs) or `undefined` when gone. */
@@ -69,7 +89,7 @@ export interface ProviderDefinition<S extends z.AnyZodObject, O extends object> 
   delete?: (id: string, olds: Stored<z.output<S>, O>) => Promise<void>;
 }
 
-/** A dynamic provider built by {@link defineProvider} (or {@link pendingProvider}). */
+/** A dynamic provider built by {@link defineProvider}. */
 export interface LabProvider<I = Props, O = Props> extends pulumi.dynamic.ResourceProvider<I, O> {
   /** Kind name (the type token's last part). */
   readonly kind: string;
@@ -107,12 +127,41 @@ function formatPath(path: readonly (string | number)[]): string {
   );
 }
 
+/** A short digest of plain data (16 hex characters of SHA-256 over its JSON). */
+export function digestOf(...parts: unknown[]): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
+}
+
 /** Wraps an error with the resource kind, name and operation, keeping the original as `cause`. */
 export function wrapError(kind: string, name: string, op: string, err: unknown): Error {
   // Not `instanceof Error`: classes are re-created when Pulumi serialises a provider.
   const message =
     typeof err === "object" && err !== null && "message" in err ? String(err.message) : String(err);
   return new Error(`${kind} "${name}": ${op} failed: ${message}`, { cause: err });
+}
+
+/**
+ * How the rendering digest of `news` compares with the stored one: `same`; `changed` (the code
+ * renders something else now: converge again); `adopt` (the state predates digests: the thing was
+ * converged by the code of its time, and only the digest is recorded, nothing runs).
+ */
+function renderingChange(olds: Props, news: Props): "same" | "changed" | "adopt" {
+  const now = news[RENDERING_KEY];
+  const then = olds[RENDERING_KEY];
+  if (now === undefined || now === then) return "same";
+  if (then === undefined && !containsUnknown(now)) return "adopt";
+  return "changed";
+}
+
+/** True when an update only records the digest of a resource created before digests existed. */
+function adoptsRenderingOnly<S extends z.AnyZodObject, O extends object>(
+  olds: Props,
+  news: Props,
+  def: ProviderDefinition<S, O>,
+): boolean {
+  if (renderingChange(olds, news) !== "adopt") return false;
+  if (Object.keys(def.schema().shape).some((key) => !isDeepStrictEqual(olds[key], news[key]))) return false;
+  return !def.diff || def.diff(olds as Stored<z.output<S>, O>, news as z.output<S>).length === 0;
 }
 
 /** Turns a {@link ProviderDefinition} into a Pulumi dynamic provider with the shared behaviour. */
@@ -171,6 +220,9 @@ export function defineProvider<S extends z.AnyZodObject, O extends object>(
         }
       }
       if (failures.length === 0 && !anyUnknown && def.check) failures.push(...def.check(inputs as I));
+      if (failures.length === 0 && def.render) {
+        inputs[RENDERING_KEY] = anyUnknown ? UNKNOWN : digestOf(def.revision ?? 0, def.render(inputs as I));
+      }
       return { inputs: withName(inputs, news), failures };
     },
 
@@ -183,7 +235,12 @@ export function defineProvider<S extends z.AnyZodObject, O extends object>(
         if (def.diff && !Object.values(news).some(containsUnknown)) {
           for (const key of def.diff(olds as Stored<I, O>, news as I)) changed.add(key);
         }
-        const replaces = [...changed].filter((key) => forceNew.includes(key) || !def.update);
+        const rendering = renderingChange(olds, news);
+        if (rendering !== "same") changed.add(RENDERING_KEY);
+        const replaces = [...changed].filter(
+          (key) =>
+            forceNew.includes(key) || (!def.update && !(key === RENDERING_KEY && rendering === "adopt")),
+        );
         if (replaces.length > 0 && def.guardReplace) {
           def.guardReplace(olds as Stored<I, O>, news as I, replaces);
         }
@@ -213,6 +270,7 @@ export function defineProvider<S extends z.AnyZodObject, O extends object>(
 
     async update(id: string, olds: Props, news: Props) {
       return guard("update", news, id, async () => {
+        if (adoptsRenderingOnly(olds, news, def)) return { outs: { ...olds, ...news } };
         if (!def.update)
           throw new Error("this kind has no update; every change should have been a replacement");
         const outs = await def.update(id, olds as Stored<I, O>, news as I);
@@ -224,43 +282,6 @@ export function defineProvider<S extends z.AnyZodObject, O extends object>(
       await guard("delete", props, id, async () => {
         await def.delete?.(id, props as Stored<I, O>);
       });
-    },
-  };
-}
-
-/**
- * A provider for a kind whose remote side is not written yet: check and diff work (pass-through),
- * create and update fail with a message pointing at the issue, read returns the stored outputs,
- * delete does nothing. Lets the resource graph be complete before every provider exists.
- */
-export function pendingProvider(kind: string, issue: number): LabProvider<Props, Props> {
-  const notYet = (): Error =>
-    new Error(
-      `${kind}: not implemented yet (issue #${issue}) — this resource is declared so the graph is complete; ` +
-        `its remote side lands with that issue`,
-    );
-  return {
-    kind,
-    secretOutputs: [],
-    async check(_olds: Props, news: Props) {
-      return { inputs: news, failures: [] };
-    },
-    async diff(_id: string, olds: Props, news: Props) {
-      const keys = Object.keys(news).filter((k) => !isReserved(k));
-      const changes = keys.some((k) => containsUnknown(news[k]) || !isDeepStrictEqual(olds[k], news[k]));
-      return { changes };
-    },
-    async create(): Promise<{ id: string; outs: Props }> {
-      throw notYet();
-    },
-    async read(id: string, props?: Props) {
-      return { id, props: props ?? {} };
-    },
-    async update(): Promise<{ outs: Props }> {
-      throw notYet();
-    },
-    async delete() {
-      // Nothing was ever created.
     },
   };
 }

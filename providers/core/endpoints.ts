@@ -1,7 +1,9 @@
 /**
- * The shapes every remote kind shares: how the KVM host and the nodes are reached, and a node as
- * the cluster stack sees it: types, and one pure helper.
+ * The shapes every remote kind shares: how the KVM host and the nodes are reached, where a kind
+ * placed on either runs, and a node and the settings as the cluster stack sees them: types, and
+ * one pure helper.
  */
+import type { ClusterSpec } from "../../spec/types";
 
 /** The KVM host as the host-side kinds reach it (locally, or over SSH when the URI says so). */
 export interface HostEndpoint {
@@ -25,10 +27,10 @@ export interface SshEndpoint {
   hostKey?: string;
 }
 
-/** Inputs shared by every kind that runs commands on cluster nodes. */
-export interface OnNodes {
-  /** The nodes, reached on their management addresses. */
-  nodes: SshEndpoint[];
+/** Where a kind that may run on the KVM host or on a node runs: on `node` when it is set. */
+export interface TargetPlacement {
+  host: HostEndpoint;
+  node?: SshEndpoint;
   /** The program's SSH private key (secret). */
   sshPrivateKey: string;
 }
@@ -46,3 +48,6 @@ export interface ClusterMember {
   /** The node's host name on each cluster link (`node01h`), link 0 first. */
   linkHostnames: string[];
 }
+
+/** Cluster settings common to both stack flavours, as the lab description gives them. */
+export type ClusterSettings = Pick<ClusterSpec, "name" | "transport" | "tokenMs" | "twoNode" | "startAtBoot">;

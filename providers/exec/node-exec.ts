@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { progress, runOnHost } from "./host-exec";
-import type { SshEndpoint, TargetPlacement } from "../core/kind";
+import type { SshEndpoint, TargetPlacement } from "../core/endpoints";
 import {
   errorMessage,
   isErrorNamed,

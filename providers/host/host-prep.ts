@@ -11,7 +11,7 @@
 import { z } from "zod";
 import { defineProvider } from "../core/base";
 import { localHostProblem, progress, runOnHost } from "../exec/host-exec";
-import { labKind, type HostPrepInputs, type HostPrepOutputs } from "../core/kind";
+import { labKind } from "../core/kind";
 import { shellQuote } from "../exec/ssh";
 import { virshCommand } from "../libvirt/virsh";
 
@@ -89,12 +89,28 @@ echo "started=$started"`;
 const schema = () =>
   z.object({
     host: hostField(),
+    /** `managed`: start virtlogd/libvirtd when none answers; `external`: use the running daemon. */
     daemon: z.enum(["managed", "external"]),
+    /** Requested domain type; `auto` decides from the CPU flags (vmx/svm). */
     requestedDomainType: z.enum(["auto", "kvm", "qemu"]),
+    /** Networks (CIDR) whose nodes use the host as their time server. */
     timeClients: z.array(z.string()).default([]),
     /** Desired: libvirtd answers (read sets false when it stopped). */
     daemonAnswers: z.boolean().default(true),
   });
+
+/** Inputs of a HostPrep, as its schema takes them (fields with a default are optional). */
+export type HostPrepInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of a HostPrep. */
+export interface HostPrepOutputs {
+  /** The domain type decided for this host. */
+  domainType: "kvm" | "qemu";
+  /** The CPU has vmx/svm. */
+  cpuVirtualisation: boolean;
+  /** This resource started virtlogd/libvirtd (and stops them on delete when they hold nothing). */
+  startedDaemons: boolean;
+}
 
 function decide(requested: "auto" | "kvm" | "qemu", cpu: string): "kvm" | "qemu" {
   if (requested !== "auto") return requested;
@@ -117,6 +133,7 @@ async function converge(inputs: z.output<ReturnType<typeof schema>>) {
 /** The HostPrep provider. */
 export const hostPrepProvider = defineProvider({
   kind: "HostPrep",
+  render: (inputs) => ({ script: hostPrepScript(inputs) }),
   schema,
   forceNew: ["host"],
   async create(inputs) {

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { defineProvider } from "../core/base";
 import { progress, runOnHost } from "../exec/host-exec";
 import { hostField } from "./host-prep";
-import { labKind, type HostSshdInputs, type HostSshdOutputs } from "../core/kind";
+import { labKind } from "../core/kind";
 import { renderFenceShell } from "./fence-shell";
 import { renderSshdConfig, sshdPaths } from "./sshd-config";
 import { shellQuote } from "../exec/ssh";
@@ -23,13 +23,18 @@ import { shellQuote } from "../exec/ssh";
 const schema = () =>
   z.object({
     host: hostField(),
+    /** `managed`: a dedicated sshd for the lab; `external`: the host's own sshd must listen already. */
     daemon: z.enum(["managed", "external"]),
+    /** The host's management address (sshd listens there). */
     address: z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, "address must be an IPv4 address"),
     port: z.number().int().min(1).max(65535),
+    /** fence_virsh's login on the host. */
     user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "user must be a user name"),
+    /** Public key authorised for `user`, restricted to the fence shell. */
     fenceAuthorizedKey: z
       .string()
       .regex(/^ssh-ed25519 [A-Za-z0-9+/=]+( \S+)?$/, "must be one ssh-ed25519 public key line"),
+    /** The lab's libvirt domain names (the only ones the fence key may query or power-cycle). */
     fenceDomains: z.array(z.string()).min(1, "fenceDomains must name the lab's domains"),
     /** Desired: sshd listens on address:port (read sets false when it does not). */
     listening: z.boolean().default(true),
@@ -37,6 +42,15 @@ const schema = () =>
     keyAuthorised: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of a HostSshd, as its schema takes them (fields with a default are optional). */
+export type HostSshdInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of a HostSshd. */
+export interface HostSshdOutputs {
+  /** The host's SSH host key (`type base64`), for the nodes' known_hosts. */
+  sshHostKey: string;
+}
 
 function dirOf(inputs: Pick<Inputs, "host">): string {
   return `${inputs.host.stateDir}/sshd`;
@@ -114,6 +128,7 @@ async function converge(inputs: Inputs): Promise<HostSshdOutputs> {
 /** The HostSshd provider. */
 export const hostSshdProvider = defineProvider({
   kind: "HostSshd",
+  render: (inputs) => ({ script: hostSshdScript(inputs) }),
   schema,
   forceNew: ["host", "daemon"],
   async create(inputs) {

@@ -12,7 +12,7 @@ import { z } from "zod";
 import { defineProvider } from "../core/base";
 import { progress, runOnHost } from "../exec/host-exec";
 import { hostField } from "../host/host-prep";
-import { labKind, type BaseImageBuildInputs, type BaseImageBuildOutputs } from "../core/kind";
+import { labKind } from "../core/kind";
 import {
   builtImagePaths,
   imageContentKey,
@@ -29,6 +29,7 @@ const schema = () =>
     host: hostField(),
     suite: z.string().regex(/^[a-z][a-z0-9-]*$/, "suite must be a Debian suite name (e.g. bookworm)"),
     mirror: z.string().regex(/^https?:\/\/\S+$/, "mirror must be an http(s) URL of a Debian mirror"),
+    /** Every package of the image (the lab's own list plus the extra ones). */
     packages: z
       .array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, "must be a Debian package name"))
       .min(1, "packages must not be empty")
@@ -38,6 +39,24 @@ const schema = () =>
     present: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of a BaseImageBuild, as its schema takes them (fields with a default are optional). */
+export type BaseImageBuildInputs = z.input<ReturnType<typeof schema>>;
+
+/** Paths of a bootable base image on the host (what every image kind returns). */
+export interface ImageFiles {
+  imagePath: string;
+  /** Kernel for direct kernel boot; empty when the image boots with its own boot loader. */
+  kernelPath: string;
+  /** Initrd for direct kernel boot; empty when the image boots with its own boot loader. */
+  initrdPath: string;
+}
+
+/** Outputs of a BaseImageBuild. */
+export interface BaseImageBuildOutputs extends ImageFiles {
+  /** Hash of everything that shapes the image: the cache key. */
+  contentKey: string;
+}
 
 async function build(inputs: Inputs): Promise<BaseImageBuildOutputs> {
   const paths = builtImagePaths(inputs);

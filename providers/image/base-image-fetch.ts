@@ -10,7 +10,8 @@ import { z } from "zod";
 import { defineProvider } from "../core/base";
 import { progress, runOnHost } from "../exec/host-exec";
 import { hostField } from "../host/host-prep";
-import { labKind, type BaseImageFetchInputs, type ImageFiles } from "../core/kind";
+import { labKind } from "../core/kind";
+import type { ImageFiles } from "./base-image-build";
 import { IMAGE_CACHE_DIR, OUTSIDE_NETNS_PREFIX } from "./image-build-script";
 import { shellQuote } from "../exec/ssh";
 
@@ -46,8 +47,12 @@ const schema = () =>
   z.object({
     host: hostField(),
     url: z.string().regex(/^(https?|ftp):\/\/\S+$/, "url must be an http(s) or ftp URL of a cloud image"),
+    /** Desired: the image file exists (read sets false when it is gone). */
     present: z.boolean().default(true),
   });
+
+/** Inputs of a BaseImageFetch, as its schema takes them (fields with a default are optional). */
+export type BaseImageFetchInputs = z.input<ReturnType<typeof schema>>;
 
 /** The BaseImageFetch provider. */
 export const baseImageFetchProvider = defineProvider({

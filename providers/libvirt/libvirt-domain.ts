@@ -11,7 +11,7 @@ import { z } from "zod";
 import { defineProvider } from "../core/base";
 import { progress, runOnHost } from "../exec/host-exec";
 import { hostField } from "../host/host-prep";
-import { labKind, type LibvirtDomainInputs } from "../core/kind";
+import { labKind } from "../core/kind";
 import { renderDomainXml } from "./domain-xml";
 import { shellQuote } from "../exec/ssh";
 import {
@@ -30,19 +30,32 @@ const KIB_PER_MIB = 1024;
 const schema = () =>
   z.object({
     host: hostField(),
+    /** libvirt domain name. */
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "name must be a plain libvirt domain name"),
     domainType: z.enum(["kvm", "qemu"]),
     vcpus: z.number().int().min(1, "vcpus must be at least 1"),
     memoryMiB: z.number().int().min(256, "memoryMiB must be at least 256"),
     diskPath: z.string().regex(/^\/\S+$/, "diskPath must be an absolute path"),
     cloudInitPath: z.string().regex(/^\/\S+$/, "cloudInitPath must be an absolute path"),
+    /** Direct kernel boot (empty: boot from the disk). */
     kernelPath: z.string(),
     initrdPath: z.string(),
     kernelArgs: z.string(),
+    /** One NIC per lab network, in order. */
     nics: z.array(z.object({ network: z.string().min(1), mac: z.string() })).min(1, "a node needs a NIC"),
+    /** Desired: running (drift when the VM was stopped out of band). */
     running: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of a LibvirtDomain, as its schema takes them (fields with a default are optional). */
+export type LibvirtDomainInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of a LibvirtDomain. */
+export interface LibvirtDomainOutputs {
+  /** The domain's libvirt UUID. */
+  uuid: string;
+}
 
 /** The domain XML of the inputs. */
 export function domainXml(inputs: Inputs, uuid?: string): string {
@@ -65,7 +78,7 @@ async function state(uri: string, name: string): Promise<string | undefined> {
   return (await virshIfExists(uri, ["domstate", name]))?.trim();
 }
 
-async function defineAndStart(inputs: Inputs, restart: boolean): Promise<{ uuid: string }> {
+async function defineAndStart(inputs: Inputs, restart: boolean): Promise<LibvirtDomainOutputs> {
   const uri = inputs.host.libvirtUri;
   const existing = (await virshIfExists(uri, ["domuuid", inputs.name]))?.trim();
   await virshDefine(uri, "domain", domainXml(inputs, existing));
@@ -88,6 +101,7 @@ async function defineAndStart(inputs: Inputs, restart: boolean): Promise<{ uuid:
 /** The LibvirtDomain provider. */
 export const libvirtDomainProvider = defineProvider({
   kind: "LibvirtDomain",
+  render: (inputs) => ({ xml: domainXml(inputs) }),
   schema,
   forceNew: [
     "host",
@@ -148,7 +162,7 @@ if ${virshCommand(uri, ["dominfo"])} ${name} >/dev/null 2>&1; then ${virshComman
 });
 
 /** A node VM. */
-export const LibvirtDomain = labKind<LibvirtDomainInputs, { uuid: string }>(libvirtDomainProvider, {
+export const LibvirtDomain = labKind<LibvirtDomainInputs, LibvirtDomainOutputs>(libvirtDomainProvider, {
   outputs: { uuid: true },
 });
 export type LibvirtDomain = InstanceType<typeof LibvirtDomain>;

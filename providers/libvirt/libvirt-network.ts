@@ -12,7 +12,7 @@ import { defineProvider } from "../core/base";
 import { progress, runOnHost } from "../exec/host-exec";
 import { hostField } from "../host/host-prep";
 import { formatCidr, parseCidr } from "../../spec/ipv4";
-import { labKind, type LibvirtNetworkInputs, type LibvirtNetworkOutputs } from "../core/kind";
+import { labKind } from "../core/kind";
 import { renderNetworkXml } from "./network-xml";
 import { shellQuote } from "../exec/ssh";
 import {
@@ -30,6 +30,7 @@ import {
 const schema = () =>
   z.object({
     host: hostField(),
+    /** libvirt network name. */
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "name must be a plain libvirt network name"),
     bridge: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, "bridge must be a bridge name of ≤ 15 characters"),
     cidr: z
@@ -37,10 +38,20 @@ const schema = () =>
       .refine((c) => parseCidr(c) !== undefined, "cidr must be an IPv4 network like 192.168.7.0/24"),
     gateway: z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, "gateway must be an IPv4 address"),
     mode: z.enum(["isolated", "nat"]),
+    /** Desired: started (drift when stopped). */
     active: z.boolean().default(true),
+    /** Desired: every running domain's NIC on the network plugged in (drift when not). */
     portsAttached: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of a LibvirtNetwork, as its schema takes them (fields with a default are optional). */
+export type LibvirtNetworkInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of a LibvirtNetwork. */
+export interface LibvirtNetworkOutputs {
+  uuid: string;
+}
 
 /** The network XML of the inputs. */
 export function networkXml(inputs: Inputs): string {
@@ -92,6 +103,10 @@ async function converge(inputs: Inputs): Promise<LibvirtNetworkOutputs> {
 /** The LibvirtNetwork provider. */
 export const libvirtNetworkProvider = defineProvider({
   kind: "LibvirtNetwork",
+  render: (inputs) => ({
+    xml: networkXml(inputs),
+    replug: replugScript(inputs.host.libvirtUri, inputs.name, inputs.bridge, false),
+  }),
   schema,
   forceNew: ["host", "name", "bridge", "cidr", "gateway", "mode"],
   deleteBeforeReplace: true,

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { defineProvider } from "../core/base";
 import { progress, runOnHost } from "../exec/host-exec";
 import { hostField } from "../host/host-prep";
-import { labKind, type NodeVolumeInputs } from "../core/kind";
+import { labKind } from "../core/kind";
 import { shellQuote } from "../exec/ssh";
 
 const GIB = 1024 ** 3;
@@ -16,10 +16,20 @@ const schema = () =>
   z.object({
     host: hostField(),
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "name must be a plain file name"),
+    /** Backing file (copy-on-write). */
     baseImagePath: z.string().regex(/^\/\S+$/, "baseImagePath must be an absolute path on the host"),
     sizeGiB: z.number().int().min(1, "sizeGiB must be at least 1"),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of a NodeVolume, as its schema takes them. */
+export type NodeVolumeInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of a NodeVolume. */
+export interface NodeVolumeOutputs {
+  /** Path of the volume file on the host. */
+  path: string;
+}
 
 /** Where the volume lives. */
 export function volumePath(inputs: Pick<Inputs, "host" | "name">): string {
@@ -44,6 +54,7 @@ mv -f ${path}.tmp ${path}`;
 /** The NodeVolume provider. */
 export const nodeVolumeProvider = defineProvider({
   kind: "NodeVolume",
+  render: (inputs) => ({ script: createVolumeScript(inputs) }),
   schema,
   forceNew: ["host", "name", "baseImagePath", "sizeGiB"],
   deleteBeforeReplace: true,
@@ -77,7 +88,7 @@ export const nodeVolumeProvider = defineProvider({
 });
 
 /** A node's root volume. */
-export const NodeVolume = labKind<NodeVolumeInputs, { path: string }>(nodeVolumeProvider, {
+export const NodeVolume = labKind<NodeVolumeInputs, NodeVolumeOutputs>(nodeVolumeProvider, {
   outputs: { path: true },
 });
 export type NodeVolume = InstanceType<typeof NodeVolume>;

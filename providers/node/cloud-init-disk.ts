@@ -9,7 +9,7 @@ import { z } from "zod";
 import { defineProvider } from "../core/base";
 import { progress, runOnHost } from "../exec/host-exec";
 import { hostField } from "../host/host-prep";
-import { labKind, type CloudInitDiskInputs } from "../core/kind";
+import { labKind } from "../core/kind";
 import { instanceId, renderCloudInitSeed } from "./cloud-init";
 import { shellQuote } from "../exec/ssh";
 
@@ -21,21 +21,43 @@ const schema = () =>
     interfaces: z
       .array(
         z.object({
+          /** Name the guest gives the NIC (`lab-svc`, `lab-mgt`, `lab-hb`). */
           name: z.string().optional(),
           mac: z.string(),
           address: z.string(),
           prefix: z.number().int(),
+          /** Default gateway through this NIC (only on NAT networks). */
           gateway: z.string().optional(),
         }),
       )
       .min(1, "a node needs at least one interface"),
     hosts: z.array(z.object({ address: z.string(), names: z.array(z.string()) })),
+    /** Public keys authorised for root. */
     authorizedKeys: z.array(z.string()).min(1, "at least the program's key must be authorised"),
+    /** Root's own key pair, the same on every node (password-less root SSH between nodes). */
     rootPublicKey: z.string().min(1, "rootPublicKey is required"),
     rootPrivateKey: z.string().min(1, "rootPrivateKey is required"),
+    /** chrony servers. */
     timeServers: z.array(z.string()).min(1, "at least one time server"),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of a CloudInitDisk, as its schema takes them. */
+export type CloudInitDiskInputs = z.input<ReturnType<typeof schema>>;
+
+/** One NIC of a node as cloud-init configures it (matched by MAC). */
+export type CloudInitInterface = CloudInitDiskInputs["interfaces"][number];
+
+/** One /etc/hosts line. */
+export type HostsEntry = CloudInitDiskInputs["hosts"][number];
+
+/** Outputs of a CloudInitDisk. */
+export interface CloudInitDiskOutputs {
+  /** Path of the seed ISO on the host. */
+  path: string;
+  /** cloud-init instance id of the seed (a new one is applied at the node's next boot). */
+  instanceId: string;
+}
 
 /** Where the seed ISO lives. */
 export function seedPath(inputs: Pick<Inputs, "host" | "name">): string {
@@ -55,7 +77,7 @@ chmod 0600 ${p}.tmp
 mv -f ${p}.tmp ${p}`;
 }
 
-async function write(inputs: Inputs): Promise<{ path: string; instanceId: string }> {
+async function write(inputs: Inputs): Promise<CloudInitDiskOutputs> {
   const docs = renderCloudInitSeed(inputs);
   const path = seedPath(inputs);
   progress(`seed ${inputs.name}: cloud-init for ${inputs.hostname}`);
@@ -79,6 +101,11 @@ async function write(inputs: Inputs): Promise<{ path: string; instanceId: string
 /** The CloudInitDisk provider. */
 export const cloudInitDiskProvider = defineProvider({
   kind: "CloudInitDisk",
+  // The documents carry root's private key: rendered with a placeholder (a key change is an input change).
+  render: (inputs) => ({
+    seed: renderCloudInitSeed({ ...inputs, rootPrivateKey: "(secret)" }),
+    script: seedIsoScript(seedPath(inputs)),
+  }),
   schema,
   forceNew: ["host", "name"],
   async create(inputs) {
@@ -98,8 +125,8 @@ export const cloudInitDiskProvider = defineProvider({
 });
 
 /** A node's cloud-init seed ISO. */
-export const CloudInitDisk = labKind<CloudInitDiskInputs, { path: string; instanceId: string }>(
-  cloudInitDiskProvider,
-  { outputs: { path: true, instanceId: true }, secretInputs: ["rootPrivateKey"] },
-);
+export const CloudInitDisk = labKind<CloudInitDiskInputs, CloudInitDiskOutputs>(cloudInitDiskProvider, {
+  outputs: { path: true, instanceId: true },
+  secretInputs: ["rootPrivateKey"],
+});
 export type CloudInitDisk = InstanceType<typeof CloudInitDisk>;

@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { Document } from "yaml";
 import type { NetworkRole } from "../../spec/types";
 import { ROLE_BRIDGE_TAG } from "../../spec/defaults";
-import type { CloudInitDiskInputs, CloudInitInterface } from "../core/kind";
+import type { CloudInitDiskInputs, CloudInitInterface } from "./cloud-init-disk";
 import { renderHostsFile } from "./hosts-file";
 
 /** File the seed's last step creates: the node finished its first boot configuration. */

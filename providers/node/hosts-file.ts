@@ -3,7 +3,7 @@
  * address. A node's own names never map to 127.0.1.1 (or any loopback address): corosync and
  * GlusterFS resolve them and must find the cluster networks (seed 003).
  */
-import type { HostsEntry } from "../core/kind";
+import type { HostsEntry } from "./cloud-init-disk";
 import { parseIpv4 } from "../../spec/ipv4";
 
 /** Lines every node's /etc/hosts starts with (loopback names only, never a lab name). */

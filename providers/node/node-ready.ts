@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { defineProvider } from "../core/base";
 import { progress } from "../exec/host-exec";
-import { labKind, type NodeReadyInputs, type NodeReadyOutputs } from "../core/kind";
+import { labKind } from "../core/kind";
 import { CLOUD_INIT_DONE_MARKER } from "./cloud-init";
 import { errorMessage, isRemoteCommandError, runRemote, type SshTarget } from "../exec/ssh";
 
@@ -19,14 +19,29 @@ const PAUSE_MS = 3000;
 
 const schema = () =>
   z.object({
+    /** The node, reached without a pinned host key (this kind learns it). */
     node: z.object({ address: z.string(), port: z.number().int(), user: z.string() }),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    /** The domain waited for (a new domain means a new wait). */
     domainUuid: z.string().min(1, "domainUuid is required"),
+    /** Expected host name (checked once SSH answers). */
     hostname: z.string().min(1),
     timeoutSeconds: z.number().int().min(10, "timeoutSeconds must be at least 10"),
+    /** Desired: answers on SSH (drift when it does not). */
     reachable: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of a NodeReady, as its schema takes them (fields with a default are optional). */
+export type NodeReadyInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of a NodeReady. */
+export interface NodeReadyOutputs {
+  /** The node's boot id (`/proc/sys/kernel/random/boot_id`) when last seen. */
+  bootId: string;
+  /** The node's SSH host key (`type base64`), pinned by later connections. */
+  sshHostKey: string;
+}
 
 /** Exit code of the probe when cloud-init finished without creating the marker (a failed seed). */
 const SEED_FAILED = 3;

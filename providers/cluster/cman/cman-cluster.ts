@@ -2,7 +2,7 @@
  * CmanCluster: the RHEL 6 cluster stack of seeds 000/001 on every member node — ricci with its
  * password (the remote configuration daemon), cman and rgmanager kept off at boot (seed 000: a
  * fenced node must not rejoin by itself), and /etc/cluster/cluster.conf as rendered by
- * `render/cluster-conf.ts`.
+ * cluster-conf-render.ts.
  *
  * The component renders cluster.conf with config_version {@link UNVERSIONED}; this provider decides
  * the version from the files on the nodes ({@link planConfigVersion}: bumped only when the content
@@ -32,7 +32,8 @@ import {
   sshEndpointField,
   type Runner,
 } from "../../exec/node-exec";
-import { labKind, type ClusterMember, type CmanClusterInputs } from "../../core/kind";
+import type { ClusterMember, ClusterSettings } from "../../core/endpoints";
+import { labKind } from "../../core/kind";
 import {
   CLUSTER_CONF_PATH,
   configVersionOf,
@@ -40,19 +41,6 @@ import {
   setConfigVersion,
   UNVERSIONED,
 } from "./cluster-conf";
-
-/** Inputs of the CmanCluster provider: the cman settings plus the rendered cluster.conf. */
-export interface CmanClusterProviderInputs extends CmanClusterInputs {
-  /**
-   * cluster.conf as `renderClusterConf` renders it with config_version {@link UNVERSIONED}
-   * (computed by the component); the provider sets the version.
-   */
-  clusterConf: string;
-  /** Desired state: ricci runs on every node (drift when not). */
-  ricciRunning?: boolean;
-  /** Desired state: every node's cluster.conf is the rendered one at `configVersion` (drift when not). */
-  confCurrent?: boolean;
-}
 
 /** Outputs of the CmanCluster provider. */
 export interface CmanClusterOutputs {
@@ -80,17 +68,28 @@ const schema = () =>
     startAtBoot: z.boolean(),
     members: z.array(memberField()).min(1, "the cluster needs at least one member"),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    /** Password of `ricci` (secret). */
     ricciPassword: z
       .string()
       .min(1, "ricciPassword is required")
       .regex(/^[^\r\n]+$/, "ricciPassword must be one line (passwd --stdin reads one line)"),
     expectedVotes: z.number().int().min(1),
+    /**
+     * cluster.conf as `renderClusterConf` renders it with config_version {@link UNVERSIONED}
+     * (computed by the component); the provider sets the version.
+     */
     clusterConf: z.string().min(1, "clusterConf is required"),
+    /** Desired: ricci runs on every node (drift when not). */
     ricciRunning: z.boolean().default(true),
+    /** Desired: every node's cluster.conf is the rendered one at `configVersion` (drift when not). */
     confCurrent: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 type Member = Inputs["members"][number];
+
+/** Inputs of a CmanCluster as its schema takes them, `transport` as the spec's (check refuses knet). */
+export type CmanClusterInputs = Omit<z.input<ReturnType<typeof schema>>, "transport"> &
+  Pick<ClusterSettings, "transport">;
 
 // ---------------------------------------------------------------------------------------------
 // Scripts (one per node per step)
@@ -367,7 +366,7 @@ export const cmanClusterProvider = defineProvider({
 });
 
 /** The cman cluster stack on the member nodes (seeds 000/001). */
-export const CmanClusterRes = labKind<CmanClusterProviderInputs, CmanClusterOutputs>(cmanClusterProvider, {
+export const CmanClusterRes = labKind<CmanClusterInputs, CmanClusterOutputs>(cmanClusterProvider, {
   outputs: { configVersion: true },
   secretInputs: ["sshPrivateKey", "ricciPassword"],
 });

@@ -5,7 +5,7 @@
  */
 import { onNode, orIfUnreachable, parseSections, type Runner } from "../../exec/node-exec";
 import { parseCib, type CibState } from "./cib";
-import type { SshEndpoint } from "../../core/kind";
+import type { SshEndpoint } from "../../core/endpoints";
 
 /** The CIB over an open session (fails when pacemaker does not answer there). */
 export async function cibOf(run: Runner): Promise<CibState> {

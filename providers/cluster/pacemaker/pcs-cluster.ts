@@ -30,16 +30,16 @@ import {
 } from "../../exec/node-exec";
 import { parseCib, parseCrmMonXml } from "./cib";
 import { parseCorosyncConf } from "./corosync-conf";
-import { labKind, type ClusterMember, type PcsClusterInputs, type PcsClusterOutputs } from "../../core/kind";
+import type { ClusterMember, ClusterSettings } from "../../core/endpoints";
+import { labKind } from "../../core/kind";
+import { pcsHostAuth, pcsPasswordStdin } from "./pcs-auth";
 import {
   pcsClusterSetup,
-  pcsHostAuth,
   pcsNodeName,
-  pcsPasswordStdin,
   pcsPropertySet,
   pcsPropertyUnset,
   pcsResourceDefaultsUpdate,
-} from "./pcs-commands";
+} from "./pcs-setup";
 import { shellJoin } from "../../exec/ssh";
 
 const NAME = /^[A-Za-z0-9_-]+$/;
@@ -83,13 +83,27 @@ const schema = () =>
       )
       .min(2, "a cluster needs at least two members"),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    /** Password of the `hacluster` user (secret). */
     haclusterPassword: z.string().min(8, "haclusterPassword must have at least 8 characters"),
     properties: z.record(z.string()),
     resourceDefaults: z.record(z.string()),
+    /** Desired: every member online (drift when not). */
     running: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 type Stored = Inputs & Partial<PcsClusterOutputs>;
+
+/** Inputs of a PcsCluster as its schema takes them, `transport` as the spec's (check refuses non-knet). */
+export type PcsClusterInputs = Omit<z.input<ReturnType<typeof schema>>, "transport"> &
+  Pick<ClusterSettings, "transport">;
+
+/** Outputs of a PcsCluster. */
+export interface PcsClusterOutputs {
+  /** corosync's cluster_uuid. */
+  clusterUuid: string;
+  /** Members, node ids and link addresses as set up (see `topologyOf`): a change replaces the cluster. */
+  topology: string;
+}
 
 /** How long starting the cluster may take under TCG. */
 const START_WAIT_SECONDS = 300;

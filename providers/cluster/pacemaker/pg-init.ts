@@ -8,7 +8,7 @@
  * arrives on stdin (never on a command line).
  */
 import { shellQuote } from "../../exec/ssh";
-import { POSTGRESQL_SOCKET_DIR } from "./pcs-commands";
+import { POSTGRESQL_SOCKET_DIR } from "./group-commands";
 
 /** What {@link renderPgInit} needs. */
 export interface PgInitInput {

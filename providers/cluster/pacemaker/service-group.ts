@@ -3,11 +3,13 @@
  * start order — VIP (IPaddr2), the shared file system (Filesystem: the GlusterFS volume or a file
  * system on an iSCSI LUN), PostgreSQL (pgsql) — which the group colocates and orders; location
  * preferences from the failover domain; stickiness from the config; started by the cluster or not
- * (`autostart`). PostgreSQL's data is initialised once on the shared file system (render/pg-init.ts),
+ * (`autostart`). PostgreSQL's data is initialised once on the shared file system (pg-init.ts),
  * with the application role's password from a secret. With cman the group lives in cluster.conf
  * (CmanCluster): nothing is done here.
  *
- * `read` (CIB of the first member that answers): the group gone (→ created again), a member
+ * `read` compares the wanted group and constraints (structures of group-commands.ts and
+ * constraint-commands.ts) with the same structures read from the CIB of the first member that
+ * answers (pcs-drift.ts): the group gone (→ created again), a member
  * deleted or with other parameters (`resourcesAsConfigured: false`), a member disabled
  * (`membersEnabled: false`), location constraints or stickiness changed
  * (`constraintsAsConfigured: false`); with `autostart` the group disabled (`enabled: false`).
@@ -28,9 +30,12 @@ import {
 } from "../../exec/node-exec";
 import { cibOf, firstMemberCib } from "./cib-reader";
 import type { CibState } from "./cib";
-import { labKind, type ClusterServiceGroupInputs, type ClusterServiceGroupOutputs } from "../../core/kind";
+import { labKind } from "../../core/kind";
 import { PG_BIN_DIR, renderPgInit } from "./pg-init";
-import { pcsGroupResources, pcsGroupStickiness, pcsLocationPrefers } from "./pcs-commands";
+import { groupResources } from "./group-commands";
+import { groupLocations, groupMetaArgv, GROUP_META } from "./constraint-commands";
+import { groupCreateArgv, locationArgv, updateArgv, type PcsGroup } from "./pcs-resource";
+import { groupDrift, groupOfCib, locationDrift, locationsOfCib } from "./pcs-drift";
 import { shellQuote } from "../../exec/ssh";
 
 const resourceSchema = () =>
@@ -80,19 +85,37 @@ const schema = () =>
     }),
     stickiness: z.number().int().min(0).optional(),
     resources: z.array(resourceSchema()).min(1, "a service group needs at least one resource"),
+    /** iSCSI LUN number → device path on the nodes (for `iscsi-filesystem` resources). */
     lunDevices: z.record(z.string()),
+    /** Member name → the cluster's name for it (`node01h`): location constraints. */
     clusterNodeNames: z.record(z.string()),
+    /** `mount -o` options of a GlusterFS mount (seed 001's log options). */
     glusterMountOptions: z.string(),
+    /** Password of the application role of PostgreSQL (secret; empty without PostgreSQL). */
     dbPassword: z.string(),
+    /** Network allowed to reach PostgreSQL with the password (the service network). */
     dbClientCidr: z.string(),
     /** Digest of the rendered pcs commands (providers/core/rendering.ts): a renderer change is a change. */
     rendering: z.string().optional(),
+    /** Desired: every member as configured (drift when deleted or changed). */
     resourcesAsConfigured: z.boolean().default(true),
+    /** Desired: no member disabled. */
     membersEnabled: z.boolean().default(true),
+    /** Desired: location constraints and stickiness as configured. */
     constraintsAsConfigured: z.boolean().default(true),
+    /** Desired (autostart): the group enabled. */
     enabled: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of a ClusterServiceGroup, as its schema takes them (fields with a default are optional). */
+export type ClusterServiceGroupInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of a ClusterServiceGroup. */
+export interface ClusterServiceGroupOutputs {
+  /** The group's name in the cluster. */
+  groupId: string;
+}
 
 /**
  * Revision of this provider's idea of "as configured", part of the group's rendering digest: bump
@@ -103,9 +126,9 @@ export const SERVICE_GROUP_REVISION = 3;
 /** The application role and database the lab's PostgreSQL gets. */
 export const DB_ROLE = "lab";
 
-/** The group's `pcs resource create` commands (and the enable/disable that follow). */
-export function groupCommands(inputs: Inputs): string[][] {
-  return pcsGroupResources(
+/** The group the inputs want, as a structure: members in start order, stickiness as its meta. */
+export function wantedGroup(inputs: Inputs): PcsGroup {
+  return groupResources(
     {
       name: inputs.name,
       autostart: inputs.autostart,
@@ -117,143 +140,63 @@ export function groupCommands(inputs: Inputs): string[][] {
   );
 }
 
-/** Every member's id, agent (`ocf:heartbeat:IPaddr2`) and instance attributes, in start order. */
+/** The group's `pcs resource create` commands (and the enable/disable that follow). */
+export function groupCommands(inputs: Inputs): string[][] {
+  return groupCreateArgv(wantedGroup(inputs), inputs.autostart);
+}
+
+/**
+ * Every member's id, agent (`ocf:heartbeat:IPaddr2`), instance attributes and operations
+ * (operation name → its settings), in start order: {@link wantedGroup}'s members keyed by name.
+ */
 export function wantedMembers(inputs: Inputs): {
   id: string;
   agent: string;
   attributes: Record<string, string>;
-  /** `op NAME k=v…` of the command: operation name → its settings (`timeout`, `interval`). */
   operations: Record<string, Record<string, string>>;
 }[] {
-  const pair = (a: string): [string, string] => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)];
-  return groupCommands(inputs)
-    .filter((c) => c[1] === "resource" && c[2] === "create")
-    .map((c) => {
-      const group = c.indexOf("--group");
-      const firstOp = c.indexOf("op");
-      const operations: Record<string, Record<string, string>> = {};
-      let current: Record<string, string> | undefined;
-      for (let i = firstOp >= 0 ? firstOp : group; i < group; i++) {
-        const a = c[i] ?? "";
-        if (a === "op") {
-          current = {};
-          operations[c[i + 1] ?? ""] = current;
-          i++;
-        } else if (current !== undefined) {
-          const [k, v] = pair(a);
-          current[k] = v;
-        }
-      }
-      return {
-        id: c[3] ?? "",
-        agent: c[4] ?? "",
-        attributes: Object.fromEntries(c.slice(5, firstOp >= 0 ? firstOp : group).map(pair)),
-        operations,
-      };
-    });
+  return wantedGroup(inputs).members.map((m) => ({
+    id: m.id,
+    agent: m.agent,
+    attributes: m.attributes,
+    operations: Object.fromEntries(m.operations.map(({ name, ...settings }) => [name, settings])),
+  }));
 }
 
 /** The location constraints wanted: cluster node → score (`-INFINITY` for avoided nodes). */
 export function wantedLocations(inputs: Inputs): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const cmd of pcsLocationPrefers(inputs.name, inputs.domain, inputs.clusterNodeNames)) {
-    const avoids = cmd.includes("avoids");
-    for (const a of cmd.slice(cmd.indexOf(avoids ? "avoids" : "prefers") + 1)) {
-      const [node = "", score] = a.split("=");
-      out[node] = avoids ? `-${score ?? "INFINITY"}` : (score ?? "INFINITY");
-    }
-  }
-  return out;
-}
-
-type WantedMember = ReturnType<typeof wantedMembers>[number];
-type LiveMember = CibState["primitives"][number];
-
-/** Are a member's instance attributes and operation timeouts/intervals as wanted? */
-function sameSettings(w: WantedMember, live: LiveMember): boolean {
-  return (
-    Object.entries(w.attributes).every(([k, v]) => live.instanceAttributes[k] === v) &&
-    Object.entries(w.operations).every(([name, settings]) => {
-      const op = live.operations.find((o) => o.name === name);
-      return (
-        op !== undefined &&
-        (settings.timeout === undefined || op.timeout === settings.timeout) &&
-        (settings.interval === undefined || op.interval === settings.interval)
-      );
-    })
-  );
-}
-
-/** The group's live members, when they are the wanted ids with the wanted agents in that order. */
-function sameShapeMembers(inputs: Inputs, cib: CibState): LiveMember[] | undefined {
-  const group = cib.groups.find((g) => g.id === inputs.name);
-  if (group === undefined) return undefined;
-  const wanted = wantedMembers(inputs);
-  const agentOf = (p: { class: string; provider?: string; type: string }) =>
-    [p.class, p.provider, p.type].filter(Boolean).join(":");
-  const members = group.members.map((id) => cib.primitives.find((p) => p.id === id));
-  const same =
-    group.members.join(" ") === wanted.map((w) => w.id).join(" ") &&
-    wanted.every((w, i) => members[i] !== undefined && agentOf(members[i]) === w.agent);
-  return same ? (members as LiveMember[]) : undefined;
+  const locations = groupLocations(inputs.name, inputs.domain, inputs.clusterNodeNames);
+  return Object.fromEntries(locations.map((l) => [l.node, l.score]));
 }
 
 /**
  * `pcs resource update` of each member whose parameters or operations differ, when the members are
  * otherwise as configured (pacemaker then restarts only that member and those after it in the
  * group); `undefined` when the group must be built again (a member missing, added, reordered, or
- * of another agent).
+ * of another agent), or is not in the CIB.
  */
 export function memberUpdates(inputs: Inputs, cib: CibState): string[][] | undefined {
-  const live = sameShapeMembers(inputs, cib);
+  const live = groupOfCib(cib, inputs.name);
   if (live === undefined) return undefined;
-  return wantedMembers(inputs).flatMap((w, i) => {
-    const member = live[i];
-    if (member === undefined || sameSettings(w, member)) return [];
-    const ops = Object.entries(w.operations).flatMap(([name, settings]) => [
-      "op",
-      name,
-      ...Object.entries(settings).map(([k, v]) => `${k}=${v}`),
-    ]);
-    return [
-      [
-        "pcs",
-        "resource",
-        "update",
-        w.id,
-        ...Object.entries(w.attributes).map(([k, v]) => `${k}=${v}`),
-        ...ops,
-      ],
-    ];
-  });
+  const drift = groupDrift(wantedGroup(inputs), live, GROUP_META);
+  return drift.rebuild.length > 0 ? undefined : drift.update.map((m) => updateArgv(m));
 }
 
 /** What the live CIB says about the group, as the resource's desired-state fields. */
 export function liveState(inputs: Inputs, cib: CibState): Partial<Inputs> | undefined {
-  const group = cib.groups.find((g) => g.id === inputs.name);
-  if (group === undefined) return undefined;
-  const members = group.members.map((id) => cib.primitives.find((p) => p.id === id));
+  const live = groupOfCib(cib, inputs.name);
+  if (live === undefined) return undefined;
   // As configured = the same members, and none needing an update.
-  const updates = memberUpdates(inputs, cib);
-  const resourcesAsConfigured = updates !== undefined && updates.length === 0;
-  const locations: Record<string, string> = {};
-  for (const l of cib.constraints.locations) {
-    if (l.rsc === inputs.name && !l.id.startsWith("cli-")) locations[l.node] = l.score;
-  }
-  const want = wantedLocations(inputs);
-  const sameLocations =
-    Object.keys(want).length === Object.keys(locations).length &&
-    Object.entries(want).every(
-      ([n, s]) => locations[n] === s || (s === "INFINITY" && locations[n] === "+INFINITY"),
-    );
-  const stickiness = group.meta["resource-stickiness"];
-  const sameStickiness =
-    inputs.stickiness === undefined ? stickiness === undefined : stickiness === String(inputs.stickiness);
+  const drift = groupDrift(wantedGroup(inputs), live, GROUP_META);
+  const locations = locationDrift(
+    groupLocations(inputs.name, inputs.domain, inputs.clusterNodeNames),
+    locationsOfCib(cib, inputs.name),
+  );
   return {
-    resourcesAsConfigured,
-    membersEnabled: members.every((m) => m?.meta["target-role"] !== "Stopped"),
-    constraintsAsConfigured: sameLocations && sameStickiness,
-    enabled: inputs.autostart ? group.meta["target-role"] !== "Stopped" : inputs.enabled,
+    resourcesAsConfigured: drift.rebuild.length === 0 && drift.update.length === 0,
+    membersEnabled: live.members.every((m) => m.meta["target-role"] !== "Stopped"),
+    constraintsAsConfigured: locations.length === 0 && drift.meta.length === 0,
+    enabled: inputs.autostart ? live.meta["target-role"] !== "Stopped" : inputs.enabled,
   };
 }
 
@@ -345,8 +288,8 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
           timeoutSeconds: 900,
         });
         progress(
-          `service group ${inputs.name}: created (${wantedMembers(inputs)
-            .map((m) => m.id)
+          `service group ${inputs.name}: created (${wantedGroup(inputs)
+            .members.map((m) => m.id)
             .join(", ")})`,
         );
       } else {
@@ -360,14 +303,13 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
       }
       // Constraints and stickiness: ours removed and set again (the operator's cli-… ones stay).
       cib = await cibOf(run);
-      const ours = cib.constraints.locations.filter((l) => l.rsc === inputs.name && !l.id.startsWith("cli-"));
+      const ours = locationsOfCib(cib, inputs.name);
       const after = liveState(inputs, cib);
       if (after !== undefined && !after.constraintsAsConfigured) {
-        const stickiness = pcsGroupStickiness(inputs);
         const cmds = [
           ...ours.map((l) => ["pcs", "constraint", "remove", l.id]),
-          ...pcsLocationPrefers(inputs.name, inputs.domain, inputs.clusterNodeNames),
-          stickiness ?? ["pcs", "resource", "meta", inputs.name, "resource-stickiness="],
+          ...locationArgv(inputs.name, groupLocations(inputs.name, inputs.domain, inputs.clusterNodeNames)),
+          groupMetaArgv(wantedGroup(inputs)),
         ];
         await runCommands(run, cmds, { timeoutSeconds: 300 });
       }

@@ -24,8 +24,10 @@ import {
 } from "../../exec/node-exec";
 import { cibOf, firstMemberCib } from "./cib-reader";
 import type { CibPrimitive } from "./cib";
-import { labKind, type StonithDeviceInputs, type StonithDeviceOutputs } from "../../core/kind";
-import { pcsStonithCreate } from "./pcs-commands";
+import { labKind } from "../../core/kind";
+import { stonithResource } from "./stonith-commands";
+import { createArgv, STONITH_CLASS, updateArgv, type PcsResource } from "./pcs-resource";
+import { resourceDrift, resourceOfCib, staleNames } from "./pcs-drift";
 import { shellQuote } from "../../exec/ssh";
 
 const schema = () =>
@@ -39,21 +41,36 @@ const schema = () =>
     ipaddr: z.string().min(1),
     login: z.string().min(1),
     identityFile: z.string().regex(/^\/[^\s'"]+$/, "identityFile must be an absolute path"),
+    /** The private key installed at `identityFile` on every node (secret). */
     identityKey: z.string().min(1, "identityKey is required"),
     action: z.enum(["reboot", "off"]),
+    /** Member name (`node01`) → libvirt domain name (the fence_virsh port). */
     hostMap: z.record(z.string()),
+    /** Member name → the cluster's name for it (`node01h`, its host name on link 0). */
     clusterNodeNames: z.record(z.string()),
     /** Digest of the rendered `pcs stonith create` (a renderer change reaches the device). */
     rendering: z.string().optional(),
+    /** Desired: the key is on every node (drift when missing or different). */
     keyInstalled: z.boolean().default(true),
+    /** Desired (pacemaker): the device is enabled. */
     enabled: z.boolean().default(true),
+    /** Desired (pacemaker): the device has the configured parameters. */
     configured: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
-/** The `pcs stonith create` argv of the inputs. */
-export function createArgs(inputs: Inputs): string[] {
-  return pcsStonithCreate(
+/** Inputs of a StonithDevice, as its schema takes them (fields with a default are optional). */
+export type StonithDeviceInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of a StonithDevice. */
+export interface StonithDeviceOutputs {
+  /** The device's name in the cluster (its stonith resource, or its cluster.conf fencedevice). */
+  deviceId: string;
+}
+
+/** The device the inputs want, as a structure ({@link stonithResource}). */
+export function wantedDevice(inputs: Inputs): PcsResource {
+  return stonithResource(
     {
       name: inputs.name,
       agent: inputs.agent,
@@ -67,14 +84,14 @@ export function createArgs(inputs: Inputs): string[] {
   );
 }
 
-/** The device's instance attributes as `pcs stonith create` sets them. */
+/** The `pcs stonith create` argv of the inputs. */
+export function createArgs(inputs: Inputs): string[] {
+  return createArgv(wantedDevice(inputs));
+}
+
+/** The device's instance attributes as `pcs stonith create` sets them ({@link wantedDevice}'s attributes). */
 export function wantedAttributes(inputs: Inputs): Record<string, string> {
-  const args = createArgs(inputs);
-  return Object.fromEntries(
-    args
-      .slice(args.indexOf(inputs.agent) + 1)
-      .map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]),
-  );
+  return wantedDevice(inputs).attributes;
 }
 
 /** The attributes this provider manages: one the config does not want is removed. */
@@ -89,19 +106,26 @@ export const MANAGED_ATTRIBUTES: readonly string[] = [
   "pcmk_reboot_timeout",
 ];
 
-/** `name=value` for every wanted attribute, `name=` (removes it) for a managed one not wanted. */
-export function updateAttributes(live: CibPrimitive, wanted: Record<string, string>): string[] {
-  const stale = MANAGED_ATTRIBUTES.filter((k) => k in live.instanceAttributes && !(k in wanted));
-  return [...Object.entries(wanted).map(([k, v]) => `${k}=${v}`), ...stale.map((k) => `${k}=`)];
+/** How the live device differs from the wanted one (agent, attributes, stale managed attributes); empty: as configured. */
+export function deviceDrift(want: PcsResource, live: CibPrimitive): string[] {
+  return resourceDrift(want, resourceOfCib(live), { attributes: MANAGED_ATTRIBUTES });
 }
 
-/** True when the live primitive has every wanted attribute with the wanted value and no stale managed one. */
+/** `pcs stonith update <name> …`: every wanted attribute, and `name=` for a managed one set live but not wanted. */
+export function deviceUpdate(want: PcsResource, live: CibPrimitive): string[] {
+  return updateArgv(want, staleNames(want.attributes, live.instanceAttributes, MANAGED_ATTRIBUTES));
+}
+
+/** True when the live primitive is a fence_virsh device with every wanted attribute and no stale managed one. */
 export function matches(live: CibPrimitive, wanted: Record<string, string>): boolean {
-  return (
-    live.type === "fence_virsh" &&
-    Object.entries(wanted).every(([k, v]) => live.instanceAttributes[k] === v) &&
-    MANAGED_ATTRIBUTES.every((k) => k in wanted || !(k in live.instanceAttributes))
-  );
+  const want = {
+    id: live.id,
+    agent: `${STONITH_CLASS}:fence_virsh`,
+    attributes: wanted,
+    meta: {},
+    operations: [],
+  };
+  return deviceDrift(want, live).length === 0;
 }
 
 function sha256(text: string): string {
@@ -146,12 +170,10 @@ async function converge(inputs: Inputs): Promise<StonithDeviceOutputs> {
     explained(first.address, async () => {
       const cib = await cibOf(run);
       const live = cib.stonith.find((p) => p.id === inputs.name);
-      const wanted = wantedAttributes(inputs);
+      const want = wantedDevice(inputs);
       const cmds: string[][] = [];
-      if (live === undefined) cmds.push(createArgs(inputs));
-      else if (!matches(live, wanted)) {
-        cmds.push(["pcs", "stonith", "update", inputs.name, ...updateAttributes(live, wanted)]);
-      }
+      if (live === undefined) cmds.push(createArgv(want));
+      else if (deviceDrift(want, live).length > 0) cmds.push(deviceUpdate(want, live));
       if (live !== undefined && live.meta["target-role"] === "Stopped")
         cmds.push(["pcs", "stonith", "enable", inputs.name]);
       if (cmds.length > 0) {
@@ -203,7 +225,7 @@ export const stonithDeviceProvider = defineProvider<ReturnType<typeof schema>, S
       return {
         ...out,
         enabled: live.meta["target-role"] !== "Stopped",
-        configured: matches(live, wantedAttributes(olds)),
+        configured: deviceDrift(wantedDevice(olds), live).length === 0,
       };
     }
     return out;

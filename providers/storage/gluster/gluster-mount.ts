@@ -21,7 +21,7 @@ import {
   SCRIPT_FAIL,
   sshEndpointField,
 } from "../../exec/node-exec";
-import { labKind, type GlusterMountInputs, type GlusterMountOutputs } from "../../core/kind";
+import { labKind } from "../../core/kind";
 import { renderGlmount } from "./glmount";
 import { shellQuote } from "../../exec/ssh";
 
@@ -35,7 +35,9 @@ const schema = () =>
   z.object({
     node: sshEndpointField(),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    /** Volume name (`data00`). */
     volume: z.string().regex(/^[A-Za-z0-9_-]+$/, "volume must be a plain volume name"),
+    /** Server the node mounts from (`localhost`: its own glusterd). */
     server: z.string().regex(/^[A-Za-z0-9.-]+$/, "server must be a host name"),
     mountPoint: z
       .string()
@@ -43,11 +45,23 @@ const schema = () =>
     mountOptions: z
       .string()
       .regex(/^[A-Za-z0-9=,._/-]+$/, "mountOptions must be a comma-separated option list"),
+    /** `mounted`: mounted and kept mounted; `prepared`: mount point and glmount script only (the cluster mounts). */
     mode: z.enum(["mounted", "prepared"]),
+    /** Desired (mode `mounted`): mounted (drift when not). */
     mounted: z.boolean().default(true),
+    /** Desired: the glmount script on the node is the rendered one. */
     scriptCurrent: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of a GlusterMount, as its schema takes them (fields with a default are optional). */
+export type GlusterMountInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of a GlusterMount. */
+export interface GlusterMountOutputs {
+  /** Where the glmount script is (`/etc/init.d/glmount`). */
+  script: string;
+}
 
 /** The glmount script of the inputs. */
 export function glmountScript(inputs: Inputs): string {
@@ -127,6 +141,7 @@ async function apply(inputs: Inputs): Promise<GlusterMountOutputs> {
 /** The GlusterMount provider. */
 export const glusterMountProvider = defineProvider({
   kind: "GlusterMount",
+  render: (inputs) => ({ glmount: glmountScript(inputs), apply: applyScript(inputs), state: stateScript(inputs) }),
   schema,
   forceNew: ["node", "mountPoint"],
   async create(inputs) {

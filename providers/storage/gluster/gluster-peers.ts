@@ -20,16 +20,26 @@ import {
   type Runner,
 } from "../../exec/node-exec";
 import { parsePoolListXml, type GlusterPeer } from "./gluster-xml";
-import { labKind, type GlusterPeersInputs, type GlusterPeersOutputs } from "../../core/kind";
+import { labKind } from "../../core/kind";
 import { shellQuote } from "../../exec/ssh";
 
 const schema = () =>
   z.object({
     nodes: z.array(sshEndpointField()).min(2, "a pool needs at least two nodes"),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
+    /** Host names probed (on the gluster network), in node order. */
     peers: z.array(z.string().regex(/^[A-Za-z0-9.-]+$/, "peers must be host names")),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of a GlusterPeers, as its schema takes them. */
+export type GlusterPeersInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of a GlusterPeers. */
+export interface GlusterPeersOutputs {
+  /** Peers connected in the pool once it converged. */
+  peerCount: number;
+}
 
 /** The `gluster` CLI without prompts. */
 export const GLUSTER = "gluster --mode=script";
@@ -60,7 +70,7 @@ async function poolOf(run: Runner): Promise<GlusterPeer[]> {
   return parsePoolListXml((await run(`${GLUSTER} --xml pool list`, { timeoutSeconds: 60 })).stdout);
 }
 
-async function converge(inputs: Inputs): Promise<{ peerCount: number }> {
+async function converge(inputs: Inputs): Promise<GlusterPeersOutputs> {
   const [first, second] = inputs.nodes;
   const [firstName] = inputs.peers;
   if (first === undefined || second === undefined || firstName === undefined) {
@@ -73,14 +83,13 @@ async function converge(inputs: Inputs): Promise<{ peerCount: number }> {
       ),
     ),
   );
-  const probe = (name: string) => `${GLUSTER} peer probe ${shellQuote(name)} >/dev/null`;
   await onNode(first, inputs.sshPrivateKey, (run) =>
     explained(first.address, () =>
-      run(`set -e\n${inputs.peers.slice(1).map(probe).join("\n")}`, { timeoutSeconds: 120 }),
+      run(`set -e\n${inputs.peers.slice(1).map(probeCommand).join("\n")}`, { timeoutSeconds: 120 }),
     ),
   );
   await onNode(second, inputs.sshPrivateKey, (run) =>
-    explained(second.address, () => run(probe(firstName), { timeoutSeconds: 120 })),
+    explained(second.address, () => run(probeCommand(firstName), { timeoutSeconds: 120 })),
   );
   return onNode(first, inputs.sshPrivateKey, (run) =>
     explained(first.address, async () => {
@@ -104,9 +113,15 @@ async function converge(inputs: Inputs): Promise<{ peerCount: number }> {
   );
 }
 
+/** The command that probes one peer by name. */
+export function probeCommand(name: string): string {
+  return `${GLUSTER} peer probe ${shellQuote(name)} >/dev/null`;
+}
+
 /** The GlusterPeers provider. */
 export const glusterPeersProvider = defineProvider({
   kind: "GlusterPeers",
+  render: (inputs) => ({ glusterdUp: GLUSTERD_UP, probes: inputs.peers.map((peer) => probeCommand(peer)) }),
   schema,
   check(inputs) {
     return inputs.peers.length === inputs.nodes.length

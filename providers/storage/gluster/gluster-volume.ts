@@ -30,7 +30,7 @@ import {
   type Runner,
 } from "../../exec/node-exec";
 import { parseVolumeInfoXml, parseVolumeStatusXml, type GlusterVolumeInfo } from "./gluster-xml";
-import { labKind, type GlusterVolumeInputs, type GlusterVolumeOutputs } from "../../core/kind";
+import { labKind } from "../../core/kind";
 import { shellJoin, shellQuote } from "../../exec/ssh";
 
 const BRICK = /^[A-Za-z0-9.-]+:\/[^\s'"]*[^\s'"/]$/;
@@ -43,6 +43,7 @@ const schema = () =>
     replica: z.number().int().min(2, "replica must be at least 2"),
     arbiter: z.boolean(),
     transport: z.literal("tcp"),
+    /** `host:/path`, in replica-set order; brick i lives on node i. */
     bricks: z.array(z.string().regex(BRICK, "bricks must be host:/absolute/path")),
     brickDevice: z
       .string()
@@ -53,11 +54,24 @@ const schema = () =>
       z.string(),
     ),
     allowDestructiveChanges: z.boolean(),
+    /** Desired: started (drift when stopped). */
     started: z.boolean().default(true),
+    /** Desired: every brick process online (drift when one died). */
     bricksOnline: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 type Stored = Inputs & Partial<GlusterVolumeOutputs>;
+
+/** Inputs of a GlusterVolume, as its schema takes them (fields with a default are optional). */
+export type GlusterVolumeInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of a GlusterVolume. */
+export interface GlusterVolumeOutputs {
+  /** gluster's volume id. */
+  volumeId: string;
+  /** Options gluster set by itself when the volume was created (not drift). */
+  initialOptions: Record<string, string>;
+}
 
 /** Where a node records the id of the volume its brick belongs to. */
 export const VOLUME_ID_DIR = "/var/lib/kvm-ha-lab/gluster";
@@ -243,6 +257,10 @@ async function converge(inputs: Inputs, olds?: Stored): Promise<GlusterVolumeOut
 /** The GlusterVolume provider. */
 export const glusterVolumeProvider = defineProvider<ReturnType<typeof schema>, GlusterVolumeOutputs>({
   kind: "GlusterVolume",
+  render: (inputs) => ({
+    create: createCommand(inputs),
+    bricks: inputs.bricks.map((brick) => [brickScript(inputs, brick), clearStaleBrickScript(brick)]),
+  }),
   schema,
   check(inputs) {
     const failures = [];

@@ -20,7 +20,7 @@ import {
   sshEndpointField,
   type Runner,
 } from "../../exec/node-exec";
-import { labKind, type IscsiInitiatorInputs, type IscsiInitiatorOutputs } from "../../core/kind";
+import { labKind } from "../../core/kind";
 import { shellJoin, shellQuote } from "../../exec/ssh";
 
 const IQN = /^iqn\.\d{4}-\d{2}\.[a-z0-9.-]+(:[^\s<>'"]+)?$/i;
@@ -31,11 +31,22 @@ const schema = () =>
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
     initiatorName: z.string().regex(IQN, "initiatorName must be an IQN"),
     targetIqn: z.string().regex(IQN, "targetIqn must be an IQN"),
+    /** `address:port` of the target portal. */
     portal: z.string().regex(/^\d+\.\d+\.\d+\.\d+:\d+$/, "portal must be address:port"),
     luns: z.array(z.number().int().min(1).max(255)).min(1, "luns: give the LUNs to wait for"),
+    /** Desired: logged in, persistent, every LUN's device present (drift when not). */
     loggedIn: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of an IscsiInitiator, as its schema takes them (fields with a default are optional). */
+export type IscsiInitiatorInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of an IscsiInitiator. */
+export interface IscsiInitiatorOutputs {
+  /** The by-path device of each LUN on this node. */
+  devices: string[];
+}
 
 /** The stable by-path device of a LUN, the same on every initiator. */
 export function lunDevicePath(portal: string, iqn: string, lun: number): string {
@@ -121,6 +132,7 @@ async function login(inputs: Inputs): Promise<IscsiInitiatorOutputs> {
 /** The IscsiInitiator provider. */
 export const iscsiInitiatorProvider = defineProvider({
   kind: "IscsiInitiator",
+  render: (inputs) => ({ login: loginScript(inputs), state: stateScript(inputs) }),
   schema,
   forceNew: ["targetIqn", "portal"],
   async create(inputs) {

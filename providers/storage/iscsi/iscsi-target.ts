@@ -30,7 +30,7 @@ import {
   type Runner,
 } from "../../exec/node-exec";
 import { parseTgtShow } from "./tgt-show";
-import { labKind, type IscsiTargetInputs, type IscsiTargetOutputs } from "../../core/kind";
+import { labKind } from "../../core/kind";
 import { renderTargetsConf } from "./targets-conf";
 import { shellJoin, shellQuote } from "../../exec/ssh";
 import { isInitiatorName, planTgt, tgtadm } from "./tgt-plan";
@@ -42,12 +42,17 @@ const ABSOLUTE = /^(?!.*\/\.\.(\/|$))\/[^\s'"<>]+$/;
 const schema = () =>
   z.object({
     host: hostField(),
+    /** The node the target runs on; unset: on the KVM host. */
     node: sshEndpointField().optional(),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
     iqn: z.string().regex(IQN, "iqn must look like iqn.2011-08.com.example.host:tgt01"),
+    /** Directory of the LUN files (owned by the stack). */
     directory: z.string().regex(ABSOLUTE, "directory must be an absolute path without spaces"),
+    /** `address:port` tgtd listens on (the KVM host's management address). */
     portal: z.string().regex(/^\d+\.\d+\.\d+\.\d+:\d+$/, "portal must be address:port"),
+    /** tgtd's management channel (`tgtadm -C`): one tgtd per lab on the host; 0 on a node. */
     controlPort: z.number().int().min(0).max(65535),
+    /** The LUNs: number, backing file (under `directory`), size, purpose. */
     luns: z
       .array(
         z.object({
@@ -60,15 +65,28 @@ const schema = () =>
       .min(1, "a target needs at least one LUN")
       // In LUN order, as tgtd lists them (else every read would look like drift).
       .transform((luns) => [...luns].sort((a, b) => a.lun - b.lun)),
+    /** Initiators allowed in: addresses and IQNs (access is never `ALL`). */
     initiatorAddresses: z
       .array(z.string().regex(/^\d+\.\d+\.\d+\.\d+$/, "initiator addresses must be IPv4 addresses"))
       .min(1, "access must be restricted to the cluster nodes: give their addresses"),
     initiatorNames: z
       .array(z.string().regex(IQN, "initiator names must be IQNs"))
       .min(1, "access must be restricted to the cluster nodes: give their initiator names"),
+    /** Desired: tgtd serves the target (drift when it does not). */
     online: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
+
+/** Inputs of an IscsiTarget, as its schema takes them (fields with a default are optional). */
+export type IscsiTargetInputs = z.input<ReturnType<typeof schema>>;
+
+/** Outputs of an IscsiTarget. */
+export interface IscsiTargetOutputs {
+  /** tgtd's target id. */
+  tid: number;
+  /** Initiator IQNs logged in when last seen. */
+  sessions: string[];
+}
 
 /** Where the persistent configuration and (on the host) tgtd's pid file live. */
 export function targetFiles(inputs: Pick<Inputs, "node" | "directory">): {
@@ -237,6 +255,7 @@ async function converge(inputs: Inputs): Promise<IscsiTargetOutputs> {
 /** The IscsiTarget provider. */
 export const iscsiTargetProvider = defineProvider({
   kind: "IscsiTarget",
+  render: (inputs) => ({ probe: probeScript(inputs), prepare: prepareScript(inputs), conf: targetsConf(inputs) }),
   schema,
   check(inputs) {
     const failures = [];

@@ -1,15 +1,13 @@
 /**
- * Unit tests of the CmanCluster provider against fake RHEL 6 nodes: `withSession` of
- * providers/exec/ssh is mocked (the rest of the module is the real one), and each fake node answers the
- * provider's scripts the way a node would — it keeps a cluster.conf, knows whether cman and ricci
- * run, and can be told to reject a file in ccs_config_validate. Every script is recorded with its
- * node and options, so the tests check the order of the steps, where the password travels, and the
- * config_version decisions. RHEL 6 guests are not available here: this is the provider's only test.
+ * Unit tests of the CmanCluster provider against fake RHEL 6 nodes on the fake lab
+ * (test/support/fake-lab.ts): each fake node answers the provider's scripts the way a node would —
+ * it keeps a cluster.conf, knows whether cman and ricci run, and can be told to reject a file in
+ * ccs_config_validate. Every script is recorded with its node and options, so the tests check the
+ * order of the steps, where the password travels, and the config_version decisions. RHEL 6 guests
+ * are not available here: this is the provider's only test.
  */
-import { spawnSync } from "node:child_process";
-import { RESOURCE_NAME_KEY, type Props } from "../providers/core/base";
-import type { RunOptions, RunResult, SshTarget } from "../providers/exec/ssh";
-import { RemoteCommandError, SshConnectionError } from "../providers/exec/ssh";
+import type * as FakeLab from "../../../support/fake-lab";
+import { RESOURCE_NAME_KEY, type Props } from "../../../../providers/core/base";
 import {
   bootScript,
   cmanClusterProvider,
@@ -21,14 +19,25 @@ import {
   ricciScript,
   validateConfScript,
   writeConfScript,
-} from "../providers/cluster/cman/cman-cluster";
+} from "../../../../providers/cluster/cman/cman-cluster";
 import {
   clusterConfFromModel,
   configVersionOf,
   renderClusterConf,
   setConfigVersion,
   type ClusterConfModel,
-} from "../providers/cluster/cman/cluster-conf";
+} from "../../../../providers/cluster/cman/cluster-conf";
+import { bashSyntaxCheck } from "../../../support/bash";
+import { checked } from "../../../support/provider-driver";
+import { lab, on, type Call, type Reply } from "../../../support/fake-lab";
+import { nodeAccess, PROGRAM_KEY } from "../../../fixtures/lab";
+
+jest.mock("../../../../providers/exec/ssh", () =>
+  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").sshModule(),
+);
+jest.mock("../../../../providers/exec/host-exec", () =>
+  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").hostExecModule(),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Fake nodes
@@ -40,7 +49,6 @@ interface FakeNode {
   ricciPassword?: string;
   /** ccs_config_validate rejects every file with this message. */
   rejects?: string;
-  unreachable: boolean;
   /** chkconfig state of cman and rgmanager. */
   boot?: "on" | "off";
 }
@@ -48,14 +56,11 @@ interface FakeNode {
 /** The step a script is (by identity with the exported builders). */
 type Step = "ricci" | "boot" | "probe" | "validate" | "write" | "reload" | "delete";
 
-interface Call {
-  host: string;
-  step: Step;
-  script: string;
-  opts: RunOptions;
-}
+const N1 = nodeAccess(1).address;
+const N2 = nodeAccess(2).address;
 
-const mockCluster: { nodes: Record<string, FakeNode>; calls: Call[] } = { nodes: {}, calls: [] };
+/** The fake nodes by address (unreachable ones are listed in `lab.down`). */
+let nodes: Record<string, FakeNode> = {};
 
 function stepOf(script: string): Step {
   if (script === ricciScript()) return "ricci";
@@ -68,37 +73,23 @@ function stepOf(script: string): Step {
   throw new Error(`unexpected script:\n${script}`);
 }
 
-function userError(host: string, script: string, message: string): RemoteCommandError {
-  return new RemoteCommandError({
-    host: `root@${host}:22`,
-    command: script,
-    code: 65,
-    stderrTail: `some tool output\nkvmlab: ${message}\n`,
-    stdoutTail: "",
-    timedOut: false,
-    reason: "command failed with exit code 65",
-  });
-}
-
 /** What a fake node does with one script. */
-async function mockRun(host: string, script: string, opts: RunOptions = {}): Promise<RunResult> {
-  const node = mockCluster.nodes[host];
-  if (node === undefined) throw new Error(`no fake node ${host}`);
+function nodeAnswer(script: string, call: Call): Reply {
+  const node = nodes[call.where];
+  if (node === undefined) throw new Error(`no fake node ${call.where}`);
   const step = stepOf(script);
-  mockCluster.calls.push({ host, step, script, opts });
-  const stdin = opts.stdin === undefined ? "" : opts.stdin.toString();
-  const ok = (stdout = ""): RunResult => ({ stdout, stderr: "", code: 0 });
+  const stdin = call.opts.stdin === undefined ? "" : call.opts.stdin.toString();
   switch (step) {
     case "ricci":
       node.ricciPassword = stdin.replace(/\n$/, "");
       node.ricciRunning = true;
-      return ok();
+      return {};
     case "boot":
       node.boot = script === bootScript(true) ? "on" : "off";
-      return ok();
+      return {};
     case "probe":
-      return ok(
-        [
+      return {
+        stdout: [
           "== conf",
           ...(node.conf !== undefined ? [Buffer.from(node.conf).toString("base64")] : []),
           "== cman",
@@ -107,56 +98,42 @@ async function mockRun(host: string, script: string, opts: RunOptions = {}): Pro
           node.ricciRunning ? "running" : "stopped",
           "",
         ].join("\n"),
-      );
+      };
     case "validate":
     case "write":
       if (node.rejects !== undefined) {
-        throw userError(
-          host,
-          script,
-          `the new cluster.conf does not pass ccs_config_validate (${node.rejects}); the node keeps its current /etc/cluster/cluster.conf. Fix: correct the lab's cluster, fencing or services config`,
-        );
+        return {
+          code: 65,
+          stderr: `some tool output\nkvmlab: the new cluster.conf does not pass ccs_config_validate (${node.rejects}); the node keeps its current /etc/cluster/cluster.conf. Fix: correct the lab's cluster, fencing or services config\n`,
+        };
       }
       if (step === "write") node.conf = Buffer.from(stdin, "base64").toString("utf8");
-      return ok();
+      return {};
     case "reload":
-      return ok();
+      return {};
     case "delete":
       node.conf = undefined;
       node.cmanRunning = false;
-      return ok();
+      return {};
   }
 }
-
-async function mockWithSession<T>(
-  target: SshTarget,
-  fn: (session: { run: (script: string, opts?: RunOptions) => Promise<RunResult> }) => Promise<T>,
-): Promise<T> {
-  if (mockCluster.nodes[target.host]?.unreachable) {
-    throw new SshConnectionError(`root@${target.host}:22`, 5, "connect ECONNREFUSED");
-  }
-  return fn({ run: (script, opts) => mockRun(target.host, script, opts) });
-}
-
-jest.mock("../providers/exec/ssh", () => ({
-  ...jest.requireActual<typeof import("../providers/exec/ssh")>("../providers/exec/ssh"),
-  withSession: (target: SshTarget, fn: Parameters<typeof mockWithSession>[1]) => mockWithSession(target, fn),
-}));
-
-const N1 = "192.168.8.121";
-const N2 = "192.168.8.122";
 
 beforeEach(() => {
-  mockCluster.calls = [];
-  mockCluster.nodes = {
-    [N1]: { cmanRunning: false, ricciRunning: false, unreachable: false },
-    [N2]: { cmanRunning: false, ricciRunning: false, unreachable: false },
+  nodes = {
+    [N1]: { cmanRunning: false, ricciRunning: false },
+    [N2]: { cmanRunning: false, ricciRunning: false },
   };
+  on(/[\s\S]*/, nodeAnswer);
 });
 
 /** The recorded steps as `host step` strings, in order. */
 function steps(): string[] {
-  return mockCluster.calls.map((c) => `${c.host === N1 ? "node01" : "node02"} ${c.step}`);
+  return lab.calls.map((c) => `${c.where === N1 ? "node01" : "node02"} ${stepOf(c.script)}`);
+}
+
+/** The recorded calls of one step. */
+function callsOf(step: Step): Call[] {
+  return lab.calls.filter((c) => stepOf(c.script) === step);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,7 +168,7 @@ function member(i: 1 | 2, nodeId: number = i): Props {
   return {
     name: `node0${i}`,
     nodeId,
-    access: { address: i === 1 ? N1 : N2, port: 22, user: "root" },
+    access: nodeAccess(i),
     linkAddresses: [`192.168.9.12${i}`],
     linkHostnames: [`node0${i}h`],
   };
@@ -205,7 +182,7 @@ function raw(tokenMs = 20000, extra: Props = {}): Props {
     twoNode: true,
     startAtBoot: false,
     members: [member(1), member(2)],
-    sshPrivateKey: "TEST-KEY",
+    sshPrivateKey: PROGRAM_KEY,
     ricciPassword: PASSWORD,
     expectedVotes: 1,
     clusterConf: renderClusterConf(clusterConfFromModel(model(tokenMs))),
@@ -214,29 +191,21 @@ function raw(tokenMs = 20000, extra: Props = {}): Props {
   };
 }
 
-async function checked(news: Props): Promise<Props> {
-  const r = await cmanClusterProvider.check({}, news);
-  expect(r.failures).toEqual([]);
-  return r.inputs as Props;
-}
+/** The checked inputs of `news`. */
+const inputsOf = (news: Props) => checked(cmanClusterProvider, news);
 
 /** Creates the cluster on fresh nodes and returns its outputs (calls cleared afterwards). */
 async function created(tokenMs = 20000): Promise<Props> {
-  const { outs } = await cmanClusterProvider.create(await checked(raw(tokenMs)));
-  mockCluster.calls = [];
+  const { outs } = await cmanClusterProvider.create(await inputsOf(raw(tokenMs)));
+  lab.calls = [];
   return outs;
-}
-
-function bashSyntaxCheck(script: string): void {
-  const r = spawnSync("bash", ["-n"], { input: script, encoding: "utf8" });
-  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
 }
 
 // ---------------------------------------------------------------------------------------------
 
 describe("CmanCluster: create", () => {
   test("fresh nodes: ricci, boot, probe per node; validate on every node before any write; no reload", async () => {
-    const { id, outs } = await cmanClusterProvider.create(await checked(raw()));
+    const { id, outs } = await cmanClusterProvider.create(await inputsOf(raw()));
     expect(id).toBe("cman:cluster01");
     expect(outs.configVersion).toBe(1);
     expect(steps()).toEqual([
@@ -253,19 +222,19 @@ describe("CmanCluster: create", () => {
     ]);
     const expected = setConfigVersion(raw().clusterConf as string, 1);
     for (const host of [N1, N2]) {
-      expect(mockCluster.nodes[host]?.conf).toBe(expected);
-      expect(mockCluster.nodes[host]?.boot).toBe("off");
-      expect(mockCluster.nodes[host]?.ricciPassword).toBe(PASSWORD);
+      expect(nodes[host]?.conf).toBe(expected);
+      expect(nodes[host]?.boot).toBe("off");
+      expect(nodes[host]?.ricciPassword).toBe(PASSWORD);
     }
   });
 
   test("the ricci password travels only on stdin, marked sensitive — never in a command or env", async () => {
-    await cmanClusterProvider.create(await checked(raw()));
-    for (const call of mockCluster.calls) {
+    await cmanClusterProvider.create(await inputsOf(raw()));
+    for (const call of lab.calls) {
       expect(call.script).not.toContain(PASSWORD);
       expect(JSON.stringify(call.opts.env ?? {})).not.toContain(PASSWORD);
     }
-    const ricci = mockCluster.calls.filter((c) => c.step === "ricci");
+    const ricci = callsOf("ricci");
     expect(ricci).toHaveLength(2);
     for (const call of ricci) {
       expect(call.opts.stdin).toBe(`${PASSWORD}\n`);
@@ -274,15 +243,15 @@ describe("CmanCluster: create", () => {
       expect(call.script).toMatch(/chkconfig ricci on/);
     }
     // The password reaches no other step's stdin either.
-    for (const call of mockCluster.calls.filter((c) => c.step !== "ricci")) {
+    for (const call of lab.calls.filter((c) => stepOf(c.script) !== "ricci")) {
       expect(String(call.opts.stdin ?? "")).not.toContain(PASSWORD);
       expect(Buffer.from(String(call.opts.stdin ?? ""), "base64").toString("utf8")).not.toContain(PASSWORD);
     }
   });
 
   test("startAtBoot true turns cman and rgmanager on at boot", async () => {
-    await cmanClusterProvider.create(await checked(raw(20000, { startAtBoot: true })));
-    expect(mockCluster.nodes[N1]?.boot).toBe("on");
+    await cmanClusterProvider.create(await inputsOf(raw(20000, { startAtBoot: true })));
+    expect(nodes[N1]?.boot).toBe("on");
     expect(bootScript(true)).toMatch(/chkconfig "\$svc" on/);
     expect(bootScript(false)).toMatch(/chkconfig "\$svc" off/);
     expect(bootScript(false)).toMatch(/for svc in cman rgmanager/);
@@ -290,18 +259,13 @@ describe("CmanCluster: create", () => {
 
   test("ccs_config_validate rejects the file on node02: error names node02, no node's file replaced", async () => {
     const old = setConfigVersion(renderClusterConf(clusterConfFromModel(model(10000))), 4);
-    mockCluster.nodes[N1] = { ...mockCluster.nodes[N1]!, conf: old, cmanRunning: true };
-    mockCluster.nodes[N2] = {
-      ...mockCluster.nodes[N2]!,
-      conf: old,
-      cmanRunning: true,
-      rejects: "Relax-NG validity error",
-    };
-    await expect(cmanClusterProvider.create(await checked(raw()))).rejects.toThrow(
+    nodes[N1] = { ...nodes[N1]!, conf: old, cmanRunning: true };
+    nodes[N2] = { ...nodes[N2]!, conf: old, cmanRunning: true, rejects: "Relax-NG validity error" };
+    await expect(cmanClusterProvider.create(await inputsOf(raw()))).rejects.toThrow(
       /CmanCluster "lab-cluster-cman": create failed: on node02 \(192\.168\.8\.122\): the new cluster\.conf does not pass ccs_config_validate \(Relax-NG validity error\)/,
     );
-    expect(mockCluster.nodes[N1]?.conf).toBe(old);
-    expect(mockCluster.nodes[N2]?.conf).toBe(old);
+    expect(nodes[N1]?.conf).toBe(old);
+    expect(nodes[N2]?.conf).toBe(old);
     expect(steps().filter((s) => /validate|write|reload/.test(s))).toEqual([
       "node01 validate",
       "node02 validate",
@@ -309,8 +273,8 @@ describe("CmanCluster: create", () => {
   });
 
   test("an unreachable node fails the create with a message naming it and the fix", async () => {
-    mockCluster.nodes[N2] = { ...mockCluster.nodes[N2]!, unreachable: true };
-    await expect(cmanClusterProvider.create(await checked(raw()))).rejects.toThrow(
+    lab.down = [N2];
+    await expect(cmanClusterProvider.create(await inputsOf(raw()))).rejects.toThrow(
       /node02 \(192\.168\.8\.122\) is unreachable .*Fix: /,
     );
     expect(steps().some((s) => s.endsWith("write"))).toBe(false);
@@ -320,18 +284,18 @@ describe("CmanCluster: create", () => {
 describe("CmanCluster: update and config_version", () => {
   test("unchanged content: no validate, no write, no reload, version kept", async () => {
     const olds = await created();
-    mockCluster.nodes[N1]!.cmanRunning = true;
-    mockCluster.nodes[N2]!.cmanRunning = true;
-    const { outs } = await cmanClusterProvider.update("cman:cluster01", olds, await checked(raw()));
+    nodes[N1]!.cmanRunning = true;
+    nodes[N2]!.cmanRunning = true;
+    const { outs } = await cmanClusterProvider.update("cman:cluster01", olds, await inputsOf(raw()));
     expect(outs.configVersion).toBe(1);
     expect(steps().filter((s) => !/ricci|boot|probe/.test(s))).toEqual([]);
   });
 
   test("changed content with cman running: version bumped, every node validated then written, one reload from node01 last", async () => {
     const olds = await created();
-    mockCluster.nodes[N1]!.cmanRunning = true;
-    mockCluster.nodes[N2]!.cmanRunning = true;
-    const { outs } = await cmanClusterProvider.update("cman:cluster01", olds, await checked(raw(30000)));
+    nodes[N1]!.cmanRunning = true;
+    nodes[N2]!.cmanRunning = true;
+    const { outs } = await cmanClusterProvider.update("cman:cluster01", olds, await inputsOf(raw(30000)));
     expect(outs.configVersion).toBe(2);
     expect(steps().filter((s) => !/ricci|boot|probe/.test(s))).toEqual([
       "node01 validate",
@@ -340,33 +304,33 @@ describe("CmanCluster: update and config_version", () => {
       "node02 write",
       "node01 reload",
     ]);
-    const reload = mockCluster.calls.find((c) => c.step === "reload");
+    const reload = callsOf("reload")[0];
     expect(reload?.script).toBe(reloadScript(2));
-    for (const host of [N1, N2]) expect(configVersionOf(mockCluster.nodes[host]?.conf ?? "")).toBe(2);
-    expect(mockCluster.nodes[N1]?.conf).toContain('<totem token="30000"/>');
+    for (const host of [N1, N2]) expect(configVersionOf(nodes[host]?.conf ?? "")).toBe(2);
+    expect(nodes[N1]?.conf).toContain('<totem token="30000"/>');
   });
 
   test("cman running only on node02: the one reload runs there", async () => {
     const olds = await created();
-    mockCluster.nodes[N2]!.cmanRunning = true;
-    await cmanClusterProvider.update("cman:cluster01", olds, await checked(raw(30000)));
+    nodes[N2]!.cmanRunning = true;
+    await cmanClusterProvider.update("cman:cluster01", olds, await inputsOf(raw(30000)));
     expect(steps().filter((s) => s.endsWith("reload"))).toEqual(["node02 reload"]);
   });
 
   test("changed content with cman stopped: written, not reloaded", async () => {
     const olds = await created();
-    await cmanClusterProvider.update("cman:cluster01", olds, await checked(raw(30000)));
+    await cmanClusterProvider.update("cman:cluster01", olds, await inputsOf(raw(30000)));
     expect(steps().filter((s) => s.endsWith("reload"))).toEqual([]);
-    expect(configVersionOf(mockCluster.nodes[N1]?.conf ?? "")).toBe(2);
+    expect(configVersionOf(nodes[N1]?.conf ?? "")).toBe(2);
   });
 
   test("a rebuilt node without the file gets the current version; no bump, no reload", async () => {
     const current = setConfigVersion(raw().clusterConf as string, 3);
-    mockCluster.nodes[N1] = { ...mockCluster.nodes[N1]!, conf: current, cmanRunning: true };
-    const { outs } = await cmanClusterProvider.create(await checked(raw()));
+    nodes[N1] = { ...nodes[N1]!, conf: current, cmanRunning: true };
+    const { outs } = await cmanClusterProvider.create(await inputsOf(raw()));
     expect(outs.configVersion).toBe(3);
     expect(steps().filter((s) => !/ricci|boot|probe/.test(s))).toEqual(["node02 validate", "node02 write"]);
-    expect(mockCluster.nodes[N2]?.conf).toBe(current);
+    expect(nodes[N2]?.conf).toBe(current);
   });
 
   test("nodes at different versions: the new version is above all of them", async () => {
@@ -382,15 +346,15 @@ describe("CmanCluster: update and config_version", () => {
 describe("CmanCluster: read, diff, delete, check", () => {
   test("read: version of the first node's file, ricci and file drift", async () => {
     const olds = await created();
-    const news = await checked(raw());
+    const news = await inputsOf(raw());
     let found = await cmanClusterProvider.read("cman:cluster01", olds);
     expect(found.props).toMatchObject({ configVersion: 1, ricciRunning: true, confCurrent: true });
     expect(steps()).toEqual(["node01 probe", "node02 probe"]);
     const unchanged = await cmanClusterProvider.diff("cman:cluster01", found.props as Props, news);
     expect(unchanged.changes).toBe(false);
 
-    mockCluster.nodes[N2]!.ricciRunning = false;
-    mockCluster.nodes[N2]!.conf = `${mockCluster.nodes[N2]!.conf}<!-- edited by hand -->\n`;
+    nodes[N2]!.ricciRunning = false;
+    nodes[N2]!.conf = `${nodes[N2]!.conf}<!-- edited by hand -->\n`;
     found = await cmanClusterProvider.read("cman:cluster01", olds);
     expect(found.props).toMatchObject({ configVersion: 1, ricciRunning: false, confCurrent: false });
     const diff = await cmanClusterProvider.diff("cman:cluster01", found.props as Props, news);
@@ -400,14 +364,14 @@ describe("CmanCluster: read, diff, delete, check", () => {
 
   test("read: an unreachable node is drift, not an error", async () => {
     const olds = await created();
-    mockCluster.nodes[N1]!.unreachable = true;
+    lab.down = [N1];
     const found = await cmanClusterProvider.read("cman:cluster01", olds);
     expect(found.props).toMatchObject({ configVersion: 1, ricciRunning: false, confCurrent: false });
   });
 
   test("a new cluster name replaces the cluster (delete first: the file path is fixed)", async () => {
     const olds = await created();
-    const news = await checked({
+    const news = await inputsOf({
       ...raw(),
       name: "cluster02",
       clusterConf: renderClusterConf({ ...clusterConfFromModel(model()), name: "cluster02" }),
@@ -419,10 +383,10 @@ describe("CmanCluster: read, diff, delete, check", () => {
 
   test("delete: stops the stack and removes cluster.conf on every node; unreachable nodes are skipped", async () => {
     const olds = await created();
-    mockCluster.nodes[N2]!.unreachable = true;
+    lab.down = [N2];
     await cmanClusterProvider.delete("cman:cluster01", olds);
     expect(steps()).toEqual(["node01 delete"]);
-    expect(mockCluster.nodes[N1]?.conf).toBeUndefined();
+    expect(nodes[N1]?.conf).toBeUndefined();
     expect(deleteScript()).toMatch(
       /service rgmanager stop[\s\S]*service cman stop[\s\S]*rm -f \/etc\/cluster\/cluster\.conf/,
     );

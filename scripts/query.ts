@@ -1,0 +1,505 @@
+/**
+ * What the scripts ask of stack files, of a stack's outputs and state, and of the reports the
+ * tests write, answered in one place (scripts/lib.sh runs it as `query`):
+ *
+ *   query.ts daemon STACK_FILE              host daemon mode of the stack's lab: managed|external
+ *   query.ts lab-env STACK_FILE [OUTPUTS]   the lab as shell assignments LAB_…=…, for `eval`
+ *   query.ts output KEY [KEY…]              one value of the stack outputs read on stdin
+ *   query.ts secret URN_SUFFIX FIELD        a resource's output from a stack export read on stdin
+ *   query.ts jest-summary RESULTS           "N passed, M failed" of a `jest --json` results file
+ *   query.ts bench-table TIMINGS            the median table of the benchmark's "phase seconds" lines
+ *   query.ts --help
+ *
+ * OUTPUTS is `pulumi stack output --json` saved in a file (`-`: stdin); the stack export is
+ * `pulumi stack export --show-secrets`. Errors name the file and the missing key; exit status 1
+ * (2 for a usage error).
+ *
+ * ts-node takes a second or two to start, so `lab-env` gives everything a script needs about a lab
+ * in one call. Only `daemon` and `lab-env` load the lab model (spec/), which doubles that.
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import type { LabSpec } from "../spec/types";
+
+/** A failed query; the message says which file and which key. */
+export class QueryError extends Error {}
+
+/** A usage error (exit status 2). */
+class UsageError extends QueryError {}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? messageOf(err);
+    throw new QueryError(`${what} ${file === "-" ? "(stdin)" : file}: cannot read it (${code})`);
+  }
+}
+
+function readJson(file: string, what: string): unknown {
+  const text = readText(file, what);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new QueryError(`${what} ${file === "-" ? "(stdin)" : file}: not JSON (${messageOf(err)})`);
+  }
+}
+
+// ---- stack files ----------------------------------------------------------------------------------
+
+/** The raw lab description in a stack file's text (`config["kvm-ha-lab:lab"]`); undefined when absent. */
+export function stackLabConfig(text: string, file: string, labKey: string): unknown {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new QueryError(`stack file ${file}: not valid YAML (${messageOf(err)})`);
+  }
+  if (doc === null || doc === undefined) return undefined;
+  if (!isRecord(doc)) throw new QueryError(`stack file ${file}: expected a map at the top`);
+  const config = doc.config;
+  if (config === null || config === undefined) return undefined;
+  if (!isRecord(config)) throw new QueryError(`stack file ${file}: "config" is not a map`);
+  return config[labKey];
+}
+
+/**
+ * The host daemon mode of a raw lab description: `host.daemon`, `managed` when left out (the
+ * default of spec/defaults.ts). Read without validating the rest, so that a stack whose
+ * description has other problems can still be previewed (where they are reported) or destroyed.
+ */
+export function daemonMode(lab: unknown, file: string, labKey: string): "managed" | "external" {
+  if (lab === null || lab === undefined) return "managed";
+  if (!isRecord(lab)) throw new QueryError(`stack file ${file}: ${labKey} is not a map`);
+  const host = lab.host;
+  if (host === null || host === undefined) return "managed";
+  if (!isRecord(host)) throw new QueryError(`stack file ${file}: ${labKey}.host is not a map`);
+  const daemon = host.daemon;
+  if (daemon === null || daemon === undefined) return "managed";
+  if (daemon === "managed" || daemon === "external") return daemon;
+  throw new QueryError(
+    `stack file ${file}: ${labKey}.host.daemon is ${JSON.stringify(daemon)}; use managed or external`,
+  );
+}
+
+// ---- stack outputs and state --------------------------------------------------------------------
+
+/** The value at KEYS in a JSON document (the stack outputs), or an error naming what is there. */
+export function lookup(root: unknown, keys: readonly string[], what: string): unknown {
+  let value = root;
+  const path: string[] = [];
+  for (const key of keys) {
+    if (!isRecord(value) || !(key in value)) {
+      const where = path.length > 0 ? path.join(".") : "they";
+      const there = isRecord(value) ? Object.keys(value) : [];
+      const has =
+        there.length > 0 ? ` (${where} ${path.length > 0 ? "has" : "have"}: ${there.join(", ")})` : "";
+      throw new QueryError(`${what}: no ${[...path, key].join(".")}${has}`);
+    }
+    value = value[key];
+    path.push(key);
+  }
+  return value;
+}
+
+/** A looked-up value as the shell wants it: strings bare, anything else as JSON. */
+export function shellText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === null || value === undefined) return "";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * FIELD of the resource whose URN ends in SUFFIX, from `pulumi stack export --show-secrets`: a
+ * secret comes as `{ plaintext: "<JSON>" }` and is returned decoded.
+ */
+export function resourceOutput(exported: unknown, suffix: string, field: string): string {
+  const deployment = isRecord(exported) ? exported.deployment : undefined;
+  const resources = isRecord(deployment) && Array.isArray(deployment.resources) ? deployment.resources : [];
+  const resource = resources.find(
+    (r): r is Record<string, unknown> => isRecord(r) && typeof r.urn === "string" && r.urn.endsWith(suffix),
+  );
+  if (resource === undefined) {
+    throw new QueryError(`the stack has no resource whose name ends in ${suffix}: run up first`);
+  }
+  const outputs = isRecord(resource.outputs) ? resource.outputs : {};
+  if (!(field in outputs)) throw new QueryError(`${String(resource.urn)}: no output ${field}`);
+  const value = outputs[field];
+  if (isRecord(value) && typeof value.plaintext === "string") {
+    return shellText(JSON.parse(value.plaintext) as unknown);
+  }
+  return shellText(value);
+}
+
+// ---- reports --------------------------------------------------------------------------------------
+
+/** "N passed, M failed" of a `jest --json` results document. */
+export function jestSummary(results: unknown, file: string): string {
+  const count = (key: string): number => {
+    const n = isRecord(results) ? results[key] : undefined;
+    if (typeof n !== "number") throw new QueryError(`jest results ${file}: no number ${key}`);
+    return n;
+  };
+  return `${count("numPassedTests")} passed, ${count("numFailedTests")} failed`;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The benchmark table: per phase (first-seen order) its runs, median and every run's figure. */
+export function benchTable(text: string, file: string): string[] {
+  const by = new Map<string, number[]>();
+  text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .forEach((line, i) => {
+      const [phase, seconds] = line.trim().split(/\s+/);
+      const value = Number(seconds);
+      if (seconds === undefined || !Number.isFinite(value)) {
+        throw new QueryError(`timings ${file}, line ${i + 1}: expected "phase seconds", got "${line}"`);
+      }
+      by.set(phase, [...(by.get(phase) ?? []), value]);
+    });
+  const lines = ["phase              runs  median s   all runs (s)"];
+  for (const [phase, xs] of by) {
+    lines.push(
+      `${phase.padEnd(18)} ${String(xs.length).padStart(4)}  ${median(xs).toFixed(1).padStart(8)}   ${xs
+        .map((x) => x.toFixed(1))
+        .join(", ")}`,
+    );
+  }
+  const ratio = (a: string, b: string, digits: number): string | undefined => {
+    const xa = by.get(a);
+    const xb = by.get(b);
+    return xa && xb ? (median(xa) / median(xb)).toFixed(digits) : undefined;
+  };
+  const up = ratio("up-cold", "up-noop", 1);
+  if (up !== undefined) lines.push(`ratio up-cold / up-noop: ${up}`);
+  const image = ratio("image-cold", "image-cached", 0);
+  if (image !== undefined) lines.push(`ratio image cold / cached: ${image}`);
+  return lines;
+}
+
+// ---- the lab as shell variables -------------------------------------------------------------------
+
+/**
+ * The variables `lab-env` sets. Where the stack exports a value (the output in parentheses) it is
+ * taken from the outputs when given; everything else comes from the stack file's lab description,
+ * completed with the defaults as the program does (spec/).
+ */
+export const LAB_ENV_VARIABLES = {
+  LAB_NAME: "lab name, prefix of every libvirt object and resource name (labName)",
+  LAB_LAYERS: "how far the lab is built: substrate, storage or cluster (layers)",
+  LAB_NODES: "node names, in the stack file's order (array)",
+  LAB_ADDRESSES: "each node's management address (nodeAddresses; array)",
+  LAB_DOMAINS: "each node's libvirt domain (domainNames; array)",
+  LAB_HOSTNAMES: "every host name of every node, network by network, node by node (array)",
+  LAB_CLUSTER_NODES: "the cluster's name for each node: its host name on link 0 (array)",
+  LAB_CLUSTER_NAME: "cluster name (clusterName)",
+  LAB_CLUSTER_LINKS: "the networks of the cluster's links, link 0 first (array)",
+  LAB_CLUSTER_TOKEN_MS: "totem token in ms",
+  LAB_HOST_ADDRESS: "the KVM host's address on the management network (its sshd, the fence shell)",
+  LAB_HOST_SSH_PORT: "port of the host's sshd",
+  LAB_HOST_SSH_USER: "user on the host's sshd",
+  LAB_STATE_DIR: "directory the stack owns on the host",
+  LAB_HEARTBEAT_NETWORK: "name of the heartbeat network (empty without one)",
+  LAB_HEARTBEAT_LIBVIRT_NETWORK: "its libvirt network",
+  LAB_ISCSI_IQN: "iSCSI target IQN (storage.iscsi.iqn; empty without iSCSI)",
+  LAB_ISCSI_PORTAL: "iSCSI portal address:port (storage.iscsi.portal)",
+  LAB_ISCSI_DEVICES: "each LUN's device on the nodes, in LUN order (storage.iscsi.devices; array)",
+  LAB_ISCSI_DIR:
+    "directory of the LUN files; a target on the host keeps its configuration in LAB_ISCSI_DIR.conf",
+  LAB_GLUSTER_VOLUME: "GlusterFS volume (storage.gluster.volume; empty without GlusterFS)",
+  LAB_GLUSTER_MOUNT: "its mount point on every node (storage.gluster.mountPoint)",
+  LAB_GLUSTER_BRICK: "its brick directory on every node (from storage.gluster.bricks)",
+  LAB_FENCE_DEVICES: "fence device names (array)",
+  LAB_SERVICE: "the first service group with a VIP (empty without one)",
+  LAB_VIP: "its VIP (vips)",
+  LAB_SERVICE_IP: "the name of its ip resource",
+  LAB_SERVICE_DB: "the name of its postgresql resource (empty without one)",
+  LAB_DB_PORT: "its PostgreSQL port (empty without one)",
+} as const;
+
+export type LabEnvName = keyof typeof LAB_ENV_VARIABLES;
+export type LabEnv = Record<LabEnvName, string | string[]>;
+
+/** The parts of the stack outputs (index.ts) that `lab-env` reads. */
+interface LabOutputs {
+  labName?: string;
+  layers?: string;
+  nodeAddresses?: Record<string, string>;
+  domainNames?: Record<string, string>;
+  clusterName?: string;
+  vips?: Record<string, string>;
+  iscsi?: { iqn?: string; portal?: string; devices?: string[] };
+  gluster?: { volume?: string; mountPoint?: string; brick?: string };
+}
+
+/** Reads and checks the outputs `lab-env` uses; an output of the wrong shape is an error naming it. */
+export function labOutputs(raw: unknown, file: string): LabOutputs {
+  if (!isRecord(raw)) throw new QueryError(`stack outputs ${file}: expected a JSON object`);
+  const at = (key: string): unknown =>
+    key
+      .split(".")
+      .reduce<unknown>(
+        (v, k) => (isRecord(v) ? v[k] : Array.isArray(v) && /^\d+$/.test(k) ? v[Number(k)] : undefined),
+        raw,
+      );
+  const wrong = (key: string, want: string) =>
+    new QueryError(`stack outputs ${file}: ${key} is not ${want}: ${JSON.stringify(at(key))}`);
+  const text = (key: string): string | undefined => {
+    const v = at(key);
+    if (v === undefined) return undefined;
+    if (typeof v !== "string") throw wrong(key, "a string");
+    return v;
+  };
+  const record = (key: string): Record<string, string> | undefined => {
+    const v = at(key);
+    if (v !== undefined && (!isRecord(v) || Object.values(v).some((x) => typeof x !== "string"))) {
+      throw wrong(key, "a map of strings");
+    }
+    return v as Record<string, string> | undefined;
+  };
+  const list = (key: string): unknown[] | undefined => {
+    const v = at(key);
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) throw wrong(key, "a list");
+    return v;
+  };
+  const out: LabOutputs = {
+    labName: text("labName"),
+    layers: text("layers"),
+    nodeAddresses: record("nodeAddresses"),
+    domainNames: record("domainNames"),
+    clusterName: text("clusterName"),
+    vips: record("vips"),
+  };
+  if (at("storage.iscsi") !== undefined) {
+    out.iscsi = {
+      iqn: text("storage.iscsi.iqn"),
+      portal: text("storage.iscsi.portal"),
+      devices: list("storage.iscsi.devices")?.map((_, i) => {
+        const path = text(`storage.iscsi.devices.${i}.path`);
+        if (path === undefined) throw wrong(`storage.iscsi.devices.${i}.path`, "a string");
+        return path;
+      }),
+    };
+  }
+  if (at("storage.gluster") !== undefined) {
+    // Every brick is `host:/path`, with the same path on every node (spec: gluster.brickPath).
+    const first = text("storage.gluster.bricks.0");
+    out.gluster = {
+      volume: text("storage.gluster.volume"),
+      mountPoint: text("storage.gluster.mountPoint"),
+      brick: first?.slice(first.indexOf(":") + 1),
+    };
+  }
+  return out;
+}
+
+/** The spec's helpers `lab-env` uses (spec/index.ts), loaded only by the commands that need them. */
+type SpecModule = typeof import("../spec");
+
+/**
+ * The lab's variables: the stack outputs where given and where the stack exports the value, the
+ * lab description otherwise. The outputs must name the stack file's nodes.
+ */
+export function labEnv(spec: LabSpec, outputs: LabOutputs | undefined, q: SpecModule, file: string): LabEnv {
+  const nodes = spec.nodes.map((n) => n.name);
+  const addresses = outputs?.nodeAddresses;
+  if (addresses !== undefined) {
+    const missing = nodes.filter((n) => !(n in addresses));
+    if (missing.length > 0) {
+      throw new QueryError(
+        `the stack outputs have no address for ${missing.join(", ")} of ${file} (nodeAddresses has: ` +
+          `${Object.keys(addresses).join(", ") || "nothing"}): the stack file describes other nodes than ` +
+          `the stack has built; run up first`,
+      );
+    }
+  }
+  const addressOf = (name: string): string => {
+    const node = spec.nodes.find((n) => n.name === name);
+    return addresses?.[name] ?? (node !== undefined ? q.managementAddress(node, spec.networks) : "");
+  };
+  const heartbeat = q.findNetworkByRole(spec, "heartbeat");
+  // The portal and the LUN devices, as components/storage/iscsi-target.ts makes them (port 3260,
+  // the target's management address), until the stack exports them.
+  const iscsi = spec.iscsi.enabled;
+  const portal =
+    outputs?.iscsi?.portal ??
+    `${spec.iscsi.host === "kvmhost" ? spec.host.address : addressOf(spec.iscsi.host)}:3260`;
+  const iqn = outputs?.iscsi?.iqn ?? spec.iscsi.iqn;
+  const devices =
+    outputs?.iscsi?.devices ??
+    spec.iscsi.luns.map((l) => `/dev/disk/by-path/ip-${portal}-iscsi-${iqn}-lun-${l.id}`);
+  const gluster = spec.gluster.enabled;
+  const service = spec.services.find((g) => q.serviceVip(g) !== undefined);
+  const ip = service?.resources.find((r) => r.kind === "ip");
+  const db = service?.resources.find((r) => r.kind === "postgresql");
+  return {
+    LAB_NAME: outputs?.labName ?? spec.name,
+    LAB_LAYERS: outputs?.layers ?? spec.layers,
+    LAB_NODES: nodes,
+    LAB_ADDRESSES: nodes.map(addressOf),
+    LAB_DOMAINS: spec.nodes.map((n) => outputs?.domainNames?.[n.name] ?? n.domainName),
+    LAB_HOSTNAMES: spec.nodes.flatMap((n) => n.interfaces.map((i) => i.hostname)),
+    LAB_CLUSTER_NODES: spec.nodes.map((n) => q.clusterNodeName(n, spec.cluster.links)),
+    LAB_CLUSTER_NAME: outputs?.clusterName ?? spec.cluster.name,
+    LAB_CLUSTER_LINKS: spec.cluster.links,
+    LAB_CLUSTER_TOKEN_MS: String(spec.cluster.tokenMs),
+    LAB_HOST_ADDRESS: spec.host.address,
+    LAB_HOST_SSH_PORT: String(spec.host.sshPort),
+    LAB_HOST_SSH_USER: spec.host.sshUser,
+    LAB_STATE_DIR: spec.host.stateDir,
+    LAB_HEARTBEAT_NETWORK: heartbeat?.name ?? "",
+    LAB_HEARTBEAT_LIBVIRT_NETWORK: heartbeat?.libvirtName ?? "",
+    LAB_ISCSI_IQN: iscsi ? iqn : "",
+    LAB_ISCSI_PORTAL: iscsi ? portal : "",
+    LAB_ISCSI_DEVICES: iscsi ? devices : [],
+    LAB_ISCSI_DIR: iscsi ? spec.iscsi.directory : "",
+    LAB_GLUSTER_VOLUME: gluster ? (outputs?.gluster?.volume ?? spec.gluster.volume) : "",
+    LAB_GLUSTER_MOUNT: gluster ? (outputs?.gluster?.mountPoint ?? spec.gluster.mountPoint) : "",
+    LAB_GLUSTER_BRICK: gluster ? (outputs?.gluster?.brick ?? spec.gluster.brickPath) : "",
+    LAB_FENCE_DEVICES: spec.fencing.map((f) => f.name),
+    LAB_SERVICE: service?.name ?? "",
+    LAB_VIP: service !== undefined ? (outputs?.vips?.[service.name] ?? q.serviceVip(service) ?? "") : "",
+    LAB_SERVICE_IP: ip?.name ?? "",
+    LAB_SERVICE_DB: db?.name ?? "",
+    LAB_DB_PORT: db?.kind === "postgresql" ? String(db.port) : "",
+  };
+}
+
+/** A word in single quotes, safe for `eval`. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `NAME='value'` or `NAME=('a' 'b')` lines, in the order given. */
+export function shellAssignments(env: LabEnv): string[] {
+  return Object.entries(env).map(([name, value]) =>
+    Array.isArray(value) ? `${name}=(${value.map(shellQuote).join(" ")})` : `${name}=${shellQuote(value)}`,
+  );
+}
+
+/** Reads a stack file's lab description and validates it as the program does. */
+async function stackSpec(file: string): Promise<{ spec: LabSpec; q: SpecModule }> {
+  const { LAB_KEY } = await import("../stacks/profiles");
+  const q = await import("../spec");
+  const raw = stackLabConfig(readText(file, "stack file"), file, LAB_KEY);
+  try {
+    return { spec: q.parseLabSpec(raw), q };
+  } catch (err) {
+    throw new QueryError(`stack file ${file}: ${messageOf(err)}`);
+  }
+}
+
+// ---- the command line -----------------------------------------------------------------------------
+
+function usage(): string {
+  const width = Math.max(...Object.keys(LAB_ENV_VARIABLES).map((k) => k.length));
+  return [
+    "usage: query.ts COMMAND ARGS…   (scripts/lib.sh: query COMMAND ARGS…)",
+    "",
+    "  daemon STACK_FILE             host daemon mode of the stack's lab: managed (the default) or external",
+    "  lab-env STACK_FILE [OUTPUTS]  the lab as shell assignments, for eval (OUTPUTS: a file holding",
+    "                                `pulumi stack output --json`, or - for stdin)",
+    "  output KEY [KEY…]             a value of the stack outputs (`pulumi stack output --json` on stdin),",
+    "                                e.g. `output nodeAddresses node01`, `output vips service01`",
+    "  secret URN_SUFFIX FIELD       FIELD of the resource whose URN ends in URN_SUFFIX, decrypted",
+    "                                (`pulumi stack export --show-secrets` on stdin)",
+    '  jest-summary RESULTS          "N passed, M failed" of a `jest --json --outputFile` file',
+    '  bench-table TIMINGS           median table of "phase seconds" lines',
+    "",
+    "lab-env sets (arrays noted; from the outputs where given, else from the stack file's lab):",
+    ...Object.entries(LAB_ENV_VARIABLES).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+  ].join("\n");
+}
+
+function args(argv: readonly string[], min: number, max: number, command: string): string[] {
+  if (argv.length < min || argv.length > max) {
+    throw new UsageError(
+      `${command}: expected ${min === max ? min : `${min} to ${max}`} arguments, got ${argv.length}`,
+    );
+  }
+  return [...argv];
+}
+
+/** Runs one command; returns what to print. */
+export async function run(argv: readonly string[]): Promise<string> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "daemon": {
+      const [file] = args(rest, 1, 1, command);
+      const { LAB_KEY } = await import("../stacks/profiles");
+      return daemonMode(stackLabConfig(readText(file, "stack file"), file, LAB_KEY), file, LAB_KEY);
+    }
+    case "lab-env": {
+      const [file, outputsFile] = args(rest, 1, 2, command);
+      const outputs =
+        outputsFile !== undefined
+          ? labOutputs(readJson(outputsFile, "stack outputs"), outputsFile)
+          : undefined;
+      const { spec, q } = await stackSpec(file);
+      return shellAssignments(labEnv(spec, outputs, q, file)).join("\n");
+    }
+    case "output": {
+      if (rest.length === 0)
+        throw new UsageError("output: name the output, e.g. output nodeAddresses node01");
+      return shellText(lookup(readJson("-", "stack outputs"), rest, "the stack outputs"));
+    }
+    case "secret": {
+      const [suffix, field] = args(rest, 2, 2, command);
+      return resourceOutput(readJson("-", "stack export"), suffix, field);
+    }
+    case "jest-summary": {
+      const [file] = args(rest, 1, 1, command);
+      return jestSummary(readJson(file, "jest results"), file);
+    }
+    case "bench-table": {
+      const [file] = args(rest, 1, 1, command);
+      return benchTable(readText(file, "timings"), file).join("\n");
+    }
+    case undefined:
+      throw new UsageError("name a command");
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+/** The command line; returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+    console.log(usage());
+    return 0;
+  }
+  try {
+    const out = await run(argv);
+    // Values go out without a trailing newline (`$(…)` strips it anyway; a key written to a file keeps its bytes).
+    process.stdout.write(argv[0] === "bench-table" || argv[0] === "lab-env" ? `${out}\n` : out);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`query.ts: ${err.message}\n\n${usage()}`);
+      return 2;
+    }
+    console.error(`error: ${messageOf(err)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((status) => {
+    process.exitCode = status;
+  });
+}

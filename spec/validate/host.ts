@@ -1,0 +1,36 @@
+/** Checks of the KVM host. */
+import { LAB_USER_NAME, LIBVIRT_URI } from "../patterns";
+import { Problems, type Problem } from "../problems";
+import type { LabSpec } from "../types";
+import { QUOTED, checkAbsolutePath, checkHostAddress, networkByRole } from "./common";
+
+/** The KVM host: libvirt URI, address (must be the management gateway), state directory, user. */
+export function checkHost(spec: LabSpec): Problem[] {
+  const out = new Problems();
+  const h = spec.host;
+  out.need(
+    LIBVIRT_URI.test(h.libvirtUri),
+    "host.libvirtUri",
+    `${QUOTED(h.libvirtUri)} is not a libvirt URI`,
+    "use a URI such as qemu:///system or qemu+ssh://root@kvm01/system",
+  );
+  out.add(...checkAbsolutePath("host.stateDir", h.stateDir, "state directory"));
+  out.need(
+    LAB_USER_NAME.test(h.sshUser),
+    "host.sshUser",
+    `${QUOTED(h.sshUser)} is not a valid user name`,
+    "use a POSIX user name such as root",
+  );
+  const mgmt = networkByRole(spec, "management");
+  if (mgmt) {
+    const p = checkHostAddress("host.address", h.address, mgmt, "host address", true);
+    out.add(...p);
+    out.need(
+      p.length > 0 || h.address === mgmt.net.gateway,
+      "host.address",
+      `host address ${h.address} differs from networks[${mgmt.index}].gateway (${mgmt.net.gateway}), the host's address on the management bridge`,
+      `set host.address to ${mgmt.net.gateway}, or set networks[${mgmt.index}].gateway to ${h.address}`,
+    );
+  }
+  return out.list;
+}

@@ -1,0 +1,161 @@
+/** Checks of the nodes, the reserved /etc/hosts entries, and the uniqueness of addresses and host names. */
+import { cidrContains, parseIpv4 } from "../ipv4";
+import { LIBVIRT_NAME, isHostLabel, isMac } from "../patterns";
+import { Problems, type Problem } from "../problems";
+import type { LabSpec } from "../types";
+import {
+  QUOTED,
+  checkHostAddress,
+  checkHostLabel,
+  duplicateFields,
+  duplicates,
+  hostRange,
+  networkInfos,
+} from "./common";
+
+/** Nodes: count, names, domain names, addresses, MACs, host names, sizes. */
+export function checkNodes(spec: LabSpec): Problem[] {
+  const out = new Problems();
+  const infos = networkInfos(spec);
+  out.need(
+    spec.nodes.length >= 2,
+    "nodes",
+    `a cluster needs at least 2 nodes, found ${spec.nodes.length}`,
+    "define at least two nodes (or leave nodes out for the seed's node01/node02)",
+  );
+  spec.nodes.forEach((node, i) => {
+    const p = `nodes[${i}]`;
+    out.add(...checkHostLabel(`${p}.name`, node.name, "node name"));
+    out.need(
+      LIBVIRT_NAME.test(node.domainName),
+      `${p}.domainName`,
+      `${QUOTED(node.domainName)} is not a valid libvirt domain name`,
+      "use letters, digits, '-', '_', '.' or '+' only (or leave domainName out)",
+    );
+    out.need(
+      node.diskGiB >= spec.image.sizeGiB,
+      `${p}.diskGiB`,
+      `disk of ${node.diskGiB} GiB is smaller than the base image (image.sizeGiB = ${spec.image.sizeGiB})`,
+      `set diskGiB to at least ${spec.image.sizeGiB}`,
+    );
+    for (const iface of node.interfaces) {
+      const info = infos.get(iface.network);
+      if (!info) continue;
+      const ap = `${p}.addresses.${iface.network}`;
+      if (iface.address === "") {
+        out.add({
+          path: ap,
+          problem: `node ${node.name} has no address on network ${iface.network}`,
+          fix: `add addresses.${iface.network}: ${hostRange(info)}`,
+        });
+      } else {
+        out.add(...checkHostAddress(ap, iface.address, info, "address"));
+      }
+      const mp = `${p}.macs.${iface.network}`;
+      if (!isMac(iface.mac)) {
+        out.add({
+          path: mp,
+          problem: `${QUOTED(iface.mac)} is not a MAC address`,
+          fix: "write six hex octets separated by ':' (e.g. 52:54:00:12:34:56), or leave it out to derive one",
+        });
+      } else {
+        out.need(
+          (parseInt(iface.mac.slice(0, 2), 16) & 1) === 0,
+          mp,
+          `${iface.mac} is a multicast MAC address`,
+          "use a unicast MAC (even first octet), e.g. in QEMU's 52:54:00 prefix",
+        );
+      }
+      out.need(
+        iface.hostname === node.name || isHostLabel(iface.hostname),
+        `${p}.name`,
+        `host name ${QUOTED(iface.hostname)} on network ${iface.network} is not a valid host label (over 63 characters)`,
+        "shorten the node name",
+      );
+    }
+  });
+  out.add(
+    ...duplicateFields(spec.nodes, "nodes", [
+      ["name", "node name", "give every node a unique name"],
+      ["domainName", "libvirt domain name", "give every node a unique domainName (or leave it out)"],
+    ]),
+  );
+  const macs = spec.nodes.flatMap((n, i) =>
+    n.interfaces.map((f) => ({ mac: f.mac, path: `nodes[${i}].macs.${f.network}` })),
+  );
+  out.add(
+    ...duplicates(
+      macs,
+      (m) => m.mac,
+      (k) => macs[k].path,
+      "MAC address",
+      "give every NIC its own MAC address (or leave macs out to derive them)",
+    ),
+  );
+  return out.list;
+}
+
+/** Every address and host name that goes into /etc/hosts or onto a NIC must be unique. */
+export function checkAddressConflicts(spec: LabSpec): Problem[] {
+  const claims: { address: string; path: string }[] = [];
+  spec.nodes.forEach((n, i) =>
+    n.interfaces.forEach((f) =>
+      claims.push({ address: f.address, path: `nodes[${i}].addresses.${f.network}` }),
+    ),
+  );
+  spec.reservedHosts.forEach((r, i) =>
+    claims.push({ address: r.address, path: `reservedHosts[${i}].address` }),
+  );
+  spec.services.forEach((g, i) =>
+    g.resources.forEach((r, j) => {
+      if (r.kind === "ip")
+        claims.push({ address: r.address, path: `services[${i}].resources[${j}].address` });
+    }),
+  );
+  // Host names of a node (node01, node01m, node01h), once each, then the reserved ones.
+  const uniqueNames: { name: string; path: string }[] = [];
+  spec.nodes.forEach((n, i) =>
+    [...new Set(n.interfaces.map((f) => f.hostname))].forEach((name) =>
+      uniqueNames.push({ name, path: `nodes[${i}].name` }),
+    ),
+  );
+  spec.reservedHosts.forEach((r, i) =>
+    uniqueNames.push({ name: r.hostname, path: `reservedHosts[${i}].hostname` }),
+  );
+  return [
+    ...duplicates(
+      claims,
+      (c) => (parseIpv4(c.address) === undefined ? "" : c.address),
+      (k) => claims[k].path,
+      "address",
+      "give every node NIC, reserved host and service IP its own address",
+    ),
+    ...duplicates(
+      uniqueNames,
+      (n) => n.name,
+      (k) => uniqueNames[k].path,
+      "host name",
+      "rename the node or reserved host so that every /etc/hosts name is unique",
+    ),
+  ];
+}
+
+/** Reserved /etc/hosts entries: valid host names and host addresses of a lab network. */
+export function checkReservedHosts(spec: LabSpec): Problem[] {
+  const out = new Problems();
+  const infos = [...networkInfos(spec).values()];
+  spec.reservedHosts.forEach((r, i) => {
+    const p = `reservedHosts[${i}]`;
+    out.add(...checkHostLabel(`${p}.hostname`, r.hostname, "host name"));
+    const info = infos.find((n) => n.cidr && cidrContains(n.cidr, r.address));
+    if (info) out.add(...checkHostAddress(`${p}.address`, r.address, info, "reserved address"));
+    else {
+      out.add({
+        path: `${p}.address`,
+        problem: `${QUOTED(r.address)} is not an address on any lab network`,
+        fix: `use a host address inside one of ${spec.networks.map((n) => n.cidr).join(", ")}`,
+      });
+    }
+  });
+  return out.list;
+}

@@ -1,0 +1,318 @@
+/**
+ * Tests of the pacemaker XML parsers (providers/cluster/pacemaker/cib.ts): the CIB and crm_mon.
+ *
+ * Where the fixtures come from (public sources, read for shape; the fixtures are written for this
+ * lab, not copied): the CIB as in ./fixtures.ts; crm_mon: ClusterLabs/pacemaker
+ * cts/cli/regression.crm_mon.exp (`<pacemaker-result>`, `<summary><current_dc present
+ * with_quorum/>`, `<node … online standby unclean …/>`, `<resource … role active …><node
+ * name/></resource>`, groups, clones); the error answer as in pcs's test fixtures (`<status
+ * code="102" message="Not connected"><errors><error>…`).
+ */
+import {
+  CIB_READONLY_PROPERTIES,
+  parseCib,
+  parseCrmMonXml,
+  stonithPrimitives,
+  type CibPrimitive,
+} from "../../../../providers/cluster/pacemaker/cib";
+import { CIB_XML } from "./fixtures";
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+/**
+ * A CIB with what the lab does not create itself: two property sets, a cloned group, set and rule
+ * constraints next to simple ones (ids as pcs names them), string values that look like numbers.
+ */
+const CIB_OTHER_XML = `<?xml version="1.0" ?>
+<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epoch="40" num_updates="0" admin_epoch="0">
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="cib-bootstrap-options">
+        <nvpair id="cib-bootstrap-options-stonith-timeout" name="stonith-timeout" value="60s"/>
+        <nvpair id="cib-bootstrap-options-dc-version" name="dc-version" value="2.1.5-a3f44794f94"/>
+      </cluster_property_set>
+      <cluster_property_set id="lab-options">
+        <nvpair id="lab-options-stonith-timeout" name="stonith-timeout" value="0120"/>
+        <nvpair id="lab-options-maintenance-mode" name="maintenance-mode" value="false"/>
+      </cluster_property_set>
+    </crm_config>
+    <nodes/>
+    <resources>
+      <clone id="ping-clone">
+        <meta_attributes id="ping-clone-meta_attributes">
+          <nvpair id="ping-clone-meta_attributes-interleave" name="interleave" value="true"/>
+        </meta_attributes>
+        <group id="ping-group">
+          <primitive class="ocf" id="ping" provider="pacemaker" type="ping">
+            <instance_attributes id="ping-instance_attributes">
+              <nvpair id="ping-instance_attributes-host_list" name="host_list" value="192.168.7.1"/>
+              <nvpair id="ping-instance_attributes-multiplier" name="multiplier" value="100"/>
+            </instance_attributes>
+          </primitive>
+        </group>
+      </clone>
+      <primitive class="systemd" id="chronyd" type="chrony">
+        <meta_attributes id="chronyd-meta_attributes">
+          <nvpair id="chronyd-meta_attributes-target-role" name="target-role" value="Stopped"/>
+        </meta_attributes>
+        <meta_attributes id="chronyd-meta_attributes-1">
+          <nvpair id="chronyd-meta_attributes-1-target-role" name="target-role" value="Started"/>
+        </meta_attributes>
+      </primitive>
+    </resources>
+    <constraints>
+      <rsc_colocation id="colocation-chronyd-ping-clone-INFINITY" rsc="chronyd" score="INFINITY" with-rsc="ping-clone"/>
+      <rsc_order first="ping-clone" first-action="start" id="order-ping-clone-chronyd-mandatory" kind="Mandatory" then="chronyd" then-action="start"/>
+      <rsc_order first="ping-clone" id="order-ping-clone-chronyd" then="chronyd"/>
+      <rsc_location id="location-chronyd" rsc="chronyd">
+        <rule id="location-chronyd-rule" boolean-op="and" score="-INFINITY">
+          <expression id="location-chronyd-rule-expr" attribute="pingd" operation="not_defined"/>
+        </rule>
+      </rsc_location>
+      <rsc_colocation id="colocation-set">
+        <resource_set id="colocation-set-set">
+          <resource_ref id="chronyd"/>
+          <resource_ref id="ping-clone"/>
+        </resource_set>
+      </rsc_colocation>
+    </constraints>
+  </configuration>
+  <status/>
+</cib>
+`;
+
+/**
+ * `crm_mon -1 --output-as=xml` on node01h after node02h dropped out of the membership and before
+ * it was fenced: node02h is offline and unclean, the survivor keeps quorum (two_node), the group
+ * still shows as started on node02h.
+ */
+const CRM_MON_XML = `<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
+  <summary>
+    <stack type="corosync"/>
+    <current_dc present="true" version="2.1.5-a3f44794f94" name="node01h" id="1" with_quorum="true" mixed_version="false"/>
+    <last_update time="Tue Mar  5 10:20:11 2024"/>
+    <last_change time="Tue Mar  5 10:12:40 2024" user="root" client="cibadmin" origin="node01h"/>
+    <nodes_configured number="2"/>
+    <resources_configured number="4" disabled="0" blocked="0"/>
+    <cluster_options stonith-enabled="true" symmetric-cluster="true" no-quorum-policy="stop" maintenance-mode="false" stop-all-resources="false" stonith-timeout-ms="60000" priority-fencing-delay-ms="0"/>
+  </summary>
+  <nodes>
+    <node name="node01h" id="1" online="true" standby="false" standby_onfail="false" maintenance="false" pending="false" unclean="false" shutdown="false" expected_up="true" is_dc="true" resources_running="1" type="member"/>
+    <node name="node02h" id="2" online="false" standby="false" standby_onfail="false" maintenance="false" pending="false" unclean="true" shutdown="false" expected_up="true" is_dc="false" resources_running="3" type="member"/>
+  </nodes>
+  <resources>
+    <resource id="kvmhost01" resource_agent="stonith:fence_virsh" role="Started" active="true" orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false" nodes_running_on="1">
+      <node name="node01h" id="1" cached="true"/>
+    </resource>
+    <group id="service01" number_resources="3" managed="true" disabled="false">
+      <resource id="service01-ip" resource_agent="ocf:heartbeat:IPaddr2" role="Started" active="true" orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false" nodes_running_on="1">
+        <node name="node02h" id="2" cached="true"/>
+      </resource>
+      <resource id="service01-fs" resource_agent="ocf:heartbeat:Filesystem" role="Started" active="true" orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false" nodes_running_on="1">
+        <node name="node02h" id="2" cached="true"/>
+      </resource>
+      <resource id="service01-db" resource_agent="ocf:heartbeat:pgsql" role="Started" active="true" orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false" nodes_running_on="1">
+        <node name="node02h" id="2" cached="true"/>
+      </resource>
+    </group>
+  </resources>
+  <node_history>
+    <node name="node01h">
+      <resource_history id="kvmhost01" orphan="false" migration-threshold="1000000">
+        <operation_history call="6" task="start" rc="0" rc_text="ok" exec-time="1283ms" queue-time="0ms"/>
+      </resource_history>
+    </node>
+  </node_history>
+  <status code="0" message="OK"/>
+</pacemaker-result>
+`;
+
+/** crm_mon while pacemaker is stopped on the node (the shape of pcs's error fixtures). */
+const CRM_MON_NOT_CONNECTED = `<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
+  <status code="102" message="Not connected">
+    <errors>
+      <error>crm_mon: Error: cluster is not available on this node</error>
+    </errors>
+  </status>
+</pacemaker-result>
+`;
+
+// ---------------------------------------------------------------------------------------------
+// parseCib
+
+describe("parseCib", () => {
+  const cib = parseCib(CIB_XML);
+
+  it("lists the cluster properties without the ones pacemaker maintains", () => {
+    expect(cib.properties).toEqual({ "stonith-enabled": "true", "no-quorum-policy": "stop" });
+    expect(CIB_READONLY_PROPERTIES).toEqual([
+      "cluster-infrastructure",
+      "cluster-name",
+      "dc-version",
+      "have-watchdog",
+      "last-lrm-refresh",
+    ]);
+  });
+
+  it("reads the resource defaults pcs cluster setup writes", () => {
+    expect(cib.rscDefaults).toEqual({ "resource-stickiness": "1" });
+  });
+
+  it("reads the fence device as a stonith primitive without provider", () => {
+    expect(cib.stonith).toEqual([
+      {
+        id: "kvmhost01",
+        class: "stonith",
+        type: "fence_virsh",
+        instanceAttributes: {
+          identity_file: "/etc/cluster/fence_virsh_key",
+          ip: "192.168.8.1",
+          pcmk_host_map: "node01h:dev-node01;node02h:dev-node02",
+          pcmk_monitor_timeout: "120s",
+          pcmk_reboot_timeout: "300s",
+          username: "root",
+        },
+        meta: {},
+        operations: [{ id: "kvmhost01-monitor-interval-60s", name: "monitor", interval: "60s" }],
+      },
+    ]);
+    expect(stonithPrimitives(cib.primitives).map((p) => p.id)).toEqual(["kvmhost01"]);
+  });
+
+  it("reads the group's members in start order, with their group and values as strings", () => {
+    expect(cib.groups).toEqual([
+      {
+        id: "service01",
+        members: ["service01-ip", "service01-fs", "service01-db"],
+        meta: { "target-role": "Stopped" },
+      },
+    ]);
+    const db = cib.primitives.find((p) => p.id === "service01-db") as CibPrimitive;
+    expect(db).toMatchObject({ class: "ocf", provider: "heartbeat", type: "pgsql", group: "service01" });
+    expect(db.instanceAttributes["pgport"]).toBe("5432");
+    expect(db.operations.find((o) => o.role !== undefined)).toEqual({
+      id: "service01-db-monitor-interval-29s",
+      name: "monitor",
+      interval: "29s",
+      role: "Promoted",
+      timeout: "30s",
+    });
+    expect(cib.primitives.map((p) => [p.id, p.group])).toEqual([
+      ["kvmhost01", undefined],
+      ["service01-ip", "service01"],
+      ["service01-fs", "service01"],
+      ["service01-db", "service01"],
+    ]);
+  });
+
+  it("reads the location constraints and the nodes", () => {
+    expect(cib.constraints).toEqual({
+      locations: [
+        { id: "location-service01-node01h-200", rsc: "service01", node: "node01h", score: "200" },
+        { id: "location-service01-node02h-100", rsc: "service01", node: "node02h", score: "100" },
+      ],
+      colocations: [],
+      orders: [],
+    });
+    expect(cib.nodes).toEqual([
+      { id: "1", uname: "node01h" },
+      { id: "2", uname: "node02h" },
+    ]);
+  });
+
+  it("merges property sets in order, reads cloned groups, and keeps only simple constraints", () => {
+    const other = parseCib(CIB_OTHER_XML);
+    expect(other.properties).toEqual({ "stonith-timeout": "0120", "maintenance-mode": "false" });
+    expect(other.rscDefaults).toEqual({});
+    expect(other.nodes).toEqual([]);
+    expect(other.groups).toEqual([{ id: "ping-group", members: ["ping"], meta: {}, clone: "ping-clone" }]);
+    expect(
+      other.primitives.map((p) => ({ id: p.id, group: p.group, clone: p.clone, provider: p.provider })),
+    ).toEqual([
+      { id: "chronyd", group: undefined, clone: undefined, provider: undefined },
+      { id: "ping", group: "ping-group", clone: "ping-clone", provider: "pacemaker" },
+    ]);
+    expect(other.primitives[0]?.meta).toEqual({ "target-role": "Started" });
+    expect(other.stonith).toEqual([]);
+    expect(other.constraints).toEqual({
+      locations: [],
+      colocations: [
+        {
+          id: "colocation-chronyd-ping-clone-INFINITY",
+          rsc: "chronyd",
+          withRsc: "ping-clone",
+          score: "INFINITY",
+        },
+      ],
+      orders: [
+        { id: "order-ping-clone-chronyd-mandatory", first: "ping-clone", then: "chronyd", kind: "Mandatory" },
+        { id: "order-ping-clone-chronyd", first: "ping-clone", then: "chronyd" },
+      ],
+    });
+  });
+
+  it("throws on empty, malformed or non-CIB input", () => {
+    expect(() => parseCib("")).toThrow(/cibadmin --query printed nothing/);
+    expect(() => parseCib("<cib><configuration></cib>")).toThrow(/malformed XML \(line 1/);
+    expect(() => parseCib("<cliOutput><opRet>0</opRet></cliOutput>")).toThrow(/no <cib> element/);
+    expect(() => parseCib('<cib epoch="1"><status/></cib>')).toThrow(/no <configuration>/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// parseCrmMonXml
+
+describe("parseCrmMonXml", () => {
+  const state = parseCrmMonXml(CRM_MON_XML);
+
+  it("reports the offline, unclean peer next to the online DC", () => {
+    expect(state.nodes).toEqual([
+      { name: "node01h", online: true, standby: false, unclean: false },
+      { name: "node02h", online: false, standby: false, unclean: true },
+    ]);
+    expect(state.quorum).toBe(true);
+    expect(state.dc).toBe("node01h");
+  });
+
+  it("lists every resource with its role, node and group", () => {
+    expect(state.resources).toEqual([
+      { id: "kvmhost01", role: "Started", active: true, node: "node01h" },
+      { id: "service01-ip", role: "Started", active: true, node: "node02h", group: "service01" },
+      { id: "service01-fs", role: "Started", active: true, node: "node02h", group: "service01" },
+      { id: "service01-db", role: "Started", active: true, node: "node02h", group: "service01" },
+    ]);
+  });
+
+  it("reads stopped resources, clone instances, a missing DC and the legacy <crm_mon> root", () => {
+    const legacy = parseCrmMonXml(`<crm_mon version="2.1.5">
+  <summary><current_dc present="false"/></summary>
+  <nodes><node name="node01h" id="1" online="true" standby="true" unclean="false"/></nodes>
+  <resources>
+    <clone id="ping-clone" multi_state="false" unique="false">
+      <group id="ping-group:0" number_resources="1">
+        <resource id="ping" role="Started" active="true"><node name="node01h" id="1" cached="true"/></resource>
+      </group>
+      <group id="ping-group:1" number_resources="1">
+        <resource id="ping" role="Stopped" active="false"/>
+      </group>
+    </clone>
+  </resources>
+</crm_mon>`);
+    expect(legacy.quorum).toBe(false);
+    expect(legacy.dc).toBeUndefined();
+    expect(legacy.nodes).toEqual([{ name: "node01h", online: true, standby: true, unclean: false }]);
+    expect(legacy.resources).toEqual([
+      { id: "ping", role: "Started", active: true, node: "node01h", group: "ping-group" },
+      { id: "ping", role: "Stopped", active: false, group: "ping-group" },
+    ]);
+  });
+
+  it("throws with crm_mon's own error when there is no cluster", () => {
+    expect(() => parseCrmMonXml(CRM_MON_NOT_CONNECTED)).toThrow(
+      "crm_mon reported no cluster (status 102: Not connected): crm_mon: Error: cluster is not available on this node",
+    );
+    expect(() => parseCrmMonXml("crm_mon: command not found")).toThrow(/crm_mon printed malformed XML/);
+    expect(() => parseCrmMonXml("<cib/>")).toThrow(/neither <pacemaker-result> nor <crm_mon>/);
+  });
+});

@@ -1,0 +1,308 @@
+/**
+ * The PcsCluster provider against the fake lab (test/support/fake-lab.ts), driven as the engine
+ * drives it: check → create, read → diff → update, delete. The nodes answer with the fixtures of
+ * test/fixtures/pacemaker.ts for the default lab (test/fixtures/cluster-lab.ts).
+ */
+import type * as FakeLab from "../../../support/fake-lab";
+import type { Props } from "../../../../providers/core/base";
+import {
+  clusterScript,
+  pcsClusterProvider,
+  pcsdScript,
+  settingsOnlyChange,
+  wantedTopology,
+} from "../../../../providers/cluster/pacemaker/pcs-cluster";
+import { failureOf, checked, IN_PLACE, NO_DIFF, refreshDiff } from "../../../support/provider-driver";
+import { forget, lab, on, type Reply } from "../../../support/fake-lab";
+import { batches, callsOf, steps } from "../../../support/pacemaker-calls";
+import {
+  clusterInputs,
+  HOST_MAP,
+  MEMBERS,
+  N1,
+  N2,
+  NODE_NAMES,
+  PASSWORD,
+  pcsRaw,
+} from "../../../fixtures/cluster-lab";
+import {
+  cib,
+  COROSYNC_CONF,
+  CRM_MON_NOT_CONNECTED,
+  crmMon,
+  edited,
+  LAB_PROPERTIES,
+  pcsState,
+  STATE,
+  TOPOLOGY,
+  UUID,
+} from "../../../fixtures/pacemaker";
+
+jest.mock("../../../../providers/exec/ssh", () =>
+  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").sshModule(),
+);
+jest.mock("../../../../providers/exec/host-exec", () =>
+  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").hostExecModule(),
+);
+
+describe("the default lab as the providers get it", () => {
+  test("members node01h/node02h: heartbeat link 0, management link 1, reached on management", () => {
+    expect(MEMBERS).toEqual([
+      {
+        name: "node01",
+        nodeId: 1,
+        access: { address: "192.168.8.121", port: 22, user: "root" },
+        linkAddresses: ["192.168.9.121", "192.168.8.121"],
+        linkHostnames: ["node01h", "node01m"],
+      },
+      {
+        name: "node02",
+        nodeId: 2,
+        access: { address: "192.168.8.122", port: 22, user: "root" },
+        linkAddresses: ["192.168.9.122", "192.168.8.122"],
+        linkHostnames: ["node02h", "node02m"],
+      },
+    ]);
+    expect(NODE_NAMES).toEqual({ node01: "node01h", node02: "node02h" });
+    expect(HOST_MAP).toEqual({ node01: "dev-node01", node02: "dev-node02" });
+    expect(wantedTopology(MEMBERS)).toBe(TOPOLOGY);
+  });
+});
+
+/** The fake cluster: pcsd and setup succeed, STATE answers `state`, the UUID is the fixture's. */
+function clusterAnswers(state: string | (() => Reply)): void {
+  on(/cluster_uuid/, { stdout: `${UUID}\n` });
+  on(/pcs host auth/, { stdout: "setup\n" });
+  on(STATE, typeof state === "string" ? { stdout: state } : state);
+}
+
+describe("PcsCluster: create", () => {
+  test("pcsd on both nodes, then on node01 the cluster script, the state, only the differing settings, the UUID", async () => {
+    // A fresh setup: pcs wrote resource-stickiness=1 as a default; one property already right.
+    clusterAnswers(
+      pcsState({
+        cib: cib({ properties: { "no-quorum-policy": "stop" }, rscDefaults: { "resource-stickiness": "1" } }),
+      }),
+    );
+    const inputs = await clusterInputs();
+    const { id, outs } = await pcsClusterProvider.create(inputs as unknown as Props);
+    expect(id).toBe("cluster01");
+    expect(outs).toMatchObject({ clusterUuid: UUID, topology: TOPOLOGY, name: "cluster01" });
+    const all = steps();
+    expect(all.slice(0, 2).sort()).toEqual(["node01 pcsd", "node02 pcsd"]);
+    expect(all.slice(2)).toEqual(["node01 cluster", "node01 state", "node01 batch", "node01 uuid"]);
+    expect(callsOf("pcsd").map((c) => c.script)).toEqual([pcsdScript("cluster01"), pcsdScript("cluster01")]);
+    expect(callsOf("cluster")[0]?.script).toBe(clusterScript(inputs));
+    expect(batches()).toEqual([
+      ["pcs property set stonith-enabled=true", "pcs resource defaults update resource-stickiness="],
+    ]);
+  });
+
+  test("the hacluster password travels only on stdin, marked sensitive, never in a command", async () => {
+    clusterAnswers(pcsState({ cib: cib({ properties: {} }) }));
+    await pcsClusterProvider.create(await checked(pcsClusterProvider, pcsRaw()));
+    expect(lab.calls.length).toBeGreaterThan(4);
+    for (const call of lab.calls) {
+      expect(call.script).not.toContain(PASSWORD);
+      expect(JSON.stringify(call.opts.env ?? {})).not.toContain(PASSWORD);
+    }
+    const secretCalls = [...callsOf("pcsd"), ...callsOf("cluster")];
+    expect(secretCalls).toHaveLength(3);
+    for (const call of secretCalls) {
+      expect(call.opts.stdin).toBe(`${PASSWORD}\n`);
+      expect(call.opts.sensitive).toEqual([PASSWORD]);
+    }
+    for (const call of lab.calls.filter((c) => !secretCalls.includes(c))) {
+      expect(String(call.opts.stdin ?? "")).not.toContain(PASSWORD);
+    }
+    expect(batches()).toEqual([["pcs property set stonith-enabled=true no-quorum-policy=stop"]]);
+  });
+
+  test("settings already right: no property or defaults command at all", async () => {
+    clusterAnswers(pcsState());
+    await pcsClusterProvider.create(await checked(pcsClusterProvider, pcsRaw()));
+    expect(batches()).toEqual([]);
+    expect(steps().slice(2)).toEqual(["node01 cluster", "node01 state", "node01 uuid"]);
+  });
+
+  test("a failing pcsd script on node02: the error names node02, the password is redacted, no setup", async () => {
+    clusterAnswers(pcsState());
+    on(/chpasswd/, { code: 65, stderr: `kvmlab: chpasswd: password ${PASSWORD} rejected by PAM\n` }, N2);
+    const err = await failureOf(pcsClusterProvider.create(await checked(pcsClusterProvider, pcsRaw())));
+    expect(err.message).toBe(
+      'PcsCluster "dev-cluster-pcs": create failed: on node02 (192.168.8.122): chpasswd: password *** rejected by PAM',
+    );
+    expect(callsOf("cluster")).toEqual([]);
+  });
+
+  test("a failing cluster script: the error is redacted of the password everywhere", async () => {
+    // First matching rule wins: the failure before the fake cluster's answers.
+    on(/pcs host auth/, {
+      code: 1,
+      stderr: `Error: Unable to authenticate node01h with password ${PASSWORD}\n`,
+    });
+    clusterAnswers(pcsState());
+    const err = await failureOf(pcsClusterProvider.create(await checked(pcsClusterProvider, pcsRaw())));
+    expect(err.message).toContain("ssh root@192.168.8.121:22: command failed with exit code 1");
+    expect(err.message).toContain("Unable to authenticate node01h with password ***");
+    expect(err.message).not.toContain(PASSWORD);
+    expect(JSON.stringify(err, Object.getOwnPropertyNames(err))).not.toContain(PASSWORD);
+  });
+});
+
+describe("PcsCluster: read, diff, update, delete", () => {
+  /** The default lab's cluster inputs after check (what `news` is for the engine). */
+  const pcsNews = (extra: Props = {}) => checked(pcsClusterProvider, pcsRaw(extra));
+
+  /** Created on a healthy fake; calls and rules forgotten. */
+  async function createdCluster(extra: Props = {}): Promise<Props> {
+    clusterAnswers(pcsState());
+    const { outs } = await pcsClusterProvider.create(await checked(pcsClusterProvider, pcsRaw(extra)));
+    forget();
+    return outs;
+  }
+
+  test("healthy: corosync.conf matching, both online, properties equal → no diff; only node01 is asked", async () => {
+    const olds = await createdCluster();
+    on(STATE, { stdout: pcsState() });
+    const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, await pcsNews());
+    expect(props).toMatchObject({
+      running: true,
+      startAtBoot: false,
+      topology: TOPOLOGY,
+      properties: LAB_PROPERTIES,
+    });
+    expect(diff).toEqual(NO_DIFF);
+    expect(steps()).toEqual(["node01 state"]);
+    expect(lab.connects).toEqual([N1]);
+  });
+
+  test("stonith-enabled=false set out of band → in-place update that sets it back, and nothing else", async () => {
+    const olds = await createdCluster();
+    const drifted = pcsState({ cib: cib({ properties: { ...LAB_PROPERTIES, "stonith-enabled": "false" } }) });
+    on(STATE, { stdout: drifted });
+    const news = await checked(pcsClusterProvider, pcsRaw());
+    const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, news);
+    expect(props.properties).toEqual({ "stonith-enabled": "false", "no-quorum-policy": "stop" });
+    expect(diff).toEqual(IN_PLACE);
+
+    forget();
+    clusterAnswers(drifted);
+    const { outs } = await pcsClusterProvider.update("cluster01", props, news);
+    expect(outs).toMatchObject({ clusterUuid: UUID, topology: TOPOLOGY });
+    expect(batches()).toEqual([["pcs property set stonith-enabled=true"]]);
+    // Only the settings: no pcsd, auth or cluster start, nothing on node02.
+    expect(steps()).toEqual(["node01 state", "node01 batch"]);
+    expect(settingsOnlyChange(props, news)).toBe(true);
+    expect(settingsOnlyChange({ ...props, running: false }, news)).toBe(false);
+    expect(settingsOnlyChange({ ...props, tokenMs: 10000 }, news)).toBe(false);
+  });
+
+  test("a node offline → running false → update starts the cluster again (no replacement)", async () => {
+    const olds = await createdCluster();
+    on(STATE, { stdout: pcsState({ mon: crmMon(["node02h"]) }) });
+    const news = await checked(pcsClusterProvider, pcsRaw());
+    const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, news);
+    expect(props.running).toBe(false);
+    expect(diff).toEqual(IN_PLACE);
+
+    forget();
+    clusterAnswers(pcsState());
+    await pcsClusterProvider.update("cluster01", props, news);
+    expect(steps().slice(0, 2).sort()).toEqual(["node01 pcsd", "node02 pcsd"]);
+    expect(callsOf("cluster")[0]?.script).toContain("pcs cluster start --all --wait=300");
+  });
+
+  test("the token changed (config or out of band) → in place, no replacement; the update changes it with pcs", async () => {
+    const olds = await createdCluster();
+    // Out of band: corosync.conf says 10000.
+    on(STATE, { stdout: pcsState({ conf: edited(COROSYNC_CONF, "token: 20000", "token: 10000") }) });
+    const same = await refreshDiff(pcsClusterProvider, "cluster01", olds, await pcsNews());
+    expect(same.props.tokenMs).toBe(10000);
+    expect(same.diff).toEqual(IN_PLACE);
+
+    // In the config: 30000.
+    forget();
+    on(STATE, { stdout: pcsState() });
+    const news = await checked(pcsClusterProvider, pcsRaw({ tokenMs: 30000 }));
+    const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, news);
+    expect(diff).toEqual(IN_PLACE);
+    forget();
+    clusterAnswers(pcsState());
+    await pcsClusterProvider.update("cluster01", props, news);
+    const script = callsOf("cluster")[0]?.script ?? "";
+    expect(script).toContain(`if [ "$token" != 30000 ]; then\n  pcs cluster config update totem token=30000`);
+    expect(script).toContain("totem token=30000 >/dev/null");
+  });
+
+  test("another link address in corosync.conf → replaces topology, deleted before the replacement", async () => {
+    const olds = await createdCluster();
+    const moved = edited(COROSYNC_CONF, "ring1_addr: 192.168.8.122", "ring1_addr: 192.168.8.132");
+    on(STATE, { stdout: pcsState({ conf: moved }) });
+    const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, await pcsNews());
+    expect(props.topology).toBe(
+      "1:node01h=192.168.9.121,192.168.8.121 2:node02h=192.168.9.122,192.168.8.132",
+    );
+    expect(diff).toEqual({ changes: true, replaces: ["topology"], deleteBeforeReplace: true });
+  });
+
+  test("a member's link address changed in the config replaces; its SSH endpoint alone does not", async () => {
+    const olds = await createdCluster();
+    const diffTo = async (extra: Props) => pcsClusterProvider.diff("cluster01", olds, await pcsNews(extra));
+    const moved = MEMBERS.map((m, i) =>
+      i === 1 ? { ...m, linkAddresses: ["192.168.9.132", m.access.address] } : m,
+    );
+    expect(await diffTo({ members: moved })).toEqual({
+      changes: true,
+      replaces: ["topology"],
+      deleteBeforeReplace: true,
+    });
+    const reached = MEMBERS.map((m, i) => (i === 1 ? { ...m, access: { ...m.access, port: 2222 } } : m));
+    expect(await diffTo({ members: reached })).toEqual(IN_PLACE);
+    expect(await diffTo({ name: "cluster02" })).toEqual({
+      changes: true,
+      replaces: ["name"],
+      deleteBeforeReplace: true,
+    });
+  });
+
+  test("node01 unreachable: read takes the state from node02", async () => {
+    const olds = await createdCluster();
+    lab.down = [N1];
+    on(STATE, { stdout: pcsState() }, N2);
+    const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, await pcsNews());
+    expect(lab.connects).toEqual([N1, N2]);
+    expect(steps()).toEqual(["node02 state"]);
+    expect(props.running).toBe(true);
+    expect(diff).toEqual(NO_DIFF);
+  });
+
+  test("no member reachable: running false, the rest as stored", async () => {
+    const olds = await createdCluster();
+    lab.down = [N1, N2];
+    const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, await pcsNews());
+    expect(props).toEqual({ ...olds, running: false });
+    expect(diff).toEqual(IN_PLACE);
+    expect(lab.calls).toEqual([]);
+  });
+
+  test("pacemaker stopped on the answering node (crm_mon: Not connected) reads as running false", async () => {
+    // After a reboot with startAtBoot false (the default), crm_mon prints its "Not connected" XML on stdout.
+    const olds = await createdCluster();
+    on(STATE, { stdout: pcsState({ mon: CRM_MON_NOT_CONNECTED }) });
+    const read = await pcsClusterProvider.read("cluster01", olds);
+    expect(read.props).toMatchObject({ running: false });
+  });
+
+  test("delete destroys the cluster from node01; an unreachable node01 leaves nothing to do", async () => {
+    const olds = await createdCluster();
+    await pcsClusterProvider.delete("cluster01", olds);
+    expect(steps()).toEqual(["node01 destroy"]);
+    expect(lab.calls[0]?.script).toBe("pcs cluster destroy --all >/dev/null 2>&1 || true");
+
+    forget();
+    lab.down = [N1];
+    await expect(pcsClusterProvider.delete("cluster01", olds)).resolves.toBeUndefined();
+    expect(lab.calls).toEqual([]);
+  });
+});

@@ -1,0 +1,308 @@
+/**
+ * The ClusterServiceGroup provider for the default lab's service01 against the fake lab
+ * (test/support/fake-lab.ts), driven as the engine drives it: check → create,
+ * read → diff → update, delete. The nodes answer with the CIBs of test/fixtures/pacemaker.ts.
+ */
+import type * as FakeLab from "../../../support/fake-lab";
+import type { Props } from "../../../../providers/core/base";
+import { shellJoin } from "../../../../providers/exec/ssh";
+import { parseCib } from "../../../../providers/cluster/pacemaker/cib";
+import {
+  groupCommands,
+  memberUpdates,
+  pgInitScript,
+  serviceGroupProvider,
+} from "../../../../providers/cluster/pacemaker/service-group";
+import { lunDevicePath } from "../../../../providers/storage/iscsi/iscsi-initiator";
+import { parseLabSpec, type ServiceGroupSpec } from "../../../../spec";
+import { checked, failedProperties, failureOf, IN_PLACE, NO_DIFF, refreshDiff } from "../../../support/provider-driver";
+import { forget, inTurn, lab, on } from "../../../support/fake-lab";
+import { batches, callsOf, steps } from "../../../support/pacemaker-calls";
+import {
+  DB_PASSWORD,
+  GROUP,
+  groupInputs,
+  groupRaw,
+  N1,
+  N2,
+  NO_STICKINESS,
+  NODE_OF,
+  ORDERED_GROUP,
+  PREFERS,
+  STICKINESS,
+} from "../../../fixtures/cluster-lab";
+import {
+  cib,
+  CIB_CONFIGURED,
+  CIB_GROUP_ONLY,
+  CIB_NO_GROUP,
+  CIB_QUERY,
+  CLI_PREFER_XML,
+  DB_XML,
+  edited,
+  FS_XML,
+  groupXml,
+  IP_XML,
+  LOCATIONS_XML,
+  READ_CIB,
+  STONITH_XML,
+  stoppedMember,
+} from "../../../fixtures/pacemaker";
+
+jest.mock("../../../../providers/exec/ssh", () =>
+  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").sshModule(),
+);
+jest.mock("../../../../providers/exec/host-exec", () =>
+  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").hostExecModule(),
+);
+
+describe("ClusterServiceGroup: create", () => {
+  test("a CIB without the group: PostgreSQL init (password on stdin), the pcs creates, then constraints and stickiness", async () => {
+    on(CIB_QUERY, inTurn({ stdout: CIB_NO_GROUP }, { stdout: CIB_GROUP_ONLY }));
+    on(/PG_VERSION/, { stdout: "initialised\n" });
+    const inputs = await groupInputs();
+    const { id, outs } = await serviceGroupProvider.create(inputs as unknown as Props);
+    expect(id).toBe("service01");
+    expect(outs.groupId).toBe("service01");
+    expect(steps()).toEqual(["node01 cib", "node01 pg-init", "node01 batch", "node01 cib", "node01 batch"]);
+    expect(lab.connects).toEqual([N1]);
+    const init = callsOf("pg-init")[0];
+    expect(init?.script).toBe(pgInitScript(inputs));
+    expect(init?.opts.stdin).toBe(`${DB_PASSWORD}\n`);
+    expect(init?.opts.sensitive).toEqual([DB_PASSWORD]);
+    for (const call of lab.calls) expect(call.script).not.toContain(DB_PASSWORD);
+    const others = lab.calls.filter((c) => c !== init);
+    expect(others.map((c) => String(c.opts.stdin ?? ""))).toEqual(others.map(() => ""));
+    expect(batches()).toEqual([
+      [...groupCommands(inputs).map((c) => shellJoin(c)), "pcs resource cleanup service01"],
+      [PREFERS, STICKINESS],
+    ]);
+  });
+
+  test("an ordered domain (no stickiness): the constraints batch removes the group's stickiness", async () => {
+    on(CIB_QUERY, inTurn({ stdout: CIB_NO_GROUP }, { stdout: CIB_GROUP_ONLY }));
+    await serviceGroupProvider.create(await checked(serviceGroupProvider, groupRaw({}, ORDERED_GROUP)));
+    expect(batches()[1]).toEqual([PREFERS, NO_STICKINESS]);
+  });
+
+  test("the iSCSI lab: the LUN's device in the Filesystem resource, stickiness 1000", async () => {
+    const iscsi = parseLabSpec({ name: "dev", gluster: { enabled: false } });
+    const group = iscsi.services[0] as ServiceGroupSpec;
+    const device = lunDevicePath("192.168.8.1:3260", iscsi.iscsi.iqn, 2);
+    on(CIB_QUERY, inTurn({ stdout: CIB_NO_GROUP }, { stdout: CIB_GROUP_ONLY }));
+    await serviceGroupProvider.create(
+      await checked(serviceGroupProvider, groupRaw({ lunDevices: { "2": device } }, group, iscsi)),
+    );
+    expect(batches()[0]?.[1]).toBe(
+      `pcs resource create service01-fs ocf:heartbeat:Filesystem device=${device} directory=/shared00 fstype=ext4 op start timeout=180s op stop timeout=180s --group service01 --disabled`,
+    );
+    expect(batches()[1]).toEqual([PREFERS, STICKINESS]);
+  });
+
+  test("the init script fails: the error names the node, the password is redacted, nothing is created", async () => {
+    on(CIB_QUERY, { stdout: CIB_NO_GROUP });
+    on(/PG_VERSION/, { code: 65, stderr: `kvmlab: psql: password ${DB_PASSWORD} rejected\n` });
+    const err = await failureOf(serviceGroupProvider.create(await checked(serviceGroupProvider, groupRaw())));
+    expect(err.message).toBe(
+      'ClusterServiceGroup "dev-svc-service01-group": create failed: on 192.168.8.121: psql: password *** rejected',
+    );
+    expect(batches()).toEqual([]);
+  });
+
+  test("no PostgreSQL in the group: no init script", async () => {
+    const noDb = { ...GROUP, resources: GROUP.resources.filter((r) => r.kind !== "postgresql") };
+    const created = cib({ resources: STONITH_XML + groupXml([IP_XML, FS_XML]) });
+    on(CIB_QUERY, inTurn({ stdout: CIB_NO_GROUP }, { stdout: created }));
+    await serviceGroupProvider.create(
+      await checked(serviceGroupProvider, groupRaw({ dbPassword: "" }, noDb)),
+    );
+    expect(steps()).toEqual(["node01 cib", "node01 batch", "node01 cib", "node01 batch"]);
+  });
+
+  test("cman stack: nothing runs (create, read, update, delete)", async () => {
+    const inputs = await checked(serviceGroupProvider, groupRaw({ stack: "cman" }));
+    const { outs } = await serviceGroupProvider.create(inputs);
+    expect(outs.groupId).toBe("service01");
+    const read = await serviceGroupProvider.read("service01", outs);
+    expect(read).toEqual({ id: "service01", props: outs });
+    await serviceGroupProvider.update("service01", outs, inputs);
+    await serviceGroupProvider.delete("service01", outs);
+    expect(lab.connects).toEqual([]);
+    expect(lab.calls).toEqual([]);
+  });
+});
+
+describe("ClusterServiceGroup: read, diff, update, delete", () => {
+  async function createdGroup(extra: Props = {}): Promise<Props> {
+    on(CIB_QUERY, { stdout: CIB_CONFIGURED });
+    const { outs } = await serviceGroupProvider.create(await checked(serviceGroupProvider, groupRaw(extra)));
+    forget();
+    return outs;
+  }
+
+  /** read → diff on `live`, then update with `cibs` answered in turn; returns the read props. */
+  async function driftThenUpdate(olds: Props, live: string, cibs: string[], news?: Props): Promise<Props> {
+    on(READ_CIB, { stdout: `== cib\n${live}` });
+    const wanted = news ?? (await checked(serviceGroupProvider, groupRaw()));
+    const { props, diff } = await refreshDiff(serviceGroupProvider, "service01", olds, wanted);
+    expect(diff).toEqual(IN_PLACE);
+    forget();
+    on(CIB_QUERY, inTurn(...cibs.map((stdout) => ({ stdout }))));
+    on(/PG_VERSION/, { stdout: "exists\n" });
+    await serviceGroupProvider.update("service01", props, wanted);
+    return props;
+  }
+
+  test("healthy: the CIB as configured → no diff; an existing group is not re-initialised or re-created", async () => {
+    const olds = await createdGroup();
+    on(READ_CIB, { stdout: `== cib\n${CIB_CONFIGURED}` });
+    const news = await checked(serviceGroupProvider, groupRaw());
+    const { diff } = await refreshDiff(serviceGroupProvider, "service01", olds, news);
+    expect(diff).toEqual(NO_DIFF);
+    expect(steps()).toEqual(["node01 read-cib"]);
+    forget();
+    on(CIB_QUERY, { stdout: CIB_CONFIGURED });
+    await serviceGroupProvider.update("service01", olds, await checked(serviceGroupProvider, groupRaw()));
+    expect(steps()).toEqual(["node01 cib", "node01 cib"]);
+  });
+
+  test("node01 has no CIB (pacemaker stopped): read takes node02's", async () => {
+    const olds = await createdGroup();
+    on(READ_CIB, { stdout: "== cib\n" }, N1);
+    const missing = cib({ resources: STONITH_XML + groupXml([IP_XML, FS_XML]), constraints: LOCATIONS_XML });
+    on(READ_CIB, { stdout: `== cib\n${missing}` }, N2);
+    const read = await serviceGroupProvider.read("service01", olds);
+    expect(steps()).toEqual(["node01 read-cib", "node02 read-cib"]);
+    expect(read.props).toMatchObject({ resourcesAsConfigured: false });
+  });
+
+  test("the group deleted out of band → the resource is gone", async () => {
+    const olds = await createdGroup();
+    on(READ_CIB, { stdout: `== cib\n${CIB_NO_GROUP}` });
+    expect(await serviceGroupProvider.read("service01", olds)).toEqual({ id: "", props: {} });
+  });
+
+  test("a member missing → resourcesAsConfigured false → the update deletes and re-creates the group", async () => {
+    const olds = await createdGroup();
+    const missing = cib({ resources: STONITH_XML + groupXml([IP_XML, FS_XML]), constraints: LOCATIONS_XML });
+    const props = await driftThenUpdate(olds, missing, [missing, CIB_NO_GROUP, CIB_GROUP_ONLY]);
+    expect(props.resourcesAsConfigured).toBe(false);
+    expect(steps()).toEqual([
+      "node01 cib",
+      "node01 delete-group",
+      "node01 cib",
+      "node01 pg-init",
+      "node01 batch",
+      "node01 cib",
+      "node01 batch",
+    ]);
+    // Stopped and waited for before the delete: no file system stays mounted elsewhere.
+    expect(callsOf("delete-group")[0]?.script).toBe(
+      "pcs resource disable service01 --wait=300 >/dev/null\npcs resource delete service01 --force >/dev/null",
+    );
+    const inputs = await groupInputs();
+    expect(batches()).toEqual([
+      [...groupCommands(inputs).map((c) => shellJoin(c)), "pcs resource cleanup service01"],
+      [PREFERS, STICKINESS],
+    ]);
+  });
+
+  test("a member's parameter and timeout changed → updated in place with pcs resource update, the group kept", async () => {
+    const olds = await createdGroup();
+    const oldDb = DB_XML.replace(/\n.*name="start_opt".*/, "").replace('timeout="600s"', 'timeout="120s"');
+    const changed = cib({
+      resources: STONITH_XML + groupXml([IP_XML, FS_XML, oldDb]),
+      constraints: LOCATIONS_XML,
+    });
+    const props = await driftThenUpdate(olds, changed, [changed, CIB_CONFIGURED, CIB_CONFIGURED]);
+    expect(props.resourcesAsConfigured).toBe(false);
+    expect(steps()).toEqual(["node01 cib", "node01 batch", "node01 cib", "node01 cib"]);
+    const inputs = await groupInputs();
+    // The same parameters and operations as the member's create command, as one update.
+    const create = groupCommands(inputs).find((c) => c[2] === "create" && c[3] === "service01-db") ?? [];
+    expect(create.join(" ")).toContain("start_opt=-c recovery_init_sync_method=syncfs op start timeout=600s");
+    expect(memberUpdates(inputs, parseCib(changed))).toEqual([
+      ["pcs", "resource", "update", "service01-db", ...create.slice(5, create.indexOf("--group"))],
+    ]);
+    expect(batches()).toEqual([memberUpdates(inputs, parseCib(changed))?.map((c) => shellJoin(c))]);
+    // A member missing is not an in-place update.
+    const missing = cib({ resources: STONITH_XML + groupXml([IP_XML, FS_XML]), constraints: LOCATIONS_XML });
+    expect(memberUpdates(inputs, parseCib(missing))).toBeUndefined();
+    expect(memberUpdates(inputs, parseCib(CIB_CONFIGURED))).toEqual([]);
+  });
+
+  test("a member with target-role Stopped → membersEnabled false → pcs resource enable <member>", async () => {
+    const olds = await createdGroup();
+    const stopped = cib({
+      resources: STONITH_XML + groupXml([IP_XML, stoppedMember(FS_XML, "service01-fs"), DB_XML]),
+      constraints: LOCATIONS_XML,
+    });
+    const props = await driftThenUpdate(olds, stopped, [stopped, CIB_CONFIGURED]);
+    expect(props.membersEnabled).toBe(false);
+    expect(batches()).toEqual([["pcs resource enable service01-fs"]]);
+    expect(steps()).toEqual(["node01 cib", "node01 batch", "node01 cib"]);
+  });
+
+  test("autostart and the group stopped → enabled false → pcs resource enable service01", async () => {
+    const olds = await createdGroup({ autostart: true });
+    const news = await checked(serviceGroupProvider, groupRaw({ autostart: true }));
+    const props = await driftThenUpdate(olds, CIB_CONFIGURED, [CIB_CONFIGURED], news);
+    expect(props.enabled).toBe(false);
+    expect(batches()).toEqual([["pcs resource enable service01"]]);
+  });
+
+  test("a cli-prefer-service01 constraint (pcs resource move) is not drift, and is never removed", async () => {
+    const olds = await createdGroup();
+    const moved = cib({ resources: STONITH_XML + groupXml(), constraints: LOCATIONS_XML + CLI_PREFER_XML });
+    on(READ_CIB, { stdout: `== cib\n${moved}` });
+    const news = await checked(serviceGroupProvider, groupRaw());
+    const { props, diff } = await refreshDiff(serviceGroupProvider, "service01", olds, news);
+    expect(props.constraintsAsConfigured).toBe(true);
+    expect(diff).toEqual(NO_DIFF);
+    forget();
+    on(CIB_QUERY, { stdout: moved });
+    await serviceGroupProvider.update("service01", props, news);
+    expect(batches()).toEqual([]);
+  });
+
+  test("a changed location score → constraintsAsConfigured false → ours removed and added again, cli- kept", async () => {
+    const olds = await createdGroup();
+    const changed = cib({
+      resources: STONITH_XML + groupXml(),
+      constraints:
+        edited(
+          LOCATIONS_XML,
+          'id="location-service01-node01h-200" node="node01h" rsc="service01" score="200"',
+          'id="location-service01-node01h-50" node="node01h" rsc="service01" score="50"',
+        ) + CLI_PREFER_XML,
+    });
+    const props = await driftThenUpdate(olds, changed, [changed]);
+    expect(props.constraintsAsConfigured).toBe(false);
+    expect(batches()).toEqual([
+      [
+        "pcs constraint remove location-service01-node01h-50",
+        "pcs constraint remove location-service01-node02h-100",
+        PREFERS,
+        STICKINESS,
+      ],
+    ]);
+    expect(batches().flat().join("\n")).not.toContain("cli-prefer-service01");
+  });
+
+  test("delete removes the group from node01; unreachable node01 is nothing to remove", async () => {
+    const olds = await createdGroup();
+    await serviceGroupProvider.delete("service01", olds);
+    expect(lab.calls.map((c) => `${NODE_OF[c.where]} ${c.script}`)).toEqual([
+      "node01 pcs resource delete service01 --force >/dev/null 2>&1 || true",
+    ]);
+    forget();
+    lab.down = [N1];
+    await expect(serviceGroupProvider.delete("service01", olds)).resolves.toBeUndefined();
+  });
+
+  test("check refuses a group without resources", async () => {
+    expect(
+      await failedProperties(serviceGroupProvider, groupRaw({ resources: [], stack: "heartbeat" })),
+    ).toEqual(["resources", "stack"]);
+  });
+});

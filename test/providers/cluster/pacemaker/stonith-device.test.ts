@@ -1,0 +1,311 @@
+/**
+ * The StonithDevice provider for the default lab's fence device: its builders (the key script run
+ * for real), and the provider against the fake lab (test/support/fake-lab.ts), driven as the
+ * engine drives it: check → create, read → diff → update, delete.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as FakeLab from "../../../support/fake-lab";
+import type { Props } from "../../../../providers/core/base";
+import { shellJoin } from "../../../../providers/exec/ssh";
+import { parseCib } from "../../../../providers/cluster/pacemaker/cib";
+import {
+  createArgs,
+  keyScript,
+  keySumScript,
+  matches,
+  stonithDeviceProvider,
+  wantedAttributes,
+} from "../../../../providers/cluster/pacemaker/stonith-device";
+import { bashSyntaxCheck, removeTempDirs, tempDir } from "../../../support/bash";
+import { checked, IN_PLACE, NO_DIFF, refreshDiff } from "../../../support/provider-driver";
+import { forget, lab, on } from "../../../support/fake-lab";
+import { batches, callsOf, steps } from "../../../support/pacemaker-calls";
+import { FENCE_KEY, N1, N2, stonithInputs, stonithRaw } from "../../../fixtures/cluster-lab";
+import {
+  cib,
+  CIB_CONFIGURED,
+  CIB_QUERY,
+  edited,
+  READ_CIB,
+  STONITH_XML,
+  stoppedMember,
+} from "../../../fixtures/pacemaker";
+
+jest.mock("../../../../providers/exec/ssh", () =>
+  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").sshModule(),
+);
+jest.mock("../../../../providers/exec/host-exec", () =>
+  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").hostExecModule(),
+);
+
+afterEach(removeTempDirs);
+
+/** The sha256 the key sum script prints for `key` as installed (with its final newline). */
+function keySum(key: string): string {
+  return createHash("sha256")
+    .update(key.endsWith("\n") ? key : `${key}\n`)
+    .digest("hex");
+}
+const WANTED_ATTRIBUTES = {
+  ip: "192.168.8.1",
+  username: "root",
+  identity_file: "/etc/cluster/fence_virsh_key",
+  pcmk_host_map: "node01h:dev-node01;node02h:dev-node02",
+  pcmk_monitor_timeout: "120s",
+  pcmk_reboot_timeout: "300s",
+};
+
+/** The fake fencing side: key installs and crm_verify succeed, the CIB and key sums as given. */
+function stonithAnswers(p: { cib: string; sums?: Record<string, string> }): void {
+  on(CIB_QUERY, { stdout: p.cib });
+  on(READ_CIB, { stdout: `== cib\n${p.cib}` });
+  for (const [where, sum] of Object.entries(p.sums ?? { [N1]: keySum(FENCE_KEY), [N2]: keySum(FENCE_KEY) })) {
+    on(/sha256sum/, { stdout: `${sum}\n` }, where);
+  }
+}
+
+describe("StonithDevice: builders", () => {
+  test("createArgs for the default lab: the current fence_virsh parameter names, host map in member order", async () => {
+    expect(createArgs(await stonithInputs())).toEqual([
+      "pcs",
+      "stonith",
+      "create",
+      "kvmhost01",
+      "fence_virsh",
+      "ip=192.168.8.1",
+      "username=root",
+      "identity_file=/etc/cluster/fence_virsh_key",
+      "pcmk_host_map=node01h:dev-node01;node02h:dev-node02",
+      "pcmk_monitor_timeout=120s",
+      "pcmk_reboot_timeout=300s",
+    ]);
+    expect(wantedAttributes(await stonithInputs())).toEqual(WANTED_ATTRIBUTES);
+    expect(wantedAttributes(await stonithInputs({ action: "off" }))).toEqual({
+      ...WANTED_ATTRIBUTES,
+      pcmk_reboot_action: "off",
+    });
+  });
+
+  test("matches: the CIB's device against the wanted attributes", () => {
+    const live = parseCib(CIB_CONFIGURED).stonith[0];
+    expect(matches(live, WANTED_ATTRIBUTES)).toBe(true);
+    expect(matches({ ...live, type: "fence_xvm" }, WANTED_ATTRIBUTES)).toBe(false);
+    expect(matches(live, { ...WANTED_ATTRIBUTES, ip: "192.168.8.254" })).toBe(false);
+    expect(matches(live, { ...WANTED_ATTRIBUTES, pcmk_reboot_action: "off" })).toBe(false);
+  });
+
+  test("keyScript writes the decoded stdin atomically with mode 0600 (run for real)", () => {
+    const script = keyScript("/etc/cluster/fence_virsh_key");
+    expect(script).toContain("base64 -d > /etc/cluster/fence_virsh_key.new");
+    expect(script).toContain("mv -f /etc/cluster/fence_virsh_key.new /etc/cluster/fence_virsh_key");
+    bashSyntaxCheck(script);
+    bashSyntaxCheck(keySumScript("/etc/cluster/fence_virsh_key"));
+
+    const root = tempDir("kvmlab-key-");
+    const file = path.join(root, "cluster", "fence_virsh_key");
+    const r = spawnSync("bash", ["-c", keyScript(file)], {
+      input: Buffer.from(`${FENCE_KEY}\n`).toString("base64"),
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(file, "utf8")).toBe(`${FENCE_KEY}\n`);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(`${file}.new`)).toBe(false);
+    const sum = spawnSync("bash", ["-c", keySumScript(file)], { encoding: "utf8" });
+    expect(sum.stdout.trim()).toBe(keySum(FENCE_KEY));
+    const missing = spawnSync("bash", ["-c", keySumScript(path.join(root, "none"))], { encoding: "utf8" });
+    expect({ status: missing.status, stdout: missing.stdout.trim() }).toEqual({ status: 0, stdout: "" });
+  });
+});
+
+describe("StonithDevice: create", () => {
+  test("the key on every node via stdin base64, then on node01 pcs stonith create and crm_verify -L", async () => {
+    stonithAnswers({ cib: cib() });
+    const inputs = await stonithInputs();
+    const { id, outs } = await stonithDeviceProvider.create(inputs as unknown as Props);
+    expect(id).toBe("kvmhost01");
+    expect(outs.deviceId).toBe("kvmhost01");
+    const all = steps();
+    expect(all.slice(0, 2).sort()).toEqual(["node01 key", "node02 key"]);
+    expect(all.slice(2)).toEqual(["node01 cib", "node01 batch", "node01 verify"]);
+    expect(batches()).toEqual([[shellJoin(createArgs(inputs))]]);
+    expect(batches()[0]?.[0]).toBe(
+      "pcs stonith create kvmhost01 fence_virsh ip=192.168.8.1 username=root " +
+        "identity_file=/etc/cluster/fence_virsh_key 'pcmk_host_map=node01h:dev-node01;node02h:dev-node02' pcmk_monitor_timeout=120s pcmk_reboot_timeout=300s",
+    );
+    for (const call of callsOf("key")) {
+      expect(call.script).toBe(keyScript("/etc/cluster/fence_virsh_key"));
+      expect(Buffer.from(String(call.opts.stdin), "base64").toString("utf8")).toBe(`${FENCE_KEY}\n`);
+      expect(call.opts.sensitive).toEqual([FENCE_KEY]);
+    }
+    const b64 = Buffer.from(`${FENCE_KEY}\n`).toString("base64");
+    for (const call of lab.calls) {
+      expect(call.script).not.toContain("RkVOQ0UtS0VZLUZPUi1USEUtTEFC");
+      expect(call.script).not.toContain(b64);
+    }
+    expect(callsOf("verify")[0]?.opts.okExitCodes).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  test("crm_verify -L exit 1: the create fails with crm_verify's output", async () => {
+    stonithAnswers({ cib: cib() });
+    on(/^crm_verify -L/, {
+      code: 1,
+      stdout: "error: kvmhost01: unknown parameter 'ipaddr'\nErrors found during check: config not valid\n",
+    });
+    const inputs = await checked(stonithDeviceProvider, stonithRaw());
+    await expect(stonithDeviceProvider.create(inputs)).rejects.toThrow(
+      'StonithDevice "dev-fence-kvmhost01-stonith": create failed: crm_verify -L is not clean after the STONITH device was set: ' +
+        "error: kvmhost01: unknown parameter 'ipaddr'\nErrors found during check: config not valid",
+    );
+  });
+
+  test("the device already there as wanted: no pcs command, crm_verify still checked", async () => {
+    stonithAnswers({ cib: CIB_CONFIGURED });
+    await stonithDeviceProvider.create(await checked(stonithDeviceProvider, stonithRaw()));
+    expect(batches()).toEqual([]);
+    expect(steps().slice(2)).toEqual(["node01 cib", "node01 verify"]);
+  });
+
+  test("cman stack: only the keys, no pcs, cibadmin or crm_verify at all", async () => {
+    stonithAnswers({ cib: CIB_CONFIGURED });
+    const { outs } = await stonithDeviceProvider.create(
+      await checked(stonithDeviceProvider, stonithRaw({ stack: "cman" })),
+    );
+    expect(outs.deviceId).toBe("kvmhost01");
+    expect(steps().sort()).toEqual(["node01 key", "node02 key"]);
+    expect(lab.calls.some((c) => /pcs|cibadmin|crm_verify/.test(c.script))).toBe(false);
+  });
+});
+
+describe("StonithDevice: read, diff, update, delete", () => {
+  async function createdDevice(extra: Props = {}, live = CIB_CONFIGURED): Promise<Props> {
+    stonithAnswers({ cib: live });
+    const { outs } = await stonithDeviceProvider.create(
+      await checked(stonithDeviceProvider, stonithRaw(extra)),
+    );
+    forget();
+    return outs;
+  }
+
+  test("healthy: keys equal on both nodes, the device as configured and enabled → no diff", async () => {
+    const olds = await createdDevice();
+    stonithAnswers({ cib: CIB_CONFIGURED });
+    const news = await checked(stonithDeviceProvider, stonithRaw());
+    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
+    expect(props).toMatchObject({ keyInstalled: true, enabled: true, configured: true });
+    expect(diff).toEqual(NO_DIFF);
+    expect(steps().sort()).toEqual(["node01 keysum", "node01 read-cib", "node02 keysum"]);
+  });
+
+  test("the key differs on node02 → keyInstalled false → the update installs it again, no pcs command", async () => {
+    const olds = await createdDevice();
+    stonithAnswers({ cib: CIB_CONFIGURED, sums: { [N1]: keySum(FENCE_KEY), [N2]: keySum("another key") } });
+    const news = await checked(stonithDeviceProvider, stonithRaw());
+    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
+    expect(props).toMatchObject({ keyInstalled: false, enabled: true, configured: true });
+    expect(diff).toEqual(IN_PLACE);
+
+    forget();
+    stonithAnswers({ cib: CIB_CONFIGURED });
+    await stonithDeviceProvider.update("kvmhost01", props, news);
+    expect(steps().slice(0, 2).sort()).toEqual(["node01 key", "node02 key"]);
+    expect(batches()).toEqual([]);
+  });
+
+  test("a node unreachable at read: its key counts as missing", async () => {
+    const olds = await createdDevice();
+    stonithAnswers({ cib: CIB_CONFIGURED });
+    lab.down = [N2];
+    const read = await stonithDeviceProvider.read("kvmhost01", olds);
+    expect(read.props).toMatchObject({ keyInstalled: false, configured: true });
+  });
+
+  test("the device deleted from the CIB → the resource is gone (read id '')", async () => {
+    const olds = await createdDevice();
+    stonithAnswers({ cib: cib() });
+    expect(await stonithDeviceProvider.read("kvmhost01", olds)).toEqual({ id: "", props: {} });
+  });
+
+  test("target-role Stopped → enabled false → the update runs pcs stonith enable only", async () => {
+    const olds = await createdDevice();
+    const disabled = cib({ resources: stoppedMember(STONITH_XML, "kvmhost01") });
+    stonithAnswers({ cib: disabled });
+    const news = await checked(stonithDeviceProvider, stonithRaw());
+    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
+    expect(props).toMatchObject({ keyInstalled: true, enabled: false, configured: true });
+    expect(diff).toEqual(IN_PLACE);
+
+    forget();
+    stonithAnswers({ cib: disabled });
+    await stonithDeviceProvider.update("kvmhost01", props, news);
+    expect(batches()).toEqual([["pcs stonith enable kvmhost01"]]);
+    expect(steps().slice(2)).toEqual(["node01 cib", "node01 batch", "node01 verify"]);
+  });
+
+  test("an attribute changed out of band → configured false → pcs stonith update with every wanted attribute", async () => {
+    const olds = await createdDevice();
+    const changed = cib({
+      resources: edited(STONITH_XML, 'name="ip" value="192.168.8.1"', 'name="ip" value="192.168.8.254"'),
+    });
+    stonithAnswers({ cib: changed });
+    const news = await checked(stonithDeviceProvider, stonithRaw());
+    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
+    expect(props).toMatchObject({ keyInstalled: true, enabled: true, configured: false });
+    expect(diff).toEqual(IN_PLACE);
+
+    forget();
+    stonithAnswers({ cib: changed });
+    await stonithDeviceProvider.update("kvmhost01", props, news);
+    expect(batches()).toEqual([
+      [
+        "pcs stonith update kvmhost01 ip=192.168.8.1 username=root identity_file=/etc/cluster/fence_virsh_key " +
+          "'pcmk_host_map=node01h:dev-node01;node02h:dev-node02' pcmk_monitor_timeout=120s pcmk_reboot_timeout=300s",
+      ],
+    ]);
+  });
+
+  test("action off → reboot: the update removes the stale pcmk_reboot_action=off", async () => {
+    const withOff = cib({
+      resources: edited(
+        STONITH_XML,
+        '          <nvpair id="kvmhost01-instance_attributes-username"',
+        '          <nvpair id="kvmhost01-instance_attributes-pcmk_reboot_action" name="pcmk_reboot_action" value="off"/>\n' +
+          '          <nvpair id="kvmhost01-instance_attributes-username"',
+      ),
+    });
+    const olds = await createdDevice({ action: "off" }, withOff);
+    stonithAnswers({ cib: withOff });
+    const news = await checked(stonithDeviceProvider, stonithRaw({ action: "reboot" }));
+    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
+    // As configured before (off); the config changed → an in-place update, which removes the attribute.
+    expect(props.configured).toBe(true);
+    expect(diff).toEqual(IN_PLACE);
+    forget();
+    stonithAnswers({ cib: withOff });
+    await stonithDeviceProvider.update("kvmhost01", props, news);
+    expect(batches().flat().join("\n")).toMatch(/^pcs stonith update kvmhost01 .* pcmk_reboot_action=$/m);
+  });
+
+  test("cman stack: read checks only the keys", async () => {
+    const olds = await createdDevice({ stack: "cman" });
+    stonithAnswers({ cib: CIB_CONFIGURED });
+    const read = await stonithDeviceProvider.read("kvmhost01", olds);
+    expect(read.props).toMatchObject({ keyInstalled: true });
+    expect(steps().sort()).toEqual(["node01 keysum", "node02 keysum"]);
+  });
+
+  test("delete: pcs stonith delete on node01, then the key removed from every node; cman removes only keys", async () => {
+    const olds = await createdDevice();
+    await stonithDeviceProvider.delete("kvmhost01", olds);
+    expect(steps()[0]).toBe("node01 delete-stonith");
+    expect(steps().slice(1).sort()).toEqual(["node01 rm-key", "node02 rm-key"]);
+    expect(callsOf("rm-key")[0]?.script).toBe("rm -f /etc/cluster/fence_virsh_key");
+
+    forget();
+    await stonithDeviceProvider.delete("kvmhost01", { ...olds, stack: "cman" });
+    expect(steps().sort()).toEqual(["node01 rm-key", "node02 rm-key"]);
+  });
+});

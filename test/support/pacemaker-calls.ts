@@ -1,0 +1,44 @@
+/** The fake lab's record read as pacemaker steps: what each script is, on which member. */
+import { STATE_SCRIPT } from "../../providers/cluster/pacemaker/pcs-cluster";
+import { NODE_OF } from "../fixtures/cluster-lab";
+import { lab, type Call } from "./fake-lab";
+
+/** What a script is, by what the providers' builders put in it. */
+export function kindOf(script: string): string {
+  if (script === STATE_SCRIPT) return "state";
+  if (script.startsWith("set -e\n")) return "batch";
+  if (/PG_VERSION/.test(script)) return "pg-init";
+  if (/chpasswd/.test(script)) return "pcsd";
+  if (/pcs host auth/.test(script)) return "cluster";
+  if (/cluster_uuid/.test(script)) return "uuid";
+  if (/pcs cluster destroy --all/.test(script)) return "destroy";
+  if (/base64 -d > /.test(script)) return "key";
+  if (/sha256sum/.test(script)) return "keysum";
+  if (/^echo "== cib"; cibadmin --query/.test(script)) return "read-cib";
+  if (script === "cibadmin --query") return "cib";
+  if (/^crm_verify -L/.test(script)) return "verify";
+  if (
+    /^pcs resource (disable \S+ --wait=\d+ >\/dev\/null\n)?pcs resource delete |^pcs resource delete /.test(
+      script,
+    )
+  )
+    return "delete-group";
+  if (/^pcs stonith delete /.test(script)) return "delete-stonith";
+  if (/^rm -f /.test(script)) return "rm-key";
+  return `other: ${script.split("\n")[0]}`;
+}
+
+/** `<node> <kind>` of every call, in order (node01/node02 for the members' addresses). */
+export function steps(): string[] {
+  return lab.calls.map((c) => `${NODE_OF[c.where] ?? c.where} ${kindOf(c.script)}`);
+}
+
+/** The command lines of every `set -e` batch, one array per batch. */
+export function batches(): string[][] {
+  return lab.calls.filter((c) => c.script.startsWith("set -e\n")).map((c) => c.script.split("\n").slice(1));
+}
+
+/** The calls of one kind. */
+export function callsOf(kind: string): Call[] {
+  return lab.calls.filter((c) => kindOf(c.script) === kind);
+}
