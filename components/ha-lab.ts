@@ -13,6 +13,8 @@ import type { NodeVm } from "./node/node-vm";
 import type { ServiceGroup } from "./cluster/service-group";
 import type { LayerContext } from "./layers/context";
 import { buildCluster } from "./layers/cluster";
+import { buildLoadBalancer } from "./layers/lb";
+import type { LoadBalancer } from "./lb/load-balancer";
 import { buildStorage, type Storage } from "./layers/storage";
 import { buildSubstrate, outputRecord } from "./layers/substrate";
 
@@ -26,7 +28,8 @@ export interface HaLabArgs {
  * The whole lab from one {@link LabSpec}, layer by layer as far as `spec.layers` says: the
  * substrate (host, image, networks, node VMs: components/layers/substrate.ts), shared storage
  * (iSCSI, GlusterFS: layers/storage.ts), the cluster with its fence devices and service groups
- * (layers/cluster.ts). `dependsOn` states the order where no value flows.
+ * (layers/cluster.ts), and in a lab with a `loadBalancer` section seed 002's load balancer after the
+ * cluster (layers/lb.ts). `dependsOn` states the order where no value flows.
  */
 export class HaLab extends pulumi.ComponentResource {
   /** Domain type the nodes run with (`kvm` or `qemu`). */
@@ -60,6 +63,8 @@ export class HaLab extends pulumi.ComponentResource {
   public readonly fenceDevices: FenceDevice[];
   /** The service groups. */
   public readonly serviceGroups: ServiceGroup[];
+  /** Seed 002's load balancer (only in a lab with a `loadBalancer` section, built up to the cluster layer). */
+  public readonly loadBalancer?: LoadBalancer;
 
   constructor(name: string, args: HaLabArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kvmlab:lab:HaLab", name, {}, opts);
@@ -102,6 +107,8 @@ export class HaLab extends pulumi.ComponentResource {
       this.serviceGroups = layer.serviceGroups;
       this.clusterName = layer.cluster.clusterName;
       this.clusterPassword = layer.cluster.password;
+      // Seed 002's load balancer, only in a lab that has one.
+      this.loadBalancer = buildLoadBalancer(context, substrate, [layer.cluster, ...layer.fenceDevices]);
     }
     this.registerOutputs(this.outputs());
   }

@@ -9,5 +9,6 @@ export * from "./storage/gluster-volume";
 export * from "./cluster/ha-cluster";
 export * from "./cluster/fence-device";
 export * from "./cluster/service-group";
+export * from "./lb/load-balancer";
 export * from "./ha-lab";
 export * from "./child-options";

@@ -28,8 +28,8 @@
 # …) under its own name, with the few settings e2e_stack_file writes. The checks name nothing of it
 # themselves: nodes, addresses, host names, domains, networks, the host's sshd, the iSCSI target,
 # the GlusterFS volume, the cluster and its service group come from the stack — its outputs, once
-# up, and its stack file for the rest (load_lab_env, `bash -c 'source scripts/lib.sh; query --help'`
-# lists the LAB_* variables), reloaded after each layer's converge.
+# up, and its stack file for the rest (load_lab_env; `npx ts-node scripts/query.ts --help` lists
+# the LAB_* variables), reloaded after each layer's converge.
 #
 #   bash scripts/e2e.sh            (KVMLAB_E2E_TIMINGS=FILE appends "phase seconds" lines;
 #                                   KVMLAB_E2E_UPTO=substrate|storage stops after that layer;

@@ -19,6 +19,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { LAB_KEY } from "../spec/config-key";
 import type { LabSpec } from "../spec/types";
 
 /** A failed query; the message says which file and which key. */
@@ -61,7 +62,7 @@ export function stackLabConfig(text: string, file: string, labKey: string): unkn
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new QueryError(`stack file ${file}: not valid YAML (${messageOf(err)})`);
+    throw new QueryError(`stack file ${file}: not valid YAML (${messageOf(err).split("\n")[0]})`);
   }
   if (doc === null || doc === undefined) return undefined;
   if (!isRecord(doc)) throw new QueryError(`stack file ${file}: expected a map at the top`);
@@ -392,11 +393,24 @@ export function shellAssignments(env: LabEnv): string[] {
   );
 }
 
+/** A module of the program, loaded on demand; a module that fails to load is named as such. */
+async function loadModule<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    throw new QueryError(`cannot load the lab model (spec/, stacks/): ${messageOf(err)}`);
+  }
+}
+
+/** The stack config key holding the lab description (`kvm-ha-lab:lab`, spec/config-key.ts). */
+async function labKey(): Promise<string> {
+  return LAB_KEY;
+}
+
 /** Reads a stack file's lab description and validates it as the program does. */
 async function stackSpec(file: string): Promise<{ spec: LabSpec; q: SpecModule }> {
-  const { LAB_KEY } = await import("../stacks/profiles");
-  const q = await import("../spec");
-  const raw = stackLabConfig(readText(file, "stack file"), file, LAB_KEY);
+  const q = await loadModule(() => import("../spec"));
+  const raw = stackLabConfig(readText(file, "stack file"), file, await labKey());
   try {
     return { spec: q.parseLabSpec(raw), q };
   } catch (err) {
@@ -441,8 +455,8 @@ export async function run(argv: readonly string[]): Promise<string> {
   switch (command) {
     case "daemon": {
       const [file] = args(rest, 1, 1, command);
-      const { LAB_KEY } = await import("../stacks/profiles");
-      return daemonMode(stackLabConfig(readText(file, "stack file"), file, LAB_KEY), file, LAB_KEY);
+      const key = await labKey();
+      return daemonMode(stackLabConfig(readText(file, "stack file"), file, key), file, key);
     }
     case "lab-env": {
       const [file, outputsFile] = args(rest, 1, 2, command);

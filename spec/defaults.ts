@@ -8,6 +8,10 @@
  * two_node and token 20000, fence_virsh device kvmhost01, and service group service01
  * (VIP 192.168.7.99 + data00 mount + PostgreSQL) in failover domain dom01.
  *
+ * A `loadBalancer` section adds seed 002's LVS load balancer (ldirectord's settings of the seed,
+ * the VIP at .55 of the service network) and makes no service group by default; nodes with
+ * `role: real-server` stand outside the cluster (512 MiB, node id 0, no heartbeat NIC unless given).
+ *
  * Defaults that depend on other fields are derived from them (a node's default addresses from the
  * network CIDRs, the fence address from the host address, …), so a user who changes one figure does
  * not have to restate the others. Nothing here rejects input: malformed values are passed through
@@ -15,9 +19,10 @@
  */
 import { createHash } from "crypto";
 import { addressAt, firstHost, formatIpv4, parseCidr, cidrContains } from "./ipv4";
-import { networkWithRole } from "./queries";
+import { clusterMembers, networkWithRole } from "./queries";
 import type {
   LabConfig,
+  LoadBalancerConfig,
   NetworkConfig,
   NodeConfig,
   ServiceGroupConfig,
@@ -30,6 +35,7 @@ import type {
   HostSpec,
   IscsiSpec,
   LabSpec,
+  LoadBalancerSpec,
   LunSpec,
   NetworkRole,
   NetworkSpec,
@@ -71,6 +77,29 @@ export const ROLE_BRIDGE_TAG: Readonly<Record<NetworkRole, string>> = {
 
 /** Node sizing defaults (TCG guests: 1 vCPU, 1 GiB, 8 GiB disk). */
 export const DEFAULT_NODE_SIZE = { vcpus: 1, memoryMiB: 1024, diskGiB: 8 } as const;
+
+/** Default memory of a real server (a web server only: no cluster stack runs there). */
+export const DEFAULT_REAL_SERVER_MEMORY_MIB = 512;
+
+/** Host part of the default load-balancer VIP (seed 002: FIP 192.168.5.55). */
+export const DEFAULT_LB_VIP_HOST_OFFSET = 55;
+
+/** Seed 002's ldirectord settings (/etc/ha.d/ldirectord.cf) and its check page. */
+export const DEFAULT_LOAD_BALANCER = {
+  port: 80,
+  scheduler: "rr",
+  protocol: "tcp",
+  forwarding: "gate",
+  checkType: "negotiate",
+  request: "haCheker/haCheck.html",
+  receive: "up and running",
+  checkTimeout: 5,
+  checkInterval: 10,
+  autoreload: true,
+  quiescent: false,
+  fallback: "127.0.0.1:80",
+  web: "lighttpd",
+} as const;
 
 /**
  * Default cluster properties. `no-quorum-policy` stays at pacemaker's `stop`: with corosync's
@@ -171,22 +200,36 @@ function defaultNodeConfigs(networks: NetworkSpec[]): NodeConfig[] {
   }));
 }
 
+/**
+ * The nodes. Cluster members are numbered (node id, default priority) among themselves. A real
+ * server (seed 002) gets node id and priority 0, 512 MiB by default, and a NIC on a heartbeat
+ * network only when it is given an address there (it takes no part in the cluster's traffic).
+ */
 function resolveNodes(labName: string, networks: NetworkSpec[], nodes: NodeConfig[]): NodeSpec[] {
-  return nodes.map((n, i) => ({
-    name: n.name,
-    domainName: n.domainName ?? `${labName}-${n.name}`,
-    nodeId: i + 1,
-    vcpus: n.vcpus ?? DEFAULT_NODE_SIZE.vcpus,
-    memoryMiB: n.memoryMiB ?? DEFAULT_NODE_SIZE.memoryMiB,
-    diskGiB: n.diskGiB ?? DEFAULT_NODE_SIZE.diskGiB,
-    interfaces: networks.map((net) => ({
-      network: net.name,
-      address: n.addresses[net.name] ?? "",
-      mac: (n.macs?.[net.name] ?? deriveMac(labName, n.name, net.name)).toLowerCase(),
-      hostname: deriveHostname(n.name, net.role),
-    })),
-    priority: n.priority ?? i + 1,
-  }));
+  let memberIndex = 0;
+  return nodes.map((n) => {
+    const realServer = n.role === "real-server";
+    const index = realServer ? -1 : memberIndex++;
+    const onNetworks = networks.filter(
+      (net) => !realServer || net.role !== "heartbeat" || n.addresses[net.name] !== undefined,
+    );
+    return {
+      name: n.name,
+      domainName: n.domainName ?? `${labName}-${n.name}`,
+      nodeId: index + 1,
+      vcpus: n.vcpus ?? DEFAULT_NODE_SIZE.vcpus,
+      memoryMiB: n.memoryMiB ?? (realServer ? DEFAULT_REAL_SERVER_MEMORY_MIB : DEFAULT_NODE_SIZE.memoryMiB),
+      diskGiB: n.diskGiB ?? DEFAULT_NODE_SIZE.diskGiB,
+      interfaces: onNetworks.map((net) => ({
+        network: net.name,
+        address: n.addresses[net.name] ?? "",
+        mac: (n.macs?.[net.name] ?? deriveMac(labName, n.name, net.name)).toLowerCase(),
+        hostname: deriveHostname(n.name, net.role),
+      })),
+      priority: n.priority ?? index + 1,
+      ...(n.role !== undefined ? { role: n.role } : {}),
+    };
+  });
 }
 
 function resolveHost(config: LabConfig, labName: string, networks: NetworkSpec[]): HostSpec {
@@ -244,7 +287,7 @@ function resolveGluster(config: LabConfig, networks: NetworkSpec[], nodeCount: n
   };
 }
 
-function resolveCluster(config: LabConfig, networks: NetworkSpec[], nodeCount: number): ClusterSpec {
+function resolveCluster(config: LabConfig, networks: NetworkSpec[], memberCount: number): ClusterSpec {
   const c = config.cluster ?? {};
   const stack = c.stack ?? "pacemaker";
   // Link 0 is the heartbeat network; without one, heartbeat shares the service network (seed 000).
@@ -260,12 +303,13 @@ function resolveCluster(config: LabConfig, networks: NetworkSpec[], nodeCount: n
     name: c.name ?? "cluster01",
     transport: c.transport ?? (stack === "cman" ? "udpu" : "knet"),
     tokenMs: c.tokenMs ?? 20000,
-    twoNode: c.twoNode ?? nodeCount === 2,
+    twoNode: c.twoNode ?? memberCount === 2,
     links: c.links ?? defaultLinks,
     startAtBoot: c.startAtBoot ?? false,
     properties: { ...DEFAULT_CLUSTER_PROPERTIES, ...(c.properties ?? {}) },
     resourceDefaults: { ...(c.resourceDefaults ?? {}) },
     allowNoStonithWithSharedData: c.allowNoStonithWithSharedData ?? false,
+    ...(c.allowNoStonith !== undefined ? { allowNoStonith: c.allowNoStonith } : {}),
   };
 }
 
@@ -278,6 +322,35 @@ function resolveFencing(config: LabConfig, host: HostSpec): FenceDeviceSpec[] {
     identityFile: f.identityFile ?? DEFAULT_FENCE_IDENTITY_FILE,
     action: f.action ?? "reboot",
   }));
+}
+
+/**
+ * Seed 002's load balancer: the VIP at .55 of the service network, ldirectord's settings of the
+ * seed, the check port the service port, the directors pinging the service network's gateway.
+ */
+function resolveLoadBalancer(lb: LoadBalancerConfig, networks: NetworkSpec[]): LoadBalancerSpec {
+  const service = networkWithRole(networks, "service");
+  const d = DEFAULT_LOAD_BALANCER;
+  const port = lb.port ?? d.port;
+  return {
+    vip: lb.vip ?? (service ? offsetAddress(service.cidr, DEFAULT_LB_VIP_HOST_OFFSET) : ""),
+    network: service?.name ?? "",
+    port,
+    scheduler: lb.scheduler ?? d.scheduler,
+    protocol: lb.protocol ?? d.protocol,
+    forwarding: lb.forwarding ?? d.forwarding,
+    checkType: lb.checkType ?? d.checkType,
+    checkPort: lb.checkPort ?? port,
+    request: lb.request ?? d.request,
+    receive: lb.receive ?? d.receive,
+    checkTimeout: lb.checkTimeout ?? d.checkTimeout,
+    checkInterval: lb.checkInterval ?? d.checkInterval,
+    autoreload: lb.autoreload ?? d.autoreload,
+    quiescent: lb.quiescent ?? d.quiescent,
+    fallback: lb.fallback ?? d.fallback,
+    web: lb.web ?? d.web,
+    pingTargets: [...(lb.pingTargets ?? (service ? [service.gateway] : []))],
+  };
 }
 
 /** The seed's service01: VIP .99 on the service network, the shared file system, PostgreSQL. */
@@ -388,15 +461,15 @@ export function applyDefaults(config: LabConfig): LabSpec {
   const nodeConfigs = config.nodes ?? defaultNodeConfigs(networks);
   const nodes = resolveNodes(name, networks, nodeConfigs);
   const host = resolveHost(config, name, networks);
-  const cluster = resolveCluster(config, networks, nodes.length);
+  const members = clusterMembers(nodes);
+  const cluster = resolveCluster(config, networks, members.length);
   const iscsi = resolveIscsi(config, name, host, cluster.name);
-  const gluster = resolveGluster(config, networks, nodes.length);
-  const services = resolveServices(
-    config.services ?? defaultServiceConfigs(networks, gluster, iscsi),
-    networks,
-    nodes,
-    gluster,
-  );
+  const gluster = resolveGluster(config, networks, members.length);
+  // A load-balancer lab's service is the load balancer itself: no service group unless configured.
+  const serviceConfigs =
+    config.services ??
+    (config.loadBalancer !== undefined ? [] : defaultServiceConfigs(networks, gluster, iscsi));
+  const services = resolveServices(serviceConfigs, networks, members, gluster);
   if (config.gluster?.mountBy === undefined) {
     // Without the cluster layer no service group mounts it: the program does, on every node.
     const withServices = (config.layers ?? "cluster") === "cluster";
@@ -435,6 +508,9 @@ export function applyDefaults(config: LabConfig): LabSpec {
     cluster,
     fencing: resolveFencing(config, host),
     services,
+    ...(config.loadBalancer !== undefined
+      ? { loadBalancer: resolveLoadBalancer(config.loadBalancer, networks) }
+      : {}),
     layers: config.layers ?? "cluster",
     timeouts: {
       bootSeconds: config.timeouts?.bootSeconds ?? DEFAULT_TIMEOUTS.bootSeconds,

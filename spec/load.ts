@@ -12,7 +12,9 @@ import type { LabSpec } from "./types";
 import { validateLabSpec } from "./validate";
 
 /** The stack config key (in the project's namespace) that holds the lab: `kvm-ha-lab:lab`. */
-export const LAB_CONFIG_KEY = "lab";
+import { LAB_CONFIG_KEY } from "./config-key";
+
+export { LAB_CONFIG_KEY };
 
 /** Thrown when the lab description is invalid; the message lists every problem, one per line. */
 export class LabSpecError extends Error {

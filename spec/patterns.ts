@@ -35,6 +35,8 @@ export const HTTP_URL = /^https?:\/\/\S+$/;
 export const DEVICE_PATH = /^\/dev\/\S+$/;
 /** An absolute path without blanks (`/` and `..` are excluded by {@link isAbsolutePath}). */
 export const ABSOLUTE_PATH = /^\/\S*$/;
+/** A page path under a web root: plain segments separated by `/`, an optional leading `/` (see {@link isPagePath}). */
+export const PAGE_PATH = /^\/?[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
 
 // ---------------------------------------------------------------------------------------------
 // Names the renderers accept (pcs commands, cluster.conf)
@@ -96,6 +98,11 @@ export function isMac(mac: string): boolean {
 /** True for an absolute path other than `/` without `..` components or whitespace. */
 export function isAbsolutePath(path: string): boolean {
   return ABSOLUTE_PATH.test(path) && path !== "/" && !path.split("/").includes("..");
+}
+
+/** True for a {@link PAGE_PATH} without `..` segments (e.g. `haCheker/haCheck.html`). */
+export function isPagePath(path: string): boolean {
+  return PAGE_PATH.test(path) && !path.split("/").includes("..");
 }
 
 /** True for a dotted-quad IPv4 address or a {@link HOST_NAME}. */

@@ -22,7 +22,15 @@ export function formatProblem(p: Problem): string {
 /** Collects problems: `need(ok, path, problem, fix)` records one when `ok` is false. */
 export class Problems {
   /** The problems recorded so far, in order. */
-  readonly list: Problem[] = [];
+  readonly list: Problem[];
+
+  /**
+   * Starts empty. Set here, not as a field initialiser: Pulumi's serialisation of a provider keeps
+   * a class's constructor but drops its field initialisers.
+   */
+  constructor() {
+    this.list = [];
+  }
 
   /** Records a problem when `ok` is false. */
   need(ok: boolean, path: string, problem: string, fix: string): void {

@@ -1,16 +1,32 @@
 /**
- * Pure queries on a {@link LabSpec} and its parts: which network has a role, a node's interface on
- * a network, a service group's VIP. Components and validation ask these instead of searching the
- * spec themselves.
+ * Pure queries on a {@link LabSpec} and its parts: which network has a role, which nodes are cluster
+ * members and which real servers, a node's interface on a network, a service group's VIP.
+ * Components and validation ask these instead of searching the spec themselves.
  */
 import type {
   LabSpec,
   NetworkRole,
   NetworkSpec,
   NodeInterfaceSpec,
+  NodeRole,
   NodeSpec,
   ServiceGroupSpec,
 } from "./types";
+
+/** What a node is: its configured role, `member` when none is given. */
+export function nodeRole(node: Pick<NodeSpec, "role">): NodeRole {
+  return node.role ?? "member";
+}
+
+/** The cluster members among the nodes (every node unless some are real servers), in spec order. */
+export function clusterMembers<T extends Pick<NodeSpec, "role">>(nodes: readonly T[]): T[] {
+  return nodes.filter((n) => nodeRole(n) === "member");
+}
+
+/** The LVS real servers among the nodes, in spec order. */
+export function realServers<T extends Pick<NodeSpec, "role">>(nodes: readonly T[]): T[] {
+  return nodes.filter((n) => nodeRole(n) === "real-server");
+}
 
 /** The first network with a role, or undefined. */
 export function networkWithRole(

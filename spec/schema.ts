@@ -57,6 +57,8 @@ export const NodeConfigSchema = strictObject({
   addresses: z.record(z.string(), text),
   macs: z.record(z.string(), text).optional(),
   priority: posInt.optional(),
+  /** `member` (default): a cluster member; `real-server`: an LVS real server outside the cluster. */
+  role: z.enum(["member", "real-server"]).optional(),
 });
 
 /** One entry of `reservedHosts` (an /etc/hosts line for a node that does not exist yet). */
@@ -119,6 +121,8 @@ export const ClusterConfigSchema = strictObject({
   properties: propertyMap.optional(),
   resourceDefaults: propertyMap.optional(),
   allowNoStonithWithSharedData: z.boolean().optional(),
+  /** Allow seed 002's stonith-enabled=false / no-quorum-policy=ignore in a load-balancer lab. */
+  allowNoStonith: z.boolean().optional(),
 });
 
 /** One entry of `fencing`. */
@@ -177,6 +181,45 @@ export const ServiceGroupConfigSchema = strictObject({
   resources: z.array(ServiceResourceConfigSchema).min(1),
 });
 
+/** The IPVS schedulers of Linux 6.1 (`ipvsadm -s`, ldirectord `scheduler=`). */
+export const IPVS_SCHEDULERS = [
+  "rr",
+  "wrr",
+  "lc",
+  "wlc",
+  "lblc",
+  "lblcr",
+  "dh",
+  "sh",
+  "sed",
+  "nq",
+  "fo",
+  "ovf",
+  "mh",
+] as const;
+
+const portNumber = z.number().int().min(1).max(65535);
+
+/** `loadBalancer`: seed 002's LVS director pair (ldirectord) in front of the real servers. */
+export const LoadBalancerConfigSchema = strictObject({
+  vip: text.optional(),
+  port: portNumber.optional(),
+  scheduler: z.enum(IPVS_SCHEDULERS).optional(),
+  protocol: z.enum(["tcp", "udp"]).optional(),
+  forwarding: z.enum(["gate"]).optional(),
+  checkType: z.enum(["negotiate", "connect"]).optional(),
+  checkPort: portNumber.optional(),
+  request: text.optional(),
+  receive: text.optional(),
+  checkTimeout: posInt.optional(),
+  checkInterval: posInt.optional(),
+  autoreload: z.boolean().optional(),
+  quiescent: z.boolean().optional(),
+  fallback: text.optional(),
+  web: z.enum(["lighttpd"]).optional(),
+  pingTargets: z.array(text).min(1).optional(),
+});
+
 /** `timeouts`, in seconds. */
 export const TimeoutsConfigSchema = strictObject({
   bootSeconds: posInt.optional(),
@@ -197,6 +240,7 @@ export const LabConfigSchema = strictObject({
   fencing: z.array(FenceConfigSchema).optional(),
   services: z.array(ServiceGroupConfigSchema).optional(),
   timeouts: TimeoutsConfigSchema.optional(),
+  loadBalancer: LoadBalancerConfigSchema.optional(),
   layers: z.enum(["substrate", "storage", "cluster"]).optional(),
 });
 
@@ -212,3 +256,5 @@ export type NetworkConfig = z.output<typeof NetworkConfigSchema>;
 export type ServiceResourceConfig = z.output<typeof ServiceResourceConfigSchema>;
 /** One parsed `services` entry. */
 export type ServiceGroupConfig = z.output<typeof ServiceGroupConfigSchema>;
+/** The parsed `loadBalancer` section. */
+export type LoadBalancerConfig = z.output<typeof LoadBalancerConfigSchema>;

@@ -4,13 +4,22 @@
  * It is read from stack config, validated once (spec/schema.ts, spec/validate) and then handed,
  * read-only, to the components. Components never parse config; they only read a LabSpec.
  * Every field here has a default (spec/defaults.ts) that reproduces the lab of seeds 000/001.
+ * The optional parts (node roles, the load balancer of seed 002) are absent unless configured, so a
+ * lab that does not use them is described exactly as before they existed.
  */
+import type { IPVS_SCHEDULERS } from "./schema";
 
 /** The three roles a lab network can play (seed 000). */
 export type NetworkRole = "service" | "management" | "heartbeat";
 
 /** libvirt domain type: `auto` decides from the host CPU (vmx/svm → kvm, else qemu/TCG). */
 export type DomainType = "auto" | "kvm" | "qemu";
+
+/** What a node is: a cluster member, or an LVS real server outside the cluster (seed 002). */
+export type NodeRole = "member" | "real-server";
+
+/** An IPVS scheduler (`ipvsadm -s`). */
+export type IpvsScheduler = (typeof IPVS_SCHEDULERS)[number];
 
 export interface HostSpec {
   /** libvirt connection URI, e.g. `qemu:///system` or `qemu+ssh://root@kvm01/system`. */
@@ -67,17 +76,22 @@ export interface NodeSpec {
   name: string;
   /** libvirt domain name (the fence_virsh "port"). */
   domainName: string;
-  /** Cluster node id (corosync nodeid / cman clusternode nodeid). */
+  /** Cluster node id (corosync nodeid / cman clusternode nodeid), counting members only; 0 for a real server. */
   nodeId: number;
   vcpus: number;
   /** Memory in MiB. */
   memoryMiB: number;
   /** Root disk size in GiB (a copy-on-write volume over the base image). */
   diskGiB: number;
-  /** One interface per lab network. */
+  /** One interface per lab network (a real server has none on a heartbeat network it has no address on). */
   interfaces: NodeInterfaceSpec[];
-  /** Failover-domain priority (1 = most preferred). */
+  /** Failover-domain priority (1 = most preferred); 0 for a real server (in no failover domain). */
   priority: number;
+  /**
+   * `real-server`: an LVS real server (seed 002), never in the cluster, never fenced. Absent for a
+   * cluster member unless the config says `role: member` (see spec/queries.ts `nodeRole`).
+   */
+  role?: NodeRole;
 }
 
 export interface BaseImageSpec {
@@ -167,6 +181,11 @@ export interface ClusterSpec {
    * seed 004: STONITH is the remedy for split brain).
    */
   allowNoStonithWithSharedData: boolean;
+  /**
+   * Allow seed 002's stonith-enabled=false and no-quorum-policy=ignore in a lab with a load
+   * balancer (lab-only override). Present only when the config sets it.
+   */
+  allowNoStonith?: boolean;
 }
 
 export interface FenceDeviceSpec {
@@ -200,6 +219,48 @@ export interface ServiceGroupSpec {
   resources: ServiceResourceSpec[];
 }
 
+/**
+ * The LVS load balancer of seed 002: the cluster members are the director pair (ldirectord under
+ * pacemaker, the VIP moving between them), the `real-server` nodes serve the web page behind it in
+ * direct routing (the VIP on their loopback, ARP replies suppressed).
+ */
+export interface LoadBalancerSpec {
+  /** The virtual IP clients connect to (seed: FIP 192.168.5.55), on the service network. */
+  vip: string;
+  /** Name of the network the VIP lives on (the service network). */
+  network: string;
+  /** Port of the virtual service and of the real servers (80). */
+  port: number;
+  /** IPVS scheduler (rr: round robin). */
+  scheduler: IpvsScheduler;
+  /** `tcp` or `udp`. */
+  protocol: "tcp" | "udp";
+  /** Forwarding method: `gate` (direct routing) is the one modelled. */
+  forwarding: "gate";
+  /** How ldirectord checks a real server: `negotiate` (request/receive) or `connect`. */
+  checkType: "negotiate" | "connect";
+  /** Port ldirectord checks (the service port by default). */
+  checkPort: number;
+  /** The check page, relative to the web root (seed: `haCheker/haCheck.html`). */
+  request: string;
+  /** Regular expression the check page must match (seed: `up and running`). */
+  receive: string;
+  /** Seconds before a check counts as failed (5). */
+  checkTimeout: number;
+  /** Seconds between checks (10). */
+  checkInterval: number;
+  /** ldirectord re-reads its configuration when the file changes (yes). */
+  autoreload: boolean;
+  /** `true`: a failed real server keeps weight 0; `false` (seed): it is removed from the table. */
+  quiescent: boolean;
+  /** Where clients go when no real server answers: the director's own sorry page (`127.0.0.1:80`). */
+  fallback: string;
+  /** The web server of the real servers (and of the directors' sorry page). */
+  web: "lighttpd";
+  /** Hosts the directors' ping clone checks (default: the service network's gateway). */
+  pingTargets: string[];
+}
+
 export interface LabSpec {
   /** Lab name: prefixes every libvirt object, so several stacks can share one host. */
   name: string;
@@ -214,6 +275,8 @@ export interface LabSpec {
   cluster: ClusterSpec;
   fencing: FenceDeviceSpec[];
   services: ServiceGroupSpec[];
+  /** Seed 002's LVS load balancer (director pair + real servers); absent unless configured. */
+  loadBalancer?: LoadBalancerSpec;
   /**
    * How far the lab is built: `substrate` (host, image, networks, node VMs), `storage` (+ iSCSI and
    * GlusterFS) or `cluster` (+ cluster, fencing, service groups: the whole lab, the default).

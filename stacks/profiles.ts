@@ -6,15 +6,12 @@
  * target's profile: lab name prefix, node sizes, NAT on the service network, daemon mode, domain
  * type and boot timeout. Everything here is pure: no files, no Pulumi runtime.
  */
-import { LAB_CONFIG_KEY, parseLabSpec } from "../spec/load";
+import { LAB_KEY, PROJECT_NAME } from "../spec/config-key";
+import { parseLabSpec } from "../spec/load";
 import type { LabConfigInput } from "../spec/schema";
 import type { DomainType, LabSpec } from "../spec/types";
 
-/** The Pulumi project name (config namespace). */
-export const PROJECT_NAME = "kvm-ha-lab";
-
-/** The stack config key holding the lab description. */
-export const LAB_KEY = `${PROJECT_NAME}:${LAB_CONFIG_KEY}`;
+export { LAB_KEY, PROJECT_NAME };
 
 /** The stacks, in promotion order. */
 export const STACKS = ["dev", "staging", "prod"] as const;

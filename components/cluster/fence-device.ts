@@ -2,8 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-options";
 import type { ClusterSpec, FenceDeviceSpec } from "../../spec/types";
 import { StonithDeviceRes } from "../../providers/cluster/pacemaker/stonith-device";
-import { pcsStonithCreate } from "../../providers/cluster/pacemaker/stonith-commands";
-import { renderingDigest } from "../../providers/core/rendering";
 import type { LabNodeRef } from "../node/node-vm";
 
 /** Arguments of {@link FenceDevice}. */
@@ -58,9 +56,6 @@ export class FenceDevice extends pulumi.ComponentResource {
         action: device.action,
         hostMap,
         clusterNodeNames: args.clusterNodeNames,
-        rendering: hostMap.apply((map) =>
-          renderingDigest(pcsStonithCreate(device, map, args.clusterNodeNames)),
-        ),
       },
       childOptions(this, opts),
     );

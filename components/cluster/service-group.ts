@@ -4,16 +4,7 @@ import type { ClusterSpec, ServiceGroupSpec } from "../../spec/types";
 import { serviceVip } from "../../spec/queries";
 import type { SshEndpoint } from "../../providers/core/endpoints";
 import { RandomSecret } from "../../providers/secrets/secret";
-import {
-  ClusterServiceGroupRes,
-  SERVICE_GROUP_REVISION,
-} from "../../providers/cluster/pacemaker/service-group";
-import { pcsGroupResources } from "../../providers/cluster/pacemaker/group-commands";
-import {
-  pcsGroupStickiness,
-  pcsLocationPrefers,
-} from "../../providers/cluster/pacemaker/constraint-commands";
-import { renderingDigest } from "../../providers/core/rendering";
+import { ClusterServiceGroupRes } from "../../providers/cluster/pacemaker/service-group";
 import { GLUSTER_MOUNT_OPTIONS } from "../storage/gluster-volume";
 import type { LunDevice } from "../storage/iscsi-target";
 
@@ -88,16 +79,6 @@ export class ServiceGroup extends pulumi.ComponentResource {
         glusterMountOptions: GLUSTER_MOUNT_OPTIONS,
         dbPassword: dbPassword?.value ?? "",
         dbClientCidr: args.dbClientCidr,
-        // What the pcs commands render to: a change of the renderer reaches the group as a change
-        // (a refresh runs the provider code stored with the resource, so it would not see it).
-        rendering: lunDevices.apply((luns) =>
-          renderingDigest(
-            pcsGroupResources(group, { lunDevices: luns, glusterMountOptions: GLUSTER_MOUNT_OPTIONS }),
-            pcsLocationPrefers(group.name, group.domain, args.clusterNodeNames),
-            pcsGroupStickiness(group) ?? [],
-            SERVICE_GROUP_REVISION,
-          ),
-        ),
       },
       childOptions(this, opts),
     );

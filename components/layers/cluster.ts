@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { clusterNodeName, linkInterfaces, serviceCidr } from "../../spec/queries";
+import { clusterMembers, clusterNodeName, linkInterfaces, serviceCidr } from "../../spec/queries";
 import { FenceDevice } from "../cluster/fence-device";
 import { HaCluster } from "../cluster/ha-cluster";
 import { ServiceGroup } from "../cluster/service-group";
@@ -24,17 +24,20 @@ export function buildCluster(
   storage: Storage,
   domainNames: pulumi.Output<Record<string, string>>,
 ): ClusterLayer {
-  const { nodes, refs, host, fenceAccess } = substrate;
+  const { nodes, host, fenceAccess } = substrate;
   const sshPrivateKey = host.programPrivateKey;
+  // Real servers (seed 002) take no part: the cluster, its fencing and its groups are the members'.
+  const members = clusterMembers(spec.nodes);
+  const refs = members.map((node) => substrate.refs[spec.nodes.indexOf(node)]);
   // The cluster knows a node by its host name on link 0 (`node01h`, as seed 001's cluster.conf).
   const clusterNodeNames = Object.fromEntries(
-    spec.nodes.map((node) => [node.name, clusterNodeName(node, spec.cluster.links)]),
+    members.map((node) => [node.name, clusterNodeName(node, spec.cluster.links)]),
   );
   const cluster = new HaCluster(
     `${name}-cluster`,
     {
       cluster: spec.cluster,
-      members: spec.nodes.map((node, i) => ({
+      members: members.map((node, i) => ({
         node: refs[i],
         nodeId: node.nodeId,
         linkAddresses: linkInterfaces(node, spec.cluster.links).map((nic) => nic.address),

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { interfaceOn } from "../../spec/queries";
+import { clusterMembers, interfaceOn } from "../../spec/queries";
 import { GlusterVolume } from "../storage/gluster-volume";
 import { IscsiTarget, type LunDevice } from "../storage/iscsi-target";
 import type { LayerContext } from "./context";
@@ -21,6 +21,9 @@ export interface Storage {
 export function buildStorage({ name, spec, child }: LayerContext, substrate: Substrate): Storage {
   const { nodes, refs, host } = substrate;
   const sshPrivateKey = host.programPrivateKey;
+  // Shared storage is the cluster members' (real servers, seed 002, use none).
+  const members = clusterMembers(spec.nodes);
+  const memberRefs = members.map((node) => refs[spec.nodes.indexOf(node)]);
   const storage: Storage = { all: [], lunDevices: [] };
   if (spec.iscsi.enabled) {
     const targetNode =
@@ -31,7 +34,7 @@ export function buildStorage({ name, spec, child }: LayerContext, substrate: Sub
         iscsi: spec.iscsi,
         host: spec.host,
         ...(targetNode !== undefined ? { targetNode } : {}),
-        initiators: refs.filter((r) => r !== targetNode),
+        initiators: memberRefs.filter((r) => r !== targetNode),
         sshPrivateKey,
       },
       child(nodes),
@@ -44,8 +47,8 @@ export function buildStorage({ name, spec, child }: LayerContext, substrate: Sub
       `${name}-gluster`,
       {
         gluster: spec.gluster,
-        members: spec.nodes.map((node, i) => ({
-          node: refs[i],
+        members: members.map((node, i) => ({
+          node: memberRefs[i],
           hostname: interfaceOn(node, spec.gluster.network).hostname,
         })),
         sshPrivateKey,

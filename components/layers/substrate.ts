@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { findNetworkByRole } from "../../spec/queries";
+import { clusterMembers, findNetworkByRole } from "../../spec/queries";
 import { SshKeyPair } from "../../providers/secrets/keypair";
 import type { HostSshd } from "../../providers/host/host-sshd";
 import { BaseImage } from "../image/base-image";
@@ -47,7 +47,8 @@ export function buildSubstrate({ name, spec, child, parent }: LayerContext): Sub
   const fenceAccess = host.openFenceAccess(
     `${name}-host-sshd`,
     networks[spec.networks.indexOf(management)],
-    spec.nodes.map((n) => n.domainName),
+    // Only cluster members can be fenced: real servers are not in the fence shell's list.
+    clusterMembers(spec.nodes).map((n) => n.domainName),
     { parent },
   );
 

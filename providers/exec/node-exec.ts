@@ -117,6 +117,29 @@ export async function orIfUnreachable<T, F>(fn: () => Promise<T>, fallback: F): 
   }
 }
 
+/** The first of `items` (the machine a kind runs its one-place commands on); throws `problem` when empty. */
+export function firstOf<T>(items: readonly T[], problem: string): T {
+  const first = items[0];
+  if (first === undefined) throw new Error(problem);
+  return first;
+}
+
+/**
+ * The first answer of `fn` over `machines` in order: a machine that cannot be reached, or whose
+ * answer `fn` turns into `undefined`, is skipped; `undefined` when none answers (what a `read`
+ * needs after a node was fenced).
+ */
+export async function firstAnswer<M, T>(
+  machines: readonly M[],
+  fn: (machine: M) => Promise<T | undefined>,
+): Promise<T | undefined> {
+  for (const machine of machines) {
+    const answer = await orIfUnreachable(() => fn(machine), undefined);
+    if (answer !== undefined) return answer;
+  }
+  return undefined;
+}
+
 /** Runs a removal; a machine that cannot be reached has nothing left to remove (said as progress). */
 export async function removeUnlessUnreachable(what: string, fn: () => Promise<unknown>): Promise<void> {
   try {

@@ -1,7 +1,7 @@
 /** Checks of the cluster (quorum, corosync links, transport, properties) and its fence devices. */
 import { LAB_USER_NAME } from "../patterns";
 import { Problems, type Problem } from "../problems";
-import { hasSharedData } from "../queries";
+import { clusterMembers, hasSharedData } from "../queries";
 import type { LabSpec } from "../types";
 import {
   QUOTED,
@@ -17,7 +17,7 @@ import {
 export function checkCluster(spec: LabSpec): Problem[] {
   const out = new Problems();
   const c = spec.cluster;
-  const n = spec.nodes.length;
+  const n = clusterMembers(spec.nodes).length;
   out.add(...checkHostLabel("cluster.name", c.name, "cluster name"));
   out.need(
     c.stack !== "cman" || c.name.length <= 15,

@@ -17,6 +17,7 @@ import { checkImage } from "./image";
 import { checkLabName, checkNetworks } from "./networks";
 import { checkAddressConflicts, checkNodes, checkReservedHosts } from "./nodes";
 import { checkServices } from "./services";
+import { checkLoadBalancer, checkRoleConfig } from "./lb";
 import { checkGluster, checkIscsi } from "./storage";
 
 export { formatProblem, type Problem } from "../problems";
@@ -29,6 +30,7 @@ export { checkImage } from "./image";
 export { checkLabName, checkNetworks } from "./networks";
 export { checkAddressConflicts, checkNodes, checkReservedHosts } from "./nodes";
 export { checkServices } from "./services";
+export { checkLoadBalancer, checkRoleConfig, LOAD_BALANCER_PACKAGES } from "./lb";
 export { checkGluster, checkIscsi } from "./storage";
 
 /**
@@ -65,6 +67,7 @@ export function validateLabSpec(spec: LabSpec, config?: LabConfig): Problem[] {
     ...checkHost(spec),
     ...checkNodes(spec),
     ...(config ? checkConfigReferences(config, spec) : []),
+    ...(config ? checkRoleConfig(config) : []),
     ...checkAddressConflicts(spec),
     ...checkReservedHosts(spec),
     ...checkImage(spec),
@@ -73,6 +76,7 @@ export function validateLabSpec(spec: LabSpec, config?: LabConfig): Problem[] {
     ...checkCluster(spec),
     ...checkFencing(spec),
     ...checkServices(spec),
+    ...checkLoadBalancer(spec),
   ];
   const seen = new Set<string>();
   return all.filter((p) => {

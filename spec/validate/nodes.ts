@@ -2,6 +2,7 @@
 import { cidrContains, parseIpv4 } from "../ipv4";
 import { LIBVIRT_NAME, isHostLabel, isMac } from "../patterns";
 import { Problems, type Problem } from "../problems";
+import { clusterMembers } from "../queries";
 import type { LabSpec } from "../types";
 import {
   QUOTED,
@@ -17,10 +18,12 @@ import {
 export function checkNodes(spec: LabSpec): Problem[] {
   const out = new Problems();
   const infos = networkInfos(spec);
+  const members = clusterMembers(spec.nodes).length;
+  // A load-balancer lab says it as a director pair (spec/validate/lb.ts).
   out.need(
-    spec.nodes.length >= 2,
+    members >= 2 || spec.loadBalancer !== undefined,
     "nodes",
-    `a cluster needs at least 2 nodes, found ${spec.nodes.length}`,
+    `a cluster needs at least 2 nodes, found ${members}${members < spec.nodes.length ? " cluster members (real servers do not count)" : ""}`,
     "define at least two nodes (or leave nodes out for the seed's node01/node02)",
   );
   spec.nodes.forEach((node, i) => {

@@ -1,6 +1,7 @@
 /** Checks of the shared storage: the iSCSI target and the GlusterFS volume. */
 import { DEVICE_PATH, GLUSTER_VOLUME, IQN, LUN_FILE } from "../patterns";
 import { Problems, type Problem } from "../problems";
+import { clusterMembers } from "../queries";
 import type { LabSpec } from "../types";
 import { QUOTED, checkAbsolutePath, duplicateFields } from "./common";
 
@@ -57,7 +58,8 @@ export function checkGluster(spec: LabSpec): Problem[] {
   const out = new Problems();
   const g = spec.gluster;
   if (!g.enabled) return out.list;
-  const n = spec.nodes.length;
+  // Bricks live on the cluster members only.
+  const n = clusterMembers(spec.nodes).length;
   out.need(
     GLUSTER_VOLUME.test(g.volume),
     "gluster.volume",

@@ -6,19 +6,18 @@
  * `sensitive` strings). A node listed in `lab.down` fails to connect with an `SshConnectionError`
  * before anything runs on it.
  *
- * A test file mocks the two modules with this file's factories (jest hoists `jest.mock` above the
- * imports, so the factory loads this module itself; the module registry gives the test the same
- * instance):
- *
- *     jest.mock("../../../providers/exec/ssh", () =>
- *       jest.requireActual<typeof import("../../support/fake-lab")>("../../support/fake-lab").sshModule(),
- *     );
- *
- * Rules and records are cleared before each test (see {@link resetLab}).
+ * Loading this module mocks providers/exec/ssh and providers/exec/host-exec for the test file
+ * (the rest of both modules is the real one), so a test file imports it before any provider:
+ * a provider loaded first would keep the real runners. Rules and records are cleared before each
+ * test (see {@link resetLab}).
  */
+import type * as HostExecModule from "../../providers/exec/host-exec";
 import type { HostRunOptions } from "../../providers/exec/host-exec";
 import type * as SshModule from "../../providers/exec/ssh";
 import type { RunOptions, RunResult, SshSession, SshTarget } from "../../providers/exec/ssh";
+
+jest.mock("../../providers/exec/ssh", () => sshModule());
+jest.mock("../../providers/exec/host-exec", () => hostExecModule());
 
 /** The real SSH module (its error classes are the ones the providers see through the mock). */
 function realSsh(): typeof SshModule {
@@ -114,10 +113,7 @@ async function run(
 }
 
 /** The fake `withSession`: a node listed in `lab.down` cannot be reached (nothing runs there). */
-export async function fakeWithSession<T>(
-  target: SshTarget,
-  fn: (session: SshSession) => Promise<T>,
-): Promise<T> {
+async function fakeWithSession<T>(target: SshTarget, fn: (session: SshSession) => Promise<T>): Promise<T> {
   const { describeTarget, SshConnectionError } = realSsh();
   lab.connects.push(target.host);
   if (lab.down.includes(target.host)) {
@@ -127,26 +123,32 @@ export async function fakeWithSession<T>(
     target,
     hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKey",
     run: (script: string, opts?: RunOptions) =>
-      run(target.host, describeTarget(target), (code) => `command failed with exit code ${code}`, script, opts),
+      run(
+        target.host,
+        describeTarget(target),
+        (code) => `command failed with exit code ${code}`,
+        script,
+        opts,
+      ),
     close: () => undefined,
   };
   return fn(session as unknown as SshSession);
 }
 
 /** The fake `runOnHost`. */
-export function fakeRunOnHost(script: string, opts?: HostRunOptions): Promise<RunResult> {
+function fakeRunOnHost(script: string, opts?: HostRunOptions): Promise<RunResult> {
   return run(KVM_HOST, "kvm host (local)", (code) => `exit code ${code}`, script, opts);
 }
 
-/** The factory of `jest.mock` for providers/exec/ssh: the real module with the fake `withSession`. */
-export function sshModule(): typeof SshModule {
+/** The mock of providers/exec/ssh: the real module with the fake `withSession`. */
+function sshModule(): typeof SshModule {
   return { ...realSsh(), withSession: fakeWithSession };
 }
 
-/** The factory of `jest.mock` for providers/exec/host-exec: the fake `runOnHost`, no progress lines. */
-export function hostExecModule(): typeof import("../../providers/exec/host-exec") {
+/** The mock of providers/exec/host-exec: the real module with the fake `runOnHost`, no progress lines. */
+function hostExecModule(): typeof HostExecModule {
   return {
-    ...jest.requireActual<typeof import("../../providers/exec/host-exec")>("../../providers/exec/host-exec"),
+    ...jest.requireActual<typeof HostExecModule>("../../providers/exec/host-exec"),
     runOnHost: fakeRunOnHost,
     progress: () => undefined,
   };

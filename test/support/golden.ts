@@ -2,7 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const GOLDEN_DIR = path.join(__dirname, "golden");
+/** test/golden/, beside this folder. */
+const GOLDEN_DIR = path.join(__dirname, "..", "golden");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 
 /** Compares `actual` with a golden file, or (UPDATE_GOLDEN=1) rewrites the file. */

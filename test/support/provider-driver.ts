@@ -4,11 +4,10 @@
  */
 import { RESOURCE_NAME_KEY, type Props } from "../../providers/core/base";
 
-/** What the tests need of a provider (every kind's provider has it). */
+/** What the helpers need of a provider (every kind's provider has it). */
 interface Driven {
   check: (olds: Props, news: Props) => Promise<{ inputs?: Props; failures?: { property: string }[] }>;
   read: (id: string, props: Props) => Promise<{ id?: string; props?: Props }>;
-  diff: (id: string, olds: Props, news: Props) => Promise<unknown>;
 }
 
 /** No change at all. */
@@ -34,7 +33,7 @@ export async function failedProperties(provider: Pick<Driven, "check">, news: Pr
 
 /** `read` then `diff` against `news`, as `pulumi up --refresh` does; the read keeps the id. */
 export async function refreshDiff<D>(
-  provider: Driven & { diff: (id: string, olds: Props, news: Props) => Promise<D> },
+  provider: Pick<Driven, "read"> & { diff: (id: string, olds: Props, news: Props) => Promise<D> },
   id: string,
   olds: Props,
   news: Props,

@@ -10,6 +10,7 @@ import type {
   ServiceResourceSpec,
 } from "../../../spec/types";
 import type { ClusterMember } from "../../core/endpoints";
+import { lunDeviceOf } from "../service-checks";
 import {
   GLMOUNT_SCRIPT,
   POSTGRESQL_SCRIPT,
@@ -96,13 +97,7 @@ function modelResource(
     case "postgresql":
       return { kind: "script", name: POSTGRESQL_SCRIPT.name, file: POSTGRESQL_SCRIPT.file };
     case "iscsi-filesystem": {
-      const device = lunDevices[String(r.lun)];
-      problems.need(
-        device !== undefined,
-        `${field}.lun`,
-        `no device is known for iSCSI LUN ${r.lun} (lunDevices has ${Object.keys(lunDevices).join(", ") || "none"})`,
-        "use a LUN of the lab's iSCSI target (iscsi.luns), with iSCSI enabled",
-      );
+      const device = lunDeviceOf(problems, field, r.lun, lunDevices);
       return { kind: "fs", name: r.name, device: device ?? "", mountpoint: r.mountPoint, fstype: r.fsType };
     }
   }

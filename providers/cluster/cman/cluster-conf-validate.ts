@@ -4,7 +4,6 @@
  * device that is not defined, resources rgmanager would see twice, … Every problem names its field
  * and the fix; {@link checkClusterConf} records them all in one {@link Problems}.
  */
-import { parseIpv4 } from "../../../spec/ipv4";
 import {
   ATTRIBUTE_PATH,
   CMAN_CLUSTER_NAME,
@@ -18,6 +17,7 @@ import {
   UNIX_USER_NAME,
 } from "../../../spec/patterns";
 import type { Problems } from "../../../spec/problems";
+import { checkServiceAddress } from "../service-checks";
 import type { ClusterConfInput, ClusterConfResource } from "./cluster-conf-input";
 
 const isPositiveInt = (n: number): boolean => Number.isInteger(n) && n >= 1;
@@ -69,12 +69,7 @@ function checkResource(problems: Problems, r: ClusterConfResource, field: string
   };
   switch (r.kind) {
     case "ip":
-      problems.need(
-        parseIpv4(r.address) !== undefined,
-        `${field}.address`,
-        `${quoted(r.address)} is not an IPv4 address`,
-        "give the service address without a prefix (e.g. 192.168.7.99)",
-      );
+      checkServiceAddress(problems, field, r.address);
       break;
     case "script":
       checkName(problems, `${field}.name`, r.name, CMAN_OBJECT_NAME, "script name");

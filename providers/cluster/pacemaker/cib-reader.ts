@@ -3,7 +3,7 @@
  * first member that answers with one (`firstMemberCib`: a member down, or with pacemaker stopped,
  * is skipped — what `read` needs after a fence).
  */
-import { onNode, orIfUnreachable, parseSections, type Runner } from "../../exec/node-exec";
+import { firstAnswer, onNode, parseSections, type Runner } from "../../exec/node-exec";
 import { parseCib, type CibState } from "./cib";
 import type { SshEndpoint } from "../../core/endpoints";
 
@@ -17,19 +17,12 @@ export async function firstMemberCib(
   nodes: SshEndpoint[],
   privateKey: string,
 ): Promise<CibState | undefined> {
-  for (const node of nodes) {
-    const state = await orIfUnreachable(
-      () =>
-        onNode(
-          node,
-          privateKey,
-          async (run) =>
-            (await run('echo "== cib"; cibadmin --query 2>/dev/null || true', { timeoutSeconds: 60 })).stdout,
-        ),
-      undefined,
-    );
-    const cibText = (parseSections(state ?? "").cib ?? []).join("\n").trim();
-    if (cibText.startsWith("<")) return parseCib(cibText);
-  }
-  return undefined;
+  return firstAnswer(nodes, (node) =>
+    onNode(node, privateKey, async (run) => {
+      const state = (await run('echo "== cib"; cibadmin --query 2>/dev/null || true', { timeoutSeconds: 60 }))
+        .stdout;
+      const cibText = (parseSections(state).cib ?? []).join("\n").trim();
+      return cibText.startsWith("<") ? parseCib(cibText) : undefined;
+    }),
+  );
 }

@@ -5,11 +5,11 @@
  * Syntax facts relied on: `pcs constraint location <rsc> prefers|avoids <node>[=<score>]...`;
  * `pcs resource meta <id> <name>=<value>` (an empty value removes it).
  */
-import { CIB_ID, HOST_NAME } from "../../../spec/patterns";
+import { HOST_NAME } from "../../../spec/patterns";
 import { Problems } from "../../../spec/problems";
 import type { ServiceGroupSpec } from "../../../spec/types";
 import { AVOID_SCORE, locationArgv, metaArgv, type PcsGroup, type PcsLocation } from "./pcs-resource";
-import { quoted } from "./pcs-validate";
+import { checkCibId, quoted } from "./pcs-validate";
 
 /** The meta attributes of a group the lab manages: one the config does not want is removed. */
 export const GROUP_META: readonly string[] = ["resource-stickiness"];
@@ -32,12 +32,7 @@ export function groupLocations(
   nodeHostnames: Readonly<Record<string, string>>,
 ): PcsLocation[] {
   const problems = new Problems();
-  problems.need(
-    CIB_ID.test(group),
-    "group",
-    `${quoted(group)} is not a valid CIB id`,
-    "use the service group's name (e.g. service01)",
-  );
+  checkCibId(problems, "group", group, "use the service group's name (e.g. service01)");
   problems.need(
     domain.nodes.length > 0,
     "domain.nodes",
@@ -103,12 +98,7 @@ export function pcsGroupStickiness(
 ): string[] | undefined {
   if (group.stickiness === undefined) return undefined;
   const problems = new Problems();
-  problems.need(
-    CIB_ID.test(group.name),
-    "name",
-    `${quoted(group.name)} is not a valid CIB id`,
-    "use the service group's name (e.g. service01)",
-  );
+  checkCibId(problems, "name", group.name, "use the service group's name (e.g. service01)");
   problems.need(
     Number.isInteger(group.stickiness) && group.stickiness >= 0,
     "stickiness",

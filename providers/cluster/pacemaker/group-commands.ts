@@ -8,7 +8,6 @@
  * cidr_netmask), ocf:heartbeat:Filesystem (device, directory, fstype, options; glusterfs is a
  * network file system to it), ocf:heartbeat:pgsql (pgctl, psql, pgdata, config, pgport — not `port`).
  */
-import { parseIpv4 } from "../../../spec/ipv4";
 import {
   ARGUMENT_PATH,
   CIB_ID,
@@ -18,8 +17,9 @@ import {
 } from "../../../spec/patterns";
 import { Problems } from "../../../spec/problems";
 import type { ServiceGroupSpec, ServiceResourceSpec } from "../../../spec/types";
+import { checkServiceAddress, lunDeviceOf } from "../service-checks";
 import { groupCreateArgv, type PcsGroup, type PcsOperation, type PcsResource } from "./pcs-resource";
-import { isPort, quoted } from "./pcs-validate";
+import { checkCibId, isPort, quoted } from "./pcs-validate";
 
 /** PostgreSQL 15's binaries on Debian 12 (postgresql-15). */
 export const POSTGRESQL_BIN_DIR = "/usr/lib/postgresql/15/bin";
@@ -142,12 +142,7 @@ function resourceAttributes(
 ): Record<string, string> {
   switch (r.kind) {
     case "ip":
-      problems.need(
-        parseIpv4(r.address) !== undefined,
-        `${field}.address`,
-        `${quoted(r.address)} is not an IPv4 address`,
-        "give the service address without a prefix (e.g. 192.168.7.99)",
-      );
+      checkServiceAddress(problems, field, r.address);
       problems.need(
         Number.isInteger(r.cidrNetmask) && r.cidrNetmask >= 1 && r.cidrNetmask <= 32,
         `${field}.cidrNetmask`,
@@ -159,14 +154,7 @@ function resourceAttributes(
     case "gluster-mount":
       return glusterAttributes(problems, r, field, ctx);
     case "iscsi-filesystem": {
-      const lunDevices = ctx.lunDevices ?? {};
-      const device = lunDevices[String(r.lun)];
-      problems.need(
-        device !== undefined,
-        `${field}.lun`,
-        `no device is known for iSCSI LUN ${r.lun} (lunDevices has ${Object.keys(lunDevices).join(", ") || "none"})`,
-        "use a LUN of the lab's iSCSI target (iscsi.luns), with iSCSI enabled",
-      );
+      const device = lunDeviceOf(problems, field, r.lun, ctx.lunDevices ?? {});
       if (device !== undefined) {
         checkPath(
           problems,
@@ -212,10 +200,10 @@ function resourceAttributes(
  */
 export function groupResources(group: ServiceGroupSpec, ctx: PcsGroupContext = {}): PcsGroup {
   const problems = new Problems();
-  problems.need(
-    CIB_ID.test(group.name),
+  checkCibId(
+    problems,
     "name",
-    `${quoted(group.name)} is not a valid CIB id`,
+    group.name,
     "start with a letter or '_', then letters, digits, '_', '.' or '-' (e.g. service01)",
   );
   problems.need(

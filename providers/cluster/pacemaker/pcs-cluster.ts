@@ -19,14 +19,15 @@ import { defineProvider } from "../../core/base";
 import { progress } from "../../exec/host-exec";
 import {
   explained,
+  firstAnswer,
+  firstOf,
   onNode,
-  orIfUnreachable,
   parseSections,
   removeUnlessUnreachable,
   runCommands,
+  type Runner,
   SCRIPT_FAIL,
   sshEndpointField,
-  type Runner,
 } from "../../exec/node-exec";
 import { parseCib, parseCrmMonXml } from "./cib";
 import { parseCorosyncConf } from "./corosync-conf";
@@ -226,8 +227,7 @@ async function applySettings(inputs: Inputs, run: Runner): Promise<void> {
 
 /** Runs `body` on the first member, errors naming it. */
 function onFirstMember<T>(inputs: Inputs, body: (run: Runner) => Promise<T>): Promise<T> {
-  const first = inputs.members[0];
-  if (first === undefined) throw new Error("members: the cluster needs its members");
+  const first = firstOf(inputs.members, "members: the cluster needs its members");
   return onNode(first.access, inputs.sshPrivateKey, (run: Runner) =>
     explained(`${first.name} (${first.access.address})`, () => body(run)),
   );
@@ -275,24 +275,25 @@ export function settingsOnlyChange(olds: object, news: object): boolean {
 
 /** Reads the cluster from the first member that answers. */
 async function readCluster(olds: Stored): Promise<Partial<Stored>> {
-  for (const m of olds.members) {
-    const state = await orIfUnreachable(
-      () =>
-        onNode(
-          m.access,
-          olds.sshPrivateKey,
-          async (run) => (await run(STATE_SCRIPT, { timeoutSeconds: 60 })).stdout,
-        ),
-      undefined,
-    );
-    if (state !== undefined) return parseState(olds, state);
-  }
-  return { running: false };
+  const state = await firstAnswer(olds.members, (m) =>
+    onNode(
+      m.access,
+      olds.sshPrivateKey,
+      async (run) => (await run(STATE_SCRIPT, { timeoutSeconds: 60 })).stdout,
+    ),
+  );
+  return state === undefined ? { running: false } : parseState(olds, state);
 }
 
 /** The PcsCluster provider. */
 export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsClusterOutputs>({
   kind: "PcsCluster",
+  render: (inputs) => ({
+    pcsd: pcsdScript(inputs.name),
+    cluster: clusterScript(inputs),
+    settings: settingsCommands(inputs, { properties: {}, resourceDefaults: {} }),
+    state: STATE_SCRIPT,
+  }),
   schema,
   // The members' names, ids and link addresses (not how the program reaches them) decide a replacement.
   diff: (olds, news) =>

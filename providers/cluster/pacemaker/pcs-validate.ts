@@ -3,7 +3,7 @@
  * {@link Problems} (spec/problems.ts) and throws one Error naming each field, the problem and the
  * fix; the patterns come from spec/patterns.ts.
  */
-import { CONTROL_CHARACTER, OPTION_NAME } from "../../../spec/patterns";
+import { CIB_ID, CONTROL_CHARACTER, OPTION_NAME } from "../../../spec/patterns";
 import type { Problems } from "../../../spec/problems";
 import { CIB_READONLY_PROPERTIES } from "./cib";
 
@@ -15,6 +15,11 @@ export const isPort = (n: number): boolean => Number.isInteger(n) && n >= 1 && n
 
 /** True for a value pcs can take in `name=value`: no control characters (newlines would split a script). */
 export const isCleanValue = (text: string): boolean => !CONTROL_CHARACTER.test(text);
+
+/** Records a problem at `field` when `id` is not a CIB id pcs accepts ({@link CIB_ID}). */
+export function checkCibId(problems: Problems, field: string, id: string, fix: string): void {
+  problems.need(CIB_ID.test(id), field, `${quoted(id)} is not a valid CIB id`, fix);
+}
 
 /** Checks `name=value` options (properties, resource defaults); `allowEmptyValues`: an empty value removes one. */
 export function checkOptions(

@@ -22,6 +22,7 @@ import { defineProvider } from "../../core/base";
 import { progress } from "../../exec/host-exec";
 import {
   explained,
+  firstOf,
   onNode,
   removeUnlessUnreachable,
   runCommands,
@@ -95,8 +96,6 @@ const schema = () =>
     dbPassword: z.string(),
     /** Network allowed to reach PostgreSQL with the password (the service network). */
     dbClientCidr: z.string(),
-    /** Digest of the rendered pcs commands (providers/core/rendering.ts): a renderer change is a change. */
-    rendering: z.string().optional(),
     /** Desired: every member as configured (drift when deleted or changed). */
     resourcesAsConfigured: z.boolean().default(true),
     /** Desired: no member disabled. */
@@ -116,12 +115,6 @@ export interface ClusterServiceGroupOutputs {
   /** The group's name in the cluster. */
   groupId: string;
 }
-
-/**
- * Revision of this provider's idea of "as configured", part of the group's rendering digest: bump
- * it when read/converge start checking something new, so existing groups get the new code.
- */
-export const SERVICE_GROUP_REVISION = 3;
 
 /** The application role and database the lab's PostgreSQL gets. */
 export const DB_ROLE = "lab";
@@ -243,8 +236,7 @@ bash -c ${shellQuote(init)}`;
 
 async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
   if (inputs.stack === "cman") return { groupId: inputs.name };
-  const first = inputs.nodes[0];
-  if (first === undefined) throw new Error("nodes: the group needs the cluster's nodes");
+  const first = firstOf(inputs.nodes, "nodes: the group needs the cluster's nodes");
   return onNode(first, inputs.sshPrivateKey, (run) =>
     explained(first.address, async () => {
       let cib = await cibOf(run);
@@ -321,6 +313,13 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
 /** The ClusterServiceGroup provider. */
 export const serviceGroupProvider = defineProvider<ReturnType<typeof schema>, ClusterServiceGroupOutputs>({
   kind: "ClusterServiceGroup",
+  render: (inputs) => ({
+    group: groupCreateArgv(wantedGroup(inputs), inputs.autostart),
+    locations: locationArgv(inputs.name, groupLocations(inputs.name, inputs.domain, inputs.clusterNodeNames)),
+    pgInit: pgInitScript(inputs) ?? "",
+  }),
+  // What read and converge check beyond the rendered commands (disabled members, constraints, stickiness).
+  revision: 3,
   schema,
   forceNew: ["stack", "name"],
   deleteBeforeReplace: true,

@@ -9,7 +9,6 @@
  */
 import {
   ARGUMENT_PATH,
-  CIB_ID,
   HOST_MAP_DOMAIN_NAME,
   HOST_NAME,
   isHostNameOrIpv4,
@@ -18,7 +17,7 @@ import {
 import { Problems } from "../../../spec/problems";
 import type { FenceDeviceSpec } from "../../../spec/types";
 import { createArgv, STONITH_CLASS, type PcsResource } from "./pcs-resource";
-import { isPort, quoted } from "./pcs-validate";
+import { checkCibId, isPort, quoted } from "./pcs-validate";
 
 /** Timeouts of the fence device (the host's fence shell answers slowly when TCG guests load it). */
 export const STONITH_TIMEOUTS: Readonly<Record<string, string>> = {
@@ -44,10 +43,10 @@ export function stonithResource(
   options: { ipport?: number } = {},
 ): PcsResource {
   const problems = new Problems();
-  problems.need(
-    CIB_ID.test(device.name),
+  checkCibId(
+    problems,
     "name",
-    `${quoted(device.name)} is not a valid CIB id`,
+    device.name,
     "start with a letter or '_', then letters, digits, '_', '.' or '-' (e.g. kvmhost01)",
   );
   problems.need(

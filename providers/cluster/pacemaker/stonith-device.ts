@@ -15,6 +15,7 @@ import { defineProvider } from "../../core/base";
 import { progress } from "../../exec/host-exec";
 import {
   explained,
+  firstOf,
   onNode,
   orIfUnreachable,
   removeUnlessUnreachable,
@@ -49,7 +50,6 @@ const schema = () =>
     /** Member name → the cluster's name for it (`node01h`, its host name on link 0). */
     clusterNodeNames: z.record(z.string()),
     /** Digest of the rendered `pcs stonith create` (a renderer change reaches the device). */
-    rendering: z.string().optional(),
     /** Desired: the key is on every node (drift when missing or different). */
     keyInstalled: z.boolean().default(true),
     /** Desired (pacemaker): the device is enabled. */
@@ -164,8 +164,7 @@ async function converge(inputs: Inputs): Promise<StonithDeviceOutputs> {
     ),
   );
   if (inputs.stack === "cman") return { deviceId: inputs.name };
-  const first = inputs.nodes[0];
-  if (first === undefined) throw new Error("nodes: the device needs the cluster's nodes");
+  const first = firstOf(inputs.nodes, "nodes: the device needs the cluster's nodes");
   await onNode(first, inputs.sshPrivateKey, (run) =>
     explained(first.address, async () => {
       const cib = await cibOf(run);
@@ -197,6 +196,11 @@ async function converge(inputs: Inputs): Promise<StonithDeviceOutputs> {
 /** The StonithDevice provider. */
 export const stonithDeviceProvider = defineProvider<ReturnType<typeof schema>, StonithDeviceOutputs>({
   kind: "StonithDevice",
+  render: (inputs) => ({
+    device: createArgv(wantedDevice(inputs)),
+    key: keyScript(inputs.identityFile),
+    keySum: keySumScript(inputs.identityFile),
+  }),
   schema,
   forceNew: ["stack", "name"],
   deleteBeforeReplace: true,

@@ -141,7 +141,11 @@ async function apply(inputs: Inputs): Promise<GlusterMountOutputs> {
 /** The GlusterMount provider. */
 export const glusterMountProvider = defineProvider({
   kind: "GlusterMount",
-  render: (inputs) => ({ glmount: glmountScript(inputs), apply: applyScript(inputs), state: stateScript(inputs) }),
+  render: (inputs) => ({
+    glmount: glmountScript(inputs),
+    apply: applyScript(inputs),
+    state: stateScript(inputs),
+  }),
   schema,
   forceNew: ["node", "mountPoint"],
   async create(inputs) {

@@ -23,11 +23,12 @@ import { GLUSTER } from "./gluster-peers";
 import { progress } from "../../exec/host-exec";
 import {
   explained,
+  firstOf,
   isUnreachable,
   onNode,
+  type Runner,
   SCRIPT_FAIL,
   sshEndpointField,
-  type Runner,
 } from "../../exec/node-exec";
 import { parseVolumeInfoXml, parseVolumeStatusXml, type GlusterVolumeInfo } from "./gluster-xml";
 import { labKind } from "../../core/kind";
@@ -198,8 +199,7 @@ async function onBrickNodes<T>(
 }
 
 async function converge(inputs: Inputs, olds?: Stored): Promise<GlusterVolumeOutputs> {
-  const first = inputs.nodes[0];
-  if (first === undefined) throw new Error("nodes: the volume needs its nodes");
+  const first = firstOf(inputs.nodes, "nodes: the volume needs its nodes");
   const existing = await onNode(first, inputs.sshPrivateKey, (run) => volumeInfo(run, inputs.name));
   let initialOptions = olds?.initialOptions ?? {};
   if (existing === undefined) {

@@ -255,7 +255,11 @@ async function converge(inputs: Inputs): Promise<IscsiTargetOutputs> {
 /** The IscsiTarget provider. */
 export const iscsiTargetProvider = defineProvider({
   kind: "IscsiTarget",
-  render: (inputs) => ({ probe: probeScript(inputs), prepare: prepareScript(inputs), conf: targetsConf(inputs) }),
+  render: (inputs) => ({
+    probe: probeScript(inputs),
+    prepare: prepareScript(inputs),
+    conf: targetsConf(inputs),
+  }),
   schema,
   check(inputs) {
     const failures = [];

@@ -6,7 +6,7 @@
  * order of the steps, where the password travels, and the config_version decisions. RHEL 6 guests
  * are not available here: this is the provider's only test.
  */
-import type * as FakeLab from "../../../support/fake-lab";
+import { lab, on, type Call, type Reply } from "../../../support/fake-lab";
 import { RESOURCE_NAME_KEY, type Props } from "../../../../providers/core/base";
 import {
   bootScript,
@@ -29,15 +29,8 @@ import {
 } from "../../../../providers/cluster/cman/cluster-conf";
 import { bashSyntaxCheck } from "../../../support/bash";
 import { checked } from "../../../support/provider-driver";
-import { lab, on, type Call, type Reply } from "../../../support/fake-lab";
 import { nodeAccess, PROGRAM_KEY } from "../../../fixtures/lab";
-
-jest.mock("../../../../providers/exec/ssh", () =>
-  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").sshModule(),
-);
-jest.mock("../../../../providers/exec/host-exec", () =>
-  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").hostExecModule(),
-);
+import { seedModel } from "./fixtures";
 
 // ---------------------------------------------------------------------------------------------
 // Fake nodes
@@ -141,25 +134,13 @@ function callsOf(step: Step): Call[] {
 
 const PASSWORD = "Ricci-Secret-4242xyz";
 
+/** Seed 001's cluster (one ring, multicast, its fence device) with `tokenMs`, without services or a version. */
 function model(tokenMs = 20000): ClusterConfModel {
   return {
-    cluster: { name: "cluster01", transport: "udp", tokenMs, twoNode: true },
-    members: [
-      { name: "node01", nodeId: 1, linkHostnames: ["node01h"] },
-      { name: "node02", nodeId: 2, linkHostnames: ["node02h"] },
-    ],
-    fencing: [
-      {
-        name: "kvmhost01",
-        agent: "fence_virsh",
-        ipaddr: "192.168.8.1",
-        login: "root",
-        identityFile: "/etc/cluster/fence_virsh_key",
-        action: "reboot",
-      },
-    ],
+    ...seedModel,
+    cluster: { ...seedModel.cluster, tokenMs },
     services: [],
-    domainNames: { node01: "RHCSvm01-gluster", node02: "RHCSvm02-gluster" },
+    configVersion: undefined,
   };
 }
 

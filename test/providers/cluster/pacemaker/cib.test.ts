@@ -15,6 +15,7 @@ import {
   stonithPrimitives,
   type CibPrimitive,
 } from "../../../../providers/cluster/pacemaker/cib";
+import { CRM_MON_NOT_CONNECTED } from "../../../fixtures/pacemaker";
 import { CIB_XML } from "./fixtures";
 
 // ---------------------------------------------------------------------------------------------
@@ -125,16 +126,6 @@ const CRM_MON_XML = `<pacemaker-result api-version="2.25" request="crm_mon -1 --
     </node>
   </node_history>
   <status code="0" message="OK"/>
-</pacemaker-result>
-`;
-
-/** crm_mon while pacemaker is stopped on the node (the shape of pcs's error fixtures). */
-const CRM_MON_NOT_CONNECTED = `<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
-  <status code="102" message="Not connected">
-    <errors>
-      <error>crm_mon: Error: cluster is not available on this node</error>
-    </errors>
-  </status>
 </pacemaker-result>
 `;
 

@@ -15,53 +15,11 @@ import {
   parseCorosyncSections,
 } from "../../../../providers/cluster/pacemaker/corosync-conf";
 import { pcsClusterSetup, pcsNodeName } from "../../../../providers/cluster/pacemaker/pcs-setup";
+import { COROSYNC_CONF } from "../../../fixtures/pacemaker";
 import { dev, devMembers } from "./fixtures";
 
 // ---------------------------------------------------------------------------------------------
-// Fixtures
-
-/**
- * corosync.conf as `pcs cluster setup cluster01 node01h addr=192.168.9.121 addr=192.168.8.121
- * node02h addr=192.168.9.122 addr=192.168.8.122 transport knet totem token=20000` writes it.
- */
-const COROSYNC_CONF = `totem {
-    version: 2
-    cluster_name: cluster01
-    transport: knet
-    token: 20000
-    crypto_cipher: aes256
-    crypto_hash: sha256
-    cluster_uuid: 5e2a4c51a7d84b1f9d3f2e0c6b8a7d10
-}
-
-nodelist {
-    node {
-        ring0_addr: 192.168.9.121
-        ring1_addr: 192.168.8.121
-        name: node01h
-        nodeid: 1
-    }
-
-    node {
-        ring0_addr: 192.168.9.122
-        ring1_addr: 192.168.8.122
-        name: node02h
-        nodeid: 2
-    }
-}
-
-quorum {
-    provider: corosync_votequorum
-    two_node: 1
-}
-
-logging {
-    to_logfile: yes
-    logfile: /var/log/corosync/corosync.log
-    to_syslog: yes
-    timestamp: on
-}
-`;
+// Fixtures (COROSYNC_CONF: what `pcs cluster setup` writes for the default lab)
 
 /** A hand-edited corosync.conf: comments, link options (interface blocks), an IPv6 link. */
 const COROSYNC_CONF_EDITED = `# Please read the corosync.conf.5 manual page

@@ -13,7 +13,14 @@ import {
   settingsCommands,
   topologyOf,
 } from "../../../../providers/cluster/pacemaker/pcs-cluster";
-import { bashSyntaxCheck, fakeBin, logOf, removeTempDirs, runWithFakes, type FakeBin } from "../../../support/bash";
+import {
+  bashSyntaxCheck,
+  fakeBin,
+  logOf,
+  removeTempDirs,
+  runWithFakes,
+  type FakeBin,
+} from "../../../support/bash";
 import { failedProperties } from "../../../support/provider-driver";
 import { clusterInputs, MEMBERS, PASSWORD, pcsRaw } from "../../../fixtures/cluster-lab";
 import { COROSYNC_CONF, edited, LAB_PROPERTIES, pcsState, TOPOLOGY } from "../../../fixtures/pacemaker";

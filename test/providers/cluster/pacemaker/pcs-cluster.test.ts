@@ -3,7 +3,7 @@
  * drives it: check → create, read → diff → update, delete. The nodes answer with the fixtures of
  * test/fixtures/pacemaker.ts for the default lab (test/fixtures/cluster-lab.ts).
  */
-import type * as FakeLab from "../../../support/fake-lab";
+import { forget, lab, on, type Reply } from "../../../support/fake-lab";
 import type { Props } from "../../../../providers/core/base";
 import {
   clusterScript,
@@ -13,7 +13,6 @@ import {
   wantedTopology,
 } from "../../../../providers/cluster/pacemaker/pcs-cluster";
 import { failureOf, checked, IN_PLACE, NO_DIFF, refreshDiff } from "../../../support/provider-driver";
-import { forget, lab, on, type Reply } from "../../../support/fake-lab";
 import { batches, callsOf, steps } from "../../../support/pacemaker-calls";
 import {
   clusterInputs,
@@ -37,13 +36,6 @@ import {
   TOPOLOGY,
   UUID,
 } from "../../../fixtures/pacemaker";
-
-jest.mock("../../../../providers/exec/ssh", () =>
-  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").sshModule(),
-);
-jest.mock("../../../../providers/exec/host-exec", () =>
-  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").hostExecModule(),
-);
 
 describe("the default lab as the providers get it", () => {
   test("members node01h/node02h: heartbeat link 0, management link 1, reached on management", () => {

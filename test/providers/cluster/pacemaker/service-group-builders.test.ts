@@ -16,7 +16,14 @@ import {
 import { lunDevicePath } from "../../../../providers/storage/iscsi/iscsi-initiator";
 import { parseLabSpec, type ServiceGroupSpec } from "../../../../spec";
 import { bashSyntaxCheck, fakeBin, logOf, removeTempDirs, runWithFakes } from "../../../support/bash";
-import { DB_PASSWORD, GROUP, groupInputs, ORDERED_GROUP, PG_BIN } from "../../../fixtures/cluster-lab";
+import {
+  DB_PASSWORD,
+  GROUP,
+  groupInputs,
+  ORDERED_GROUP,
+  PG_BIN,
+  SERVICE01_CREATES,
+} from "../../../fixtures/cluster-lab";
 import { MOUNT_TOOLS, PG_TOOLS } from "../../../fixtures/fake-tools";
 import {
   cib,
@@ -35,73 +42,10 @@ import {
 
 afterEach(removeTempDirs);
 
-/** The pcs commands that create service01's members, disabled, in start order. */
-const GROUP_CREATES = [
-  [
-    "pcs",
-    "resource",
-    "create",
-    "service01-ip",
-    "ocf:heartbeat:IPaddr2",
-    "ip=192.168.7.99",
-    "cidr_netmask=24",
-    "--group",
-    "service01",
-    "--disabled",
-  ],
-  [
-    "pcs",
-    "resource",
-    "create",
-    "service01-fs",
-    "ocf:heartbeat:Filesystem",
-    "device=localhost:/data00",
-    "directory=/gldata00",
-    "fstype=glusterfs",
-    "options=log-level=WARNING,log-file=/var/log/gluster.log",
-    "op",
-    "start",
-    "timeout=180s",
-    "op",
-    "stop",
-    "timeout=180s",
-    "--group",
-    "service01",
-    "--disabled",
-  ],
-  [
-    "pcs",
-    "resource",
-    "create",
-    "service01-db",
-    "ocf:heartbeat:pgsql",
-    `pgctl=${PG_BIN}/pg_ctl`,
-    `psql=${PG_BIN}/psql`,
-    "pgdata=/gldata00/pgsql",
-    "config=/gldata00/pgsql/postgresql.conf",
-    "pgport=5432",
-    "socketdir=/var/run/postgresql",
-    "start_opt=-c recovery_init_sync_method=syncfs",
-    "op",
-    "start",
-    "timeout=600s",
-    "op",
-    "stop",
-    "timeout=300s",
-    "op",
-    "monitor",
-    "interval=30s",
-    "timeout=60s",
-    "--group",
-    "service01",
-    "--disabled",
-  ],
-];
-
 describe("ClusterServiceGroup: builders", () => {
   test("groupCommands for service01: created disabled in start order, the group left stopped, members enabled", async () => {
     expect(groupCommands(await groupInputs())).toEqual([
-      ...GROUP_CREATES,
+      ...SERVICE01_CREATES,
       ["pcs", "resource", "disable", "service01"],
       ["pcs", "resource", "enable", "service01-ip", "service01-fs", "service01-db"],
     ]);

@@ -3,7 +3,7 @@
  * (test/support/fake-lab.ts), driven as the engine drives it: check → create,
  * read → diff → update, delete. The nodes answer with the CIBs of test/fixtures/pacemaker.ts.
  */
-import type * as FakeLab from "../../../support/fake-lab";
+import { forget, inTurn, lab, on } from "../../../support/fake-lab";
 import type { Props } from "../../../../providers/core/base";
 import { shellJoin } from "../../../../providers/exec/ssh";
 import { parseCib } from "../../../../providers/cluster/pacemaker/cib";
@@ -15,8 +15,14 @@ import {
 } from "../../../../providers/cluster/pacemaker/service-group";
 import { lunDevicePath } from "../../../../providers/storage/iscsi/iscsi-initiator";
 import { parseLabSpec, type ServiceGroupSpec } from "../../../../spec";
-import { checked, failedProperties, failureOf, IN_PLACE, NO_DIFF, refreshDiff } from "../../../support/provider-driver";
-import { forget, inTurn, lab, on } from "../../../support/fake-lab";
+import {
+  checked,
+  failedProperties,
+  failureOf,
+  IN_PLACE,
+  NO_DIFF,
+  refreshDiff,
+} from "../../../support/provider-driver";
 import { batches, callsOf, steps } from "../../../support/pacemaker-calls";
 import {
   DB_PASSWORD,
@@ -48,13 +54,6 @@ import {
   STONITH_XML,
   stoppedMember,
 } from "../../../fixtures/pacemaker";
-
-jest.mock("../../../../providers/exec/ssh", () =>
-  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").sshModule(),
-);
-jest.mock("../../../../providers/exec/host-exec", () =>
-  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").hostExecModule(),
-);
 
 describe("ClusterServiceGroup: create", () => {
   test("a CIB without the group: PostgreSQL init (password on stdin), the pcs creates, then constraints and stickiness", async () => {

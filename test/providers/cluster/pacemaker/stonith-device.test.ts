@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type * as FakeLab from "../../../support/fake-lab";
+import { forget, lab, on } from "../../../support/fake-lab";
 import type { Props } from "../../../../providers/core/base";
 import { shellJoin } from "../../../../providers/exec/ssh";
 import { parseCib } from "../../../../providers/cluster/pacemaker/cib";
@@ -21,9 +21,15 @@ import {
 } from "../../../../providers/cluster/pacemaker/stonith-device";
 import { bashSyntaxCheck, removeTempDirs, tempDir } from "../../../support/bash";
 import { checked, IN_PLACE, NO_DIFF, refreshDiff } from "../../../support/provider-driver";
-import { forget, lab, on } from "../../../support/fake-lab";
 import { batches, callsOf, steps } from "../../../support/pacemaker-calls";
-import { FENCE_KEY, N1, N2, stonithInputs, stonithRaw } from "../../../fixtures/cluster-lab";
+import {
+  FENCE_KEY,
+  KVMHOST01_CREATE,
+  N1,
+  N2,
+  stonithInputs,
+  stonithRaw,
+} from "../../../fixtures/cluster-lab";
 import {
   cib,
   CIB_CONFIGURED,
@@ -33,13 +39,6 @@ import {
   STONITH_XML,
   stoppedMember,
 } from "../../../fixtures/pacemaker";
-
-jest.mock("../../../../providers/exec/ssh", () =>
-  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").sshModule(),
-);
-jest.mock("../../../../providers/exec/host-exec", () =>
-  jest.requireActual<typeof FakeLab>("../../../support/fake-lab").hostExecModule(),
-);
 
 afterEach(removeTempDirs);
 
@@ -69,19 +68,7 @@ function stonithAnswers(p: { cib: string; sums?: Record<string, string> }): void
 
 describe("StonithDevice: builders", () => {
   test("createArgs for the default lab: the current fence_virsh parameter names, host map in member order", async () => {
-    expect(createArgs(await stonithInputs())).toEqual([
-      "pcs",
-      "stonith",
-      "create",
-      "kvmhost01",
-      "fence_virsh",
-      "ip=192.168.8.1",
-      "username=root",
-      "identity_file=/etc/cluster/fence_virsh_key",
-      "pcmk_host_map=node01h:dev-node01;node02h:dev-node02",
-      "pcmk_monitor_timeout=120s",
-      "pcmk_reboot_timeout=300s",
-    ]);
+    expect(createArgs(await stonithInputs())).toEqual(KVMHOST01_CREATE);
     expect(wantedAttributes(await stonithInputs())).toEqual(WANTED_ATTRIBUTES);
     expect(wantedAttributes(await stonithInputs({ action: "off" }))).toEqual({
       ...WANTED_ATTRIBUTES,
@@ -200,17 +187,32 @@ describe("StonithDevice: read, diff, update, delete", () => {
     expect(steps().sort()).toEqual(["node01 keysum", "node01 read-cib", "node02 keysum"]);
   });
 
+  /**
+   * read → diff against `news` (default: the lab's) with the fence side answering `live`, which must
+   * be an in-place change; then the update against the same CIB. Returns the read props.
+   */
+  async function driftThenUpdate(
+    olds: Props,
+    live: { cib: string; sums?: Record<string, string> },
+    news?: Props,
+  ): Promise<Props> {
+    stonithAnswers(live);
+    const wanted = news ?? (await checked(stonithDeviceProvider, stonithRaw()));
+    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, wanted);
+    expect(diff).toEqual(IN_PLACE);
+    forget();
+    stonithAnswers({ cib: live.cib });
+    await stonithDeviceProvider.update("kvmhost01", props, wanted);
+    return props;
+  }
+
   test("the key differs on node02 → keyInstalled false → the update installs it again, no pcs command", async () => {
     const olds = await createdDevice();
-    stonithAnswers({ cib: CIB_CONFIGURED, sums: { [N1]: keySum(FENCE_KEY), [N2]: keySum("another key") } });
-    const news = await checked(stonithDeviceProvider, stonithRaw());
-    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
+    const props = await driftThenUpdate(olds, {
+      cib: CIB_CONFIGURED,
+      sums: { [N1]: keySum(FENCE_KEY), [N2]: keySum("another key") },
+    });
     expect(props).toMatchObject({ keyInstalled: false, enabled: true, configured: true });
-    expect(diff).toEqual(IN_PLACE);
-
-    forget();
-    stonithAnswers({ cib: CIB_CONFIGURED });
-    await stonithDeviceProvider.update("kvmhost01", props, news);
     expect(steps().slice(0, 2).sort()).toEqual(["node01 key", "node02 key"]);
     expect(batches()).toEqual([]);
   });
@@ -232,15 +234,8 @@ describe("StonithDevice: read, diff, update, delete", () => {
   test("target-role Stopped → enabled false → the update runs pcs stonith enable only", async () => {
     const olds = await createdDevice();
     const disabled = cib({ resources: stoppedMember(STONITH_XML, "kvmhost01") });
-    stonithAnswers({ cib: disabled });
-    const news = await checked(stonithDeviceProvider, stonithRaw());
-    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
+    const props = await driftThenUpdate(olds, { cib: disabled });
     expect(props).toMatchObject({ keyInstalled: true, enabled: false, configured: true });
-    expect(diff).toEqual(IN_PLACE);
-
-    forget();
-    stonithAnswers({ cib: disabled });
-    await stonithDeviceProvider.update("kvmhost01", props, news);
     expect(batches()).toEqual([["pcs stonith enable kvmhost01"]]);
     expect(steps().slice(2)).toEqual(["node01 cib", "node01 batch", "node01 verify"]);
   });
@@ -250,15 +245,8 @@ describe("StonithDevice: read, diff, update, delete", () => {
     const changed = cib({
       resources: edited(STONITH_XML, 'name="ip" value="192.168.8.1"', 'name="ip" value="192.168.8.254"'),
     });
-    stonithAnswers({ cib: changed });
-    const news = await checked(stonithDeviceProvider, stonithRaw());
-    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
+    const props = await driftThenUpdate(olds, { cib: changed });
     expect(props).toMatchObject({ keyInstalled: true, enabled: true, configured: false });
-    expect(diff).toEqual(IN_PLACE);
-
-    forget();
-    stonithAnswers({ cib: changed });
-    await stonithDeviceProvider.update("kvmhost01", props, news);
     expect(batches()).toEqual([
       [
         "pcs stonith update kvmhost01 ip=192.168.8.1 username=root identity_file=/etc/cluster/fence_virsh_key " +
@@ -277,15 +265,10 @@ describe("StonithDevice: read, diff, update, delete", () => {
       ),
     });
     const olds = await createdDevice({ action: "off" }, withOff);
-    stonithAnswers({ cib: withOff });
     const news = await checked(stonithDeviceProvider, stonithRaw({ action: "reboot" }));
-    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
     // As configured before (off); the config changed → an in-place update, which removes the attribute.
+    const props = await driftThenUpdate(olds, { cib: withOff }, news);
     expect(props.configured).toBe(true);
-    expect(diff).toEqual(IN_PLACE);
-    forget();
-    stonithAnswers({ cib: withOff });
-    await stonithDeviceProvider.update("kvmhost01", props, news);
     expect(batches().flat().join("\n")).toMatch(/^pcs stonith update kvmhost01 .* pcmk_reboot_action=$/m);
   });
 

@@ -1,5 +1,10 @@
 /** The plan of tgtadm commands that brings tgtd's live target to the desired one (tgt-plan.ts). */
-import { isInitiatorName, planTgt, tgtadm, type DesiredTgtTarget } from "../../../../providers/storage/iscsi/tgt-plan";
+import {
+  isInitiatorName,
+  planTgt,
+  tgtadm,
+  type DesiredTgtTarget,
+} from "../../../../providers/storage/iscsi/tgt-plan";
 import type { TgtTarget } from "../../../../providers/storage/iscsi/tgt-show";
 import {
   ADDRS,

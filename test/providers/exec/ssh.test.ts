@@ -19,7 +19,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { utils } from "ssh2";
 import { z } from "zod";
-import { defineProvider, type Props } from "../providers/core/base";
+import { defineProvider, type Props } from "../../../providers/core/base";
 import {
   HostKeyMismatchError,
   RemoteCommandError,
@@ -31,7 +31,7 @@ import {
   uploadFile,
   withSession,
   type SshTarget,
-} from "../providers/exec/ssh";
+} from "../../../providers/exec/ssh";
 
 const SSHD = "/usr/sbin/sshd";
 

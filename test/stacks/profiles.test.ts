@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+/** The stack profiles (stacks/profiles.ts): one per stack, and promotion of a lab from one to the next. */
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { LabSpecError, parseLabSpec, type LabConfigInput, type LabSpec } from "../spec";
+import { LabSpecError, parseLabSpec, type LabConfigInput, type LabSpec } from "../../spec";
 import {
   baseLabName,
   LAB_KEY,
@@ -12,8 +12,7 @@ import {
   promote,
   STACKS,
   type StackConfig,
-} from "../stacks/profiles";
-import { main, promoteFiles } from "../stacks/promote";
+} from "../../stacks/profiles";
 
 const labOf = (config: StackConfig): LabConfigInput => config[LAB_KEY] as LabConfigInput;
 
@@ -139,7 +138,7 @@ describe("promote", () => {
   });
 
   test("promotes the repository's own dev stack", () => {
-    const devFile = parse(readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8")) as {
+    const devFile = parse(readFileSync(path.join(__dirname, "..", "..", "Pulumi.dev.yaml"), "utf8")) as {
       config: StackConfig;
     };
     const staging = parseLabSpec(labOf(promote(devFile.config, "staging")));
@@ -149,46 +148,5 @@ describe("promote", () => {
 
   test("refuses an invalid source description", () => {
     expect(() => promote({ [LAB_KEY]: { nodez: [] } }, "staging")).toThrow(LabSpecError);
-  });
-});
-
-describe("promote.ts", () => {
-  const tmp = () => mkdtempSync(path.join(tmpdir(), "kvmlab-promote-"));
-
-  test("writes Pulumi.staging.yaml from Pulumi.dev.yaml, keeping the target's salt and secrets", () => {
-    const dir = tmp();
-    writeFileSync(
-      path.join(dir, "Pulumi.dev.yaml"),
-      "config:\n  kvm-ha-lab:lab:\n    cluster:\n      tokenMs: 25000\n",
-    );
-    writeFileSync(
-      path.join(dir, "Pulumi.staging.yaml"),
-      "encryptionsalt: v1:abc\nconfig:\n  kvm-ha-lab:secret:\n    secure: v1:xyz\n",
-    );
-    const written = promoteFiles(dir, "dev", "staging");
-    const doc = parse(readFileSync(written, "utf8")) as { encryptionsalt: string; config: StackConfig };
-    expect(doc.encryptionsalt).toBe("v1:abc");
-    expect(doc.config["kvm-ha-lab:secret"]).toEqual({ secure: "v1:xyz" });
-    const spec = parseLabSpec(labOf(doc.config));
-    expect([spec.name, spec.cluster.tokenMs, spec.host.daemon]).toEqual(["stg-halab", 25000, "external"]);
-  });
-
-  test("creates the target file when missing; refuses to skip a stage or go back", () => {
-    const dir = tmp();
-    writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config: {}\n");
-    expect(parse(readFileSync(promoteFiles(dir, "staging", "prod"), "utf8")).config[LAB_KEY].name).toBe(
-      "prod-halab",
-    );
-    expect(() => promoteFiles(dir, "dev", "prod")).toThrow(/one step at a time/);
-    expect(() => promoteFiles(dir, "prod", "staging")).toThrow(/one step at a time/);
-  });
-
-  test("command line: usage errors and missing files give non-zero exit codes", () => {
-    const dir = tmp();
-    const quiet = jest.spyOn(console, "error").mockImplementation(() => undefined);
-    expect(main(["dev"])).toBe(2);
-    expect(main(["dev", "qa", "--dir", dir])).toBe(2);
-    expect(main(["dev", "staging", "--dir", dir])).toBe(1);
-    quiet.mockRestore();
   });
 });

@@ -1,0 +1,85 @@
+/**
+ * The load-balancer lab of seed 002 (Pulumi.ultramonkey.yaml) built under Pulumi mocks: the real
+ * servers are VMs outside the cluster (never fenced, never members), the load balancer's resources
+ * (components/lb/load-balancer.ts) converge the real servers first and the directors after them.
+ */
+import { buildLab, byType, DYN, get, input, startMocks, stopMocks } from "../../support/pulumi-mocks";
+import { SEED_LDIRECTORD } from "../../fixtures/lb";
+import { ultramonkeyConfig } from "../../fixtures/ultramonkey";
+
+beforeAll(async () => {
+  const loaded = await startMocks();
+  await buildLab(loaded, "um", loaded.spec.parseLabSpec(ultramonkeyConfig()));
+});
+afterAll(stopMocks);
+
+describe("the ultramonkey lab's graph", () => {
+  test("four VMs, a cluster of two, two real servers and two directors; no shared storage, no service group", () => {
+    const counts = Object.fromEntries(byType("um"));
+    expect(counts).toMatchObject({
+      "kvmlab:node:ClusterNode": 4,
+      "kvmlab:lb:LoadBalancer": 1,
+      [`${DYN}LibvirtDomain`]: 4,
+      [`${DYN}PcsCluster`]: 1,
+      [`${DYN}StonithDevice`]: 1,
+      [`${DYN}RealServer`]: 2,
+      [`${DYN}LvsDirector`]: 2,
+    });
+    for (const absent of [
+      "kvmlab:storage:IscsiTarget",
+      "kvmlab:storage:GlusterVolume",
+      `${DYN}ClusterServiceGroup`,
+    ]) {
+      expect(counts[absent]).toBeUndefined();
+    }
+  });
+
+  test("real servers: 512 MiB, two NICs, not in the cluster, not fenceable", () => {
+    expect(input("um-fe1-domain", "memoryMiB")).toBe(512);
+    expect((input("um-fe1-domain", "nics") as unknown[]).length).toBe(2);
+    expect(input("um-ld1-domain", "memoryMiB")).toBe(1024);
+    const members = input("um-cluster-pcs", "members") as { name: string; nodeId: number }[];
+    expect(members.map((m) => [m.name, m.nodeId])).toEqual([
+      ["ld1", 1],
+      ["ld2", 2],
+    ]);
+    expect(input("um-host-sshd", "fenceDomains")).toEqual(["ultramonkey-ld1", "ultramonkey-ld2"]);
+    expect(Object.keys(input("um-fence-kvmhost01-stonith", "clusterNodeNames") as object)).toEqual([
+      "ld1",
+      "ld2",
+    ]);
+  });
+
+  test("the real servers get the VIP, the check page and their service NIC's MAC", () => {
+    const fe1 = get("um-lb-real-fe1");
+    expect(fe1.parent).toBe("um-lb");
+    expect(input("um-lb-real-fe1", "node")).toMatchObject({ address: "192.168.15.33" });
+    expect(fe1.inputs).toMatchObject({
+      name: "fe1",
+      address: "192.168.5.33",
+      vip: "192.168.5.55",
+      request: "haCheker/haCheck.html",
+      receive: "up and running",
+      ports: [80],
+    });
+    expect(fe1.inputs.serviceMac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
+  });
+
+  test("the directors get ldirectord.cf's model with both real servers, after the real servers and the cluster", () => {
+    const ld1 = get("um-lb-director-ld1");
+    expect(input("um-lb-director-ld1", "node")).toMatchObject({ address: "192.168.15.35" });
+    // Seed 002's ldirectord.cf with fe1 .33 and fe2 .43 (test/fixtures/lb.ts).
+    expect(ld1.inputs.ldirectord).toEqual(SEED_LDIRECTORD);
+    expect(ld1.dependsOn).toEqual(
+      expect.arrayContaining([
+        "um-lb-real-fe1",
+        "um-lb-real-fe2",
+        "um-cluster-pcs",
+        "um-fence-kvmhost01-stonith",
+      ]),
+    );
+    expect(get("um-lb-real-fe1").dependsOn).toEqual(
+      expect.arrayContaining(["um-cluster-pcs", "um-fe1-ready"]),
+    );
+  });
+});

@@ -1,0 +1,42 @@
+/** The nodes in the default lab's graph (components/node/node-vm.ts), under Pulumi mocks. */
+import { get, input, withDefaultLab } from "../../support/pulumi-mocks";
+
+const built = withDefaultLab();
+
+describe("key inputs of the default lab", () => {
+  test("nodes: static addresses per NIC matched by MAC, one NIC per network, /etc/hosts", () => {
+    const { spec } = built;
+    for (const [i, node] of spec.nodes.entries()) {
+      const host = 121 + i;
+      const ci = get(`dev-${node.name}-cloud-init`).inputs;
+      expect(ci.hostname).toBe(node.name);
+      expect(ci.interfaces).toEqual([
+        { name: "lab-svc", mac: node.interfaces[0].mac, address: `192.168.7.${host}`, prefix: 24 },
+        { name: "lab-mgt", mac: node.interfaces[1].mac, address: `192.168.8.${host}`, prefix: 24 },
+        { name: "lab-hb", mac: node.interfaces[2].mac, address: `192.168.9.${host}`, prefix: 24 },
+      ]);
+      const dom = get(`dev-${node.name}-domain`).inputs;
+      expect(dom.nics).toEqual(
+        ["service", "management", "heartbeat"].map((n, k) => ({
+          network: `halab-${n}`,
+          mac: node.interfaces[k].mac,
+        })),
+      );
+      expect(dom.name).toBe(`halab-${node.name}`);
+      expect(dom.domainType).toBe("qemu");
+      expect(input(`dev-${node.name}-ready`, "node")).toEqual({
+        address: `192.168.8.${host}`,
+        port: 22,
+        user: "root",
+      });
+    }
+    const macs = spec.nodes.flatMap((n) => n.interfaces.map((i) => i.mac));
+    expect(new Set(macs).size).toBe(6);
+    for (const mac of macs) expect(mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
+    const hosts = get("dev-node01-cloud-init").inputs.hosts as { address: string; names: string[] }[];
+    expect(hosts).toContainEqual({ address: "192.168.7.122", names: ["node02"] });
+    expect(hosts).toContainEqual({ address: "192.168.8.121", names: ["node01m"] });
+    expect(hosts).toContainEqual({ address: "192.168.9.123", names: ["node03h"] });
+    expect(hosts).toHaveLength(9);
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * The lb providers survive Pulumi's serialisation (what `pulumi up` stores in the state and runs on
+ * refresh): serialised, revived, and the revived provider checks its inputs and renders its digest.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Props } from "../../../providers/core/base";
+import { lvsDirectorProvider } from "../../../providers/lb/lvs-director";
+import { realServerProvider } from "../../../providers/lb/real-server";
+import { PROGRAM_KEY } from "../../fixtures/lab";
+import { FE1, lbNodeAccess, SEED_LDIRECTORD } from "../../fixtures/lb";
+
+const REAL_SERVER: Props = { node: lbNodeAccess(33), sshPrivateKey: PROGRAM_KEY, ...FE1 };
+const DIRECTOR: Props = {
+  node: lbNodeAccess(35),
+  sshPrivateKey: PROGRAM_KEY,
+  name: "ld1",
+  ldirectord: SEED_LDIRECTORD,
+};
+
+test.each([
+  ["RealServer", realServerProvider, REAL_SERVER],
+  ["LvsDirector", lvsDirectorProvider, DIRECTOR],
+] as const)("%s serialises, and the revived provider checks and renders", async (_label, provider, args) => {
+  const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
+  expect(sf.containsSecrets).toBe(false);
+  const mod = { exports: {} as Record<string, unknown> };
+  new Function("exports", "require", "module", sf.text)(mod.exports, require, mod);
+  const revived = (mod.exports[sf.exportName] as () => typeof provider)();
+  expect(revived.kind).toBe(provider.kind);
+  const check = await revived.check({}, args);
+  expect(check.failures).toEqual([]);
+  const original = await provider.check({}, args);
+  expect(check.inputs?.__rendering).toBe(original.inputs?.__rendering);
+});

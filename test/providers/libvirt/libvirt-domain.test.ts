@@ -1,0 +1,216 @@
+/**
+ * The LibvirtDomain provider against the fake KVM host (test/support/fake-lab.ts), driven as the
+ * engine drives it: check → create, read → diff → update, delete.
+ */
+import { lab, on, scripts, type Call } from "../../support/fake-lab";
+import type { Props } from "../../../providers/core/base";
+import { virshCommand } from "../../../providers/libvirt/virsh";
+import { libvirtDomainProvider } from "../../../providers/libvirt/libvirt-domain";
+import { renderDomainXml } from "../../../providers/libvirt/domain-xml";
+import { bashSyntaxCheck } from "../../support/bash";
+import { checked, IN_PLACE, named } from "../../support/provider-driver";
+import { DAEMON_DOWN, notFound, virshCall, virshRuns } from "../../support/virsh";
+import { HOST, STATE_DIR, URI } from "../../fixtures/lab";
+
+describe("LibvirtDomain provider", () => {
+  const p = libvirtDomainProvider;
+  const nics = [
+    { network: "dev-service", mac: "52:54:00:ab:ba:d5" },
+    { network: "dev-management", mac: "52:54:00:26:66:5d" },
+  ];
+  /** What the domain is made of, as the provider's inputs and the renderer's input name it alike. */
+  const machine = {
+    name: "dev-node01",
+    domainType: "qemu" as const,
+    memoryMiB: 1024,
+    diskPath: `${STATE_DIR}/volumes/dev-node01.qcow2`,
+    kernelPath: "/var/cache/kvm-ha-lab/images/bookworm-abc/vmlinuz",
+    initrdPath: "/var/cache/kvm-ha-lab/images/bookworm-abc/initrd.img",
+    kernelArgs: "root=/dev/vda rw console=ttyS0",
+  };
+  const ISO = `${STATE_DIR}/seeds/dev-node01-cidata.iso`;
+  const raw = named({ host: HOST, ...machine, vcpus: 1, cloudInitPath: ISO, nics }, "dev-node01-domain");
+  const UUID = "5d1f0a52-0000-4000-8000-000000000001";
+
+  /** `virsh dumpxml --inactive` as libvirt prints it (KiB, single quotes, addresses added). */
+  const liveXml = (vcpus: number, memoryKiB: number, liveNics = nics) => `<domain type='qemu'>
+  <name>dev-node01</name>
+  <uuid>${UUID}</uuid>
+  <memory unit='KiB'>${memoryKiB}</memory>
+  <currentMemory unit='KiB'>${memoryKiB}</currentMemory>
+  <vcpu placement='static'>${vcpus}</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type>
+  </os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+${liveNics
+  .map(
+    (n, i) => `    <interface type='network'>
+      <mac address='${n.mac}'/>
+      <source network='${n.network}'/>
+      <model type='virtio'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x0${3 + i}' function='0x0'/>
+    </interface>`,
+  )
+  .join("\n")}
+  </devices>
+</domain>
+`;
+
+  function liveDomain(state: string, vcpus = 1, memoryKiB = 1048576, liveNics = nics): void {
+    on(virshCall("domstate", "dev-node01"), { stdout: `${state}\n\n` });
+    on(virshCall("dumpxml", "--inactive", "dev-node01"), { stdout: liveXml(vcpus, memoryKiB, liveNics) });
+    on(virshCall("domuuid", "dev-node01"), { stdout: `${UUID}\n` });
+  }
+
+  /** The domain XML the provider should define for the raw inputs (with `uuid` when redefining). */
+  const expectedXml = (uuid?: string, vcpus = 1) =>
+    renderDomainXml({
+      ...machine,
+      ...(uuid !== undefined ? { uuid } : {}),
+      vcpus,
+      cloudInitIsoPath: ISO,
+      interfaces: nics,
+    });
+
+  /** The virsh runs of a converge of dev-node01: its uuid and state, then `steps`, autostart, its uuid again. */
+  const converged = (...steps: string[]) => [
+    "domuuid dev-node01",
+    "domstate dev-node01",
+    ...steps.map((s) => `${s} dev-node01`),
+    "autostart dev-node01",
+    "domuuid dev-node01",
+  ];
+
+  /** The one `virsh define` the provider ran. */
+  function defineCall(): Call {
+    const defines = lab.calls.filter((c) => c.script.includes(`${virshCommand(URI, ["define"])} "$t"`));
+    expect(defines).toHaveLength(1);
+    return defines[0];
+  }
+
+  test("create defines a new domain from its XML on stdin (no uuid: libvirt picks one) and starts it; the id is the uuid", async () => {
+    // A host without the domain until it is defined.
+    let defined = false;
+    on(/ define "\$t"/, () => {
+      defined = true;
+      return {};
+    });
+    on(virshCall("domuuid", "dev-node01"), () =>
+      defined ? { stdout: `${UUID}\n` } : notFound("domain", "dev-node01"),
+    );
+    on(virshCall("domstate", "dev-node01"), { stdout: "shut off\n" });
+    const inputs = await checked(p, raw);
+    const { id, outs } = await p.create(inputs);
+    expect(id).toBe(UUID);
+    expect(outs).toMatchObject({ uuid: UUID, running: true });
+    expect(virshRuns()).toEqual(converged("start"));
+    const define = defineCall();
+    expect(define.opts.stdin).toBe(expectedXml());
+    expect(String(define.opts.stdin)).not.toContain("<uuid>");
+    expect(define.script).not.toContain("<domain");
+    bashSyntaxCheck(define.script);
+  });
+
+  test("read returns gone (empty id) when the domain no longer exists", async () => {
+    on(virshCall("domstate", "dev-node01"), notFound("domain", "dev-node01"));
+    const olds = { ...(await checked(p, raw)), uuid: UUID };
+    expect(await p.read(UUID, olds)).toEqual({ id: "", props: {} });
+  });
+
+  test("read of the running domain as created shows no drift", async () => {
+    liveDomain("running");
+    const inputs = await checked(p, raw);
+    const olds = { ...inputs, uuid: UUID };
+    const read = await p.read(UUID, olds);
+    expect(read).toEqual({ id: UUID, props: olds });
+    expect((await p.diff(UUID, read.props as Props, inputs)).changes).toBe(false);
+  });
+
+  test("read reports a shut-off domain (running: false); update starts it without a restart", async () => {
+    liveDomain("shut off");
+    const inputs = await checked(p, raw);
+    const read = await p.read(UUID, { ...inputs, uuid: UUID });
+    expect(read.props).toMatchObject({ running: false, vcpus: 1, memoryMiB: 1024 });
+    expect(await p.diff(UUID, read.props as Props, inputs)).toEqual(IN_PLACE);
+    lab.calls = [];
+    await p.update(UUID, read.props as Props, inputs);
+    expect(virshRuns()).toEqual(converged("start"));
+    // Redefined with its own uuid (libvirt refuses a same-named definition with another one).
+    expect(defineCall().opts.stdin).toBe(expectedXml(UUID));
+  });
+
+  test("read reports the domain not running while libvirtd does not answer (host restarted); update starts it only if it is off", async () => {
+    on(virshCall("domstate", "dev-node01"), DAEMON_DOWN);
+    const inputs = await checked(p, raw);
+    const read = await p.read(UUID, { ...inputs, uuid: UUID });
+    expect(read).toEqual({ id: UUID, props: { ...inputs, uuid: UUID, running: false } });
+    expect((await p.diff(UUID, read.props as Props, inputs)).changes).toBe(true);
+    // The daemon answers again and the domain is in fact running: no second start.
+    lab.rules = [];
+    lab.calls = [];
+    liveDomain("running");
+    await p.update(UUID, read.props as Props, inputs);
+    expect(virshRuns()).toEqual(converged());
+  });
+
+  test("read reports out-of-band vCPU, memory and NIC changes from the live XML", async () => {
+    liveDomain("running", 2, 2097152, [nics[1], nics[0]]);
+    const inputs = await checked(p, raw);
+    const read = await p.read(UUID, { ...inputs, uuid: UUID });
+    expect(read.props).toMatchObject({ running: true, vcpus: 2, memoryMiB: 2048, nics: [nics[1], nics[0]] });
+    expect(await p.diff(UUID, read.props as Props, inputs)).toMatchObject({
+      changes: true,
+      replaces: ["nics"],
+    });
+  });
+
+  test("update restarts a running domain only when vCPUs or memory change", async () => {
+    liveDomain("running");
+    const inputs = await checked(p, raw);
+    const olds = { ...inputs, uuid: UUID };
+
+    await p.update(UUID, olds, { ...inputs, vcpus: 2 });
+    expect(virshRuns()).toEqual(converged("destroy", "start"));
+    expect(defineCall().opts.stdin).toBe(expectedXml(UUID, 2));
+
+    lab.calls = [];
+    await p.update(UUID, olds, { ...inputs, memoryMiB: 2048 });
+    expect(virshRuns()).toContain("destroy dev-node01");
+
+    // Same size (e.g. only the desired running flag differed while it runs): redefine, no restart.
+    lab.calls = [];
+    await p.update(UUID, { ...olds, running: false }, inputs);
+    expect(virshRuns()).toEqual(converged());
+  });
+
+  test("vCPU/memory changes are in place; what shapes the machine replaces, deleting first", async () => {
+    const inputs = await checked(p, raw);
+    const olds = { ...inputs, uuid: UUID };
+    expect(await p.diff(UUID, olds, { ...inputs, vcpus: 2, memoryMiB: 2048 })).toEqual(IN_PLACE);
+    for (const [key, value] of Object.entries({
+      name: "dev-node09",
+      domainType: "kvm",
+      diskPath: "/srv/other.qcow2",
+      cloudInitPath: "/srv/other.iso",
+      kernelPath: "/srv/vmlinuz",
+      initrdPath: "/srv/initrd.img",
+      kernelArgs: "root=/dev/vda ro",
+      nics: [nics[0]],
+      host: { ...HOST, stateDir: "/var/lib/kvm-ha-lab/other" },
+    })) {
+      expect([key, await p.diff(UUID, olds, { ...inputs, [key]: value })]).toEqual([
+        key,
+        { changes: true, replaces: [key], deleteBeforeReplace: true },
+      ]);
+    }
+  });
+
+  test("delete destroys and undefines, tolerating a domain already gone", async () => {
+    await p.delete(UUID, { ...(await checked(p, raw)), uuid: UUID });
+    expect(scripts()[0]).toContain(`${virshCommand(URI, ["destroy"])} dev-node01 >/dev/null 2>&1 || true`);
+    expect(scripts()[0]).toContain(`${virshCommand(URI, ["undefine"])} dev-node01`);
+    bashSyntaxCheck(scripts()[0]);
+  });
+});

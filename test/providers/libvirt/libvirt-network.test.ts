@@ -1,0 +1,209 @@
+/**
+ * The LibvirtNetwork provider against the fake KVM host (test/support/fake-lab.ts: `runOnHost`
+ * records every script with its options and answers from per-test rules; nothing runs on this
+ * machine), driven as the engine drives it: check → create, read → diff → update, delete.
+ */
+import { lab, on, scripts } from "../../support/fake-lab";
+import type { Props } from "../../../providers/core/base";
+import { virshCommand } from "../../../providers/libvirt/virsh";
+import { libvirtNetworkProvider, networkXml } from "../../../providers/libvirt/libvirt-network";
+import { renderNetworkXml } from "../../../providers/libvirt/network-xml";
+import { bashSyntaxCheck } from "../../support/bash";
+import { checked, IN_PLACE, named, NO_DIFF } from "../../support/provider-driver";
+import { DAEMON_DOWN, notFound, virshCall, virshRuns } from "../../support/virsh";
+import { HOST, URI } from "../../fixtures/lab";
+
+describe("LibvirtNetwork provider", () => {
+  const p = libvirtNetworkProvider;
+  const raw = named(
+    {
+      host: HOST,
+      name: "dev-service",
+      bridge: "dev-svc",
+      cidr: "192.168.7.0/24",
+      gateway: "192.168.7.1",
+      mode: "isolated",
+    },
+    "dev-net-service-libvirt",
+  );
+  const liveXml = `<network>
+  <name>dev-service</name>
+  <uuid>0b1c2d3e-0000-4000-8000-000000000001</uuid>
+  <bridge name='dev-svc' stp='on' delay='0'/>
+  <mac address='52:54:00:aa:bb:cc'/>
+  <dns enable='no'/>
+  <ip address='192.168.7.1' prefix='24'>
+  </ip>
+</network>
+`;
+  /** The virsh runs that start a stopped network: look it up, start it, autostart it, read its uuid. */
+  const STARTED = [
+    "net-info dev-service",
+    "net-start dev-service",
+    "net-autostart dev-service",
+    "net-uuid dev-service",
+  ];
+  const info = (active: "yes" | "no") =>
+    `Name:           dev-service\nUUID:           0b1c2d3e-0000-4000-8000-000000000001\nActive:         ${active}\nPersistent:     yes\nAutostart:      yes\nBridge:         dev-svc\n`;
+
+  test("check applies the desired-state defaults and rejects a long bridge name, naming it", async () => {
+    const inputs = await checked(p, raw);
+    expect(inputs).toMatchObject({ active: true, portsAttached: true });
+    const r = await p.check({}, { ...raw, bridge: "a-very-long-bridge" });
+    expect(r.failures?.map((f) => f.property)).toEqual(["bridge"]);
+  });
+
+  test("create on a host without the network: defines it from the XML through a temp file, starts it, autostarts it", async () => {
+    on(virshCall("net-info", "dev-service"), notFound("network", "dev-service"));
+    on(virshCall("net-uuid", "dev-service"), { stdout: "0b1c2d3e-0000-4000-8000-000000000001\n" });
+    const inputs = await checked(p, raw);
+    const { id, outs } = await p.create(inputs);
+
+    expect(id).toBe("dev-service");
+    expect(outs).toEqual({ ...inputs, uuid: "0b1c2d3e-0000-4000-8000-000000000001" });
+    expect(virshRuns()).toEqual(STARTED);
+    const define = lab.calls.find((c) => c.script.includes("net-define"));
+    if (define === undefined) throw new Error("no net-define ran");
+    // The XML travels on stdin into a temp file that is removed again; never on the command line.
+    expect(define.script).toMatch(/t=\$\(mktemp\)/);
+    expect(define.script).toContain(`trap 'rm -f "$t"' EXIT`);
+    expect(define.script).toContain(`${virshCommand(URI, ["net-define"])} "$t"`);
+    expect(define.opts.stdin).toBe(
+      renderNetworkXml({
+        name: "dev-service",
+        bridge: "dev-svc",
+        mode: "isolated",
+        gatewayAddress: "192.168.7.1",
+        prefix: 24,
+      }),
+    );
+    expect(define.script).not.toContain("<network>");
+    bashSyntaxCheck(define.script);
+    // Order: define before start; the guests' ports re-plugged before the uuid is read.
+    const order = scripts();
+    const at = (needle: string) => order.findIndex((s) => s.includes(needle));
+    expect(at("net-define")).toBeLessThan(at("net-start"));
+    expect(at("net-autostart")).toBeLessThan(at("domiflist"));
+    bashSyntaxCheck(order[at("domiflist")]);
+  });
+
+  test("create on a host where the network already runs: no redefinition, no start", async () => {
+    on(virshCall("net-info", "dev-service"), { stdout: info("yes") });
+    const { outs } = await p.create(await checked(p, raw));
+    expect(virshRuns()).toEqual([
+      "net-info dev-service",
+      "net-autostart dev-service",
+      "net-uuid dev-service",
+    ]);
+    expect(scripts().some((s) => s.includes("net-define"))).toBe(false);
+    expect(outs.uuid).toBe("");
+  });
+
+  test("read returns gone (empty id) when net-info says the network does not exist", async () => {
+    on(virshCall("net-info", "dev-service"), notFound("network", "dev-service"));
+    const { outs } = await (async () => {
+      const inputs = await checked(p, raw);
+      return { outs: { ...inputs, uuid: "u" } };
+    })();
+    expect(await p.read("dev-service", outs)).toEqual({ id: "", props: {} });
+    expect(virshRuns()).toEqual(["net-info dev-service"]);
+  });
+
+  test("read reports the network inactive while libvirtd does not answer; the up's update checks the live state", async () => {
+    on(virshCall("net-info", "dev-service"), DAEMON_DOWN);
+    const inputs = await checked(p, raw);
+    const olds = { ...inputs, uuid: "u" };
+    const result = await p.read("dev-service", olds);
+    expect(result.id).toBe("dev-service");
+    expect(result.props).toEqual({ ...olds, active: false });
+    expect((await p.diff("dev-service", result.props as Props, inputs)).changes).toBe(true);
+  });
+
+  test("read fails loudly (wrapped with kind and name) when virsh fails for another reason", async () => {
+    on(virshCall("net-info", "dev-service"), {
+      code: 1,
+      stderr: "error: internal error: client socket is closed\n",
+    });
+    const olds = { ...(await checked(p, raw)), uuid: "u" };
+    await expect(p.read("dev-service", olds)).rejects.toThrow(
+      /^LibvirtNetwork "dev-net-service-libvirt": read failed: .*exit code 1/,
+    );
+  });
+
+  /** Reads the network as created while the host has it (`Active: active`, its XML `xml`). */
+  async function readLive(
+    active: "yes" | "no",
+    xml = liveXml,
+    uuid = "0b1c2d3e-0000-4000-8000-000000000001",
+  ) {
+    on(virshCall("net-info", "dev-service"), { stdout: info(active) });
+    on(virshCall("net-dumpxml", "dev-service"), { stdout: xml });
+    const inputs = await checked(p, raw);
+    const olds = { ...inputs, uuid };
+    return { inputs, olds, read: await p.read("dev-service", olds) };
+  }
+
+  test("read of a running network with its guests plugged in shows no drift", async () => {
+    const { inputs, olds, read } = await readLive("yes");
+    expect(read).toEqual({ id: "dev-service", props: olds });
+    expect(await p.diff("dev-service", read.props as Props, inputs)).toEqual(NO_DIFF);
+  });
+
+  test("read reports a stopped network (Active: no); diff then shows an in-place change; update starts it", async () => {
+    const { inputs, read } = await readLive("no");
+    expect(read.props).toMatchObject({
+      active: false,
+      portsAttached: true,
+      mode: "isolated",
+      cidr: "192.168.7.0/24",
+    });
+
+    const d = await p.diff("dev-service", read.props as Props, inputs);
+    expect(d).toEqual(IN_PLACE);
+
+    lab.calls = [];
+    await p.update("dev-service", read.props as Props, inputs);
+    expect(virshRuns()).toEqual(STARTED);
+  });
+
+  test("read reports unplugged guests; a changed bridge in the live XML replaces the network", async () => {
+    on(/domiflist/, { stdout: "unplugged dev-node01 vnet3\n" });
+    const { inputs, read } = await readLive("yes", liveXml.replace("dev-svc", "virbr9"), "u");
+    expect(read.props).toMatchObject({ portsAttached: false, bridge: "virbr9" });
+    const dryRun = lab.calls.find((c) => c.script.includes("domiflist"));
+    expect(dryRun?.script).not.toContain("ip link set");
+    expect(await p.diff("dev-service", read.props as Props, inputs)).toEqual({
+      changes: true,
+      replaces: ["bridge"],
+      deleteBeforeReplace: true,
+    });
+  });
+
+  test("a changed CIDR or mode replaces, deleting first (the name is fixed)", async () => {
+    const inputs = await checked(p, raw);
+    const olds = { ...inputs, uuid: "u" };
+    expect(await p.diff("dev-service", olds, { ...inputs, cidr: "192.168.17.0/24" })).toMatchObject({
+      replaces: ["cidr"],
+      deleteBeforeReplace: true,
+    });
+    expect(await p.diff("dev-service", olds, { ...inputs, mode: "nat" })).toMatchObject({
+      replaces: ["mode"],
+    });
+  });
+
+  test("delete destroys and undefines, tolerating a network already gone", async () => {
+    const olds = { ...(await checked(p, raw)), uuid: "u" };
+    await p.delete("dev-service", olds);
+    expect(scripts()).toHaveLength(1);
+    expect(scripts()[0]).toContain(
+      `${virshCommand(URI, ["net-destroy"])} dev-service >/dev/null 2>&1 || true`,
+    );
+    expect(scripts()[0]).toContain(`${virshCommand(URI, ["net-undefine"])} dev-service`);
+    bashSyntaxCheck(scripts()[0]);
+  });
+
+  test("networkXml renders the inputs' network", async () => {
+    const inputs = await checked(p, { ...raw, mode: "nat" });
+    expect(networkXml(inputs as Parameters<typeof networkXml>[0])).toContain('<forward mode="nat"/>');
+  });
+});
