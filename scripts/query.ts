@@ -6,7 +6,11 @@
  *   query.ts lab-env STACK_FILE [OUTPUTS]   the lab as shell assignments LAB_…=…, for `eval`
  *   query.ts output KEY [KEY…]              one value of the stack outputs read on stdin
  *   query.ts secret URN_SUFFIX FIELD        a resource's output from a stack export read on stdin
- *   query.ts jest-summary RESULTS           "N passed, M failed" of a `jest --json` results file
+ *   query.ts jest-summary RESULTS           "N passed, M failed, K skipped, T todo" of a `jest --json` file
+ *   query.ts jest-gate RESULTS              the same, or exit 1 naming every skipped or todo test
+ *   query.ts coverage-gate SUMMARY BASELINE ROOT
+ *                                           coverage per area of jest's coverage-summary.json held to
+ *                                           the baseline (docs/coverage-baseline.json); exit 1 below it
  *   query.ts bench-table TIMINGS            the median table of the benchmark's "phase seconds" lines
  *   query.ts --help
  *
@@ -142,14 +146,186 @@ export function resourceOutput(exported: unknown, suffix: string, field: string)
 
 // ---- reports --------------------------------------------------------------------------------------
 
-/** "N passed, M failed" of a `jest --json` results document. */
+/** "N passed, M failed, K skipped, T todo" of a `jest --json` results document. */
 export function jestSummary(results: unknown, file: string): string {
   const count = (key: string): number => {
     const n = isRecord(results) ? results[key] : undefined;
     if (typeof n !== "number") throw new QueryError(`jest results ${file}: no number ${key}`);
     return n;
   };
-  return `${count("numPassedTests")} passed, ${count("numFailedTests")} failed`;
+  return (
+    `${count("numPassedTests")} passed, ${count("numFailedTests")} failed, ` +
+    `${count("numPendingTests")} skipped, ${count("numTodoTests")} todo`
+  );
+}
+
+/** Statuses of a jest assertion result that mean the test did not run. */
+const NOT_RUN = ["pending", "skipped", "todo", "disabled"];
+
+/**
+ * Every test of a `jest --json` results document that did not run (`test.skip`, a conditional
+ * skip, `.todo`, or a test left out by an `.only` elsewhere), as `FILE: full name (status)`.
+ */
+export function jestNotRun(results: unknown): string[] {
+  const suites = isRecord(results) && Array.isArray(results.testResults) ? results.testResults : [];
+  const out: string[] = [];
+  for (const suite of suites) {
+    if (!isRecord(suite)) continue;
+    const name = typeof suite.name === "string" ? suite.name : "?";
+    const assertions = Array.isArray(suite.assertionResults) ? suite.assertionResults : [];
+    for (const a of assertions) {
+      if (!isRecord(a) || typeof a.status !== "string" || !NOT_RUN.includes(a.status)) continue;
+      const title = typeof a.fullName === "string" ? a.fullName : String(a.title);
+      out.push(`${name}: ${title} (${a.status === "pending" ? "skipped" : a.status})`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The gate on a jest run that exited 0: at least one test ran, and none was skipped or todo (a
+ * skipped test passes silently: a tool the test probes for is missing, or an `.only` was left).
+ * Returns the summary; throws naming every test that did not run.
+ */
+export function jestGate(results: unknown, file: string): string {
+  const summary = jestSummary(results, file);
+  const total = isRecord(results) ? results.numTotalTests : undefined;
+  if (total === 0) throw new QueryError(`jest results ${file}: no test ran (${summary})`);
+  const skipped = jestNotRun(results);
+  // jestSummary checked that both counts are numbers.
+  const { numPendingTests, numTodoTests } = results as Record<string, number>;
+  if (skipped.length > 0 || numPendingTests + numTodoTests > 0) {
+    const listed = skipped.length > 0 ? skipped : ["(the results name none: see numPendingTests/numTodoTests)"];
+    throw new QueryError(
+      `jest results ${file}: ${summary}; every test must run:\n  ${listed.join("\n  ")}\n` +
+        "Install what the test needs (scripts/test.sh: ensure_packages) or remove the skip.",
+    );
+  }
+  return summary;
+}
+
+/** The four coverage figures istanbul reports, in percent. */
+export interface CoverageFigures {
+  lines: number;
+  branches: number;
+  functions: number;
+  statements: number;
+}
+
+export const COVERAGE_KEYS = ["lines", "branches", "functions", "statements"] as const;
+
+/** The metrics the gate holds to the baseline; the other two are reported only. */
+export const GATED_COVERAGE: readonly (keyof CoverageFigures)[] = ["lines", "branches"];
+
+/**
+ * Coverage per area (a folder of the repository, e.g. `providers/`) from jest's
+ * `coverage/coverage-summary.json` (reporter json-summary): the per-file counts summed, so each
+ * area's figure is exact, not an average of averages. A file outside every area is ignored; an
+ * area without a file is an error (the coverage run did not collect it: see jest.config.js).
+ */
+export function coverageByArea(
+  summary: unknown,
+  root: string,
+  areas: readonly string[],
+  file: string,
+): Record<string, CoverageFigures> {
+  if (!isRecord(summary)) throw new QueryError(`coverage summary ${file}: expected a JSON object`);
+  const sums: Record<string, Record<string, { total: number; covered: number }>> = {};
+  const prefix = root.endsWith("/") ? root : `${root}/`;
+  for (const [path, entry] of Object.entries(summary)) {
+    if (path === "total" || !isRecord(entry)) continue;
+    const relative = path.startsWith(prefix) ? path.slice(prefix.length) : path;
+    const area = areas.find((a) => relative.startsWith(a));
+    if (area === undefined) continue;
+    for (const key of COVERAGE_KEYS) {
+      const m = entry[key];
+      if (!isRecord(m) || typeof m.total !== "number" || typeof m.covered !== "number") {
+        throw new QueryError(`coverage summary ${file}: ${path} has no ${key} counts`);
+      }
+      const s = ((sums[area] ??= {})[key] ??= { total: 0, covered: 0 });
+      s.total += m.total;
+      s.covered += m.covered;
+    }
+  }
+  const out: Record<string, CoverageFigures> = {};
+  for (const area of areas) {
+    const s = sums[area];
+    if (s === undefined) throw new QueryError(`coverage summary ${file}: no file of ${area} was measured`);
+    const pct = (key: keyof CoverageFigures) =>
+      s[key].total === 0 ? 100 : Math.round((s[key].covered / s[key].total) * 10000) / 100;
+    out[area] = {
+      lines: pct("lines"),
+      branches: pct("branches"),
+      functions: pct("functions"),
+      statements: pct("statements"),
+    };
+  }
+  return out;
+}
+
+/** The committed baseline (docs/coverage-baseline.json). */
+export interface CoverageBaseline {
+  /** Points a gated figure may fall below its baseline before the gate fails. */
+  tolerance: number;
+  areas: Record<string, CoverageFigures>;
+}
+
+/** Reads and checks a coverage baseline document. */
+export function coverageBaseline(raw: unknown, file: string): CoverageBaseline {
+  const bad = (what: string) => new QueryError(`coverage baseline ${file}: ${what}`);
+  if (!isRecord(raw)) throw bad("expected a JSON object");
+  if (typeof raw.tolerance !== "number" || raw.tolerance < 0 || raw.tolerance > 5) {
+    throw bad("tolerance must be a number of points from 0 to 5");
+  }
+  if (!isRecord(raw.areas) || Object.keys(raw.areas).length === 0) throw bad("areas must name at least one area");
+  const areas: Record<string, CoverageFigures> = {};
+  for (const [area, figures] of Object.entries(raw.areas)) {
+    if (!isRecord(figures)) throw bad(`areas.${area} is not an object`);
+    const get = (key: keyof CoverageFigures): number => {
+      const v = figures[key];
+      if (typeof v !== "number" || v < 0 || v > 100) throw bad(`areas.${area}.${key} must be a percentage`);
+      return v;
+    };
+    areas[area] = {
+      lines: get("lines"),
+      branches: get("branches"),
+      functions: get("functions"),
+      statements: get("statements"),
+    };
+  }
+  return { tolerance: raw.tolerance, areas };
+}
+
+/**
+ * Holds measured coverage to the baseline: a gated figure more than `tolerance` points below its
+ * baseline is a problem. Returns the report lines (every figure, with the baseline) and the problems.
+ */
+export function coverageGate(
+  measured: Record<string, CoverageFigures>,
+  baseline: CoverageBaseline,
+): { report: string[]; problems: string[] } {
+  const report: string[] = [];
+  const problems: string[] = [];
+  for (const [area, base] of Object.entries(baseline.areas)) {
+    const got = measured[area];
+    if (got === undefined) {
+      problems.push(`${area}: not measured`);
+      continue;
+    }
+    report.push(
+      `${area.padEnd(11)} ` +
+        COVERAGE_KEYS.map((k) => `${k} ${got[k].toFixed(2)}% (baseline ${base[k].toFixed(2)})`).join(", "),
+    );
+    for (const key of GATED_COVERAGE) {
+      if (got[key] < base[key] - baseline.tolerance) {
+        problems.push(
+          `${area} ${key} coverage ${got[key].toFixed(2)}% is below the baseline ${base[key].toFixed(2)}% ` +
+            `by more than ${baseline.tolerance} points`,
+        );
+      }
+    }
+  }
+  return { report, problems };
 }
 
 function median(xs: readonly number[]): number {
@@ -432,7 +608,11 @@ function usage(): string {
     "                                e.g. `output nodeAddresses node01`, `output vips service01`",
     "  secret URN_SUFFIX FIELD       FIELD of the resource whose URN ends in URN_SUFFIX, decrypted",
     "                                (`pulumi stack export --show-secrets` on stdin)",
-    '  jest-summary RESULTS          "N passed, M failed" of a `jest --json --outputFile` file',
+    '  jest-summary RESULTS          "N passed, M failed, K skipped, T todo" of a `jest --json --outputFile` file',
+    "  jest-gate RESULTS             the summary, or an error naming every skipped or todo test",
+    "  coverage-gate SUMMARY BASELINE ROOT",
+    "                                coverage per area (coverage-summary.json; files under ROOT) held to",
+    "                                the baseline's figures less its tolerance",
     '  bench-table TIMINGS           median table of "phase seconds" lines',
     "",
     "lab-env sets (arrays noted; from the outputs where given, else from the stack file's lab):",
@@ -480,6 +660,28 @@ export async function run(argv: readonly string[]): Promise<string> {
       const [file] = args(rest, 1, 1, command);
       return jestSummary(readJson(file, "jest results"), file);
     }
+    case "jest-gate": {
+      const [file] = args(rest, 1, 1, command);
+      return jestGate(readJson(file, "jest results"), file);
+    }
+    case "coverage-gate": {
+      const [summaryFile, baselineFile, root] = args(rest, 3, 3, command);
+      const baseline = coverageBaseline(readJson(baselineFile, "coverage baseline"), baselineFile);
+      const measured = coverageByArea(
+        readJson(summaryFile, "coverage summary"),
+        root,
+        Object.keys(baseline.areas),
+        summaryFile,
+      );
+      const { report, problems } = coverageGate(measured, baseline);
+      if (problems.length > 0) {
+        throw new QueryError(
+          `${report.join("\n")}\ncoverage fell below the baseline (${baselineFile}, tolerance ` +
+            `${baseline.tolerance} points):\n  ${problems.join("\n  ")}`,
+        );
+      }
+      return report.join("\n");
+    }
     case "bench-table": {
       const [file] = args(rest, 1, 1, command);
       return benchTable(readText(file, "timings"), file).join("\n");
@@ -500,7 +702,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const out = await run(argv);
     // Values go out without a trailing newline (`$(…)` strips it anyway; a key written to a file keeps its bytes).
-    process.stdout.write(argv[0] === "bench-table" || argv[0] === "lab-env" ? `${out}\n` : out);
+    process.stdout.write(
+      ["bench-table", "lab-env", "coverage-gate"].includes(argv[0] ?? "") ? `${out}\n` : out,
+    );
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {

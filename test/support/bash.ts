@@ -1,11 +1,32 @@
 /**
  * Checking and running generated scripts for real: `bash -n`, and bash with fake commands first
  * on PATH in a temporary directory (removed by {@link removeTempDirs}).
+ *
+ * A sandboxed run ({@link fakeBin} with `sandbox`) sees only its fakes and a short list of real
+ * text and file tools ({@link SAFE_TOOLS}) on PATH, a minimal environment, and HOME and TMPDIR
+ * inside the temporary directory: a command the test did not fake (systemctl, virsh, ip, mount …)
+ * is "command not found" instead of a change to this machine. {@link outsidePaths} finds the
+ * absolute paths a script names outside the sandbox, so a test refuses to run one that would
+ * touch the real system.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+
+/** Scripts already found valid by {@link bashSyntaxCheck} (the fake lab checks every script it sees). */
+const syntaxOk = new Set<string>();
+
+/** bash's complaint about the syntax of `script`, or `undefined` when `bash -n` accepts it. */
+export function bashSyntaxProblem(script: string): string | undefined {
+  if (syntaxOk.has(script)) return undefined;
+  const r = spawnSync("bash", ["-n"], { input: script, encoding: "utf8" });
+  if (r.status === 0 && r.stderr === "") {
+    syntaxOk.add(script);
+    return undefined;
+  }
+  return `bash -n exited ${String(r.status)}: ${r.stderr}`;
+}
 
 /** `bash -n` on a script: fails the test with bash's message when the syntax is wrong. */
 export function bashSyntaxCheck(script: string): void {
@@ -28,6 +49,58 @@ export function removeTempDirs(): void {
   for (const root of tempRoots.splice(0)) fs.rmSync(root, { recursive: true, force: true });
 }
 
+/**
+ * The real commands a sandboxed script may run: text tools, and file tools that only touch the
+ * paths they are given (the sandbox's own, see {@link outsidePaths}). `sleep` is a fake that
+ * returns at once (waiting loops end quickly); a test may fake any of these too.
+ */
+export const SAFE_TOOLS: readonly string[] = [
+  "awk",
+  "base64",
+  "basename",
+  "bash",
+  "cat",
+  "chmod",
+  "cmp",
+  "comm",
+  "cp",
+  "cut",
+  "date",
+  "diff",
+  "dirname",
+  "env",
+  "expr",
+  "fallocate",
+  "find",
+  "grep",
+  "head",
+  "ln",
+  "mkdir",
+  "mktemp",
+  "mv",
+  "od",
+  "paste",
+  "readlink",
+  "realpath",
+  "rm",
+  "rmdir",
+  "sed",
+  "seq",
+  "sh",
+  "sha256sum",
+  "sort",
+  "stat",
+  "tail",
+  "tee",
+  "timeout",
+  "touch",
+  "tr",
+  "truncate",
+  "uniq",
+  "wc",
+  "xargs",
+];
+
 export interface FakeBin {
   /** A temporary directory (FAKE_ROOT). */
   root: string;
@@ -35,28 +108,83 @@ export interface FakeBin {
   bin: string;
   /** Every fake command appends `<name> <argv>` here (FAKE_LOG). */
   log: string;
+  /** HOME of the scripts run with these fakes. */
+  home: string;
+  /** TMPDIR of the scripts run with these fakes. */
+  tmp: string;
+  /** Sandboxed: the directory of the {@link SAFE_TOOLS}, the only real commands on PATH. */
+  safeBin?: string;
 }
 
-/** Fake commands: each logs its argv, then runs its body (bash). */
-export function fakeBin(tools: Record<string, string>): FakeBin {
+/** Writes one fake command into `bin`: it logs its argv, then runs its body (bash). */
+function writeFake(bin: string, name: string, body: string): void {
+  const text = `#!/bin/bash\nprintf '%s\\n' "${name} $*" >> "$FAKE_LOG"\n${body}\n`;
+  fs.writeFileSync(path.join(bin, name), text, { mode: 0o755 });
+}
+
+/** Where each safe tool really is (resolved once per test file). */
+let safeToolPaths: Record<string, string> | undefined;
+
+function resolveSafeTools(): Record<string, string> {
+  if (safeToolPaths !== undefined) return safeToolPaths;
+  const found: Record<string, string> = {};
+  for (const tool of SAFE_TOOLS) {
+    const r = spawnSync("bash", ["-c", `type -P ${tool}`], { encoding: "utf8" });
+    const where = r.stdout.trim();
+    if (r.status === 0 && where !== "") found[tool] = where;
+  }
+  safeToolPaths = found;
+  return found;
+}
+
+/**
+ * Fake commands: each logs its argv, then runs its body (bash). With `sandbox`, runs see only
+ * these fakes and the {@link SAFE_TOOLS} (see {@link runWithFakes}).
+ */
+export function fakeBin(tools: Record<string, string>, opts: { sandbox?: boolean } = {}): FakeBin {
   const root = tempDir("kvmlab-fakes-");
   const bin = path.join(root, "bin");
-  fs.mkdirSync(bin);
-  for (const [name, body] of Object.entries(tools)) {
-    const text = `#!/bin/bash\nprintf '%s\\n' "${name} $*" >> "$FAKE_LOG"\n${body}\n`;
-    fs.writeFileSync(path.join(bin, name), text, { mode: 0o755 });
+  const home = path.join(root, "home");
+  const tmp = path.join(root, "tmp");
+  for (const dir of [bin, home, tmp]) fs.mkdirSync(dir);
+  const fake: FakeBin = { root, bin, log: path.join(root, "calls.log"), home, tmp };
+  if (opts.sandbox === true) {
+    const safeBin = path.join(root, "safe-bin");
+    fs.mkdirSync(safeBin);
+    for (const [tool, where] of Object.entries(resolveSafeTools())) {
+      fs.symlinkSync(where, path.join(safeBin, tool));
+    }
+    writeFake(bin, "sleep", "");
+    fake.safeBin = safeBin;
   }
-  return { root, bin, log: path.join(root, "calls.log") };
+  for (const [name, body] of Object.entries(tools)) writeFake(bin, name, body);
+  return fake;
 }
 
-/** Runs `script` with bash, the fakes first on PATH. */
-export function runWithFakes(fake: FakeBin, script: string, stdin: string, env: Record<string, string> = {}) {
+/** Adds (or replaces) fake commands of `fake` (a command that starts failing halfway through a test). */
+export function addFakes(fake: FakeBin, tools: Record<string, string>): void {
+  for (const [name, body] of Object.entries(tools)) writeFake(fake.bin, name, body);
+}
+
+/** Runs `script` with bash, the fakes first on PATH (only them and the safe tools when sandboxed). */
+export function runWithFakes(
+  fake: FakeBin,
+  script: string,
+  stdin: string | Buffer,
+  env: Record<string, string> = {},
+) {
+  const base: NodeJS.ProcessEnv =
+    fake.safeBin === undefined
+      ? { ...process.env, PATH: `${fake.bin}:${process.env.PATH ?? "/usr/bin:/bin"}` }
+      : { PATH: `${fake.bin}:${fake.safeBin}`, LANG: "C", LC_ALL: "C" };
   return spawnSync("bash", ["-c", script], {
     input: stdin,
     encoding: "utf8",
+    timeout: 30_000,
     env: {
-      ...process.env,
-      PATH: `${fake.bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+      ...base,
+      HOME: fake.home,
+      TMPDIR: fake.tmp,
       FAKE_LOG: fake.log,
       FAKE_ROOT: fake.root,
       ...env,
@@ -71,4 +199,23 @@ export function logOf(fake: FakeBin): string[] {
     .readFileSync(fake.log, "utf8")
     .split("\n")
     .filter((l) => l !== "");
+}
+
+/** Paths every script may name: the null device and the standard streams. */
+const ALWAYS_ALLOWED = ["/dev/null", "/dev/stdin", "/dev/stdout", "/dev/stderr"];
+
+/**
+ * The absolute paths `script` names that are neither under `root` nor `allowed` (exactly or as a
+ * prefix): what a real run would reach outside its sandbox. Paths inside URLs and sed/awk
+ * expressions are not paths (they follow a word character, `/` or `:`).
+ */
+export function outsidePaths(script: string, root: string, allowed: readonly string[] = []): string[] {
+  const found = script.match(/(?<![\w/:.$}-])\/[A-Za-z0-9_.][^\s'"<>;|&)(`]*/g) ?? [];
+  const ok = [...ALWAYS_ALLOWED, ...allowed];
+  const outside = found.filter(
+    (p) =>
+      !(p === root || p.startsWith(`${root}/`)) &&
+      !ok.some((a) => p === a || p.startsWith(a.endsWith("/") ? a : `${a}/`)),
+  );
+  return [...new Set(outside)];
 }

@@ -1,20 +1,32 @@
 /**
- * The fake lab the provider tests run against: the SSH layer's `withSession` and the KVM host's
- * `runOnHost` are replaced by fakes that record every script with the machine it ran on and its
- * options, and answer it from per-test rules the way the real runners do (resolve on an ok exit
- * code; otherwise reject with a `RemoteCommandError` whose command and tails are redacted of the
- * `sensitive` strings). A node listed in `lab.down` fails to connect with an `SshConnectionError`
- * before anything runs on it.
+ * The fake lab the provider tests run against: the SSH layer's `withSession` and `runRemote` and
+ * the KVM host's `runOnHost` are replaced by fakes that record every script with the machine it
+ * ran on and its options, and answer it from per-test rules the way the real runners do (resolve
+ * on an ok exit code; otherwise reject with a `RemoteCommandError` whose command and tails are
+ * redacted of the `sensitive` strings). A node listed in `lab.down` fails to connect with an
+ * `SshConnectionError` before anything runs on it.
+ *
+ * The fake is strict, so a test cannot pass on answers nobody checked:
+ * - every script is syntax-checked with `bash -n`;
+ * - a script that no rule answers fails the test (unless the test declared {@link otherwise});
+ * - a rule may run the script for real ({@link forReal}) on a {@link FakeMachine}: bash in a
+ *   sandbox with fake commands (test/fixtures/fake-tools.ts) first on PATH, so what the provider
+ *   parses is what its script printed.
+ * A problem fails the test even when the provider swallows the error it gets (it is recorded, and
+ * checked after each test).
  *
  * Loading this module mocks providers/exec/ssh and providers/exec/host-exec for the test file
  * (the rest of both modules is the real one), so a test file imports it before any provider:
  * a provider loaded first would keep the real runners. Rules and records are cleared before each
  * test (see {@link resetLab}).
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type * as HostExecModule from "../../providers/exec/host-exec";
 import type { HostRunOptions } from "../../providers/exec/host-exec";
 import type * as SshModule from "../../providers/exec/ssh";
 import type { RunOptions, RunResult, SshSession, SshTarget } from "../../providers/exec/ssh";
+import { bashSyntaxProblem, fakeBin, outsidePaths, runWithFakes, type FakeBin } from "./bash";
 
 jest.mock("../../providers/exec/ssh", () => sshModule());
 jest.mock("../../providers/exec/host-exec", () => hostExecModule());
@@ -55,34 +67,73 @@ export interface Rule {
   at?: string;
 }
 
-/** The fake lab's state: the rules, what ran, which nodes are down, whom the program connected to. */
-export const lab: { calls: Call[]; rules: Rule[]; down: string[]; connects: string[] } = {
+/**
+ * The fake lab's state: the rules, the catch-all answer the test declared (if any), what ran,
+ * which nodes are down, whom the program connected to, and the problems that fail the test.
+ */
+export const lab: {
+  calls: Call[];
+  rules: Rule[];
+  fallback: Answer | undefined;
+  down: string[];
+  connects: string[];
+  problems: string[];
+} = {
   calls: [],
   rules: [],
+  fallback: undefined,
   down: [],
   connects: [],
+  problems: [],
 };
 
-/** Clears rules, records and down nodes. */
+/** Clears rules, the catch-all, records, problems and down nodes. */
 export function resetLab(): void {
   lab.calls = [];
   lab.rules = [];
+  lab.fallback = undefined;
   lab.down = [];
   lab.connects = [];
+  lab.problems = [];
 }
 
 beforeEach(resetLab);
+
+/** The sandboxes of the fake machines made in this test (removed after it). */
+const machineRoots: string[] = [];
+
+afterEach(() => {
+  const problems = lab.problems.splice(0);
+  for (const root of machineRoots.splice(0)) fs.rmSync(root, { recursive: true, force: true });
+  if (problems.length > 0) throw new Error(`the fake lab:\n${problems.join("\n\n")}`);
+});
 
 /** Forgets what ran so far and the rules (after a setup step of a test); down nodes stay down. */
 export function forget(): void {
   lab.calls = [];
   lab.connects = [];
   lab.rules = [];
+  lab.fallback = undefined;
+}
+
+/** The first lines of a script, for messages. */
+function head(script: string): string {
+  const lines = script.split("\n");
+  return lines.slice(0, 6).join("\n") + (lines.length > 6 ? `\n… (${lines.length} lines)` : "");
+}
+
+/** Records a problem (checked after the test) and returns it as an error to throw now. */
+function problem(message: string): Error {
+  lab.problems.push(message);
+  const err = new Error(message);
+  err.name = "FakeLabProblem";
+  return err;
 }
 
 /**
- * One script on one machine: the first matching rule wins; no rule means success with no output.
- * `reason` words a failure the way the machine's real runner does.
+ * One script on one machine: `bash -n` first, then the first matching rule answers (or the
+ * declared catch-all; nothing is a failure). `reason` words a failure the way the machine's real
+ * runner does.
  */
 async function run(
   where: string,
@@ -93,9 +144,22 @@ async function run(
 ): Promise<RunResult> {
   const call: Call = { where, script, opts };
   lab.calls.push(call);
+  const syntax = bashSyntaxProblem(script);
+  if (syntax !== undefined) throw problem(`a script on ${where} is not valid bash (${syntax}):\n${script}`);
   const rule = lab.rules.find((r) => (r.at === undefined || r.at === where) && r.pattern.test(script));
-  const reply =
-    rule === undefined ? {} : typeof rule.answer === "function" ? rule.answer(script, call) : rule.answer;
+  const answer = rule?.answer ?? lab.fallback;
+  if (answer === undefined) {
+    throw problem(
+      `no rule answers this script on ${where} (add a rule, or declare otherwise()):\n${head(script)}`,
+    );
+  }
+  let reply: Reply;
+  try {
+    reply = typeof answer === "function" ? answer(script, call) : answer;
+  } catch (err) {
+    if (err instanceof Error && err.name === "FakeLabProblem") throw err;
+    throw problem(`the answer to a script on ${where} failed: ${String(err)}\n${head(script)}`);
+  }
   const code = reply.code ?? 0;
   const stdout = reply.stdout ?? "";
   const stderr = reply.stderr ?? "";
@@ -119,20 +183,28 @@ async function fakeWithSession<T>(target: SshTarget, fn: (session: SshSession) =
   if (lab.down.includes(target.host)) {
     throw new SshConnectionError(describeTarget(target), 5, `connect EHOSTUNREACH ${target.host}:22`);
   }
+  const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKey";
   const session = {
     target,
-    hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKey",
-    run: (script: string, opts?: RunOptions) =>
-      run(
+    hostKey,
+    run: async (script: string, opts?: RunOptions) => ({
+      ...(await run(
         target.host,
         describeTarget(target),
         (code) => `command failed with exit code ${code}`,
         script,
         opts,
-      ),
+      )),
+      hostKey,
+    }),
     close: () => undefined,
   };
   return fn(session as unknown as SshSession);
+}
+
+/** The fake `runRemote`: one session, one command. */
+function fakeRunRemote(target: SshTarget, command: string, opts: RunOptions = {}): Promise<RunResult> {
+  return fakeWithSession(target, (session) => session.run(command, opts));
 }
 
 /** The fake `runOnHost`. */
@@ -140,9 +212,9 @@ function fakeRunOnHost(script: string, opts?: HostRunOptions): Promise<RunResult
   return run(KVM_HOST, "kvm host (local)", (code) => `exit code ${code}`, script, opts);
 }
 
-/** The mock of providers/exec/ssh: the real module with the fake `withSession`. */
+/** The mock of providers/exec/ssh: the real module with the fake `withSession` and `runRemote`. */
 function sshModule(): typeof SshModule {
-  return { ...realSsh(), withSession: fakeWithSession };
+  return { ...realSsh(), withSession: fakeWithSession, runRemote: fakeRunRemote };
 }
 
 /** The mock of providers/exec/host-exec: the real module with the fake `runOnHost`, no progress lines. */
@@ -157,6 +229,14 @@ function hostExecModule(): typeof HostExecModule {
 /** The fake lab answers scripts matching `pattern` (on `at` only, when given) with `answer`; earlier rules win. */
 export function on(pattern: RegExp, answer: Answer, at?: string): void {
   lab.rules.push({ pattern, answer, at });
+}
+
+/**
+ * The catch-all of this test: scripts no rule matches get `answer` instead of failing the test.
+ * Only for tests about something else than the scripts (the order of steps, a failure before).
+ */
+export function otherwise(answer: Answer = {}): void {
+  lab.fallback = answer;
 }
 
 /** Answers with each reply in turn, then with the last one again. */
@@ -185,4 +265,107 @@ export function theCall(pattern: RegExp): Call {
   const found = lab.calls.filter((c) => pattern.test(c.script));
   expect(found).toHaveLength(1);
   return found[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machines whose scripts run for real
+
+/**
+ * A machine whose scripts run for real ({@link forReal}): bash in a sandbox (test/support/bash.ts)
+ * with its fake commands first on PATH. The fixed paths its scripts use live under the sandbox:
+ * the script is run with them moved there, and its output names them as the script did.
+ */
+export interface FakeMachine {
+  /** The sandbox: the fakes, HOME, TMPDIR, the moved paths; FAKE_ROOT of the fakes. */
+  fake: FakeBin;
+  /** Environment of every run (the fakes read their state from it or from files). */
+  env: Record<string, string>;
+  /** Where a path of the machine is in the sandbox (the path itself when it was not moved). */
+  at: (machinePath: string) => string;
+  /** Writes a file of the machine (its directory created). */
+  write: (machinePath: string, content: string) => void;
+  /** Reads a file of the machine, `undefined` when it does not exist. */
+  read: (machinePath: string) => string | undefined;
+  /** The fake commands that ran, `<name> <argv>`, with the moved paths as the script named them. */
+  log: () => string[];
+  /** Moves the machine's paths into the sandbox (in a script) and back (in its output). */
+  inside: (text: string) => string;
+  outside: (text: string) => string;
+  /** Real paths outside the sandbox the scripts may name (read-only system files). */
+  reads: string[];
+}
+
+/**
+ * A fake machine with these fake commands (see test/fixtures/fake-tools.ts). `paths`: fixed
+ * paths of the machine (files or directories) moved into the sandbox; `reads`: real paths its
+ * scripts may name (read-only); `env`: the fakes' settings.
+ */
+export function fakeMachine(
+  tools: Record<string, string>,
+  opts: { paths?: string[]; reads?: string[]; env?: Record<string, string> } = {},
+): FakeMachine {
+  const fake = fakeBin(tools, { sandbox: true });
+  machineRoots.push(fake.root);
+  const moved = [...(opts.paths ?? [])].sort((a, b) => b.length - a.length);
+  const fsRoot = path.join(fake.root, "fs");
+  const target = (p: string) => path.join(fsRoot, p);
+  const inside = (text: string) => moved.reduce((t, p) => t.split(p).join(target(p)), text);
+  const outside = (text: string) => moved.reduce((t, p) => t.split(target(p)).join(p), text);
+  const at = (machinePath: string) => inside(machinePath);
+  return {
+    fake,
+    env: { ...(opts.env ?? {}) },
+    at,
+    write: (machinePath, content) => {
+      const file = at(machinePath);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+    },
+    read: (machinePath) => {
+      const file = at(machinePath);
+      return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+    },
+    log: () => {
+      if (!fs.existsSync(fake.log)) return [];
+      return outside(fs.readFileSync(fake.log, "utf8"))
+        .split("\n")
+        .filter((l) => l !== "");
+    },
+    inside,
+    outside,
+    reads: [...(opts.reads ?? [])],
+  };
+}
+
+/**
+ * A rule's answer that runs the script for real on `machine`, as its runner would: on the KVM host
+ * under `set -euo pipefail` with `LC_ALL=C` (host-exec), on a node as the login shell runs it;
+ * the call's env exported, its stdin on stdin. A script that names a path outside the sandbox
+ * (not moved, not an allowed read) fails the test without running.
+ */
+export function forReal(machine: FakeMachine): (script: string, call: Call) => Reply {
+  return (script, call) => {
+    const local = machine.inside(script);
+    const outside = outsidePaths(local, machine.fake.root, machine.reads);
+    if (outside.length > 0) {
+      throw problem(
+        `a script on ${call.where} would reach ${outside.join(", ")} outside its sandbox ` +
+          `(move the path into the fake machine, or answer the script with a rule):\n${head(script)}`,
+      );
+    }
+    const host = call.where === KVM_HOST;
+    const env = { ...machine.env, ...(host ? { LC_ALL: "C" } : {}), ...(call.opts.env ?? {}) };
+    const r = runWithFakes(
+      machine.fake,
+      host ? `set -euo pipefail\n${local}` : local,
+      call.opts.stdin ?? "",
+      env,
+    );
+    if (r.error !== undefined) throw problem(`a script on ${call.where} did not run: ${String(r.error)}`);
+    return {
+      stdout: machine.outside(r.stdout),
+      stderr: machine.outside(r.stderr),
+      code: r.status ?? 128,
+    };
+  };
 }

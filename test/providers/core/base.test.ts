@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { utils } from "ssh2";
 import { z } from "zod";
-import { defineProvider, RESOURCE_NAME_KEY, UNKNOWN, type Props } from "../providers/core/base";
-import { labKind } from "../providers/core/kind";
-import { publicKeyFingerprint, sshKeyPairProvider } from "../providers/secrets/keypair";
-import { generateSecret, RandomSecret, randomSecretProvider } from "../providers/secrets/secret";
-import { SshKeyPair } from "../providers/secrets/keypair";
+import { defineProvider, RESOURCE_NAME_KEY, UNKNOWN, type Props } from "../../../providers/core/base";
+import { labKind } from "../../../providers/core/kind";
+import { publicKeyFingerprint, sshKeyPairProvider } from "../../../providers/secrets/keypair";
+import { generateSecret, RandomSecret, randomSecretProvider } from "../../../providers/secrets/secret";
+import { SshKeyPair } from "../../../providers/secrets/keypair";
 
 /** A test kind backed by an in-memory "remote system", so read can see drift and disappearance. */
 function widgetProvider(live: Map<string, { size: number }>, opts: { withUpdate?: boolean } = {}) {
