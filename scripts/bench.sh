@@ -12,8 +12,12 @@
 # docs/BENCHMARKS.md.
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/e2e-checks.sh
+source "$(dirname "$0")/e2e-checks.sh"
 cd "$REPO"
 runs=${1:-3}
+# A typo in KVMLAB_E2E_UPTO is refused before the image builds, not after them.
+e2e_layers "${KVMLAB_E2E_UPTO:-cluster}" >/dev/null || die "bench: nothing was run"
 ensure_packages "${LAB_PACKAGES[@]}"
 ensure_node_modules
 timings=$(mktemp /tmp/kvmlab-bench.XXXXXX)

@@ -3,14 +3,16 @@
 # service group with a VIP (service01):
 #
 #   1. the group enabled, running on node1, the database answering on the VIP;
-#   2. a writer inserts a counter row every ~0.2 s through the VIP and records every commit it got;
+#   2. a writer inserts a counter row every ~0.2 s through the VIP and records every commit it
+#      knows of (a retry whose earlier attempt committed counts the row once; a row it cannot
+#      commit within DRILL_WRITER_GIVEUP s fails the drill);
 #   3. `pkill -9 corosync` on node1 → node2 fences node1 through fence_virsh (the VM really
 #      restarts: its boot id changes), the group starts on node2, the database answers again;
-#   4. a database `testdb` is created there;
+#   4. a database `testdb` is created there; every committed counter row is read back on node2;
 #   5. node1 back and rejoined (`pcs cluster start`: not started at boot), storage healed
-#      (`glmount heal`), the group moved back (`pcs resource move` + `clear`), `testdb` seen on node1;
-#   6. prints the failover time (kill → the first commit through the VIP afterwards) and checks
-#      that every committed counter row is still there.
+#      (`glmount heal`), the group moved back (`pcs resource move` + `clear`), `testdb` and every
+#      committed counter row seen on node1;
+#   6. prints the failover time (kill → the first commit through the VIP afterwards).
 #
 # Needs from the caller:
 #   on ADDRESS COMMAND (runs COMMAND as root on a node), log and fail (lib.sh / e2e.sh);
@@ -19,16 +21,19 @@
 #     LAB_SERVICE, LAB_VIP, LAB_DB_PORT;
 #   DRILL_NS (array, optional) — the command prefix that reaches the lab's networks for psql (empty
 #     inside the lab's namespace);
-#   KVMLAB_E2E_TIMINGS (optional) — a file the drill appends "failover SECONDS" and "drill-rows N" to.
-# Defines: DRILL_NS (empty when the caller left it unset), DRILL_DB, drill_psql, drill_sql,
-#   drill_where, drill_is_on, drill_rebooted, drill_online, drill_acked_at_least,
-#   drill_committed_after, drill_wait, drill_run.
+#   KVMLAB_E2E_TIMINGS (optional) — a file the drill appends "failover SECONDS" and "drill-rows N" to;
+#   DRILL_WRITER_GIVEUP (optional, seconds, default 900).
+# Defines: DRILL_NS (empty when the caller left it unset), DRILL_DB, DRILL_WRITER_FAILED, drill_psql,
+#   drill_sql, drill_where, drill_is_on, drill_rebooted, drill_online, drill_acked_at_least,
+#   drill_committed_after, drill_writer, drill_check_rows, drill_wait, drill_run.
 # shellcheck shell=bash
 
 DRILL_NS=("${DRILL_NS[@]}")
 # The application role and its database, as the program creates them (DB_ROLE,
 # providers/cluster/pacemaker/service-group.ts).
 DRILL_DB=lab
+# The file a writer that gave up leaves (set while a drill's writer runs; drill_wait watches it).
+DRILL_WRITER_FAILED=
 # Bounded: a connection made to node1 just before it was fenced would otherwise hang forever
 # (found live: the writer stalled on one until killed by hand).
 # DRILL_SQL_TIMEOUT raises the bound for one slow statement (CREATE DATABASE copies template1 on
@@ -51,12 +56,58 @@ drill_rebooted() { # drill_rebooted ADDRESS OLD_BOOT_ID
 # drill_online ADDRESS CLUSTER_NODE — the cluster seen from ADDRESS has CLUSTER_NODE online
 drill_online() { on "$1" "crm_mon -1 --output-as=xml" | grep -q "name=\"$2\" id=\"[0-9]*\" online=\"true\""; }
 drill_acked_at_least() { [ "$(wc -l <"$1")" -ge "$2" ]; } # FILE N
-drill_committed_after() { awk -v pm="$2" '$3 != pm { found = 1 } END { exit !found }' "$1"; } # FILE OLD_POSTMASTER
+# drill_committed_after FILE OLD_POSTMASTER — a row inserted (and acknowledged) by another postmaster
+drill_committed_after() { awk -v pm="$2" '$3 != pm && $4 == "inserted" { found = 1 } END { exit !found }' "$1"; }
+
+# drill_writer DIR FIRST — inserts the counter rows FIRST, FIRST+1, … through the VIP, one a
+# statement every ~0.2 s, until DIR/stop exists or the shell that started it is gone. A row is
+# recorded in DIR/acked once it is known committed, as `N TIME POSTMASTER_START HOW`: HOW is
+# `inserted` (the insert's commit was acknowledged) or `found` (an earlier attempt whose
+# acknowledgement was lost had committed it: the retry finds the row, and it counts once). A row
+# not committed within DRILL_WRITER_GIVEUP seconds (default 900: longer than any wait of the drill)
+# of its first attempt ends the writer (status 1) with the reason in DIR/writer.failed.
+drill_writer() {
+  local dir="$1" i="$2" since=$SECONDS out inserted pm how
+  local giveup=${DRILL_WRITER_GIVEUP:-900}
+  while [ ! -e "$dir/stop" ] && kill -0 $$ 2>/dev/null; do
+    if out=$(drill_sql "with ins as (insert into counter (n) values ($i) on conflict (n) do nothing returning n)
+        select count(*), extract(epoch from pg_postmaster_start_time()) from ins" 2>>"$dir/writer.err"); then
+      IFS='|' read -r inserted pm <<<"$out"
+      if [ "$inserted" = 1 ]; then how=inserted; else how=found; fi
+      echo "$i $(date +%s.%N) $pm $how" >>"$dir/acked"
+      i=$((i + 1))
+      since=$SECONDS
+    elif [ $((SECONDS - since)) -ge "$giveup" ]; then
+      echo "row $i not committed within $giveup s of its first attempt; last error: $(tail -n 1 "$dir/writer.err" 2>/dev/null)" \
+        >"$dir/writer.failed"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# drill_check_rows DIR WHERE — every row DIR/acked records is in the table, read through the VIP
+# (served by WHERE), and recorded once; prints the number of rows.
+drill_check_rows() {
+  local dir="$1" where="$2" present acked lost twice
+  present=$(drill_sql "select n from counter") || fail "drill: could not read the counter rows through the VIP ($where)"
+  acked=$(wc -l <"$dir/acked")
+  [ "$acked" -gt 0 ] || fail "drill: the writer recorded no committed row"
+  twice=$(cut -d' ' -f1 "$dir/acked" | sort | uniq -d | wc -l)
+  [ "$twice" = 0 ] || fail "drill: $twice rows recorded as committed more than once"
+  lost=$(comm -23 <(cut -d' ' -f1 "$dir/acked" | sort) <(sort <<<"$present") | wc -l)
+  [ "$lost" = 0 ] || fail "drill: $lost of $acked committed rows are missing on $where"
+  echo "$acked"
+}
 
 drill_wait() { # drill_wait SECONDS WHAT COMMAND… — polls COMMAND (a function or program) every 2 s
   local limit="$1" what="$2" t0=$SECONDS
   shift 2
   until "$@" >/dev/null 2>&1; do
+    # A writer that gave up fails the drill at once: waiting for its commits would only time out.
+    if [ -n "${DRILL_WRITER_FAILED:-}" ] && [ -e "$DRILL_WRITER_FAILED" ]; then
+      fail "drill: the writer gave up: $(cat "$DRILL_WRITER_FAILED")"
+    fi
     [ $((SECONDS - t0)) -lt "$limit" ] || fail "drill: $what did not happen within $limit s"
     sleep 2
   done
@@ -69,7 +120,7 @@ drill_run() {
   fi
   local node1=${LAB_NODES[0]} node2=${LAB_NODES[1]} n1=${LAB_ADDRESSES[0]} n2=${LAB_ADDRESSES[1]}
   local c1=${LAB_CLUSTER_NODES[0]} c2=${LAB_CLUSTER_NODES[1]} group=$LAB_SERVICE
-  local dir boot_before boot_after pm_before t_kill t_back failover writer acked lost
+  local dir boot_before boot_after pm_before t_kill t_back failover writer acked first found
   dir=$(mktemp -d /tmp/kvmlab-drill.XXXXXX)
 
   # 1. The group on node1, the database answering.
@@ -91,21 +142,14 @@ drill_run() {
   drill_sql "create table if not exists counter (n integer primary key, at timestamptz default now())"
   log "drill: $group runs on $node1; PostgreSQL answers on $LAB_VIP"
 
-  # 2. The writer: one insert per statement, each commit recorded only once it is acknowledged.
+  # 2. The writer (drill_writer): one insert per statement, each row recorded once it is known
+  # committed, with the start time of the postmaster that served it: the failover ends with the
+  # first commit served by the PostgreSQL started on node2. It stops with the drill, also when the
+  # drill failed and exited; when it gives up on a row, every wait below fails at once.
   : >"$dir/acked"
-  (
-    i=$(($(drill_sql "select coalesce(max(n), 0) from counter") + 1))
-    # Stops with the drill, also when the drill failed and exited.
-    while [ ! -e "$dir/stop" ] && kill -0 $$ 2>/dev/null; do
-      # Each acknowledged commit is recorded with the start time of the postmaster that served it:
-      # the failover ends with the first commit served by the PostgreSQL started on node2.
-      if pm=$(drill_sql "insert into counter (n) values ($i) returning extract(epoch from pg_postmaster_start_time())" 2>>"$dir/writer.err"); then
-        echo "$i $(date +%s.%N) $pm" >>"$dir/acked"
-        i=$((i + 1))
-      fi
-      sleep 0.2
-    done
-  ) &
+  first=$(drill_sql "select coalesce(max(n), 0) + 1 from counter") || fail "drill: could not read the counter table"
+  DRILL_WRITER_FAILED="$dir/writer.failed"
+  drill_writer "$dir" "$first" &
   writer=$!
   drill_wait 120 "the writer committing through the VIP" drill_acked_at_least "$dir/acked" 10
 
@@ -118,7 +162,7 @@ drill_run() {
   log "drill: corosync killed on $node1"
   drill_wait 600 "$group starting on $node2" drill_is_on "$n2" "$group" "$c2"
   drill_wait 600 "a commit through the VIP served by $node2's PostgreSQL" drill_committed_after "$dir/acked" "$pm_before"
-  t_back=$(awk -v pm="$pm_before" '$3 != pm { print $2; exit }' "$dir/acked")
+  t_back=$(awk -v pm="$pm_before" '$3 != pm && $4 == "inserted" { print $2; exit }' "$dir/acked")
   drill_wait 600 "$node1 rebooting (fenced)" drill_rebooted "$n1" "$boot_before"
   boot_after=$(on "$n1" "cat /proc/sys/kernel/random/boot_id")
   failover=$(echo "$t_back - $t_kill" | bc)
@@ -130,15 +174,13 @@ drill_run() {
   DRILL_SQL_TIMEOUT=300 drill_psql -c "create database testdb" ||
     fail "drill: createdb testdb on $node2 failed"
 
-  # No committed row lost.
+  # No committed row lost, read where the group runs now (node2).
   touch "$dir/stop"
-  wait "$writer" || true
-  acked=$(wc -l <"$dir/acked")
-  drill_sql "select n from counter" | sort >"$dir/present"
-  cut -d' ' -f1 "$dir/acked" | sort >"$dir/acked-n"
-  lost=$(comm -23 "$dir/acked-n" "$dir/present" | wc -l)
-  [ "$lost" = 0 ] || fail "drill: $lost of $acked committed rows are missing after the failover"
-  log "drill: $acked rows committed during the drill, 0 lost"
+  wait "$writer" || fail "drill: the writer failed: $(cat "$dir/writer.failed" 2>/dev/null)"
+  DRILL_WRITER_FAILED=
+  acked=$(drill_check_rows "$dir" "$node2") || fail "drill: the committed rows are not all there on $node2"
+  found=$(awk '$4 == "found"' "$dir/acked" | wc -l)
+  log "drill: $acked rows committed during the drill ($found of them found committed by a retry), 0 lost on $node2"
   [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "drill-rows $acked" >>"$KVMLAB_E2E_TIMINGS"
 
   # 5. node1 back: rejoin, heal, move the group back, testdb there.
@@ -152,6 +194,8 @@ drill_run() {
   drill_wait 120 "the database answering on $LAB_VIP again" drill_sql "select 1"
   [ "$(drill_sql "select count(*) from pg_database where datname = 'testdb'")" = 1 ] ||
     fail "drill: testdb made on $node2 is not there on $node1"
-  log "drill: $node1 rejoined, storage healed, $group back on $node1 with testdb"
+  # The committed rows again, now that node1 serves the VIP.
+  drill_check_rows "$dir" "$node1" >/dev/null
+  log "drill: $node1 rejoined, storage healed, $group back on $node1 with testdb and all $acked rows"
   rm -rf "$dir"
 }

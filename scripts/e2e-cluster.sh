@@ -6,15 +6,17 @@
 #      two_node), fence_virsh STONITH, the service group (VIP + GlusterFS mount + PostgreSQL);
 #      crm_verify -L clean; a refresh and a second up change nothing;
 #   2. drift (a property changed, a member disabled, a constraint added; then the STONITH device
-#      disabled and a member deleted) shown and repaired;
+#      disabled and a member deleted) shown and repaired — each repair checked on the live CIB
+#      (cibadmin --query read by `query cib-check`), not only by the provider's own refresh;
 #   3. a fence test: `pcs stonith fence` of the second node power-cycles its VM through libvirt;
-#   4. the seed's failover drill (scripts/drill.sh), KVMLAB_DRILLS times (default 1).
+#   4. the seed's failover drill (scripts/drill.sh), E2E_DRILLS times (KVMLAB_DRILLS, default 1).
 #
-# Needs from e2e.sh: work, load_e2e_env (sets the LAB_* variables: LAB_NAME, LAB_NODES,
+# Needs from e2e.sh: work, E2E_DRILLS, load_e2e_env (sets the LAB_* variables: LAB_NAME, LAB_NODES,
 #   LAB_ADDRESSES, LAB_CLUSTER_*, LAB_FENCE_DEVICES, LAB_SERVICE*, LAB_VIP, LAB_DB_PORT), phase,
-#   timing, fail, log, on, set_lab, expect_drift; REPO (lib.sh).
-# Defines: c1, c2 (the two nodes' management addresses), fence_device, both_online, check_cluster,
-#   PGPASSWORD (exported), and what scripts/drill.sh defines.
+#   timing, stage, fail, log, on, set_lab, expect_drift, cib_query, unit_boot_state
+#   (e2e-checks.sh); REPO, query (lib.sh).
+# Defines: c1, c2 (the two nodes' management addresses), fence_device, added, absent, both_online,
+#   check_cluster, PGPASSWORD (exported), and what scripts/drill.sh defines.
 # shellcheck shell=bash disable=SC2154 # work: e2e.sh's, see above
 
 # shellcheck source=scripts/drill.sh
@@ -33,7 +35,9 @@ check_cluster() {
   on "$c1" "pcs stonith status | grep -q '$fence_device.*Started'" || fail "the STONITH device $fence_device is not started"
   on "$c1" "[ \"\$(pcs property config stonith-enabled | sed -n 's/.*stonith-enabled: *//p')\" = true ]" ||
     fail "stonith-enabled is not true"
-  on "$c1" "systemctl is-enabled corosync" >/dev/null 2>&1 && fail "the cluster starts at boot (seed 000: it must not)"
+  local at_boot
+  at_boot=$(unit_boot_state "$c1" corosync) || fail "could not ask ${LAB_NODES[0]} whether corosync starts at boot"
+  [ "$at_boot" = disabled ] || fail "corosync is '$at_boot' at boot on ${LAB_NODES[0]} (seed 000: it must be disabled)"
   log "e2e: $LAB_CLUSTER_NAME up on all nodes, $links knet links, token $LAB_CLUSTER_TOKEN_MS, two_node, STONITH started, crm_verify clean, not at boot"
 }
 
@@ -56,19 +60,38 @@ phase cluster-refresh-noop pulumi preview --refresh --non-interactive --expect-n
 phase cluster-up-noop pulumi up --yes --non-interactive --expect-no-changes ||
   fail "a second up of the cluster layer changes something"
 
-# 2. Drift: a property, a member disabled, a constraint added.
+# 2. Drift: a property, a member disabled, a constraint added. The repair is checked on the live
+# CIB, not only by the provider's own refresh.
+cib_query "$c1" "$work/cib-before.xml"
 on "$c1" "pcs property set stonith-enabled=false && pcs resource disable $LAB_SERVICE_DB && pcs constraint location $LAB_SERVICE prefers ${LAB_CLUSTER_NODES[1]}=500" >/dev/null ||
   fail "could not make the cluster drift"
+cib_query "$c1" "$work/cib-drift.xml"
+# The constraint pcs added (its id is pcs's choice): what the CIB has now and did not have before.
+added=$(query cib-new-ids "$work/cib-before.xml" "$work/cib-drift.xml") || fail "could not compare the CIB's constraints"
+[ -n "$added" ] || fail "pcs constraint location added no constraint to the CIB"
+absent=()
+for id in $added; do absent+=(--absent "$id"); done
+query cib-check "$work/cib-drift.xml" --stopped "$LAB_SERVICE_DB" --property stonith-enabled=false >/dev/null ||
+  fail "the drift did not reach the CIB"
 expect_drift "STONITH disabled, a member disabled and a constraint added" "$LAB_NAME-cluster-pcs" "$LAB_NAME-svc-$LAB_SERVICE-group"
 phase cluster-repair pulumi up --refresh --yes --non-interactive || fail "up did not repair the cluster drift"
+cib_query "$c1" "$work/cib-repaired.xml"
+query cib-check "$work/cib-repaired.xml" --started "$LAB_SERVICE_DB" --property stonith-enabled=true "${absent[@]}" ||
+  fail "the live CIB is not repaired"
 pulumi preview --refresh --non-interactive --expect-no-changes >/dev/null || fail "after the repair a refresh still finds changes"
 check_cluster
 
 # 2b. Drift: the STONITH device disabled, a member of the group deleted.
 on "$c1" "pcs stonith disable $fence_device && pcs resource delete $LAB_SERVICE_IP --force" >/dev/null 2>&1 ||
   fail "could not disable STONITH and delete a member"
+cib_query "$c1" "$work/cib-drift.xml"
+query cib-check "$work/cib-drift.xml" --stopped "$fence_device" --missing "$LAB_SERVICE_IP" >/dev/null ||
+  fail "the drift did not reach the CIB"
 expect_drift "the STONITH device disabled and a member deleted" "$LAB_NAME-fence-$fence_device-stonith" "$LAB_NAME-svc-$LAB_SERVICE-group"
 phase cluster-repair-rebuild pulumi up --refresh --yes --non-interactive || fail "up did not repair STONITH and the group"
+cib_query "$c1" "$work/cib-repaired.xml"
+query cib-check "$work/cib-repaired.xml" --started "$fence_device" --member "$LAB_SERVICE:$LAB_SERVICE_IP" ||
+  fail "the live CIB is not repaired"
 pulumi preview --refresh --non-interactive --expect-no-changes >/dev/null || fail "after the rebuild a refresh still finds changes"
 on "$c1" "crm_resource --resource $LAB_SERVICE_IP --query-xml >/dev/null" || fail "$LAB_SERVICE_IP was not re-created"
 check_cluster
@@ -83,10 +106,12 @@ drill_wait 600 "${LAB_NODES[1]} rebooting after the fence" drill_rebooted "$c2" 
 timing fence-to-ssh $((SECONDS - t0))
 on "$c2" "pcs cluster start --wait=300 >/dev/null" || fail "${LAB_NODES[1]} did not rejoin after the fence"
 drill_wait 300 "${LAB_NODES[1]} back online" both_online
+stage fence-test
 log "e2e: pcs stonith fence ${LAB_CLUSTER_NODES[1]} rebooted ${LAB_NODES[1]}'s VM (boot id changed); it rejoined"
 
 # 4. The drill.
-for i in $(seq 1 "${KVMLAB_DRILLS:-1}"); do
+for ((i = 1; i <= E2E_DRILLS; i++)); do
   log "e2e: failover drill $i"
   drill_run
+  stage "drill-$i"
 done

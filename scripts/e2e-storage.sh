@@ -4,12 +4,18 @@
 #
 # Needs from e2e.sh: work, E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, load_e2e_env (sets the LAB_*
 #   variables: LAB_NAME, LAB_NODES, LAB_ADDRESSES, LAB_ISCSI_*, LAB_GLUSTER_*), phase, fail, log,
-#   on, set_lab, expect_drift.
+#   on, set_lab, expect_drift, tcp_listening (e2e-checks.sh).
 # Defines: n1, n2 (the two nodes' management addresses), node1, node2 (their names), data_lun,
 #   control_port, check_iscsi, check_shared_lun, check_gluster_file, same_on_bricks.
 # shellcheck shell=bash disable=SC2154 # work: e2e.sh's, see above
 
-control_port() { ss -Hlxp | sed -n 's#.*/var/run/tgtd/socket\.\([0-9]*\) .*#\1#p' | head -n 1; }
+control_port() { # the control port of the host's tgtd (its socket's suffix); dies when there is none
+  local sockets port
+  sockets=$(ss -Hlxp) || die "ss -Hlxp failed: cannot find tgtd's control socket"
+  port=$(sed -n 's#.*/var/run/tgtd/socket\.\([0-9]*\) .*#\1#p' <<<"$sockets" | head -n 1)
+  [ -n "$port" ] || die "no tgtd control socket listens"
+  echo "$port"
+}
 
 check_iscsi() {
   local host_show a i devices
@@ -102,7 +108,8 @@ check_shared_lun
 # 7b. The volume stopped and deleted out of band: re-created on its bricks, files kept.
 on "$n1" "gluster --mode=script volume stop $LAB_GLUSTER_VOLUME >/dev/null && gluster --mode=script volume delete $LAB_GLUSTER_VOLUME >/dev/null" ||
   fail "could not delete the volume out of band"
-expect_drift "a deleted volume" "$LAB_NAME-gluster-volume"
+# The refresh finds the volume gone (its read returns nothing): the preview creates it again.
+expect_drift "a deleted volume" "$LAB_NAME-gluster-volume=create"
 pulumi up --refresh --yes --non-interactive || fail "up did not re-create the deleted volume"
 for i in "${!LAB_ADDRESSES[@]}"; do
   [ "$(on "${LAB_ADDRESSES[$i]}" "sha256sum < $LAB_GLUSTER_MOUNT/hello")" = "$(cat "$work/hello.sum")" ] ||
@@ -128,7 +135,7 @@ log "e2e: a LUN larger than the free space is refused with the field and the fix
 set_lab layers substrate
 phase storage-destroy pulumi up --yes --non-interactive --skip-preview || fail "removing the storage layer failed"
 on "$n1" "! mountpoint -q $LAB_GLUSTER_MOUNT && ! iscsiadm -m session >/dev/null 2>&1" || fail "$node1 kept a mount or a session"
-if ss -Hltn | grep -q ":${LAB_ISCSI_PORTAL##*:}"; then fail "tgtd still listens after the storage layer was removed"; fi
+if tcp_listening ":${LAB_ISCSI_PORTAL##*:}"; then fail "tgtd still listens after the storage layer was removed"; fi
 on "$n2" "mkdir -p $LAB_GLUSTER_BRICK && echo foreign > $LAB_GLUSTER_BRICK/not-a-brick" || fail "could not prepare the foreign brick"
 set_lab layers storage
 if pulumi up --yes --non-interactive --skip-preview >"$work/fault.txt" 2>&1; then fail "a brick holding foreign files was accepted"; fi

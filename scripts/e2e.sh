@@ -31,15 +31,32 @@
 # up, and its stack file for the rest (load_lab_env; `npx ts-node scripts/query.ts --help` lists
 # the LAB_* variables), reloaded after each layer's converge.
 #
-#   bash scripts/e2e.sh            (KVMLAB_E2E_TIMINGS=FILE appends "phase seconds" lines;
-#                                   KVMLAB_E2E_UPTO=substrate|storage stops after that layer;
-#                                   KVMLAB_DRILLS=N runs the failover drill N times)
+#   bash scripts/e2e.sh [--plan]   (--plan: print the layers and drills a run would cover, and stop;
+#                                   KVMLAB_E2E_TIMINGS=FILE appends "phase seconds" lines;
+#                                   KVMLAB_E2E_UPTO=substrate|storage|cluster stops after that
+#                                   layer — anything else is refused before the run starts;
+#                                   KVMLAB_DRILLS=N runs the failover drill N times, default 1)
+# The PASSED line names the layers and the stages that ran; a run that completed fewer layers
+# than asked for fails.
 #
 # For the parts it sources (e2e-storage.sh, e2e-cluster.sh) this script defines: STACK, work,
-# E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, the LAB_* variables, load_e2e_env, fail, timing, phase, on,
-# set_lab, expect_drift (and everything of lib.sh).
+# E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, the LAB_* variables, load_e2e_env, fail, timing, stage,
+# phase, layer_done, on, set_lab, expect_drift, cib_query (and everything of lib.sh and
+# e2e-checks.sh).
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/e2e-checks.sh
+source "$(dirname "$0")/e2e-checks.sh"
+
+# What the run covers, checked before anything starts (and again inside the namespace).
+E2E_RUN_LAYERS=$(e2e_layers "${KVMLAB_E2E_UPTO:-cluster}") || die "e2e: nothing was run"
+E2E_DRILLS=${KVMLAB_DRILLS:-1}
+[[ "$E2E_DRILLS" =~ ^[0-9]+$ ]] || die "KVMLAB_DRILLS='$E2E_DRILLS' is not a number of drills"
+# `bash scripts/e2e.sh --plan` prints what a run would cover and stops (nothing else runs).
+if [ "${1:-}" = --plan ]; then
+  echo "layers: $E2E_RUN_LAYERS; drills: $E2E_DRILLS"
+  exit 0
+fi
 
 STACK=e2e
 # The settings of the test lab that the checks rely on: the GlusterFS ping timeout (checked after
@@ -93,9 +110,14 @@ if [ "${1:-}" != --inside ]; then
   e2e_stack_file >"$work/Pulumi.$STACK.yaml"
   load_lab_env "$work/Pulumi.$STACK.yaml"
   lab_netns "$ns"
-  log "e2e: network namespace $ns, work dir $work"
+  log "e2e: network namespace $ns, work dir $work (layers: $E2E_RUN_LAYERS)"
   KVMLAB_ENV_FILE="$env_file" E2E_WORK="$work" ip netns exec "$ns" bash "$0" --inside
-  log "e2e: PASSED"
+  # The run inside records each layer it finished and each stage it passed.
+  done_layers=
+  [ ! -f "$work/layers" ] || done_layers=$(tr '\n' ' ' <"$work/layers" | sed 's/ $//')
+  [ "$done_layers" = "$E2E_RUN_LAYERS" ] ||
+    die "e2e: asked for the layers '$E2E_RUN_LAYERS', finished '${done_layers:-none}': not a pass"
+  log "e2e: PASSED — layers: $done_layers; stages: $(tr '\n' ' ' <"$work/stages" | sed 's/ $//')"
   exit 0
 fi
 
@@ -105,6 +127,8 @@ source "$KVMLAB_ENV_FILE"
 work=$E2E_WORK
 fail() { die "e2e: $*"; }
 timing() { [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "$1 $2" >>"$KVMLAB_E2E_TIMINGS"; }
+stage() { echo "$1" >>"$work/stages"; } # stage NAME — records a passed stage for the PASSED line
+layer_done() { echo "$1" >>"$work/layers"; } # layer_done LAYER — every check of LAYER passed
 phase() { # phase NAME command… — runs, times, records
   local name="$1" t0
   shift
@@ -114,19 +138,27 @@ phase() { # phase NAME command… — runs, times, records
   local dt
   dt=$(echo "$(date +%s.%N) - $t0" | bc)
   timing "$name" "$dt"
+  stage "$name"
   log "e2e: $name took ${dt%.*} s"
 }
 set_lab() { pulumi config set --path "kvm-ha-lab:lab.$1" "$2" >/dev/null; } # set_lab PATH VALUE
-# Expects `pulumi preview --refresh` to want changes naming every resource given.
-expect_drift() { # expect_drift WHAT RESOURCE_NAME…
-  local what="$1" r
+# Expects `pulumi preview --refresh` to show the drift: each resource named plans an update or a
+# replacement (NAME=OP[,OP…] names the ops allowed instead, e.g. NAME=create for a resource the
+# refresh finds gone), and the preview itself succeeds with no error diagnostic — a read that
+# crashes is a failure, not "drift shown".
+expect_drift() { # expect_drift WHAT RESOURCE_NAME[=OPS]…
+  local what="$1" status=0 shown
   shift
-  if pulumi preview --refresh --non-interactive --expect-no-changes >"$work/drift.txt" 2>&1; then
-    cat "$work/drift.txt"
-    fail "$what went unnoticed by preview --refresh"
-  fi
-  for r in "$@"; do grep -q -- "$r" "$work/drift.txt" || { cat "$work/drift.txt"; fail "$what: $r is not in the preview"; }; done
-  log "e2e: preview --refresh shows $what ($*)"
+  pulumi preview --refresh --json --non-interactive >"$work/drift.json" 2>"$work/drift.err" || status=$?
+  shown=$(query drift-check "$work/drift.json" "$status" "$@") || {
+    cat "$work/drift.err"
+    fail "$what: pulumi preview --refresh does not show the drift as expected (above)"
+  }
+  log "e2e: preview --refresh shows $what: $shown"
+}
+# The live CIB of the cluster, read on ADDRESS into FILE (cibadmin --query).
+cib_query() { # cib_query ADDRESS FILE
+  on "$1" "cibadmin --query" >"$2" || fail "cibadmin --query failed on $1"
 }
 # The LAB_* variables from the stack file as it is now and the stack's outputs.
 load_e2e_env() {
@@ -185,13 +217,25 @@ check_mesh() {
 phase mesh check_mesh
 
 check_fence_shell() {
-  local out domain=${LAB_DOMAINS[0]}
+  local out status=0 domain=${LAB_DOMAINS[0]} marker="$work/fence-client-command-ran"
+  # The client asks for a command of its own: it must not run (the key is bound to the fence
+  # shell). Harmless if it did: it leaves a marker file and prints KVMLAB-CLIENT-42, a text that
+  # only a shell running it produces (the command line itself holds $((6 * 7))).
+  # shellcheck disable=SC2016 # expanded by the remote shell, if any
   out=$(printf 'virsh list --all\nvirsh undefine %s\nquit\n' "$domain" |
     ssh -tt -i "$work/fence.key" -p "$LAB_HOST_SSH_PORT" -o BatchMode=yes -o StrictHostKeyChecking=no \
-      -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$LAB_HOST_SSH_USER@$LAB_HOST_ADDRESS" 'rm -rf /' 2>&1) || true
-  echo "$out" | grep -q "$domain" || fail "fence shell: virsh list did not show the lab's domains: $out"
-  echo "$out" | grep -q "refused: virsh undefine" || fail "fence shell: undefine was not refused: $out"
+      -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$LAB_HOST_SSH_USER@$LAB_HOST_ADDRESS" \
+      "touch $marker; echo KVMLAB-CLIENT-\$((6 * 7))" 2>&1) || status=$?
+  # `quit` ends the fence shell with status 0: anything else is a failed session (ssh: 255).
+  [ "$status" = 0 ] || fail "fence shell: the session failed (status $status): $out"
+  fence_listing_shows "$out" "${LAB_DOMAINS[@]}" ||
+    fail "fence shell: virsh list --all did not list every lab domain (${LAB_DOMAINS[*]}): $out"
+  fence_refused "$out" "virsh undefine $domain" || fail "fence shell: undefine was not refused: $out"
   virsh -c qemu:///system dominfo "$domain" >/dev/null || fail "fence shell let a domain be undefined"
+  if [ -e "$marker" ] || grep -q "KVMLAB-CLIENT-42" <<<"$out"; then
+    fail "fence shell: the client's own command ran: $out"
+  fi
+  stage fence-shell
   log "e2e: fence key → restricted shell: list allowed, undefine and the client's own command refused"
 }
 check_fence_shell
@@ -209,28 +253,33 @@ phase repair pulumi up --refresh --yes --non-interactive || fail "pulumi up did 
 check_mesh
 phase preview-refresh pulumi preview --refresh --non-interactive --expect-no-changes ||
   fail "after the repair a refresh still finds changes"
+layer_done substrate
 
-# KVMLAB_E2E_UPTO=substrate|storage|cluster (default cluster) stops the layers there.
-upto=${KVMLAB_E2E_UPTO:-cluster}
-if [ "$upto" != substrate ]; then
+# The layers after the substrate, as far as E2E_RUN_LAYERS (KVMLAB_E2E_UPTO, checked above) goes.
+case " $E2E_RUN_LAYERS " in *" storage "*)
   # shellcheck source=scripts/e2e-storage.sh
   source "$REPO/scripts/e2e-storage.sh"
-fi
-if [ "$upto" = cluster ]; then
+  layer_done storage
+  ;;
+esac
+case " $E2E_RUN_LAYERS " in *" cluster "*)
   # shellcheck source=scripts/e2e-cluster.sh
   source "$REPO/scripts/e2e-cluster.sh"
-fi
+  layer_done cluster
+  ;;
+esac
 
 phase destroy pulumi destroy --yes --non-interactive || fail "pulumi destroy failed"
 if virsh -c qemu:///system version >/dev/null 2>&1; then
-  left=$(virsh -c qemu:///system list --all --name; virsh -c qemu:///system net-list --all --name)
+  left=$(libvirt_leftovers qemu:///system) || fail "virsh could not list what destroy left"
 else
   # HostPrep stopped the libvirtd it had started, as it held nothing any more: look at its config.
   log "e2e: libvirtd was stopped by destroy (the program had started it and it held nothing)"
-  left=$(find "$work/etc-libvirt-qemu" -name '*.xml')
+  left=$(find "$work/etc-libvirt-qemu" -name '*.xml') || fail "could not look at libvirt's configuration"
 fi
-[ -z "$(echo "$left" | tr -d '[:space:]')" ] || fail "destroy left libvirt objects: $left"
+[ -z "$left" ] || fail "destroy left libvirt objects: $left"
 [ ! -e "$LAB_STATE_DIR" ] || fail "destroy left $LAB_STATE_DIR: $(find "$LAB_STATE_DIR" | head)"
-if ss -Hltn | grep -q "$LAB_HOST_ADDRESS:$LAB_HOST_SSH_PORT"; then fail "destroy left the host sshd running"; fi
-if [ -n "$LAB_ISCSI_PORTAL" ] && ss -Hltn | grep -q ":${LAB_ISCSI_PORTAL##*:}"; then fail "destroy left tgtd listening"; fi
+if tcp_listening "$LAB_HOST_ADDRESS:$LAB_HOST_SSH_PORT"; then fail "destroy left the host sshd running"; fi
+if [ -n "$LAB_ISCSI_PORTAL" ] && tcp_listening ":${LAB_ISCSI_PORTAL##*:}"; then fail "destroy left tgtd listening"; fi
+stage destroy-clean
 log "e2e: destroy removed every domain, network, file and the sshd of the stack"

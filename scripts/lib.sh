@@ -10,7 +10,7 @@
 #     (sets the LAB_* variables: `query --help` lists them);
 #   copy_program DIR;
 #   stack_secret URN_SUFFIX FIELD FILE, stack_private_key URN_SUFFIX FILE (the current stack);
-#   node_ssh_options KEY_FILE.
+#   golden_changes PATH; node_ssh_options KEY_FILE.
 # shellcheck shell=bash
 
 set -euo pipefail
@@ -164,6 +164,13 @@ stack_secret() {
 
 # The private half of the key pair whose resource name ends in SUFFIX, to FILE (mode 600).
 stack_private_key() { stack_secret "$1" privateKey "$2"; }
+
+# The files under PATH (of the current directory's git work tree) that differ from HEAD, are
+# untracked or are ignored, as `git status --porcelain` lines (nothing: all as committed); fails
+# when git does (not a work tree, no git), so an error never reads as "nothing changed".
+golden_changes() {
+  git status --porcelain --untracked-files=all --ignored=matching -- "$1"
+}
 
 # SSH options for the lab's nodes (root, the program key; host keys are the lab's own, not pinned here).
 node_ssh_options() {

@@ -56,7 +56,9 @@ export function nameOf(urn: string): string {
 /** The steps of a preview document (none when it has no steps array). */
 export function stepsOf(preview: unknown): PreviewStep[] {
   const raw = isRecord(preview) ? preview.steps : undefined;
-  return Array.isArray(raw) ? raw.filter((s): s is PreviewStep => isRecord(s) && typeof s.urn === "string") : [];
+  return Array.isArray(raw)
+    ? raw.filter((s): s is PreviewStep => isRecord(s) && typeof s.urn === "string")
+    : [];
 }
 
 /** Error diagnostics of a preview document, as `URN: message` lines. */
@@ -177,7 +179,10 @@ function plannedResources(steps: readonly PreviewStep[]): string[] {
 }
 
 /** What differs between two sorted multisets of lines: missing from `got`, and not in `want`. */
-function multisetDiff(want: readonly string[], got: readonly string[]): { missing: string[]; extra: string[] } {
+function multisetDiff(
+  want: readonly string[],
+  got: readonly string[],
+): { missing: string[]; extra: string[] } {
   const left = [...got];
   const missing: string[] = [];
   for (const w of want) {
@@ -223,7 +228,10 @@ export interface Generated {
 }
 
 /** Pulumi's marker of a secret value in a deployment. */
-export const SECRET_SIG = { key: "4dabf18193072939515e22adb298388d", value: "1b47061264138c4ac30d75fd1eb44270" };
+export const SECRET_SIG = {
+  key: "4dabf18193072939515e22adb298388d",
+  value: "1b47061264138c4ac30d75fd1eb44270",
+};
 
 /** A secret in a deployment, in plain text (`pulumi stack import` encrypts it). */
 function secretValue(value: unknown): Record<string, string> {
@@ -232,7 +240,9 @@ function secretValue(value: unknown): Record<string, string> {
 
 /** The steps of the secret generators in a preview. */
 export function generatorSteps(preview: unknown): PreviewStep[] {
-  return stepsOf(preview).filter((s) => (SECRET_GENERATOR_TYPES as readonly string[]).includes(typeOf(s.urn)));
+  return stepsOf(preview).filter((s) =>
+    (SECRET_GENERATOR_TYPES as readonly string[]).includes(typeOf(s.urn)),
+  );
 }
 
 /** The URN of the default provider a step refers to (`URN::ID`, the ID unknown in a preview). */
@@ -264,14 +274,21 @@ export function seedDeployment(
     const urn = providerUrn(g.provider);
     if (!providerIds.has(urn)) {
       providerIds.set(urn, randomUUID());
-      resources.push({ urn, custom: true, id: providerIds.get(urn), type: typeOf(urn), inputs: {}, outputs: {} });
+      resources.push({
+        urn,
+        custom: true,
+        id: providerIds.get(urn),
+        type: typeOf(urn),
+        inputs: {},
+        outputs: {},
+      });
     }
   }
   // Ancestors, outermost first, each once.
   const components: string[] = [];
   for (const g of generators) {
     const chain: string[] = [];
-    for (let parent = g.newState?.parent; parent !== undefined && parent !== stack.urn; ) {
+    for (let parent = g.newState?.parent; parent !== undefined && parent !== stack.urn;) {
       chain.unshift(parent);
       parent = byUrn.get(parent)?.newState?.parent;
     }
@@ -336,7 +353,11 @@ export const MIN_NEEDLE = 12;
  * long enough and not PEM armour.
  */
 export function needles(secret: string): string[] {
-  const out = new Set<string>([secret, JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString("base64")]);
+  const out = new Set<string>([
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    Buffer.from(secret).toString("base64"),
+  ]);
   for (const line of secret.split("\n")) {
     const l = line.trim();
     if (l.length >= MIN_NEEDLE && !/^-----(BEGIN|END) /.test(l)) out.add(l);
@@ -345,7 +366,10 @@ export function needles(secret: string): string[] {
 }
 
 /** Where a secret appears in plain text: `FILE: secret #i (N chars) appears in plain text`. */
-export function findLeaks(secrets: readonly string[], texts: readonly { name: string; text: string }[]): string[] {
+export function findLeaks(
+  secrets: readonly string[],
+  texts: readonly { name: string; text: string }[],
+): string[] {
   const leaks: string[] = [];
   secrets.forEach((secret, i) => {
     for (const { name, text } of texts) {
@@ -384,7 +408,9 @@ export function checkSeeded(
   }
   const summary = isRecord(preview) && isRecord(preview.changeSummary) ? preview.changeSummary : {};
   if (summary.same !== kept.length) {
-    problems.push(`the preview keeps ${String(summary.same ?? 0)} resources, the seeded state holds ${kept.length}`);
+    problems.push(
+      `the preview keeps ${String(summary.same ?? 0)} resources, the seeded state holds ${kept.length}`,
+    );
   }
   for (const s of steps) {
     if (!kept.includes(s.urn) && s.op !== "create") problems.push(`${s.op} ${s.urn}: expected a create`);
@@ -451,7 +477,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       const preview = readJson(previewFile);
       const expected = expectedPlan(await labOf(stackFile));
       const counts = countByType(stepsOf(preview));
-      console.log(`preview: ${stepsOf(preview).length} resources planned (expected ${expected.resources.length} + the stack)`);
+      console.log(
+        `preview: ${stepsOf(preview).length} resources planned (expected ${expected.resources.length} + the stack)`,
+      );
       for (const [t, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         console.log(`  ${String(n).padStart(3)}  ${t}`);
       }
@@ -462,13 +490,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === "seed" && rest.length === 2) {
       const [previewFile, emptyFile] = rest;
       const preview = readJson(previewFile);
-      process.stdout.write(`${JSON.stringify(seedDeployment(readJson(emptyFile), preview, await generate(preview)))}\n`);
+      process.stdout.write(
+        `${JSON.stringify(seedDeployment(readJson(emptyFile), preview, await generate(preview)))}\n`,
+      );
       return 0;
     }
     if (command === "scan" && rest.length >= 3) {
       const [previewFile, exportFile, ...files] = rest;
       const texts = [previewFile, ...files].map((name) => ({ name, text: readFileSync(name, "utf8") }));
-      const { secrets, generators, problems } = checkSeeded(readJson(previewFile), readJson(exportFile), texts);
+      const { secrets, generators, problems } = checkSeeded(
+        readJson(previewFile),
+        readJson(exportFile),
+        texts,
+      );
       const status = report(problems, "secrets");
       if (status === 0) {
         console.log(

@@ -11,6 +11,10 @@
  *   query.ts coverage-gate SUMMARY BASELINE ROOT
  *                                           coverage per area of jest's coverage-summary.json held to
  *                                           the baseline (docs/coverage-baseline.json); exit 1 below it
+ *   query.ts drift-check PREVIEW STATUS NAME[=OPS]…
+ *                                           a `preview --refresh --json` shows each resource's drift
+ *   query.ts cib-ids CIB | cib-new-ids BEFORE AFTER | cib-check CIB --OPTION VALUE…
+ *                                           the constraint ids of a live CIB; what it must show
  *   query.ts bench-table TIMINGS            the median table of the benchmark's "phase seconds" lines
  *   query.ts --help
  *
@@ -22,6 +26,7 @@
  * in one call. Only `daemon` and `lab-env` load the lab model (spec/), which doubles that.
  */
 import { readFileSync } from "node:fs";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { parse as parseYaml } from "yaml";
 import { LAB_KEY } from "../spec/config-key";
 import type { LabSpec } from "../spec/types";
@@ -195,13 +200,227 @@ export function jestGate(results: unknown, file: string): string {
   // jestSummary checked that both counts are numbers.
   const { numPendingTests, numTodoTests } = results as Record<string, number>;
   if (skipped.length > 0 || numPendingTests + numTodoTests > 0) {
-    const listed = skipped.length > 0 ? skipped : ["(the results name none: see numPendingTests/numTodoTests)"];
+    const listed =
+      skipped.length > 0 ? skipped : ["(the results name none: see numPendingTests/numTodoTests)"];
     throw new QueryError(
       `jest results ${file}: ${summary}; every test must run:\n  ${listed.join("\n  ")}\n` +
         "Install what the test needs (scripts/test.sh: ensure_packages) or remove the skip.",
     );
   }
   return summary;
+}
+
+// ---- drift shown by a preview ---------------------------------------------------------------------
+
+/** The ops of a `pulumi preview --json` step that show drift on an existing resource. */
+export const DRIFT_OPS = ["update", "replace", "create-replacement", "delete-replacement"];
+
+/**
+ * Whether a `pulumi preview --refresh --json` shows the drift the e2e made: the preview succeeded
+ * (STATUS 0) with no error diagnostic, and each resource named (by its name, the last part of the
+ * URN) has a step of an op of {@link DRIFT_OPS} — or of the ops given as `NAME=OP[,OP…]`.
+ * A preview that fails, e.g. a read that crashes, shows nothing. Returns `NAME: op` per resource.
+ */
+export function driftCheck(
+  preview: unknown,
+  status: number,
+  expected: readonly string[],
+  file: string,
+): { shown: string[]; problems: string[] } {
+  const problems: string[] = [];
+  if (status !== 0) problems.push(`pulumi preview exited with status ${status}`);
+  const rawSteps = isRecord(preview) && Array.isArray(preview.steps) ? preview.steps : undefined;
+  if (rawSteps === undefined) problems.push(`${file}: no steps (not the JSON of a preview)`);
+  const steps = (rawSteps ?? []).filter(
+    (s): s is { op: string; urn: string } =>
+      isRecord(s) && typeof s.op === "string" && typeof s.urn === "string",
+  );
+  const diagnostics = isRecord(preview) && Array.isArray(preview.diagnostics) ? preview.diagnostics : [];
+  for (const d of diagnostics) {
+    if (isRecord(d) && d.severity === "error") {
+      problems.push(
+        `error diagnostic${typeof d.urn === "string" ? ` on ${d.urn}` : ""}: ${String(d.message).trim()}`,
+      );
+    }
+  }
+  if (expected.length === 0) problems.push("name at least one resource that must show drift");
+  const shown: string[] = [];
+  for (const e of expected) {
+    const [name, ops] = e.includes("=")
+      ? [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1).split(",")]
+      : [e, DRIFT_OPS];
+    const mine = steps.filter((s) => s.urn.split("::").slice(3).join("::") === name);
+    const hit = mine.find((s) => ops.includes(s.op));
+    if (hit !== undefined) shown.push(`${name}: ${hit.op}`);
+    else {
+      problems.push(
+        `${name}: ${mine.length > 0 ? `planned ${mine.map((s) => s.op).join(", ")}` : "no step"}, expected ${ops.join(" or ")}`,
+      );
+    }
+  }
+  return { shown, problems };
+}
+
+// ---- the live CIB ---------------------------------------------------------------------------------
+
+/** An element of an XML document: its tag, attributes and child elements. */
+export interface XmlElement {
+  tag: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+}
+
+/** Parses XML into elements (text dropped); throws when it is not well-formed. */
+export function parseXmlElements(xml: string, file: string): XmlElement[] {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true)
+    throw new QueryError(`${file}: not well-formed XML (${valid.err.msg}, line ${valid.err.line})`);
+  const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: "",
+    parseAttributeValue: false,
+    parseTagValue: false,
+  });
+  const convert = (nodes: unknown): XmlElement[] =>
+    (Array.isArray(nodes) ? nodes : []).flatMap((node): XmlElement[] => {
+      if (!isRecord(node)) return [];
+      const tag = Object.keys(node).find((k) => k !== ":@" && k !== "#text" && !k.startsWith("?"));
+      if (tag === undefined) return [];
+      const attrs = isRecord(node[":@"]) ? node[":@"] : {};
+      return [
+        {
+          tag,
+          attrs: Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, String(v)])),
+          children: convert(node[tag]),
+        },
+      ];
+    });
+  return convert(parser.parse(xml) as unknown);
+}
+
+/** The elements at a path of tags below `roots` (`*` matches any tag). */
+function at(roots: readonly XmlElement[], path: readonly string[]): XmlElement[] {
+  return path.reduce<XmlElement[]>(
+    (els, tag) => els.flatMap((e) => e.children.filter((c) => tag === "*" || c.tag === tag)),
+    [...roots],
+  );
+}
+
+/** The CIB's configuration element (cibadmin --query prints `<cib><configuration>…`). */
+function cibConfiguration(xml: string, file: string): XmlElement {
+  const config = at(parseXmlElements(xml, file), ["configuration"])[0];
+  if (config === undefined) throw new QueryError(`${file}: not a CIB (no cib/configuration)`);
+  return config;
+}
+
+/** Ids of every constraint of a CIB (`cibadmin --query`). */
+export function cibConstraintIds(xml: string, file: string): string[] {
+  return at([cibConfiguration(xml, file)], ["constraints", "*"])
+    .map((c) => c.attrs.id)
+    .filter((id): id is string => id !== undefined);
+}
+
+/** What the live CIB must show (`query cib-check`'s options). */
+export interface CibExpectations {
+  /** Resources whose target-role (and their enclosing group's or clone's) is not Stopped. */
+  started?: string[];
+  /** Resources whose target-role is Stopped. */
+  stopped?: string[];
+  /** Constraint ids that must not exist. */
+  absent?: string[];
+  /** Cluster properties and their values (`name=value`). */
+  properties?: string[];
+  /** `group:member` pairs: the member is a primitive of the group. */
+  members?: string[];
+  /** Resources that must not be configured. */
+  missing?: string[];
+}
+
+/** What of the expectations the CIB does not meet; empty when it meets them all. */
+export function cibProblems(xml: string, expect: CibExpectations, file: string): string[] {
+  const config = cibConfiguration(xml, file);
+  // Every configured resource with its enclosing resources (a group, a clone), outermost first.
+  const resources: { el: XmlElement; enclosing: XmlElement[] }[] = [];
+  const walk = (els: readonly XmlElement[], enclosing: XmlElement[]): void => {
+    for (const el of els) {
+      if (!["primitive", "group", "clone", "bundle"].includes(el.tag)) continue;
+      resources.push({ el, enclosing });
+      walk(el.children, [...enclosing, el]);
+    }
+  };
+  walk(
+    at([config], ["resources"]).flatMap((r) => r.children),
+    [],
+  );
+  const find = (id: string) => resources.find((r) => r.el.attrs.id === id);
+  const targetRole = (el: XmlElement): string | undefined =>
+    at([el], ["meta_attributes", "nvpair"]).find((n) => n.attrs.name === "target-role")?.attrs.value;
+  const stopped = (el: XmlElement) => targetRole(el)?.toLowerCase() === "stopped";
+
+  const problems: string[] = [];
+  for (const id of expect.started ?? []) {
+    const r = find(id);
+    if (r === undefined) problems.push(`${id}: not configured`);
+    else {
+      for (const el of [r.el, ...r.enclosing].filter(stopped)) {
+        problems.push(
+          `${id}: ${el === r.el ? "its" : `its ${el.tag} ${el.attrs.id}'s`} target-role is Stopped`,
+        );
+      }
+    }
+  }
+  for (const id of expect.stopped ?? []) {
+    const r = find(id);
+    if (r === undefined) problems.push(`${id}: not configured`);
+    else if (!stopped(r.el))
+      problems.push(`${id}: target-role is ${targetRole(r.el) ?? "unset"}, not Stopped`);
+  }
+  const constraints = new Set(cibConstraintIds(xml, file));
+  for (const id of expect.absent ?? [])
+    if (constraints.has(id)) problems.push(`constraint ${id} is still there`);
+  const nvpairs = at([config], ["crm_config", "cluster_property_set", "nvpair"]);
+  for (const p of expect.properties ?? []) {
+    const [name, value] = [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)];
+    if (!p.includes("=") || name === "") throw new QueryError(`--property ${p}: expected NAME=VALUE`);
+    const got = nvpairs.find((n) => n.attrs.name === name)?.attrs.value;
+    if (got?.toLowerCase() !== value.toLowerCase())
+      problems.push(`property ${name} is ${got ?? "unset"}, not ${value}`);
+  }
+  for (const m of expect.members ?? []) {
+    const [group, member] = [m.slice(0, m.indexOf(":")), m.slice(m.indexOf(":") + 1)];
+    if (!m.includes(":")) throw new QueryError(`--member ${m}: expected GROUP:MEMBER`);
+    const r = find(member);
+    const parent = r?.enclosing[r.enclosing.length - 1];
+    if (r === undefined) problems.push(`${member}: not configured`);
+    else if (parent?.tag !== "group" || parent.attrs.id !== group)
+      problems.push(`${member}: not a member of group ${group}`);
+  }
+  for (const id of expect.missing ?? []) if (find(id) !== undefined) problems.push(`${id}: still configured`);
+  return problems;
+}
+
+/** `--started R --absent ID …` into expectations. */
+export function cibExpectations(argv: readonly string[]): CibExpectations {
+  const keys: Record<string, keyof CibExpectations> = {
+    "--started": "started",
+    "--stopped": "stopped",
+    "--absent": "absent",
+    "--property": "properties",
+    "--member": "members",
+    "--missing": "missing",
+  };
+  const out: CibExpectations = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = keys[argv[i]];
+    const value = argv[i + 1];
+    if (key === undefined || value === undefined) {
+      throw new UsageError(`cib-check: expected ${Object.keys(keys).join("|")} VALUE pairs, got ${argv[i]}`);
+    }
+    (out[key] ??= []).push(value);
+  }
+  if (Object.keys(out).length === 0) throw new UsageError("cib-check: name at least one expectation");
+  return out;
 }
 
 /** The four coverage figures istanbul reports, in percent. */
@@ -277,7 +496,8 @@ export function coverageBaseline(raw: unknown, file: string): CoverageBaseline {
   if (typeof raw.tolerance !== "number" || raw.tolerance < 0 || raw.tolerance > 5) {
     throw bad("tolerance must be a number of points from 0 to 5");
   }
-  if (!isRecord(raw.areas) || Object.keys(raw.areas).length === 0) throw bad("areas must name at least one area");
+  if (!isRecord(raw.areas) || Object.keys(raw.areas).length === 0)
+    throw bad("areas must name at least one area");
   const areas: Record<string, CoverageFigures> = {};
   for (const [area, figures] of Object.entries(raw.areas)) {
     if (!isRecord(figures)) throw bad(`areas.${area} is not an object`);
@@ -613,6 +833,14 @@ function usage(): string {
     "  coverage-gate SUMMARY BASELINE ROOT",
     "                                coverage per area (coverage-summary.json; files under ROOT) held to",
     "                                the baseline's figures less its tolerance",
+    "  drift-check PREVIEW STATUS NAME[=OPS]…",
+    "                                a `preview --refresh --json` (exit STATUS) shows each NAME updated",
+    "                                or replaced (or one of OPS), with no error diagnostic",
+    "  cib-ids CIB                   the constraint ids of a CIB (`cibadmin --query`)",
+    "  cib-new-ids BEFORE AFTER      the constraint ids AFTER has and BEFORE has not",
+    "  cib-check CIB --started R | --stopped R | --absent CONSTRAINT_ID | --property NAME=VALUE |",
+    "            --member GROUP:R | --missing R …",
+    "                                what the live CIB must show (target-role, constraints, properties)",
     '  bench-table TIMINGS           median table of "phase seconds" lines',
     "",
     "lab-env sets (arrays noted; from the outputs where given, else from the stack file's lab):",
@@ -663,6 +891,35 @@ export async function run(argv: readonly string[]): Promise<string> {
     case "jest-gate": {
       const [file] = args(rest, 1, 1, command);
       return jestGate(readJson(file, "jest results"), file);
+    }
+    case "drift-check": {
+      if (rest.length < 3)
+        throw new UsageError("drift-check: expected PREVIEW_JSON STATUS RESOURCE_NAME[=OPS]…");
+      const [file, status, ...expected] = rest;
+      if (!/^\d+$/.test(status))
+        throw new UsageError(`drift-check: STATUS must be an exit status, got ${status}`);
+      const { shown, problems } = driftCheck(readJson(file, "preview"), Number(status), expected, file);
+      if (problems.length > 0)
+        throw new QueryError(`the preview does not show the drift:\n  ${problems.join("\n  ")}`);
+      return shown.join(", ");
+    }
+    case "cib-ids": {
+      const [file] = args(rest, 1, 1, command);
+      return cibConstraintIds(readText(file, "CIB"), file).join("\n");
+    }
+    case "cib-new-ids": {
+      const [before, after] = args(rest, 2, 2, command);
+      const old = new Set(cibConstraintIds(readText(before, "CIB"), before));
+      return cibConstraintIds(readText(after, "CIB"), after)
+        .filter((id) => !old.has(id))
+        .join("\n");
+    }
+    case "cib-check": {
+      if (rest.length < 3) throw new UsageError("cib-check: expected CIB_FILE and --OPTION VALUE pairs");
+      const [file, ...options] = rest;
+      const problems = cibProblems(readText(file, "CIB"), cibExpectations(options), file);
+      if (problems.length > 0) throw new QueryError(`the live CIB ${file}:\n  ${problems.join("\n  ")}`);
+      return `the live CIB meets ${options.join(" ")}`;
     }
     case "coverage-gate": {
       const [summaryFile, baselineFile, root] = args(rest, 3, 3, command);

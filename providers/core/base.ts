@@ -29,9 +29,10 @@ export const RESOURCE_NAME_KEY = "__resourceName";
 
 /**
  * Input key under which {@link defineProvider} stores the digest of what a kind renders (see
- * {@link ProviderDefinition.render}).
+ * {@link ProviderDefinition.render}). Not `__`-prefixed: a preview lists it (`[diff: ~renderedDigest]`),
+ * so a reviewer sees that only what the program renders changed.
  */
-export const RENDERING_KEY = "__rendering";
+export const RENDERING_KEY = "renderedDigest";
 
 /** A property bag as the engine hands it to a dynamic provider. */
 export type Props = Record<string, unknown>;
@@ -117,7 +118,7 @@ function resourceName(props: Props | undefined, id?: string): string {
 }
 
 function isReserved(key: string): boolean {
-  return key.startsWith("__");
+  return key.startsWith("__") || key === RENDERING_KEY;
 }
 
 function formatPath(path: readonly (string | number)[]): string {
@@ -141,27 +142,15 @@ export function wrapError(kind: string, name: string, op: string, err: unknown):
 }
 
 /**
- * How the rendering digest of `news` compares with the stored one: `same`; `changed` (the code
- * renders something else now: converge again); `adopt` (the state predates digests: the thing was
- * converged by the code of its time, and only the digest is recorded, nothing runs).
+ * True when what the kind renders now differs from what it rendered when the resource was last
+ * converged. State written before digests existed has none: that is no change (the thing was
+ * converged by the code of its time, and a preview must not turn every such resource into an
+ * update whose outputs are unknown downstream); its digest is recorded at its next update.
  */
-function renderingChange(olds: Props, news: Props): "same" | "changed" | "adopt" {
+function renderingChanged(olds: Props, news: Props): boolean {
   const now = news[RENDERING_KEY];
   const then = olds[RENDERING_KEY];
-  if (now === undefined || now === then) return "same";
-  if (then === undefined && !containsUnknown(now)) return "adopt";
-  return "changed";
-}
-
-/** True when an update only records the digest of a resource created before digests existed. */
-function adoptsRenderingOnly<S extends z.AnyZodObject, O extends object>(
-  olds: Props,
-  news: Props,
-  def: ProviderDefinition<S, O>,
-): boolean {
-  if (renderingChange(olds, news) !== "adopt") return false;
-  if (Object.keys(def.schema().shape).some((key) => !isDeepStrictEqual(olds[key], news[key]))) return false;
-  return !def.diff || def.diff(olds as Stored<z.output<S>, O>, news as z.output<S>).length === 0;
+  return now !== undefined && then !== undefined && now !== then;
 }
 
 /** Turns a {@link ProviderDefinition} into a Pulumi dynamic provider with the shared behaviour. */
@@ -235,12 +224,8 @@ export function defineProvider<S extends z.AnyZodObject, O extends object>(
         if (def.diff && !Object.values(news).some(containsUnknown)) {
           for (const key of def.diff(olds as Stored<I, O>, news as I)) changed.add(key);
         }
-        const rendering = renderingChange(olds, news);
-        if (rendering !== "same") changed.add(RENDERING_KEY);
-        const replaces = [...changed].filter(
-          (key) =>
-            forceNew.includes(key) || (!def.update && !(key === RENDERING_KEY && rendering === "adopt")),
-        );
+        if (renderingChanged(olds, news)) changed.add(RENDERING_KEY);
+        const replaces = [...changed].filter((key) => forceNew.includes(key) || !def.update);
         if (replaces.length > 0 && def.guardReplace) {
           def.guardReplace(olds as Stored<I, O>, news as I, replaces);
         }
@@ -270,7 +255,6 @@ export function defineProvider<S extends z.AnyZodObject, O extends object>(
 
     async update(id: string, olds: Props, news: Props) {
       return guard("update", news, id, async () => {
-        if (adoptsRenderingOnly(olds, news, def)) return { outs: { ...olds, ...news } };
         if (!def.update)
           throw new Error("this kind has no update; every change should have been a replacement");
         const outs = await def.update(id, olds as Stored<I, O>, news as I);

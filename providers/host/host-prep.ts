@@ -13,6 +13,7 @@ import { defineProvider } from "../core/base";
 import { localHostProblem, progress, runOnHost } from "../exec/host-exec";
 import { labKind } from "../core/kind";
 import { shellQuote } from "../exec/ssh";
+import { stopDaemonScript } from "../exec/pid-file";
 import { virshCommand } from "../libvirt/virsh";
 
 /** Pid files of daemons this program starts (under /run/libvirt, which a test may make private). */
@@ -133,7 +134,11 @@ async function converge(inputs: z.output<ReturnType<typeof schema>>) {
 /** The HostPrep provider. */
 export const hostPrepProvider = defineProvider({
   kind: "HostPrep",
-  render: (inputs) => ({ script: hostPrepScript(inputs) }),
+  // The delete script too (with the daemons started): a delete runs the code stored with the resource.
+  render: (inputs) => ({
+    script: hostPrepScript(inputs),
+    remove: hostPrepDeleteScript({ host: inputs.host, startedDaemons: true }),
+  }),
   schema,
   forceNew: ["host"],
   async create(inputs) {
@@ -152,22 +157,33 @@ export const hostPrepProvider = defineProvider({
     return { ...outs, startedDaemons: outs.startedDaemons || olds.startedDaemons === true };
   },
   async delete(_id, olds) {
-    const uri = olds.host.libvirtUri;
-    const dir = shellQuote(olds.host.stateDir);
-    const stop = olds.startedDaemons
-      ? `if ${answers(uri)} && [ -z "$(${virshCommand(uri, ["list", "--all", "--name"])})" ] && [ -z "$(${virshCommand(uri, ["net-list", "--all", "--name"])})" ]; then
-  for f in ${MANAGED_PID_FILES.libvirtd} ${MANAGED_PID_FILES.virtlogd}; do
-    if [ -s "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; fi
-  done
-fi`
-      : "";
-    await runOnHost(
-      // Only empty directories go (volumes/, seeds/ … once their resources are deleted).
-      `if [ -d ${dir} ]; then find ${dir} -depth -type d -empty -delete; fi\n` +
-        `if [ -d ${dir} ]; then echo "kept ${olds.host.stateDir}: not empty" >&2; fi\n${stop}`,
-    );
+    await runOnHost(hostPrepDeleteScript(olds));
   },
 });
+
+/**
+ * The delete script: the state directory goes when the stack left nothing in it (only empty
+ * directories are removed: volumes/, seeds/ … once their resources are deleted), and the daemons
+ * are stopped when this resource started them and they hold no domain and no running network (an
+ * inactive network such as the `default` one Debian's libvirt package defines is no reason to
+ * keep them). A pid file whose pid is not the daemon any more (a stale file) is only removed.
+ */
+export function hostPrepDeleteScript(
+  olds: Pick<HostPrepInputs, "host"> & { startedDaemons?: boolean },
+): string {
+  const uri = olds.host.libvirtUri;
+  const dir = shellQuote(olds.host.stateDir);
+  const stop = olds.startedDaemons
+    ? `if ${answers(uri)} && [ -z "$(${virshCommand(uri, ["list", "--all", "--name"])})" ] && [ -z "$(${virshCommand(uri, ["net-list", "--name"])})" ]; then
+${stopDaemonScript(MANAGED_PID_FILES.libvirtd, "libvirtd")}
+${stopDaemonScript(MANAGED_PID_FILES.virtlogd, "virtlogd")}
+fi`
+    : "";
+  return (
+    `if [ -d ${dir} ]; then find ${dir} -depth -type d -empty -delete; fi\n` +
+    `if [ -d ${dir} ]; then echo "kept ${olds.host.stateDir}: not empty" >&2; fi\n${stop}`
+  );
+}
 
 /** The KVM host prepared for the lab. */
 export const HostPrep = labKind<HostPrepInputs, HostPrepOutputs>(hostPrepProvider, {

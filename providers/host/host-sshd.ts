@@ -6,7 +6,9 @@
  * `managed` hosts get a dedicated sshd whose config, host key, pid file and authorised keys all live
  * in `<stateDir>/sshd` (the machine's own sshd and ~/.ssh stay untouched). `external` hosts keep
  * their sshd: it must already listen on the address; the key goes into `~<user>/.ssh/authorized_keys`
- * as one line tagged with this stack's fence shell path, removed again on delete.
+ * as one line tagged with this stack's fence shell path, removed again on delete — root's own
+ * authorized_keys, so that file is only ever edited through {@link EDIT_KEYS} (backed up, written
+ * beside, verified, restored on failure: a failed edit must never lock root out).
  *
  * It comes after the management network: the address lives on that network's bridge.
  * `read` reports whether sshd listens and the key is authorised, so either shows as drift.
@@ -19,6 +21,7 @@ import { labKind } from "../core/kind";
 import { renderFenceShell } from "./fence-shell";
 import { renderSshdConfig, sshdPaths } from "./sshd-config";
 import { shellQuote } from "../exec/ssh";
+import { DAEMON_ALIVE, daemonRunning, stopDaemonScript } from "../exec/pid-file";
 
 const schema = () =>
   z.object({
@@ -61,12 +64,80 @@ export function fenceKeyLine(fenceShellPath: string, publicKey: string): string 
   return `restrict,pty,command="${fenceShellPath}" ${publicKey.trim()}`;
 }
 
+/** What marks this stack's key line in an authorized_keys file (its fence shell). */
+function fenceMarker(fenceShellPath: string): string {
+  return `command="${fenceShellPath}"`;
+}
+
 /** Where the key line goes: the managed sshd's own file, or the user's ~/.ssh/authorized_keys. */
-function authorizedKeysFile(inputs: Inputs): string {
+function authorizedKeysFile(inputs: Pick<Inputs, "host" | "daemon" | "user">): string {
   return inputs.daemon === "managed"
     ? `${sshdPaths(dirOf(inputs)).authorizedKeysDir}/${inputs.user}`
     : `$(getent passwd ${shellQuote(inputs.user)} | cut -d: -f6)/.ssh/authorized_keys`;
 }
+
+/**
+ * Shell function `edit_keys FILE MARKER [LINE]`: FILE (an authorized_keys) without its lines that
+ * hold MARKER, and with LINE at its end when given. On an `external` host that file is root's own
+ * authorized_keys, so the edit is safe by construction:
+ * - nothing is written when there is nothing to change;
+ * - a backup is made (and compared) first, and kept until the new file is in place and verified;
+ * - the new file is written beside the old one (same owner and mode) and verified against the
+ *   backup read by another tool (awk, not grep): every other line, in order, then LINE — so it is
+ *   never empty while the old file had other lines;
+ * - it replaces the old one by a rename, is verified again in place, and any failure leaves (or
+ *   puts back) the old file and says so on stderr (`kvmlab: …`), returning 1.
+ */
+export const EDIT_KEYS = `edit_keys() {
+  local keys=$1 marker=$2 line=\${3-}
+  local new="$keys.kvmlab-new" backup="$keys.kvmlab-backup" others ours rc=0
+  expected() {
+    awk -v m="$marker" 'index($0, m) == 0' "$backup" || return 1
+    if [ -n "$line" ]; then printf '%s\\n' "$line"; fi
+  }
+  others=$(awk -v m="$marker" 'index($0, m) == 0 { n++ } END { print n + 0 }' "$keys") &&
+    ours=$(awk -v m="$marker" 'index($0, m) > 0 { n++ } END { print n + 0 }' "$keys") &&
+    [[ $others =~ ^[0-9]+$ && $ours =~ ^[0-9]+$ ]] ||
+    { echo "kvmlab: cannot read $keys; it is unchanged" >&2; return 1; }
+  if [ -z "$line" ] && [ "$ours" -eq 0 ]; then return 0; fi
+  if [ -n "$line" ] && [ "$ours" -eq 1 ] && grep -qxF -- "$line" "$keys"; then return 0; fi
+  rm -f -- "$new" "$backup"
+  if ! { cp -p -- "$keys" "$backup" && cmp -s -- "$keys" "$backup"; }; then
+    rm -f -- "$backup"
+    echo "kvmlab: cannot back up $keys; it is unchanged" >&2
+    return 1
+  fi
+  cp -p -- "$keys" "$new" || rc=1
+  if [ $rc -eq 0 ]; then { grep -vF -- "$marker" "$keys" || [ $? -eq 1 ]; } >"$new" || rc=1; fi
+  if [ $rc -eq 0 ] && [ -n "$line" ]; then printf '%s\\n' "$line" >>"$new" || rc=1; fi
+  if [ $rc -eq 0 ]; then cmp -s -- "$new" <(expected) || rc=1; fi
+  if [ $rc -eq 0 ] && [ "$others" -gt 0 ] && [ ! -s "$new" ]; then rc=1; fi
+  if [ $rc -ne 0 ]; then
+    rm -f -- "$new" "$backup"
+    echo "kvmlab: cannot write the new $keys; it is unchanged" >&2
+    return 1
+  fi
+  if ! mv -f -- "$new" "$keys"; then
+    rm -f -- "$new"
+    if cmp -s -- "$keys" "$backup" || { cp -p -- "$backup" "$keys" && cmp -s -- "$keys" "$backup"; }; then
+      rm -f -- "$backup"
+      echo "kvmlab: cannot replace $keys; it is unchanged" >&2
+    else
+      echo "kvmlab: cannot replace $keys, nor put it back: the old file is $backup. Fix: mv $backup $keys" >&2
+    fi
+    return 1
+  fi
+  if ! cmp -s -- "$keys" <(expected); then
+    if cp -p -- "$backup" "$keys" && cmp -s -- "$keys" "$backup"; then
+      rm -f -- "$backup"
+      echo "kvmlab: $keys was not written as expected; the old file is back" >&2
+    else
+      echo "kvmlab: $keys was not written as expected, nor put back: the old file is $backup. Fix: mv $backup $keys" >&2
+    fi
+    return 1
+  fi
+  rm -f -- "$backup"
+}`;
 
 /** Shell test: something listens on address:port. */
 function listens(address: string, port: number): string {
@@ -88,9 +159,8 @@ mkdir -p "$(dirname "$keys")"
 chmod 0700 "$(dirname "$keys")"
 touch "$keys"
 chmod 0600 "$keys"
-grep -vF ${shellQuote(`command="${p.fenceShell}"`)} "$keys" >"$keys.new" || true
-echo ${shellQuote(line)} >>"$keys.new"
-mv -f "$keys.new" "$keys"`;
+${EDIT_KEYS}
+edit_keys "$keys" ${shellQuote(fenceMarker(p.fenceShell))} ${shellQuote(line)} || exit 1`;
   if (inputs.daemon === "external") {
     return `${common}
 if ! ${listens(inputs.address, inputs.port)}; then
@@ -105,8 +175,9 @@ install -m 0644 /dev/stdin ${p.config}.new <<'KVMLAB_SSHD_CONFIG'
 ${renderSshdConfig({ address: inputs.address, port: inputs.port, user: inputs.user, dir })}KVMLAB_SSHD_CONFIG
 mkdir -p /run/sshd
 /usr/sbin/sshd -t -f ${p.config}.new
+${DAEMON_ALIVE}
 running=no
-if [ -s ${p.pidFile} ] && kill -0 "$(cat ${p.pidFile})" 2>/dev/null; then running=yes; fi
+if ${daemonRunning(p.pidFile, "sshd")}; then running=yes; fi
 if [ $running = yes ] && cmp -s ${p.config} ${p.config}.new; then
   rm -f ${p.config}.new
 else
@@ -128,7 +199,8 @@ async function converge(inputs: Inputs): Promise<HostSshdOutputs> {
 /** The HostSshd provider. */
 export const hostSshdProvider = defineProvider({
   kind: "HostSshd",
-  render: (inputs) => ({ script: hostSshdScript(inputs) }),
+  // The delete script too: a delete runs the code stored with the resource.
+  render: (inputs) => ({ script: hostSshdScript(inputs), remove: hostSshdDeleteScript(inputs) }),
   schema,
   forceNew: ["host", "daemon"],
   async create(inputs) {
@@ -148,16 +220,26 @@ if grep -qxF ${shellQuote(line)} "${keys}" 2>/dev/null; then echo authorised; fi
     return converge(news);
   },
   async delete(_id, olds) {
-    const dir = dirOf(olds);
-    const p = sshdPaths(dir);
-    const removeLine =
-      olds.daemon === "external"
-        ? `keys="${authorizedKeysFile(olds)}"
-if [ -f "$keys" ]; then grep -vF ${shellQuote(`command="${p.fenceShell}"`)} "$keys" >"$keys.new" || true; mv -f "$keys.new" "$keys"; fi`
-        : `if [ -s ${p.pidFile} ]; then kill "$(cat ${p.pidFile})" 2>/dev/null || true; fi`;
-    await runOnHost(`${removeLine}\nrm -rf ${shellQuote(dir)}`, { timeoutSeconds: 60 });
+    await runOnHost(hostSshdDeleteScript(olds), { timeoutSeconds: 60 });
   },
 });
+
+/**
+ * The delete script: on an `external` host the key line leaves the user's authorized_keys (safely:
+ * {@link EDIT_KEYS}; nothing else goes while that fails), on a `managed` one the lab's sshd stops
+ * (only when its pid file still names an sshd); then the lab's sshd directory goes.
+ */
+export function hostSshdDeleteScript(olds: Pick<Inputs, "host" | "daemon" | "user">): string {
+  const dir = dirOf(olds);
+  const p = sshdPaths(dir);
+  const removeLine =
+    olds.daemon === "external"
+      ? `keys="${authorizedKeysFile(olds)}"
+${EDIT_KEYS}
+if [ -f "$keys" ]; then edit_keys "$keys" ${shellQuote(fenceMarker(p.fenceShell))} || exit 1; fi`
+      : stopDaemonScript(p.pidFile, "sshd");
+  return `${removeLine}\nrm -rf ${shellQuote(dir)}`;
+}
 
 /** sshd on the host's management address with the restricted fence key. */
 export const HostSshd = labKind<HostSshdInputs, HostSshdOutputs>(hostSshdProvider, {

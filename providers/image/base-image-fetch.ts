@@ -28,7 +28,10 @@ export function fetchedImagePath(url: string): string {
   return `${IMAGE_CACHE_DIR}/fetched-${key}/${base}`;
 }
 
-/** The fetch script: download (curl, with retries) unless cached; verify qemu-img can read it. */
+/**
+ * The fetch script: download (curl, with retries) unless cached; verify qemu-img can read it. The
+ * download goes to `<image>.part`, renamed when complete; a failure at any step removes it.
+ */
 export function fetchScript(url: string): string {
   const path = fetchedImagePath(url);
   return `path=${shellQuote(path)}
@@ -36,6 +39,7 @@ if [ -f "$path" ]; then exit 0; fi
 mkdir -p "$(dirname "$path")"
 ${OUTSIDE_NETNS_PREFIX}
 tmp="$path.part"
+trap 'rm -f "$tmp"' EXIT
 "\${net[@]}" curl -fSL --retry 3 -o "$tmp" ${shellQuote(url)} ||
   { echo "could not download ${url}. Fix: check the URL and that this host reaches it, or set image.source to build" >&2; exit 1; }
 qemu-img info "$tmp" >/dev/null || { echo "${url} is not a disk image qemu-img can read" >&2; rm -f "$tmp"; exit 1; }
@@ -57,6 +61,7 @@ export type BaseImageFetchInputs = z.input<ReturnType<typeof schema>>;
 /** The BaseImageFetch provider. */
 export const baseImageFetchProvider = defineProvider({
   kind: "BaseImageFetch",
+  render: (inputs) => ({ fetch: fetchScript(inputs.url) }),
   schema,
   forceNew: ["host", "url"],
   async create(inputs) {

@@ -64,17 +64,22 @@ export function seedPath(inputs: Pick<Inputs, "host" | "name">): string {
   return `${inputs.host.stateDir}/seeds/${inputs.name}`;
 }
 
-/** The script that builds the ISO from three base64 lines on stdin (meta-data, user-data, network-config). */
+/**
+ * The script that builds the ISO from three base64 lines on stdin (meta-data, user-data,
+ * network-config). The ISO is built beside the old one and renamed over it when complete; a
+ * failure leaves the old one and no partial file.
+ */
 export function seedIsoScript(path: string): string {
   const p = shellQuote(path);
-  return `dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+  return `tmp=${p}.tmp
+dir=$(mktemp -d)
+trap 'rm -rf "$dir" "$tmp"' EXIT
 chmod 0700 "$dir"
 for f in meta-data user-data network-config; do IFS= read -r line; printf '%s' "$line" | base64 -d >"$dir/$f"; done
 mkdir -p "$(dirname ${p})"
-( umask 077; genisoimage -quiet -output ${p}.tmp -volid cidata -joliet -rock "$dir/meta-data" "$dir/user-data" "$dir/network-config" )
-chmod 0600 ${p}.tmp
-mv -f ${p}.tmp ${p}`;
+( umask 077; genisoimage -quiet -output "$tmp" -volid cidata -joliet -rock "$dir/meta-data" "$dir/user-data" "$dir/network-config" )
+chmod 0600 "$tmp"
+mv -f "$tmp" ${p}`;
 }
 
 async function write(inputs: Inputs): Promise<CloudInitDiskOutputs> {

@@ -9,7 +9,7 @@
  * absolute paths a script names outside the sandbox, so a test refuses to run one that would
  * touch the real system.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -75,6 +75,7 @@ export const SAFE_TOOLS: readonly string[] = [
   "grep",
   "head",
   "ln",
+  "ls",
   "mkdir",
   "mktemp",
   "mv",
@@ -90,6 +91,7 @@ export const SAFE_TOOLS: readonly string[] = [
   "sha256sum",
   "sort",
   "stat",
+  "sync",
   "tail",
   "tee",
   "timeout",
@@ -161,6 +163,24 @@ export function fakeBin(tools: Record<string, string>, opts: { sandbox?: boolean
   return fake;
 }
 
+/** Where the real `tool` is (one of the {@link SAFE_TOOLS}): a fake may run it. */
+export function realTool(tool: string): string {
+  const where = resolveSafeTools()[tool];
+  if (where === undefined) throw new Error(`${tool} is not a safe tool found on this machine`);
+  return where;
+}
+
+/**
+ * The body of a fake that fails like a real tool in trouble (`stderr`, exit `code`) when its
+ * arguments contain `when` (every call when absent), and otherwise runs the real `tool`.
+ */
+export function failingTool(tool: string, stderr: string, code = 1, when?: string): string {
+  const quoted = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const fail = `printf '%s\\n' ${quoted(stderr)} >&2; exit ${code}`;
+  const cond = when === undefined ? "true" : `[[ " $* " == *${quoted(when)}* ]]`;
+  return `if ${cond}; then ${fail}; fi\nexec ${realTool(tool)} "$@"`;
+}
+
 /** Adds (or replaces) fake commands of `fake` (a command that starts failing halfway through a test). */
 export function addFakes(fake: FakeBin, tools: Record<string, string>): void {
   for (const [name, body] of Object.entries(tools)) writeFake(fake.bin, name, body);
@@ -201,6 +221,59 @@ export function logOf(fake: FakeBin): string[] {
     .filter((l) => l !== "");
 }
 
+/** A process of the test's own, standing in for a daemon that a script stops by its pid file. */
+export interface OwnProcess {
+  pid: number;
+  /** Whether it ended (waits up to `waitMs` for it). */
+  ended: (waitMs?: number) => Promise<boolean>;
+}
+
+/** The processes made by {@link ownProcess} and their directories (see {@link stopOwnProcesses}). */
+const ownProcesses: ChildProcess[] = [];
+const ownProcessDirs: string[] = [];
+
+/**
+ * Starts a process of the test's own: a long `sleep`, under the command name `program` when
+ * given (a link of that name to sleep: the kernel shows it as `program` in /proc/PID/comm);
+ * with `ignoreTerm`, one that only KILL stops.
+ */
+export function ownProcess(program?: string, opts: { ignoreTerm?: boolean } = {}): OwnProcess {
+  let command = "sleep";
+  if (program !== undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvmlab-daemon-"));
+    ownProcessDirs.push(dir);
+    command = path.join(dir, program);
+    const sleep = spawnSync("bash", ["-c", "type -P sleep"], { encoding: "utf8" }).stdout.trim();
+    fs.symlinkSync(sleep, command);
+  }
+  // With ignoreTerm, bash ignores TERM and becomes the program (an ignored signal stays ignored).
+  const child = opts.ignoreTerm
+    ? spawn("bash", ["-c", `trap '' TERM; exec "$0" 600`, command], { stdio: "ignore" })
+    : spawn(command, ["600"], { stdio: "ignore" });
+  ownProcesses.push(child);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("could not start a process of the test's own");
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    pid,
+    ended: async (waitMs = 2000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return true;
+      const timeout = new Promise<"timeout">((resolve) =>
+        setTimeout(() => resolve("timeout"), waitMs).unref(),
+      );
+      return (await Promise.race([exited, timeout])) !== "timeout";
+    },
+  };
+}
+
+/** Stops the processes of {@link ownProcess} still running and removes their directories. */
+export function stopOwnProcesses(): void {
+  for (const child of ownProcesses.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+  for (const dir of ownProcessDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** Paths every script may name: the null device and the standard streams. */
 const ALWAYS_ALLOWED = ["/dev/null", "/dev/stdin", "/dev/stdout", "/dev/stderr"];
 
@@ -210,7 +283,9 @@ const ALWAYS_ALLOWED = ["/dev/null", "/dev/stdin", "/dev/stdout", "/dev/stderr"]
  * expressions are not paths (they follow a word character, `/` or `:`).
  */
 export function outsidePaths(script: string, root: string, allowed: readonly string[] = []): string[] {
-  const found = script.match(/(?<![\w/:.$}-])\/[A-Za-z0-9_.][^\s'"<>;|&)(`]*/g) ?? [];
+  // Not a path: after a word character, `/`, `:` or an expansion (`$x/…`, `"$x"/…`, `$(…)/…`).
+  const pathRe = /(?<![\w/:.$})-])(?<!(?:\$\w+|[})])["'])\/[A-Za-z0-9_.][^\s'"<>;|&)(`]*/g;
+  const found = script.match(pathRe) ?? [];
   const ok = [...ALWAYS_ALLOWED, ...allowed];
   const outside = found.filter(
     (p) =>

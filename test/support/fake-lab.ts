@@ -26,7 +26,14 @@ import type * as HostExecModule from "../../providers/exec/host-exec";
 import type { HostRunOptions } from "../../providers/exec/host-exec";
 import type * as SshModule from "../../providers/exec/ssh";
 import type { RunOptions, RunResult, SshSession, SshTarget } from "../../providers/exec/ssh";
-import { bashSyntaxProblem, fakeBin, outsidePaths, runWithFakes, type FakeBin } from "./bash";
+import {
+  bashSyntaxProblem,
+  fakeBin,
+  outsidePaths,
+  runWithFakes,
+  stopOwnProcesses,
+  type FakeBin,
+} from "./bash";
 
 jest.mock("../../providers/exec/ssh", () => sshModule());
 jest.mock("../../providers/exec/host-exec", () => hostExecModule());
@@ -68,12 +75,14 @@ export interface Rule {
 }
 
 /**
- * The fake lab's state: the rules, the catch-all answer the test declared (if any), what ran,
- * which nodes are down, whom the program connected to, and the problems that fail the test.
+ * The fake lab's state: the rules, the default rules of the test file, the catch-all answer the
+ * test declared (if any), what ran, which nodes are down, whom the program connected to, and the
+ * problems that fail the test.
  */
 export const lab: {
   calls: Call[];
   rules: Rule[];
+  defaults: Rule[];
   fallback: Answer | undefined;
   down: string[];
   connects: string[];
@@ -81,16 +90,18 @@ export const lab: {
 } = {
   calls: [],
   rules: [],
+  defaults: [],
   fallback: undefined,
   down: [],
   connects: [],
   problems: [],
 };
 
-/** Clears rules, the catch-all, records, problems and down nodes. */
+/** Clears rules, default rules, the catch-all, records, problems and down nodes. */
 export function resetLab(): void {
   lab.calls = [];
   lab.rules = [];
+  lab.defaults = [];
   lab.fallback = undefined;
   lab.down = [];
   lab.connects = [];
@@ -104,6 +115,7 @@ const machineRoots: string[] = [];
 
 afterEach(() => {
   const problems = lab.problems.splice(0);
+  stopOwnProcesses();
   for (const root of machineRoots.splice(0)) fs.rmSync(root, { recursive: true, force: true });
   if (problems.length > 0) throw new Error(`the fake lab:\n${problems.join("\n\n")}`);
 });
@@ -131,9 +143,9 @@ function problem(message: string): Error {
 }
 
 /**
- * One script on one machine: `bash -n` first, then the first matching rule answers (or the
- * declared catch-all; nothing is a failure). `reason` words a failure the way the machine's real
- * runner does.
+ * One script on one machine: `bash -n` first, then the first matching rule answers (then the
+ * first matching default rule, then the declared catch-all; nothing is a failure). `reason` words
+ * a failure the way the machine's real runner does.
  */
 async function run(
   where: string,
@@ -146,7 +158,8 @@ async function run(
   lab.calls.push(call);
   const syntax = bashSyntaxProblem(script);
   if (syntax !== undefined) throw problem(`a script on ${where} is not valid bash (${syntax}):\n${script}`);
-  const rule = lab.rules.find((r) => (r.at === undefined || r.at === where) && r.pattern.test(script));
+  const matches = (r: Rule) => (r.at === undefined || r.at === where) && r.pattern.test(script);
+  const rule = lab.rules.find(matches) ?? lab.defaults.find(matches);
   const answer = rule?.answer ?? lab.fallback;
   if (answer === undefined) {
     throw problem(
@@ -231,6 +244,29 @@ export function on(pattern: RegExp, answer: Answer, at?: string): void {
   lab.rules.push({ pattern, answer, at });
 }
 
+/** A regular expression that matches `text` literally. */
+export function escapeRegExp(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+}
+
+/** A pattern that matches exactly this script. */
+export function exactly(script: string): RegExp {
+  return new RegExp(`^${escapeRegExp(script).source}$`);
+}
+
+/**
+ * The answer to scripts matching `pattern` when none of the test's own rules ({@link on}) does:
+ * for a test file's usual answers, set in its `beforeEach`; a test's own rule (a failure) wins.
+ */
+export function byDefault(pattern: RegExp, answer: Answer, at?: string): void {
+  lab.defaults.push({ pattern, answer, at });
+}
+
+/** Scripts matching any of `patterns` succeed without output (commands whose output nobody reads). */
+export function succeeds(...patterns: RegExp[]): void {
+  for (const pattern of patterns) on(pattern, {});
+}
+
 /**
  * The catch-all of this test: scripts no rule matches get `answer` instead of failing the test.
  * Only for tests about something else than the scripts (the order of steps, a failure before).
@@ -282,23 +318,31 @@ export interface FakeMachine {
   env: Record<string, string>;
   /** Where a path of the machine is in the sandbox (the path itself when it was not moved). */
   at: (machinePath: string) => string;
-  /** Writes a file of the machine (its directory created). */
+  /** Writes a file of the machine (its directory created); the content as given. */
   write: (machinePath: string, content: string) => void;
-  /** Reads a file of the machine, `undefined` when it does not exist. */
+  /** Reads a file of the machine, `undefined` when it does not exist (see `outside` for its paths). */
   read: (machinePath: string) => string | undefined;
+  /** Sets (or, with `undefined`, removes) a state file of the fakes (`$FAKE_ROOT/state/<name>`). */
+  state: (name: string, content: string | undefined) => void;
+  /** A state file of the fakes, `undefined` when it does not exist. */
+  stateOf: (name: string) => string | undefined;
   /** The fake commands that ran, `<name> <argv>`, with the moved paths as the script named them. */
   log: () => string[];
   /** Moves the machine's paths into the sandbox (in a script) and back (in its output). */
   inside: (text: string) => string;
   outside: (text: string) => string;
-  /** Real paths outside the sandbox the scripts may name (read-only system files). */
+  /**
+   * Real paths outside the sandbox its scripts may name: read-only system files (/proc), and
+   * paths they only name in messages (a log to look at). Never a path they write.
+   */
   reads: string[];
 }
 
 /**
  * A fake machine with these fake commands (see test/fixtures/fake-tools.ts). `paths`: fixed
  * paths of the machine (files or directories) moved into the sandbox; `reads`: real paths its
- * scripts may name (read-only); `env`: the fakes' settings.
+ * scripts may name without writing them (see {@link FakeMachine.reads}); `env`: the fakes'
+ * settings.
  */
 export function fakeMachine(
   tools: Record<string, string>,
@@ -306,6 +350,7 @@ export function fakeMachine(
 ): FakeMachine {
   const fake = fakeBin(tools, { sandbox: true });
   machineRoots.push(fake.root);
+  fs.mkdirSync(path.join(fake.root, "state"));
   const moved = [...(opts.paths ?? [])].sort((a, b) => b.length - a.length);
   const fsRoot = path.join(fake.root, "fs");
   const target = (p: string) => path.join(fsRoot, p);
@@ -325,6 +370,19 @@ export function fakeMachine(
       const file = at(machinePath);
       return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
     },
+    state: (name, content) => {
+      const file = path.join(fake.root, "state", name);
+      if (content === undefined) {
+        fs.rmSync(file, { force: true });
+        return;
+      }
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+    },
+    stateOf: (name) => {
+      const file = path.join(fake.root, "state", name);
+      return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+    },
     log: () => {
       if (!fs.existsSync(fake.log)) return [];
       return outside(fs.readFileSync(fake.log, "utf8"))
@@ -341,7 +399,7 @@ export function fakeMachine(
  * A rule's answer that runs the script for real on `machine`, as its runner would: on the KVM host
  * under `set -euo pipefail` with `LC_ALL=C` (host-exec), on a node as the login shell runs it;
  * the call's env exported, its stdin on stdin. A script that names a path outside the sandbox
- * (not moved, not an allowed read) fails the test without running.
+ * (not moved, not one of its reads) fails the test without running.
  */
 export function forReal(machine: FakeMachine): (script: string, call: Call) => Reply {
   return (script, call) => {

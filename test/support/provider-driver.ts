@@ -44,6 +44,29 @@ export async function refreshDiff<D>(
   return { props, diff: await provider.diff(id, props, news) };
 }
 
+/**
+ * A kind with a `present` flag (a cached file): creates it from `inputs`, reads it present, runs
+ * `remove` (the file goes out of band), reads it again: present false, an in-place change. Returns
+ * the id and the read's props for the update that brings it back.
+ */
+export async function readsPresentThenGone(
+  provider: Driven & {
+    create: (inputs: Props) => Promise<{ id: string; outs: Props }>;
+    diff: (id: string, olds: Props, news: Props) => Promise<unknown>;
+  },
+  inputs: Props,
+  remove: () => void,
+): Promise<{ id: string; props: Props }> {
+  const { id, outs } = await provider.create(inputs);
+  expect((await provider.read(id, outs)).props).toMatchObject({ present: true });
+  remove();
+  const read = await provider.read(id, outs);
+  expect(read.id).toBe(id);
+  expect(read.props).toMatchObject({ present: false });
+  expect(await provider.diff(id, read.props as Props, inputs)).toEqual(IN_PLACE);
+  return { id, props: read.props as Props };
+}
+
 /** The error a promise rejects with (fails the test when it resolves). */
 export async function failureOf(promise: Promise<unknown>): Promise<Error> {
   try {

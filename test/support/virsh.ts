@@ -1,16 +1,19 @@
 /** The KVM host's virsh as the fake lab sees it: matching its commands, reading them back, its failures. */
 import { virshCommand } from "../../providers/libvirt/virsh";
 import { URI } from "../fixtures/lab";
-import { scripts, type Reply } from "./fake-lab";
+import { escapeRegExp, on, scripts, type Reply } from "./fake-lab";
 
-/** A regular expression that matches `text` literally. */
-export function escapeRegExp(text: string): RegExp {
-  return new RegExp(text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
-}
+export { escapeRegExp };
 
 /** Matches exactly the one-line virsh command with `args`. */
 export function virshCall(...args: string[]): RegExp {
   return new RegExp(`^${escapeRegExp(virshCommand(URI, args)).source}$`);
+}
+
+/** virsh runs these subcommands (as one-line virsh commands) and succeeds without output. */
+export function virshSucceeds(...subcommands: string[]): void {
+  const prefix = escapeRegExp(virshCommand(URI, [])).source;
+  on(new RegExp(`^${prefix} (${subcommands.join("|")}) [^\\n]*$`), {});
 }
 
 /** The virsh subcommands run as one-line virsh commands (e.g. `net-start dev-service`), in order. */

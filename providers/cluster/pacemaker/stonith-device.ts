@@ -49,7 +49,6 @@ const schema = () =>
     hostMap: z.record(z.string()),
     /** Member name → the cluster's name for it (`node01h`, its host name on link 0). */
     clusterNodeNames: z.record(z.string()),
-    /** Digest of the rendered `pcs stonith create` (a renderer change reaches the device). */
     /** Desired: the key is on every node (drift when missing or different). */
     keyInstalled: z.boolean().default(true),
     /** Desired (pacemaker): the device is enabled. */

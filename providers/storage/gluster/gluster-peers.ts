@@ -118,10 +118,28 @@ export function probeCommand(name: string): string {
   return `${GLUSTER} peer probe ${shellQuote(name)} >/dev/null`;
 }
 
+/**
+ * The script that detaches the pool's other peers from the first node. A peer already out of the
+ * pool is fine; any other refusal (bricks on it, glusterd down) fails the delete with gluster's
+ * words: the pool must not be forgotten while it still holds the peer.
+ */
+export function detachScript(peers: readonly string[]): string {
+  const detach = (name: string) => `out=$(${GLUSTER} peer detach ${shellQuote(name)} 2>&1) || case "$out" in
+  *"is not part of cluster"*) ;;
+  *) fail "gluster peer detach ${name} failed: $(printf '%s' "$out" | tr '\\n' ' '). Fix: remove what still uses the peer (gluster volume info), or start glusterd (systemctl start glusterd); then run pulumi destroy again" ;;
+esac`;
+  return [SCRIPT_FAIL, ...peers.slice(1).map(detach)].join("\n");
+}
+
 /** The GlusterPeers provider. */
 export const glusterPeersProvider = defineProvider({
   kind: "GlusterPeers",
-  render: (inputs) => ({ glusterdUp: GLUSTERD_UP, probes: inputs.peers.map((peer) => probeCommand(peer)) }),
+  // The detach script too: a delete runs the code stored with the resource.
+  render: (inputs) => ({
+    glusterdUp: GLUSTERD_UP,
+    probes: inputs.peers.map((peer) => probeCommand(peer)),
+    detach: detachScript(inputs.peers),
+  }),
   schema,
   check(inputs) {
     return inputs.peers.length === inputs.nodes.length
@@ -152,13 +170,7 @@ export const glusterPeersProvider = defineProvider({
     if (first === undefined) return;
     await removeUnlessUnreachable(`gluster pool on ${first.address}`, () =>
       onNode(first, olds.sshPrivateKey, (run) =>
-        run(
-          olds.peers
-            .slice(1)
-            .map((p) => `${GLUSTER} peer detach ${shellQuote(p)} >/dev/null 2>&1 || true`)
-            .join("\n"),
-          { timeoutSeconds: 120 },
-        ),
+        explained(first.address, () => run(detachScript(olds.peers), { timeoutSeconds: 120 })),
       ),
     );
   },

@@ -33,6 +33,7 @@ import { parseTgtShow } from "./tgt-show";
 import { labKind } from "../../core/kind";
 import { renderTargetsConf } from "./targets-conf";
 import { shellJoin, shellQuote } from "../../exec/ssh";
+import { stopDaemonScript } from "../../exec/pid-file";
 import { isInitiatorName, planTgt, tgtadm } from "./tgt-plan";
 
 const IQN = /^iqn\.\d{4}-\d{2}\.[a-z0-9.-]+(:[^\s<>'"]+)?$/i;
@@ -255,11 +256,16 @@ async function converge(inputs: Inputs): Promise<IscsiTargetOutputs> {
 /** The IscsiTarget provider. */
 export const iscsiTargetProvider = defineProvider({
   kind: "IscsiTarget",
-  render: (inputs) => ({
-    probe: probeScript(inputs),
-    prepare: prepareScript(inputs),
-    conf: targetsConf(inputs),
-  }),
+  render: (inputs) => {
+    const { pidFile } = targetFiles(inputs);
+    return {
+      probe: probeScript(inputs),
+      prepare: prepareScript(inputs),
+      conf: targetsConf(inputs),
+      // The delete's stop of the host's tgtd: a delete runs the code stored with the resource.
+      ...(pidFile !== undefined ? { stop: stopDaemonScript(pidFile, "tgtd") } : {}),
+    };
+  },
   schema,
   check(inputs) {
     const failures = [];
@@ -338,16 +344,8 @@ async function removeTarget(olds: Inputs): Promise<void> {
     const live = found.running ? parseTgtShow(found.show) : [];
     const ours = live.find((t) => t.iqn === olds.iqn);
     const others = live.filter((t) => t.iqn !== olds.iqn);
-    const stop =
-      pidFile !== undefined && others.length === 0
-        ? `if [ -f ${shellQuote(pidFile)} ]; then
-  pid=$(cat ${shellQuote(pidFile)})
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f ${shellQuote(pidFile)}
-fi`
-        : "";
+    // Only our tgtd: the pid file outlives it across a host reboot (the pid may be anyone's then).
+    const stop = pidFile !== undefined && others.length === 0 ? stopDaemonScript(pidFile, "tgtd") : "";
     await run(
       `set -e
 ${ours !== undefined ? `${shellJoin(tgtadm(port, "--mode", "target", "--op", "delete", "--force", "--tid", ours.tid))}` : ""}

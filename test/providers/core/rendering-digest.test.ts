@@ -1,8 +1,8 @@
 /**
  * The rendering digest of the provider base: a kind that declares `render` stores a digest of what
  * it renders, so a renderer change reaches an existing resource as an update (a replacement for a
- * kind without update), and state written before digests existed is adopted without running
- * anything.
+ * kind without update), and state written before digests existed is no change until its next
+ * update records one.
  */
 import { z } from "zod";
 import { defineProvider, digestOf, RENDERING_KEY, UNKNOWN, type Props } from "../../../providers/core/base";
@@ -79,27 +79,28 @@ describe("rendering digest", () => {
     expect((await changed.diff("r1", olds, news as Props)).replaces).toEqual([RENDERING_KEY]);
   });
 
-  it("adopts state written before digests existed: an update that runs nothing, even without update", async () => {
+  it("is no change for state written before digests existed, with or without update", async () => {
     for (const withUpdate of [true, false]) {
-      const journal: Journal = { ran: [] };
-      const provider = kind(journal, { template: "Listen PORT", withUpdate });
+      const provider = kind({ ran: [] }, { template: "Listen PORT", withUpdate });
       const olds: Props = { port: 22, label: "x" };
       const { inputs: news } = await provider.check(olds, { port: 22 });
-      const diff = await provider.diff("r1", olds, news as Props);
-      expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-      const { outs } = await provider.update("r1", olds, news as Props);
-      expect(outs[RENDERING_KEY]).toBe(digestOf(0, { file: "Listen 22" }));
-      expect(journal.ran).toEqual([]);
+      expect(await provider.diff("r1", olds, news as Props)).toEqual({
+        changes: false,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
     }
   });
 
-  it("converges for real when an input changed together with the adoption", async () => {
+  it("is recorded by the next real update of such state, which converges with the new code", async () => {
     const journal: Journal = { ran: [] };
     const provider = kind(journal, { template: "Listen PORT" });
     const olds: Props = { port: 22, label: "x" };
     const { inputs: news } = await provider.check(olds, { port: 2222 });
-    await provider.update("r1", olds, news as Props);
+    expect((await provider.diff("r1", olds, news as Props)).changes).toBe(true);
+    const { outs } = await provider.update("r1", olds, news as Props);
     expect(journal.ran).toEqual(["update Listen 2222"]);
+    expect(outs[RENDERING_KEY]).toBe(digestOf(0, { file: "Listen 2222" }));
   });
 
   it("is unknown while an input is unknown (preview), and counts as a possible change", async () => {

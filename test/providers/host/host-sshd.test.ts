@@ -1,12 +1,27 @@
 /**
  * The HostSshd provider (the lab's sshd on the KVM host for fencing) against the fake KVM host
- * (test/support/fake-lab.ts): its converge scripts, create and check.
+ * (test/support/fake-lab.ts): its converge scripts, create and check, and — run for real on a fake
+ * host whose root has the sandbox's HOME — the edit of root's own authorized_keys on an `external`
+ * host (converge and delete), with each command of the edit failing in turn, and the stop of a
+ * `managed` sshd by its pid file. The converge of a `managed` host runs /usr/sbin/sshd and
+ * ssh-keygen: a rule answers it.
  */
-import { on } from "../../support/fake-lab";
-import { hostSshdProvider, hostSshdScript } from "../../../providers/host/host-sshd";
-import { bashSyntaxCheck } from "../../support/bash";
-import { checked, named } from "../../support/provider-driver";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fakeMachine, forReal, on, type FakeMachine } from "../../support/fake-lab";
+import type { Props } from "../../../providers/core/base";
+import {
+  EDIT_KEYS,
+  fenceKeyLine,
+  hostSshdDeleteScript,
+  hostSshdProvider,
+  hostSshdScript,
+} from "../../../providers/host/host-sshd";
+import { sshdPaths } from "../../../providers/host/sshd-config";
+import { addFakes, bashSyntaxCheck, failingTool, ownProcess, realTool } from "../../support/bash";
+import { checked, failureOf, named } from "../../support/provider-driver";
 import { HOST, STATE_DIR } from "../../fixtures/lab";
+import { HOST_SSHD_TOOLS } from "../../fixtures/fake-tools";
 
 describe("HostSshd provider", () => {
   const p = hostSshdProvider;
@@ -32,6 +47,8 @@ describe("HostSshd provider", () => {
       expect(script).toContain("domains=(dev-node01 dev-node02)");
     }
     expect(hostSshdScript(inputs)).toContain("ListenAddress 192.168.8.1:22");
+    for (const daemon of ["managed", "external"] as const)
+      bashSyntaxCheck(hostSshdDeleteScript({ ...inputs, daemon }));
   });
 
   test("create returns the host key; the id is address:port", async () => {
@@ -51,5 +68,215 @@ describe("HostSshd provider", () => {
       },
     );
     expect(r.failures?.map((f) => f.property).sort()).toEqual(["fenceAuthorizedKey", "fenceDomains"]);
+  });
+
+  describe("an external host, run for real: root's authorized_keys", () => {
+    const external = { ...raw, daemon: "external" };
+    const HOST_KEY_PUB = "/etc/ssh/ssh_host_ed25519_key.pub";
+    const OURS = fenceKeyLine(`${STATE_DIR}/sshd/fence-shell`, FENCE_PUBLIC_KEY);
+    /** root's other keys; the last line has no final newline (as an editor may leave it). */
+    const OTHERS = [
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAdminLaptop admin@laptop",
+      "# the backup server",
+      'from="192.168.8.5" ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQBackup backup@server',
+    ];
+    const othersText = `${OTHERS.join("\n")}`;
+    /** An older key line of this stack (another fence key, the same fence shell). */
+    const OLD_OURS = fenceKeyLine(`${STATE_DIR}/sshd/fence-shell`, "ssh-ed25519 AAAAOldFenceKey dev-fence");
+
+    let host: FakeMachine;
+    /** root's authorized_keys on the fake host. */
+    let keys: string;
+    beforeEach(() => {
+      // The fence shell it installs starts with #!/bin/bash (named, not run).
+      host = fakeMachine(HOST_SSHD_TOOLS, { paths: [STATE_DIR, HOST_KEY_PUB], reads: ["/bin/bash"] });
+      host.write(HOST_KEY_PUB, "ssh-ed25519 AAAAexternalhostkey root@kvmhost\n");
+      host.state("ss-listen", "LISTEN 0      128      192.168.8.1:22       0.0.0.0:*\n");
+      keys = path.join(host.fake.home, ".ssh", "authorized_keys");
+      on(/KVMLAB_FENCE_SHELL/, forReal(host));
+      on(/\.ssh\/authorized_keys"\n/, forReal(host));
+    });
+
+    /** Writes root's authorized_keys (mode 0600), its fence shell path where the host has it. */
+    function rootKeys(text: string): void {
+      fs.mkdirSync(path.dirname(keys), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(keys, host.inside(text), { mode: 0o600 });
+    }
+    const keysText = () => host.outside(fs.readFileSync(keys, "utf8"));
+    /** The error message a run ended with, or "succeeded". */
+    const outcomeOf = (run: Promise<unknown>) =>
+      run.then(
+        () => "succeeded",
+        (err: Error) => err.message,
+      );
+    /** What the edit may have left beside the file (it must leave nothing). */
+    const leftovers = () => fs.readdirSync(path.dirname(keys)).filter((f) => f !== "authorized_keys");
+    const stored = async (): Promise<Props> => ({ ...(await checked(p, external)), sshHostKey: "k" });
+
+    test("converge: root's other keys kept in order, our line added once; a second converge changes nothing", async () => {
+      rootKeys(othersText);
+      const { outs } = await p.create(await checked(p, external));
+      expect(outs.sshHostKey).toBe("ssh-ed25519 AAAAexternalhostkey");
+      expect(keysText()).toBe(`${OTHERS.join("\n")}\n${OURS}\n`);
+      expect(fs.statSync(keys).mode & 0o777).toBe(0o600);
+      expect(leftovers()).toEqual([]);
+
+      const inode = fs.statSync(keys).ino;
+      await p.update("x", outs, await checked(p, external));
+      expect(keysText()).toBe(`${OTHERS.join("\n")}\n${OURS}\n`);
+      expect(fs.statSync(keys).ino).toBe(inode);
+    });
+
+    test("converge: an older line of ours is replaced, a missing file is created", async () => {
+      rootKeys(`${OTHERS[0]}\n${OLD_OURS}\n${OTHERS[1]}\n`);
+      await p.create(await checked(p, external));
+      expect(keysText()).toBe(`${OTHERS[0]}\n${OTHERS[1]}\n${OURS}\n`);
+
+      fs.rmSync(path.dirname(keys), { recursive: true });
+      await p.create(await checked(p, external));
+      expect(keysText()).toBe(`${OURS}\n`);
+    });
+
+    test("delete: only our line goes, the other keys stay byte for byte; the lab's sshd directory goes", async () => {
+      rootKeys(`${OTHERS[0]}\n${OURS}\n${othersText.slice(OTHERS[0].length + 1)}`);
+      fs.mkdirSync(host.at(`${STATE_DIR}/sshd`), { recursive: true });
+      await p.delete("x", await stored());
+      expect(keysText()).toBe(`${OTHERS.join("\n")}\n`);
+      expect(leftovers()).toEqual([]);
+      expect(fs.existsSync(host.at(`${STATE_DIR}/sshd`))).toBe(false);
+    });
+
+    test("delete: a file holding only our line is emptied; one without it, or none, is left alone", async () => {
+      rootKeys(`${OURS}\n`);
+      await p.delete("x", await stored());
+      expect(keysText()).toBe("");
+
+      rootKeys(othersText);
+      const inode = fs.statSync(keys).ino;
+      await p.delete("x", await stored());
+      expect(keysText()).toBe(othersText);
+      expect(fs.statSync(keys).ino).toBe(inode);
+
+      fs.rmSync(keys);
+      await p.delete("x", await stored());
+      expect(fs.existsSync(keys)).toBe(false);
+    });
+
+    /** Each command of the edit failing in turn (or lying), as a full disk or a broken tool would. */
+    const failures: [string, () => Record<string, string>][] = [
+      [
+        "grep failing (I/O error)",
+        () => ({ grep: failingTool("grep", "grep: authorized_keys: Input/output error", 2) }),
+      ],
+      [
+        "grep writing half its output on a full disk",
+        () => ({
+          grep: `"${realTool("grep")}" "$@" | head -c 40; echo "grep: write error: No space left on device" >&2; exit 2`,
+        }),
+      ],
+      [
+        "grep losing a line without a word",
+        () => ({ grep: `"${realTool("grep")}" "$@" | "${realTool("sed")}" 1d` }),
+      ],
+      [
+        "awk failing",
+        () => ({ awk: failingTool("awk", "awk: cannot open authorized_keys (Permission denied)", 2) }),
+      ],
+      [
+        "cp failing (the backup: disk full)",
+        () => ({ cp: failingTool("cp", "cp: error writing: No space left on device") }),
+      ],
+      [
+        "cp making a short backup",
+        () => ({ cp: `"${realTool("cp")}" "$@" && for f; do :; done; "${realTool("truncate")}" -s 10 "$f"` }),
+      ],
+      ["mv failing", () => ({ mv: failingTool("mv", "mv: cannot move: Read-only file system") })],
+      [
+        "mv moving a truncated file",
+        () => ({ mv: `"${realTool("truncate")}" -s 5 "$3" && exec "${realTool("mv")}" "$@"` }),
+      ],
+      ["cmp failing", () => ({ cmp: failingTool("cmp", "cmp: EOF on authorized_keys", 2) })],
+    ];
+
+    test.each(failures)(
+      "delete with %s: the delete fails naming the resource, root's file is unchanged, nothing left behind",
+      async (_label, tools) => {
+        const before = `${OTHERS[0]}\n${OURS}\n${othersText.slice(OTHERS[0].length + 1)}`;
+        rootKeys(before);
+        fs.mkdirSync(host.at(`${STATE_DIR}/sshd`), { recursive: true });
+        addFakes(host.fake, tools());
+        const outcome = await outcomeOf(p.delete("x", await stored()));
+        // Root keeps every key first of all; then the failure is reported.
+        expect(keysText()).toBe(before);
+        expect(outcome).toMatch(/^HostSshd "dev-host-sshd": delete failed: /);
+        expect(fs.statSync(keys).mode & 0o777).toBe(0o600);
+        expect(leftovers()).toEqual([]);
+        // Nothing else went while root's file could not be edited: a retry finds the fence shell.
+        expect(fs.existsSync(host.at(`${STATE_DIR}/sshd`))).toBe(true);
+      },
+    );
+
+    test.each(failures)(
+      "converge with %s: the create fails naming the resource, root's file is unchanged, nothing left behind",
+      async (_label, tools) => {
+        rootKeys(othersText);
+        addFakes(host.fake, tools());
+        const outcome = await outcomeOf(p.create(await checked(p, external)));
+        expect(keysText()).toBe(othersText);
+        expect(outcome).toMatch(/^HostSshd "dev-host-sshd": create failed: /);
+        expect(leftovers()).toEqual([]);
+      },
+    );
+
+    test("a replaced file that is wrong and cannot be put back: the backup is kept and named, with the fix", async () => {
+      const before = `${OTHERS[0]}\n${OURS}\n`;
+      rootKeys(before);
+      addFakes(host.fake, {
+        mv: `"${realTool("truncate")}" -s 5 "$3" && exec "${realTool("mv")}" "$@"`,
+        cp: failingTool("cp", "cp: error writing: No space left on device", 1, "kvmlab-backup /"),
+      });
+      const err = await failureOf(p.delete("x", await stored()));
+      expect(err.message).toContain(
+        `kvmlab: ${keys} was not written as expected, nor put back: the old file is ${keys}.kvmlab-backup. ` +
+          `Fix: mv ${keys}.kvmlab-backup ${keys}`,
+      );
+      expect(host.outside(fs.readFileSync(`${keys}.kvmlab-backup`, "utf8"))).toBe(before);
+    });
+
+    test("the edit says what went wrong and that the file is unchanged", async () => {
+      rootKeys(`${OTHERS[0]}\n${OURS}\n`);
+      addFakes(host.fake, { grep: failingTool("grep", "grep: authorized_keys: Input/output error", 2) });
+      const err = await failureOf(p.delete("x", await stored()));
+      expect(err.message).toContain("grep: authorized_keys: Input/output error");
+      expect(err.message).toContain(`kvmlab: cannot write the new ${keys}; it is unchanged`);
+      expect(EDIT_KEYS).toContain("kvmlab-backup");
+    });
+  });
+
+  describe("a managed host, run for real: the lab's sshd stopped by its pid file", () => {
+    const stored = async (): Promise<Props> => ({ ...(await checked(p, raw)), sshHostKey: "k" });
+    const PID_FILE = sshdPaths(`${STATE_DIR}/sshd`).pidFile;
+
+    let host: FakeMachine;
+    beforeEach(() => {
+      host = fakeMachine({}, { paths: [STATE_DIR], reads: ["/proc"] });
+      on(/\nrm -rf \S+\/sshd$/, forReal(host));
+    });
+
+    test("our sshd is stopped and its directory goes", async () => {
+      const sshd = ownProcess("sshd");
+      host.write(PID_FILE, `${sshd.pid}\n`);
+      await p.delete("x", await stored());
+      expect(await sshd.ended()).toBe(true);
+      expect(fs.existsSync(host.at(`${STATE_DIR}/sshd`))).toBe(false);
+    });
+
+    test("a pid file left from before a reboot, naming another process: nobody is killed", async () => {
+      const stranger = ownProcess();
+      host.write(PID_FILE, `${stranger.pid}\n`);
+      await p.delete("x", await stored());
+      expect(await stranger.ended(300)).toBe(false);
+      expect(fs.existsSync(host.at(`${STATE_DIR}/sshd`))).toBe(false);
+    });
   });
 });

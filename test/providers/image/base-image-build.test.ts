@@ -1,16 +1,21 @@
 /**
  * The BaseImageBuild provider (the cached Debian image) against the fake KVM host
- * (test/support/fake-lab.ts), driven as the engine drives it.
+ * (test/support/fake-lab.ts), driven as the engine drives it. The builder (debootstrap, loop
+ * devices, mounts: test/providers/image/image-build-script.test.ts checks it) is answered by a rule
+ * that leaves the image and its marker in the cache; the read's marker test runs for real on the
+ * host with the image cache moved into its sandbox.
  */
-import { lab, on, scripts } from "../../support/fake-lab";
+import * as fs from "node:fs";
+import { exactly, fakeMachine, forReal, lab, on, scripts, type FakeMachine } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
 import { baseImageBuildProvider } from "../../../providers/image/base-image-build";
 import {
   builtImagePaths,
+  IMAGE_CACHE_DIR,
   imageContentKey,
   renderImageBuildScript,
 } from "../../../providers/image/image-build-script";
-import { checked, IN_PLACE, named } from "../../support/provider-driver";
+import { checked, named, readsPresentThenGone } from "../../support/provider-driver";
 import { HOST } from "../../fixtures/lab";
 
 describe("BaseImageBuild provider", () => {
@@ -31,6 +36,20 @@ describe("BaseImageBuild provider", () => {
     packages: ["cloud-init", "openssh-server", "systemd-sysv"],
     sizeGiB: 4,
   };
+
+  const marker = `${builtImagePaths(normalised).dir}/complete`;
+
+  /** The KVM host: the builder leaves the image complete in the cache; `test -f` runs for real. */
+  let host: FakeMachine;
+  beforeEach(() => {
+    host = fakeMachine({}, { paths: [IMAGE_CACHE_DIR] });
+    on(exactly(renderImageBuildScript(normalised)), () => {
+      host.write(builtImagePaths(normalised).imagePath, "disk\n");
+      host.write(marker, "");
+      return {};
+    });
+    on(/^test -f /, forReal(host));
+  });
 
   test("check sorts and de-duplicates the packages and rejects bad ones, naming them", async () => {
     expect(await checked(p, raw)).toMatchObject({ ...normalised, present: true });
@@ -57,19 +76,10 @@ describe("BaseImageBuild provider", () => {
 
   test("read: present while the complete marker exists; gone marker → present false → rebuild in place", async () => {
     const inputs = await checked(p, raw);
-    const { id, outs } = await p.create(inputs);
-    const marker = `${builtImagePaths(normalised).dir}/complete`;
+    const { id, props } = await readsPresentThenGone(p, inputs, () => fs.rmSync(host.at(marker)));
+    expect(scripts().slice(1)).toEqual([`test -f ${marker}`, `test -f ${marker}`]);
     lab.calls = [];
-    expect((await p.read(id, outs as Props)).props).toMatchObject({ present: true });
-    expect(scripts()).toEqual([`test -f ${marker}`]);
-
-    on(/^test -f /, { code: 1 });
-    const read = await p.read(id, outs as Props);
-    expect(read.id).toBe(id);
-    expect(read.props).toMatchObject({ present: false });
-    expect(await p.diff(id, read.props as Props, inputs)).toEqual(IN_PLACE);
-    lab.calls = [];
-    await p.update(id, read.props as Props, inputs);
+    await p.update(id, props, inputs);
     expect(scripts()).toEqual([renderImageBuildScript(normalised)]);
   });
 

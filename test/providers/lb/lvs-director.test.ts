@@ -2,7 +2,7 @@
  * The LvsDirector provider on ld1 against the fake lab (test/support/fake-lab.ts), driven as the
  * engine drives it: check → create, read → diff → update (the IPVS table repaired), delete.
  */
-import { lab, on, scripts, theCall } from "../../support/fake-lab";
+import { byDefault, exactly, lab, on, scripts, theCall } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
 import { directorRemoval, directorSetupOf, lvsDirectorProvider } from "../../../providers/lb/lvs-director";
 import { renderDirectorSetup, renderDirectorState } from "../../../providers/lb/director-script";
@@ -28,6 +28,13 @@ type Inputs = Parameters<typeof directorSetupOf>[0];
 const STATE = /echo "== files"/;
 const SETUP = /becomes an LVS director/;
 const stateOut = ld1StateOutput;
+
+/** The director's usual answers (the strict fake lab answers nothing by itself). */
+beforeEach(() => {
+  byDefault(SETUP, {});
+  byDefault(/^set -e\nipvsadm /, {});
+  byDefault(exactly(directorRemoval()), {});
+});
 
 describe("LvsDirector", () => {
   test("check: ldirectord's settings are typed, the desired state defaults to converged", async () => {

@@ -3,7 +3,7 @@
  * engine drives it: check → create, read → diff → update, delete.
  */
 import { createHash } from "node:crypto";
-import { lab, on, scripts, theCall } from "../../support/fake-lab";
+import { byDefault, lab, on, scripts, theCall } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
 import { realServerProvider, realServerRemoval, realServerSetupOf } from "../../../providers/lb/real-server";
 import { renderIndexPage } from "../../../providers/lb/real-server-files";
@@ -41,6 +41,13 @@ const STATE = /echo "== nic"/;
 const SETUP = /becomes an LVS real server/;
 const stateOut = fe1StateOutput;
 
+/** The node's usual answers (the strict fake lab answers nothing by itself). */
+beforeEach(() => {
+  byDefault(SETUP, { stdout: "nic=lab-svc\n" });
+  byDefault(/^ip address del /, {});
+  byDefault(/^systemctl disable --now kvmlab-lvs-vip\.service /, {});
+});
+
 describe("RealServer", () => {
   test("check: the fields are validated one by one, the desired state defaults to converged", async () => {
     expect(await failedProperties(p, { ...raw, serviceMac: "52:54:00:55:44:BB", ports: [] })).toEqual([
@@ -49,7 +56,7 @@ describe("RealServer", () => {
     ]);
     const inputs = await checked(p, raw);
     expect(inputs).toMatchObject({ vipOnLo: true, arpSuppressed: true, pagesCurrent: true, webActive: true });
-    expect(inputs.__rendering).toMatch(/^[0-9a-f]{16}$/);
+    expect(inputs.renderedDigest).toMatch(/^[0-9a-f]{16}$/);
   });
 
   test("create runs the rendered setup on the node and records the NIC it found", async () => {

@@ -30,5 +30,5 @@ test.each([
   const check = await revived.check({}, args);
   expect(check.failures).toEqual([]);
   const original = await provider.check({}, args);
-  expect(check.inputs?.__rendering).toBe(original.inputs?.__rendering);
+  expect(check.inputs?.renderedDigest).toBe(original.inputs?.renderedDigest);
 });

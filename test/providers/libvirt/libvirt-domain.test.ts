@@ -9,7 +9,7 @@ import { libvirtDomainProvider } from "../../../providers/libvirt/libvirt-domain
 import { renderDomainXml } from "../../../providers/libvirt/domain-xml";
 import { bashSyntaxCheck } from "../../support/bash";
 import { checked, IN_PLACE, named } from "../../support/provider-driver";
-import { DAEMON_DOWN, notFound, virshCall, virshRuns } from "../../support/virsh";
+import { DAEMON_DOWN, notFound, virshCall, virshRuns, virshSucceeds } from "../../support/virsh";
 import { HOST, STATE_DIR, URI } from "../../fixtures/lab";
 
 describe("LibvirtDomain provider", () => {
@@ -62,6 +62,8 @@ ${liveNics
     on(virshCall("domstate", "dev-node01"), { stdout: `${state}\n\n` });
     on(virshCall("dumpxml", "--inactive", "dev-node01"), { stdout: liveXml(vcpus, memoryKiB, liveNics) });
     on(virshCall("domuuid", "dev-node01"), { stdout: `${UUID}\n` });
+    on(/ define "\$t"/, {});
+    virshSucceeds("start", "destroy", "autostart");
   }
 
   /** The domain XML the provider should define for the raw inputs (with `uuid` when redefining). */
@@ -101,6 +103,7 @@ ${liveNics
       defined ? { stdout: `${UUID}\n` } : notFound("domain", "dev-node01"),
     );
     on(virshCall("domstate", "dev-node01"), { stdout: "shut off\n" });
+    virshSucceeds("start", "autostart");
     const inputs = await checked(p, raw);
     const { id, outs } = await p.create(inputs);
     expect(id).toBe(UUID);
@@ -208,6 +211,7 @@ ${liveNics
   });
 
   test("delete destroys and undefines, tolerating a domain already gone", async () => {
+    on(/ undefine /, {});
     await p.delete(UUID, { ...(await checked(p, raw)), uuid: UUID });
     expect(scripts()[0]).toContain(`${virshCommand(URI, ["destroy"])} dev-node01 >/dev/null 2>&1 || true`);
     expect(scripts()[0]).toContain(`${virshCommand(URI, ["undefine"])} dev-node01`);

@@ -1,17 +1,56 @@
 /**
  * The LibvirtNetwork provider against the fake KVM host (test/support/fake-lab.ts: `runOnHost`
- * records every script with its options and answers from per-test rules; nothing runs on this
- * machine), driven as the engine drives it: check → create, read → diff → update, delete.
+ * records every script with its options and answers from per-test rules), driven as the engine
+ * drives it: check → create, read → diff → update, delete. One-line virsh commands are answered by
+ * rules in virsh's words (test/support/virsh.ts); the re-plug script, which reads several domains
+ * and the kernel's bridge ports, runs for real against a fake virsh and ip with /sys/class/net
+ * moved into the host's sandbox (test/fixtures/fake-tools.ts).
  */
-import { lab, on, scripts } from "../../support/fake-lab";
+import * as fs from "node:fs";
+import { fakeMachine, forReal, lab, on, scripts, type FakeMachine } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
 import { virshCommand } from "../../../providers/libvirt/virsh";
 import { libvirtNetworkProvider, networkXml } from "../../../providers/libvirt/libvirt-network";
 import { renderNetworkXml } from "../../../providers/libvirt/network-xml";
 import { bashSyntaxCheck } from "../../support/bash";
 import { checked, IN_PLACE, named, NO_DIFF } from "../../support/provider-driver";
-import { DAEMON_DOWN, notFound, virshCall, virshRuns } from "../../support/virsh";
+import { DAEMON_DOWN, notFound, virshCall, virshRuns, virshSucceeds } from "../../support/virsh";
 import { HOST, URI } from "../../fixtures/lab";
+import { HOST_LIBVIRT_TOOLS } from "../../fixtures/fake-tools";
+
+const SYS_NET = "/sys/class/net";
+const REPLUG = /domiflist/;
+
+/**
+ * The KVM host with running domains and their NICs (`tap` on `network`), and the bridge each tap
+ * is plugged into (`master`, none: unplugged); the re-plug script runs there for real.
+ */
+function kvmHost(domains: { name: string; nics: { tap: string; network: string; master?: string }[] }[]) {
+  const host = fakeMachine(HOST_LIBVIRT_TOOLS, { paths: [SYS_NET] });
+  host.env.FAKE_SYS_NET = host.at(SYS_NET);
+  host.state("virsh-running", domains.map((d) => `${d.name}\n`).join(""));
+  for (const d of domains) {
+    const rows = d.nics.map(
+      (n) => ` ${n.tap}      network    ${n.network}   virtio      52:54:00:ab:ba:d5\n`,
+    );
+    host.state(`virsh-domiflist.${d.name}`, rows.join(""));
+    for (const n of d.nics) {
+      fs.mkdirSync(host.at(`${SYS_NET}/${n.tap}`), { recursive: true });
+      if (n.master !== undefined) fs.symlinkSync(`../${n.master}`, host.at(`${SYS_NET}/${n.tap}/master`));
+    }
+  }
+  on(REPLUG, forReal(host));
+  return host;
+}
+
+/** Where a tap is plugged in on `host` (its master bridge), `undefined` when unplugged. */
+function masterOf(host: FakeMachine, tap: string): string | undefined {
+  try {
+    return fs.readlinkSync(host.at(`${SYS_NET}/${tap}/master`)).replace(/^\.\.\//, "");
+  } catch {
+    return undefined;
+  }
+}
 
 describe("LibvirtNetwork provider", () => {
   const p = libvirtNetworkProvider;
@@ -56,8 +95,20 @@ describe("LibvirtNetwork provider", () => {
   test("create on a host without the network: defines it from the XML through a temp file, starts it, autostarts it", async () => {
     on(virshCall("net-info", "dev-service"), notFound("network", "dev-service"));
     on(virshCall("net-uuid", "dev-service"), { stdout: "0b1c2d3e-0000-4000-8000-000000000001\n" });
+    on(/ net-define "\$t"/, {});
+    virshSucceeds("net-start", "net-autostart");
+    // A guest running on the network since before: its tap is plugged back in, for real.
+    const host = kvmHost([
+      { name: "dev-node01", nics: [{ tap: "vnet3", network: "dev-service" }] },
+      { name: "dev-node02", nics: [{ tap: "vnet5", network: "dev-service", master: "dev-svc" }] },
+    ]);
     const inputs = await checked(p, raw);
     const { id, outs } = await p.create(inputs);
+    expect(masterOf(host, "vnet3")).toBe("dev-svc");
+    expect(host.log().filter((l) => l.startsWith("ip "))).toEqual([
+      "ip link set vnet3 master dev-svc",
+      "ip link set vnet3 up",
+    ]);
 
     expect(id).toBe("dev-service");
     expect(outs).toEqual({ ...inputs, uuid: "0b1c2d3e-0000-4000-8000-000000000001" });
@@ -89,6 +140,8 @@ describe("LibvirtNetwork provider", () => {
 
   test("create on a host where the network already runs: no redefinition, no start", async () => {
     on(virshCall("net-info", "dev-service"), { stdout: info("yes") });
+    virshSucceeds("net-autostart", "net-uuid");
+    kvmHost([]);
     const { outs } = await p.create(await checked(p, raw));
     expect(virshRuns()).toEqual([
       "net-info dev-service",
@@ -144,12 +197,21 @@ describe("LibvirtNetwork provider", () => {
   }
 
   test("read of a running network with its guests plugged in shows no drift", async () => {
+    const host = kvmHost([
+      { name: "dev-node01", nics: [{ tap: "vnet3", network: "dev-service", master: "dev-svc" }] },
+    ]);
     const { inputs, olds, read } = await readLive("yes");
+    expect(host.log()).toEqual([
+      `virsh -q -c ${URI} list --name --state-running`,
+      `virsh -q -c ${URI} domiflist dev-node01`,
+    ]);
     expect(read).toEqual({ id: "dev-service", props: olds });
     expect(await p.diff("dev-service", read.props as Props, inputs)).toEqual(NO_DIFF);
   });
 
   test("read reports a stopped network (Active: no); diff then shows an in-place change; update starts it", async () => {
+    kvmHost([]);
+    virshSucceeds("net-start", "net-autostart", "net-uuid");
     const { inputs, read } = await readLive("no");
     expect(read.props).toMatchObject({
       active: false,
@@ -167,11 +229,23 @@ describe("LibvirtNetwork provider", () => {
   });
 
   test("read reports unplugged guests; a changed bridge in the live XML replaces the network", async () => {
-    on(/domiflist/, { stdout: "unplugged dev-node01 vnet3\n" });
+    // vnet3 is in no bridge; vnet4 is on another network (not this one's business).
+    const host = kvmHost([
+      {
+        name: "dev-node01",
+        nics: [
+          { tap: "vnet3", network: "dev-service" },
+          { tap: "vnet4", network: "dev-management" },
+        ],
+      },
+    ]);
     const { inputs, read } = await readLive("yes", liveXml.replace("dev-svc", "virbr9"), "u");
     expect(read.props).toMatchObject({ portsAttached: false, bridge: "virbr9" });
     const dryRun = lab.calls.find((c) => c.script.includes("domiflist"));
     expect(dryRun?.script).not.toContain("ip link set");
+    // The dry run printed it and changed nothing.
+    expect(masterOf(host, "vnet3")).toBeUndefined();
+    expect(host.log().filter((l) => l.startsWith("ip "))).toEqual([]);
     expect(await p.diff("dev-service", read.props as Props, inputs)).toEqual({
       changes: true,
       replaces: ["bridge"],
@@ -193,6 +267,7 @@ describe("LibvirtNetwork provider", () => {
 
   test("delete destroys and undefines, tolerating a network already gone", async () => {
     const olds = { ...(await checked(p, raw)), uuid: "u" };
+    on(/ net-destroy /, {});
     await p.delete("dev-service", olds);
     expect(scripts()).toHaveLength(1);
     expect(scripts()[0]).toContain(

@@ -1,14 +1,19 @@
 /**
  * The NodeVolume provider (a qcow2 overlay on the base image) against the fake KVM host
- * (test/support/fake-lab.ts), driven as the engine drives it.
+ * (test/support/fake-lab.ts), driven as the engine drives it. The create script (it reads the
+ * base image's format and size from `qemu-img info`) and the delete run for real against a fake
+ * qemu-img (test/fixtures/fake-tools.ts) with the state directory and the image cache moved into
+ * the host's sandbox; the read's one `qemu-img info` is answered by rules.
  */
-import { lab, on, scripts } from "../../support/fake-lab";
+import { fakeMachine, forget, forReal, lab, on, scripts, type FakeMachine } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
 import { createVolumeScript, nodeVolumeProvider } from "../../../providers/libvirt/node-volume";
 import { bashSyntaxCheck } from "../../support/bash";
-import { checked, named } from "../../support/provider-driver";
+import { checked, failureOf, named } from "../../support/provider-driver";
 import { escapeRegExp } from "../../support/virsh";
 import { HOST, STATE_DIR } from "../../fixtures/lab";
+import { fakeImage, QEMU_IMG } from "../../fixtures/fake-tools";
+import { IMAGE_CACHE_DIR } from "../../../providers/image/image-build-script";
 
 describe("NodeVolume provider", () => {
   const p = nodeVolumeProvider;
@@ -20,7 +25,39 @@ describe("NodeVolume provider", () => {
     "dev-node01-volume",
   );
 
+  /** The KVM host with the base image (none: missing); the create and delete scripts run there for real. */
+  function kvmHost(base?: string): FakeMachine {
+    const host = fakeMachine(QEMU_IMG, { paths: [STATE_DIR, IMAGE_CACHE_DIR] });
+    if (base !== undefined) host.write(BASE, base);
+    on(/qemu-img create /, forReal(host));
+    on(/^rm -f /, forReal(host));
+    return host;
+  }
+
+  test("create, run for real: the overlay has the base's format and the larger of both sizes", async () => {
+    const host = kvmHost(fakeImage("qcow2", 2 * GIB));
+    await p.create(await checked(p, raw));
+    expect(host.outside(host.read(PATH) ?? "")).toBe(fakeImage("qcow2", 8 * GIB, BASE));
+    expect(host.read(`${PATH}.tmp`)).toBeUndefined();
+
+    // A base image larger than asked for: the overlay is as large as the base.
+    forget();
+    const large = kvmHost(fakeImage("raw", 10 * GIB));
+    await p.create(await checked(p, raw));
+    expect(large.outside(large.read(PATH) ?? "")).toBe(fakeImage("qcow2", 10 * GIB, BASE));
+    expect(large.log()).toContain(`qemu-img create -q -f qcow2 -F raw -b ${BASE} ${PATH}.tmp ${10 * GIB}`);
+  });
+
+  test("create without the base image: fails naming it, no volume", async () => {
+    const host = kvmHost();
+    const err = await failureOf(p.create(await checked(p, raw)));
+    expect(err.message).toMatch(/^NodeVolume "dev-node01-volume": create failed: /);
+    expect(err.message).toContain(`base image ${BASE} does not exist`);
+    expect(host.read(PATH)).toBeUndefined();
+  });
+
   test("create: a qcow2 overlay with -b <base> and -F <its format>, at least the requested size", async () => {
+    kvmHost(fakeImage("qcow2", 2 * GIB));
     const inputs = await checked(p, raw);
     const { id, outs } = await p.create(inputs);
     expect(id).toBe(PATH);
@@ -77,7 +114,11 @@ describe("NodeVolume provider", () => {
   });
 
   test("delete removes the file", async () => {
+    const host = kvmHost(fakeImage("qcow2", 2 * GIB));
+    host.write(PATH, fakeImage("qcow2", 8 * GIB, BASE));
     await p.delete(PATH, { ...(await checked(p, raw)), path: PATH });
     expect(scripts()).toEqual([`rm -f ${PATH}`]);
+    expect(host.read(PATH)).toBeUndefined();
+    expect(host.read(BASE)).toBe(fakeImage("qcow2", 2 * GIB));
   });
 });

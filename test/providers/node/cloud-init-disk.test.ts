@@ -1,15 +1,18 @@
 /**
  * The CloudInitDisk provider (the seed ISO of a node) against the fake KVM host
  * (test/support/fake-lab.ts): where the root key travels, the stdin protocol of the ISO script,
- * and the engine's diff/update/read.
+ * and the engine's diff/update/read/delete. Every script runs for real against a fake genisoimage
+ * (test/fixtures/fake-tools.ts) with the state directory moved into the host's sandbox; each of
+ * its commands fails in turn.
  */
-import { spawnSync } from "node:child_process";
-import { lab, on } from "../../support/fake-lab";
+import * as fs from "node:fs";
+import { fakeMachine, forReal, lab, on, type FakeMachine } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
 import { cloudInitDiskProvider, seedIsoScript } from "../../../providers/node/cloud-init-disk";
-import { bashSyntaxCheck } from "../../support/bash";
-import { checked, IN_PLACE, named } from "../../support/provider-driver";
+import { addFakes, bashSyntaxCheck, failingTool, runWithFakes } from "../../support/bash";
+import { checked, failureOf, IN_PLACE, named } from "../../support/provider-driver";
 import { HOST, STATE_DIR } from "../../fixtures/lab";
+import { GENISOIMAGE } from "../../fixtures/fake-tools";
 
 describe("CloudInitDisk provider", () => {
   const p = cloudInitDiskProvider;
@@ -40,6 +43,91 @@ describe("CloudInitDisk provider", () => {
     },
     "dev-node01-cloud-init",
   );
+
+  /** The KVM host (state directory moved into its sandbox): the seed scripts run there for real. */
+  let host: FakeMachine;
+  beforeEach(() => {
+    host = fakeMachine(GENISOIMAGE, { paths: [STATE_DIR] });
+    on(/genisoimage/, forReal(host));
+    on(/^test -s /, forReal(host));
+    on(/^rm -f /, forReal(host));
+  });
+
+  /** What the host has besides the ISO: leftovers of a run (temporary files and directories). */
+  const leftovers = () => [
+    ...fs.readdirSync(host.fake.tmp),
+    ...fs.readdirSync(host.at(`${STATE_DIR}/seeds`)).filter((f) => f !== "dev-node01-cidata.iso"),
+  ];
+
+  test("create, run for real: the ISO holds the three documents, mode 0600, nothing left behind", async () => {
+    const { outs } = await p.create(await checked(p, raw));
+    const iso = host.read(ISO) ?? "";
+    expect(iso.startsWith("ISO 9660 volume cidata\n== meta-data\n")).toBe(true);
+    expect(iso).toContain(`instance-id: ${String(outs.instanceId)}`);
+    expect(iso).toContain("== user-data\n#cloud-config\n");
+    expect(iso).toContain("VEVTVC1PTkxZLVNFQ1JFVC1NQVRFUklBTA==");
+    expect(iso).toContain("== network-config\n");
+    expect(fs.statSync(host.at(ISO)).mode & 0o777).toBe(0o600);
+    expect(leftovers()).toEqual([]);
+  });
+
+  test.each<[string, () => void]>([
+    [
+      "mktemp",
+      () =>
+        addFakes(host.fake, {
+          mktemp: failingTool(
+            "mktemp",
+            "mktemp: failed to create directory via template '/tmp/tmp.XXXXXXXXXX': No space left on device",
+          ),
+        }),
+    ],
+    [
+      "chmod",
+      () =>
+        addFakes(host.fake, {
+          chmod: failingTool("chmod", "chmod: changing permissions: Read-only file system"),
+        }),
+    ],
+    ["base64", () => addFakes(host.fake, { base64: failingTool("base64", "base64: invalid input") })],
+    [
+      "mkdir",
+      () =>
+        addFakes(host.fake, {
+          mkdir: failingTool("mkdir", "mkdir: cannot create directory: Read-only file system", 1, "-p"),
+        }),
+    ],
+    ["genisoimage (disk full)", () => host.state("disk-full", "")],
+    ["mv", () => addFakes(host.fake, { mv: failingTool("mv", "mv: cannot move: Read-only file system") })],
+  ])(
+    "create with %s failing: reported with the resource, the old ISO kept, nothing left behind",
+    async (_tool, breakIt) => {
+      host.write(ISO, "the previous seed\n");
+      breakIt();
+      const err = await failureOf(p.create(await checked(p, raw)));
+      expect(err.message).toMatch(/^CloudInitDisk "dev-node01-cloud-init": create failed: .*exit code [1-9]/);
+      expect(err.message).not.toContain("VEVTVC1PTkxZLVNFQ1JFVC1NQVRFUklBTA");
+      expect(host.read(ISO)).toBe("the previous seed\n");
+      expect(leftovers()).toEqual([]);
+    },
+  );
+
+  test("delete removes the ISO; a missing one is fine; a failing rm is reported with the resource", async () => {
+    const olds = { ...(await checked(p, raw)), path: ISO, instanceId: "node01-0" };
+    host.write(ISO, "seed\n");
+    await p.delete(ISO, olds);
+    expect(host.read(ISO)).toBeUndefined();
+    await p.delete(ISO, olds);
+
+    host.write(ISO, "seed\n");
+    addFakes(host.fake, {
+      rm: failingTool("rm", `rm: cannot remove '${host.at(ISO)}': Read-only file system`),
+    });
+    const err = await failureOf(p.delete(ISO, olds));
+    expect(err.message).toMatch(/^CloudInitDisk "dev-node01-cloud-init": delete failed: .*exit code 1/);
+    expect(err.message).toContain(`rm: cannot remove '${ISO}': Read-only file system`);
+    expect(host.read(ISO)).toBe("seed\n");
+  });
 
   test("create: the private key never appears in the script, only on stdin as 3 base64 lines", async () => {
     const inputs = await checked(p, raw);
@@ -80,13 +168,10 @@ describe("CloudInitDisk provider", () => {
     if (loop === undefined) throw new Error("no decode loop");
     const docs = ["meta: 1\n", "#cloud-config\nx: 'y'\n", "version: 2\n"];
     const stdin = docs.map((d) => Buffer.from(d).toString("base64")).join("\n") + "\n";
-    const r = spawnSync(
-      "bash",
-      [
-        "-c",
-        `set -euo pipefail\ndir=$(mktemp -d)\n${loop}\ncat "$dir/meta-data" "$dir/user-data" "$dir/network-config"\nrm -rf "$dir"`,
-      ],
-      { input: stdin, encoding: "utf8" },
+    const r = runWithFakes(
+      host.fake,
+      `set -euo pipefail\ndir=$(mktemp -d)\n${loop}\ncat "$dir/meta-data" "$dir/user-data" "$dir/network-config"\nrm -rf "$dir"`,
+      stdin,
     );
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(docs.join(""));
@@ -105,10 +190,11 @@ describe("CloudInitDisk provider", () => {
   });
 
   test("read: gone when the ISO is missing or empty", async () => {
-    on(/^test -s /, { code: 1 });
     const outs = { ...(await checked(p, raw)), path: ISO, instanceId: "node01-0" };
     expect(await p.read(ISO, outs)).toEqual({ id: "", props: {} });
-    lab.rules = [];
+    host.write(ISO, "");
+    expect(await p.read(ISO, outs)).toEqual({ id: "", props: {} });
+    host.write(ISO, "ISO 9660 volume cidata\n");
     expect(await p.read(ISO, outs)).toEqual({ id: ISO, props: outs });
   });
 

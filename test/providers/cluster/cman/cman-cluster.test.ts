@@ -1,12 +1,15 @@
 /**
  * Unit tests of the CmanCluster provider against fake RHEL 6 nodes on the fake lab
- * (test/support/fake-lab.ts): each fake node answers the provider's scripts the way a node would —
- * it keeps a cluster.conf, knows whether cman and ricci run, and can be told to reject a file in
- * ccs_config_validate. Every script is recorded with its node and options, so the tests check the
- * order of the steps, where the password travels, and the config_version decisions. RHEL 6 guests
- * are not available here: this is the provider's only test.
+ * (test/support/fake-lab.ts): every script of the provider (ricci, boot, probe, validate, write,
+ * reload, delete) runs for real with bash on each node's fake machine, against fake `id`, `passwd`,
+ * `chkconfig`, `service`, `cman_tool` and `ccs_config_validate` that answer and fail as the RHEL 6
+ * tools do (test/fixtures/fake-tools.ts), with /etc/cluster moved into the node's sandbox. Every
+ * script is recorded with its node and options, so the tests check the order of the steps, where
+ * the password travels, the config_version decisions, and what the provider reports when a tool
+ * fails. RHEL 6 guests are not available here: this is the provider's only test.
  */
-import { lab, on, type Call, type Reply } from "../../../support/fake-lab";
+import * as fs from "node:fs";
+import { fakeMachine, forReal, lab, on, type Call, type FakeMachine } from "../../../support/fake-lab";
 import { RESOURCE_NAME_KEY, type Props } from "../../../../providers/core/base";
 import {
   bootScript,
@@ -21,30 +24,93 @@ import {
   writeConfScript,
 } from "../../../../providers/cluster/cman/cman-cluster";
 import {
+  CLUSTER_CONF_PATH,
   clusterConfFromModel,
   configVersionOf,
   renderClusterConf,
   setConfigVersion,
   type ClusterConfModel,
 } from "../../../../providers/cluster/cman/cluster-conf";
-import { bashSyntaxCheck } from "../../../support/bash";
-import { checked } from "../../../support/provider-driver";
+import { addFakes, bashSyntaxCheck, failingTool } from "../../../support/bash";
+import { checked, failureOf } from "../../../support/provider-driver";
 import { nodeAccess, PROGRAM_KEY } from "../../../fixtures/lab";
+import { CMAN_TOOLS } from "../../../fixtures/fake-tools";
 import { seedModel } from "./fixtures";
 
 // ---------------------------------------------------------------------------------------------
 // Fake nodes
 
-interface FakeNode {
-  conf?: string;
-  cmanRunning: boolean;
-  ricciRunning: boolean;
-  ricciPassword?: string;
-  /** ccs_config_validate rejects every file with this message. */
-  rejects?: string;
-  /** chkconfig state of cman and rgmanager. */
-  boot?: "on" | "off";
+/**
+ * A fake RHEL 6 node: a fake machine with cman's, ricci's and chkconfig's tools
+ * (test/fixtures/fake-tools.ts) and /etc/cluster moved into its sandbox. Every script of the
+ * provider runs there for real; this is the node's state as those tools keep it.
+ */
+class FakeNode {
+  readonly machine: FakeMachine;
+
+  constructor() {
+    this.machine = fakeMachine(CMAN_TOOLS, {
+      paths: [CLUSTER_DIR],
+      reads: ["/var/log/messages", "/var/log/cluster/corosync.log"],
+    });
+    this.machine.env.FAKE_CLUSTER_CONF = this.machine.at(CLUSTER_CONF_PATH);
+    for (const name of ["ricci-user", "installed.cman", "installed.rgmanager"]) this.machine.state(name, "");
+  }
+
+  /** /etc/cluster/cluster.conf, undefined when the node has none. */
+  get conf(): string | undefined {
+    return this.machine.read(CLUSTER_CONF_PATH);
+  }
+
+  set conf(conf: string | undefined) {
+    if (conf === undefined) fs.rmSync(this.machine.at(CLUSTER_CONF_PATH), { force: true });
+    else this.machine.write(CLUSTER_CONF_PATH, conf);
+  }
+
+  /** cman runs (started with the node's current cluster.conf). */
+  get cmanRunning(): boolean {
+    return this.machine.stateOf("cman-running") !== undefined;
+  }
+
+  set cmanRunning(running: boolean) {
+    this.machine.state("cman-running", running ? "" : undefined);
+    this.machine.state("cman-version", running ? `${configVersionOf(this.conf ?? "") ?? 0}\n` : undefined);
+  }
+
+  get ricciRunning(): boolean {
+    return this.machine.stateOf("ricci-running") !== undefined;
+  }
+
+  set ricciRunning(running: boolean) {
+    this.machine.state("ricci-running", running ? "" : undefined);
+  }
+
+  /** The password `passwd --stdin ricci` set. */
+  get ricciPassword(): string | undefined {
+    return this.machine.stateOf("ricci-password")?.replace(/\n$/, "");
+  }
+
+  /** chkconfig state of cman (rgmanager always the same). */
+  get boot(): string | undefined {
+    const cman = this.machine.stateOf("chkconfig.cman")?.trim();
+    expect(this.machine.stateOf("chkconfig.rgmanager")?.trim()).toBe(cman);
+    return cman;
+  }
+
+  /** ccs_config_validate rejects every file (Relax-NG errors). */
+  set rejects(rejects: boolean) {
+    this.machine.state("validate-rejects", rejects ? "" : undefined);
+  }
+
+  /** The config version cman runs with. */
+  get runningVersion(): number | undefined {
+    const v = this.machine.stateOf("cman-version");
+    return v === undefined ? undefined : Number(v);
+  }
 }
+
+/** The directory of cluster.conf, moved into each fake node's sandbox. */
+const CLUSTER_DIR = "/etc/cluster";
 
 /** The step a script is (by identity with the exported builders). */
 type Step = "ricci" | "boot" | "probe" | "validate" | "write" | "reload" | "delete";
@@ -66,58 +132,16 @@ function stepOf(script: string): Step {
   throw new Error(`unexpected script:\n${script}`);
 }
 
-/** What a fake node does with one script. */
-function nodeAnswer(script: string, call: Call): Reply {
-  const node = nodes[call.where];
-  if (node === undefined) throw new Error(`no fake node ${call.where}`);
-  const step = stepOf(script);
-  const stdin = call.opts.stdin === undefined ? "" : call.opts.stdin.toString();
-  switch (step) {
-    case "ricci":
-      node.ricciPassword = stdin.replace(/\n$/, "");
-      node.ricciRunning = true;
-      return {};
-    case "boot":
-      node.boot = script === bootScript(true) ? "on" : "off";
-      return {};
-    case "probe":
-      return {
-        stdout: [
-          "== conf",
-          ...(node.conf !== undefined ? [Buffer.from(node.conf).toString("base64")] : []),
-          "== cman",
-          node.cmanRunning ? "running" : "stopped",
-          "== ricci",
-          node.ricciRunning ? "running" : "stopped",
-          "",
-        ].join("\n"),
-      };
-    case "validate":
-    case "write":
-      if (node.rejects !== undefined) {
-        return {
-          code: 65,
-          stderr: `some tool output\nkvmlab: the new cluster.conf does not pass ccs_config_validate (${node.rejects}); the node keeps its current /etc/cluster/cluster.conf. Fix: correct the lab's cluster, fencing or services config\n`,
-        };
-      }
-      if (step === "write") node.conf = Buffer.from(stdin, "base64").toString("utf8");
-      return {};
-    case "reload":
-      return {};
-    case "delete":
-      node.conf = undefined;
-      node.cmanRunning = false;
-      return {};
-  }
-}
-
 beforeEach(() => {
-  nodes = {
-    [N1]: { cmanRunning: false, ricciRunning: false },
-    [N2]: { cmanRunning: false, ricciRunning: false },
-  };
-  on(/[\s\S]*/, nodeAnswer);
+  nodes = { [N1]: new FakeNode(), [N2]: new FakeNode() };
+  for (const [address, node] of Object.entries(nodes)) on(/[\s\S]*/, forReal(node.machine), address);
 });
+
+/** The files a fake node has in /etc/cluster besides cluster.conf (left-over temporary files). */
+function leftovers(address: string): string[] {
+  const dir = nodes[address]?.machine.at(CLUSTER_DIR) ?? "";
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f !== "cluster.conf") : [];
+}
 
 /** The recorded steps as `host step` strings, in order. */
 function steps(): string[] {
@@ -240,17 +264,91 @@ describe("CmanCluster: create", () => {
 
   test("ccs_config_validate rejects the file on node02: error names node02, no node's file replaced", async () => {
     const old = setConfigVersion(renderClusterConf(clusterConfFromModel(model(10000))), 4);
-    nodes[N1] = { ...nodes[N1]!, conf: old, cmanRunning: true };
-    nodes[N2] = { ...nodes[N2]!, conf: old, cmanRunning: true, rejects: "Relax-NG validity error" };
+    for (const node of [nodes[N1]!, nodes[N2]!]) {
+      node.conf = old;
+      node.cmanRunning = true;
+    }
+    nodes[N2]!.rejects = true;
     await expect(cmanClusterProvider.create(await inputsOf(raw()))).rejects.toThrow(
-      /CmanCluster "lab-cluster-cman": create failed: on node02 \(192\.168\.8\.122\): the new cluster\.conf does not pass ccs_config_validate \(Relax-NG validity error\)/,
+      'CmanCluster "lab-cluster-cman": create failed: on node02 (192.168.8.122): the new cluster.conf does not pass ' +
+        "ccs_config_validate (Relax-NG validity error : Extra element fencedevices in interleave " +
+        "tempfile:22: element fencedevices: Relax-NG validity error : Element cluster failed to validate content " +
+        "Configuration fails to validate); the node keeps its current /etc/cluster/cluster.conf. " +
+        "Fix: correct the lab's cluster, fencing or services config",
     );
     expect(nodes[N1]?.conf).toBe(old);
     expect(nodes[N2]?.conf).toBe(old);
+    // The temporary files went with the failed validation; cman still runs the old version.
+    expect([...leftovers(N1), ...leftovers(N2)]).toEqual([]);
+    expect(nodes[N1]?.runningVersion).toBe(4);
     expect(steps().filter((s) => /validate|write|reload/.test(s))).toEqual([
       "node01 validate",
       "node02 validate",
     ]);
+  });
+
+  test.each<[string, (node: FakeNode) => void, string]>([
+    [
+      "no ricci user",
+      (node) => node.machine.state("ricci-user", undefined),
+      "the ricci user does not exist. Fix: install ricci (yum install ricci, RHEL 6 High Availability Add-On) on the node",
+    ],
+    [
+      "PAM refusing the ricci password",
+      (node) => node.machine.state("passwd-rejects", ""),
+      "setting the ricci password failed. Fix: check the node's password rules (PAM) for the generated password",
+    ],
+    [
+      "ricci not starting",
+      (node) =>
+        addFakes(node.machine.fake, {
+          service: `if [ "$1 $2" = "ricci start" ]; then echo "Starting ricci: [FAILED]"; exit 1; fi\n${CMAN_TOOLS.service}`,
+        }),
+      "ricci does not start. Fix: see /var/log/messages on the node",
+    ],
+    [
+      "cman not installed",
+      (node) => node.machine.state("installed.cman", undefined),
+      "the cman service is not installed. Fix: yum install cman rgmanager on the node",
+    ],
+    [
+      "ccs_config_validate missing",
+      (node) => fs.rmSync(`${node.machine.fake.bin}/ccs_config_validate`),
+      "ccs_config_validate is missing. Fix: yum install cman on the node",
+    ],
+  ])(
+    "%s on node02: the create fails naming node02 and the fix; no node's file replaced",
+    async (_label, breakIt, problem) => {
+      breakIt(nodes[N2]!);
+      const err = await failureOf(cmanClusterProvider.create(await inputsOf(raw())));
+      expect(err.message).toBe(
+        `CmanCluster "lab-cluster-cman": create failed: on node02 (192.168.8.122): ${problem}`,
+      );
+      expect(err.message).not.toContain(PASSWORD);
+      expect(nodes[N1]?.conf).toBeUndefined();
+      expect(nodes[N2]?.conf).toBeUndefined();
+      expect([...leftovers(N1), ...leftovers(N2)]).toEqual([]);
+    },
+  );
+
+  test("the write failing on node02 (mv): reported naming node02; node01 has the new file, node02 its old one", async () => {
+    const old = setConfigVersion(renderClusterConf(clusterConfFromModel(model(10000))), 4);
+    nodes[N1]!.conf = old;
+    nodes[N2]!.conf = old;
+    addFakes(nodes[N2]!.machine.fake, {
+      mv: failingTool(
+        "mv",
+        "mv: cannot move '.cluster.conf.kvmlab' to '/etc/cluster/cluster.conf': Read-only file system",
+      ),
+    });
+    const err = await failureOf(cmanClusterProvider.create(await inputsOf(raw())));
+    expect(err.message).toMatch(
+      /^CmanCluster "lab-cluster-cman": create failed: .*192\.168\.8\.122.*exit code 1/,
+    );
+    expect(err.message).toContain("Read-only file system");
+    expect(configVersionOf(nodes[N1]?.conf ?? "")).toBe(5);
+    expect(nodes[N2]?.conf).toBe(old);
+    expect([...leftovers(N1), ...leftovers(N2)]).toEqual([]);
   });
 
   test("an unreachable node fails the create with a message naming it and the fix", async () => {
@@ -289,6 +387,25 @@ describe("CmanCluster: update and config_version", () => {
     expect(reload?.script).toBe(reloadScript(2));
     for (const host of [N1, N2]) expect(configVersionOf(nodes[host]?.conf ?? "")).toBe(2);
     expect(nodes[N1]?.conf).toContain('<totem token="30000"/>');
+    // cman_tool loaded the new version (the reload script checked `cman_tool version` says so).
+    expect(nodes[N1]?.runningVersion).toBe(2);
+    expect(nodes[N1]?.machine.log()).toContain("cman_tool version -r -S");
+  });
+
+  test("cman refuses the reload: the update fails naming node01, the version and the fix", async () => {
+    const olds = await created();
+    nodes[N1]!.cmanRunning = true;
+    nodes[N2]!.cmanRunning = true;
+    nodes[N1]!.machine.state("reload-fails", "");
+    const err = await failureOf(
+      cmanClusterProvider.update("cman:cluster01", olds, await inputsOf(raw(30000))),
+    );
+    expect(err.message).toBe(
+      'CmanCluster "lab-cluster-cman": update failed: on node01 (192.168.8.121): cman_tool version -r did not load ' +
+        "/etc/cluster/cluster.conf version 2. Fix: check that every node has that version (cman_tool version; " +
+        "ccs_config_validate) and see /var/log/cluster/corosync.log",
+    );
+    expect(nodes[N1]?.runningVersion).toBe(1);
   });
 
   test("cman running only on node02: the one reload runs there", async () => {
@@ -307,7 +424,8 @@ describe("CmanCluster: update and config_version", () => {
 
   test("a rebuilt node without the file gets the current version; no bump, no reload", async () => {
     const current = setConfigVersion(raw().clusterConf as string, 3);
-    nodes[N1] = { ...nodes[N1]!, conf: current, cmanRunning: true };
+    nodes[N1]!.conf = current;
+    nodes[N1]!.cmanRunning = true;
     const { outs } = await cmanClusterProvider.create(await inputsOf(raw()));
     expect(outs.configVersion).toBe(3);
     expect(steps().filter((s) => !/ricci|boot|probe/.test(s))).toEqual(["node02 validate", "node02 write"]);
@@ -364,10 +482,16 @@ describe("CmanCluster: read, diff, delete, check", () => {
 
   test("delete: stops the stack and removes cluster.conf on every node; unreachable nodes are skipped", async () => {
     const olds = await created();
+    nodes[N1]!.cmanRunning = true;
     lab.down = [N2];
     await cmanClusterProvider.delete("cman:cluster01", olds);
     expect(steps()).toEqual(["node01 delete"]);
     expect(nodes[N1]?.conf).toBeUndefined();
+    expect(nodes[N1]?.cmanRunning).toBe(false);
+    expect(nodes[N1]?.machine.log().filter((l) => /^service \w+ stop$/.test(l))).toEqual([
+      "service rgmanager stop",
+      "service cman stop",
+    ]);
     expect(deleteScript()).toMatch(
       /service rgmanager stop[\s\S]*service cman stop[\s\S]*rm -f \/etc\/cluster\/cluster\.conf/,
     );

@@ -68,15 +68,18 @@ describe("PcsCluster: scripts and settings", () => {
   describe("run for real against fakes", () => {
     /** pcs logs and answers; chpasswd keeps its stdin; ss shows pcsd listening. */
     function pcsFakes(): FakeBin {
-      return fakeBin({
-        pcs: `case "$1 $2" in
+      return fakeBin(
+        {
+          pcs: `case "$1 $2" in
   "host auth") IFS= read -r pw; printf '%s\\n' "$pw" > "$FAKE_ROOT/auth.stdin" ;;
   "cluster setup") cp "$FAKE_ROOT/setup.conf" "$FAKE_CONF" ;;
 esac`,
-        chpasswd: `cat > "$FAKE_ROOT/chpasswd.stdin"`,
-        systemctl: "",
-        ss: `echo "LISTEN 0 5 0.0.0.0:2224 0.0.0.0:*"`,
-      });
+          chpasswd: `cat > "$FAKE_ROOT/chpasswd.stdin"`,
+          systemctl: "",
+          ss: `echo "LISTEN 0 5 0.0.0.0:2224 0.0.0.0:*"`,
+        },
+        { sandbox: true },
+      );
     }
     const CONF_PATH = "/etc/corosync/corosync.conf";
     const withConf = (script: string, conf: string) => script.split(CONF_PATH).join(conf);

@@ -61,10 +61,15 @@ describe("the default lab as the providers get it", () => {
   });
 });
 
-/** The fake cluster: pcsd and setup succeed, STATE answers `state`, the UUID is the fixture's. */
+/**
+ * The fake cluster: pcsd and setup succeed (pcs-cluster-scripts.test.ts runs both scripts for
+ * real), STATE answers `state`, the settings batches succeed, the UUID is the fixture's.
+ */
 function clusterAnswers(state: string | (() => Reply)): void {
   on(/cluster_uuid/, { stdout: `${UUID}\n` });
   on(/pcs host auth/, { stdout: "setup\n" });
+  on(/chpasswd/, {});
+  on(/^set -e\npcs /, {});
   on(STATE, typeof state === "string" ? { stdout: state } : state);
 }
 
@@ -118,8 +123,9 @@ describe("PcsCluster: create", () => {
   });
 
   test("a failing pcsd script on node02: the error names node02, the password is redacted, no setup", async () => {
-    clusterAnswers(pcsState());
+    // First matching rule wins: the failure before the fake cluster's answers.
     on(/chpasswd/, { code: 65, stderr: `kvmlab: chpasswd: password ${PASSWORD} rejected by PAM\n` }, N2);
+    clusterAnswers(pcsState());
     const err = await failureOf(pcsClusterProvider.create(await checked(pcsClusterProvider, pcsRaw())));
     expect(err.message).toBe(
       'PcsCluster "dev-cluster-pcs": create failed: on node02 (192.168.8.122): chpasswd: password *** rejected by PAM',
@@ -288,6 +294,7 @@ describe("PcsCluster: read, diff, update, delete", () => {
 
   test("delete destroys the cluster from node01; an unreachable node01 leaves nothing to do", async () => {
     const olds = await createdCluster();
+    on(/^pcs cluster destroy --all /, {});
     await pcsClusterProvider.delete("cluster01", olds);
     expect(steps()).toEqual(["node01 destroy"]);
     expect(lab.calls[0]?.script).toBe("pcs cluster destroy --all >/dev/null 2>&1 || true");

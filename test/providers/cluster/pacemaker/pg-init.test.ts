@@ -64,7 +64,7 @@ describe("renderPgInit", () => {
 
   describe("run for real against fakes", () => {
     function pgRun(password: string) {
-      const fake = fakeBin(PG_TOOLS);
+      const fake = fakeBin(PG_TOOLS, { sandbox: true });
       const data = path.join(fake.root, "pgsql");
       const script = renderPgInit({ ...PG_INPUT, dataDir: data });
       return { fake, data, script, run: (stdin = `${password}\n`) => runWithFakes(fake, script, stdin) };

@@ -199,7 +199,7 @@ describe("ClusterServiceGroup: builders", () => {
     }
 
     test("gluster: not mounted → mounted, data initialised, unmounted last; already mounted → left alone", async () => {
-      const fake = fakeBin({ ...PG_TOOLS, ...MOUNT_TOOLS });
+      const fake = fakeBin({ ...PG_TOOLS, ...MOUNT_TOOLS }, { sandbox: true });
       const mnt = path.join(fake.root, "mnt");
       const script = pgInitScript(await groupInputs({}, underRoot(fake.root, GROUP))) ?? "";
       const r = runWithFakes(fake, script, `${DB_PASSWORD}\n`);
@@ -227,7 +227,7 @@ describe("ClusterServiceGroup: builders", () => {
 
     test("iSCSI: mkfs only when blkid finds nothing, then mount and umount", async () => {
       const iscsi = parseLabSpec({ name: "dev", gluster: { enabled: false } });
-      const fake = fakeBin({ ...PG_TOOLS, ...MOUNT_TOOLS });
+      const fake = fakeBin({ ...PG_TOOLS, ...MOUNT_TOOLS }, { sandbox: true });
       const mnt = path.join(fake.root, "mnt");
       const device = lunDevicePath("192.168.8.1:3260", iscsi.iscsi.iqn, 2);
       const group = underRoot(fake.root, iscsi.services[0] as ServiceGroupSpec);

@@ -3,7 +3,7 @@
  * (test/support/fake-lab.ts), driven as the engine drives it: check → create,
  * read → diff → update, delete. The nodes answer with the CIBs of test/fixtures/pacemaker.ts.
  */
-import { forget, inTurn, lab, on } from "../../../support/fake-lab";
+import { byDefault, forget, inTurn, lab, on } from "../../../support/fake-lab";
 import type { Props } from "../../../../providers/core/base";
 import { shellJoin } from "../../../../providers/exec/ssh";
 import { parseCib } from "../../../../providers/cluster/pacemaker/cib";
@@ -54,6 +54,16 @@ import {
   STONITH_XML,
   stoppedMember,
 } from "../../../fixtures/pacemaker";
+
+/**
+ * The node's usual answers: the PostgreSQL init (run for real in pg-init.test.ts and
+ * service-group-builders.test.ts) initialises, the pcs batches and the group's removal succeed.
+ */
+beforeEach(() => {
+  byDefault(/PG_VERSION/, { stdout: "initialised\n" });
+  byDefault(/^set -e\npcs /, {});
+  byDefault(/^pcs resource (disable service01 --wait=300 >\/dev\/null\npcs resource )?delete service01 /, {});
+});
 
 describe("ClusterServiceGroup: create", () => {
   test("a CIB without the group: PostgreSQL init (password on stdin), the pcs creates, then constraints and stickiness", async () => {

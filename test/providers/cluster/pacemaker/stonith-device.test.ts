@@ -3,11 +3,10 @@
  * for real), and the provider against the fake lab (test/support/fake-lab.ts), driven as the
  * engine drives it: check → create, read → diff → update, delete.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { forget, lab, on } from "../../../support/fake-lab";
+import { forget, lab, on, succeeds } from "../../../support/fake-lab";
 import type { Props } from "../../../../providers/core/base";
 import { shellJoin } from "../../../../providers/exec/ssh";
 import { parseCib } from "../../../../providers/cluster/pacemaker/cib";
@@ -19,7 +18,7 @@ import {
   stonithDeviceProvider,
   wantedAttributes,
 } from "../../../../providers/cluster/pacemaker/stonith-device";
-import { bashSyntaxCheck, removeTempDirs, tempDir } from "../../../support/bash";
+import { bashSyntaxCheck, fakeBin, removeTempDirs, runWithFakes } from "../../../support/bash";
 import { checked, IN_PLACE, NO_DIFF, refreshDiff } from "../../../support/provider-driver";
 import { batches, callsOf, steps } from "../../../support/pacemaker-calls";
 import {
@@ -57,10 +56,14 @@ const WANTED_ATTRIBUTES = {
   pcmk_reboot_timeout: "300s",
 };
 
-/** The fake fencing side: key installs and crm_verify succeed, the CIB and key sums as given. */
+/**
+ * The fake fencing side: key installs (run for real above), pcs batches and crm_verify succeed,
+ * the CIB and key sums as given.
+ */
 function stonithAnswers(p: { cib: string; sums?: Record<string, string> }): void {
   on(CIB_QUERY, { stdout: p.cib });
   on(READ_CIB, { stdout: `== cib\n${p.cib}` });
+  succeeds(/base64 -d > \/etc\/cluster\/fence_virsh_key\.new/, /^set -e\npcs stonith /, /^crm_verify -L/);
   for (const [where, sum] of Object.entries(p.sums ?? { [N1]: keySum(FENCE_KEY), [N2]: keySum(FENCE_KEY) })) {
     on(/sha256sum/, { stdout: `${sum}\n` }, where);
   }
@@ -91,19 +94,21 @@ describe("StonithDevice: builders", () => {
     bashSyntaxCheck(script);
     bashSyntaxCheck(keySumScript("/etc/cluster/fence_virsh_key"));
 
-    const root = tempDir("kvmlab-key-");
+    // install -d -m MODE DIR, within the sandbox.
+    const fake = fakeBin(
+      { install: `[ "$1 $2" = "-d -m" ] || exit 1\nmkdir -p "$4" && chmod "$3" "$4"` },
+      { sandbox: true },
+    );
+    const root = fake.root;
     const file = path.join(root, "cluster", "fence_virsh_key");
-    const r = spawnSync("bash", ["-c", keyScript(file)], {
-      input: Buffer.from(`${FENCE_KEY}\n`).toString("base64"),
-      encoding: "utf8",
-    });
+    const r = runWithFakes(fake, keyScript(file), Buffer.from(`${FENCE_KEY}\n`).toString("base64"));
     expect(r.status).toBe(0);
     expect(fs.readFileSync(file, "utf8")).toBe(`${FENCE_KEY}\n`);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.existsSync(`${file}.new`)).toBe(false);
-    const sum = spawnSync("bash", ["-c", keySumScript(file)], { encoding: "utf8" });
+    const sum = runWithFakes(fake, keySumScript(file), "");
     expect(sum.stdout.trim()).toBe(keySum(FENCE_KEY));
-    const missing = spawnSync("bash", ["-c", keySumScript(path.join(root, "none"))], { encoding: "utf8" });
+    const missing = runWithFakes(fake, keySumScript(path.join(root, "none")), "");
     expect({ status: missing.status, stdout: missing.stdout.trim() }).toEqual({ status: 0, stdout: "" });
   });
 });
@@ -137,11 +142,12 @@ describe("StonithDevice: create", () => {
   });
 
   test("crm_verify -L exit 1: the create fails with crm_verify's output", async () => {
-    stonithAnswers({ cib: cib() });
+    // First matching rule wins: the failure before the fake fencing side's answers.
     on(/^crm_verify -L/, {
       code: 1,
       stdout: "error: kvmhost01: unknown parameter 'ipaddr'\nErrors found during check: config not valid\n",
     });
+    stonithAnswers({ cib: cib() });
     const inputs = await checked(stonithDeviceProvider, stonithRaw());
     await expect(stonithDeviceProvider.create(inputs)).rejects.toThrow(
       'StonithDevice "dev-fence-kvmhost01-stonith": create failed: crm_verify -L is not clean after the STONITH device was set: ' +
@@ -282,12 +288,14 @@ describe("StonithDevice: read, diff, update, delete", () => {
 
   test("delete: pcs stonith delete on node01, then the key removed from every node; cman removes only keys", async () => {
     const olds = await createdDevice();
+    succeeds(/^pcs stonith delete /, /^rm -f \/etc\/cluster\/fence_virsh_key$/);
     await stonithDeviceProvider.delete("kvmhost01", olds);
     expect(steps()[0]).toBe("node01 delete-stonith");
     expect(steps().slice(1).sort()).toEqual(["node01 rm-key", "node02 rm-key"]);
     expect(callsOf("rm-key")[0]?.script).toBe("rm -f /etc/cluster/fence_virsh_key");
 
     forget();
+    succeeds(/^rm -f \/etc\/cluster\/fence_virsh_key$/);
     await stonithDeviceProvider.delete("kvmhost01", { ...olds, stack: "cman" });
     expect(steps().sort()).toEqual(["node01 rm-key", "node02 rm-key"]);
   });

@@ -19,11 +19,14 @@ describe("brickScript, run for real against temporary directories", () => {
 
   beforeAll(() => {
     // Fakes of the attr tools: getfattr prints $FAKE_VOLUME_ID (nothing by default), setfattr logs.
-    fake = fakeBin({
-      // Like the real one with -n NAME -e hex: "# file: DIR" then "NAME=0x…"; nothing when unset.
-      getfattr: `[ -n "$FAKE_VOLUME_ID" ] || exit 1\neval "dir=\\\${$#}"\nprintf '# file: %s\\ntrusted.glusterfs.volume-id=%s\\n\\n' "$dir" "$FAKE_VOLUME_ID"`,
-      setfattr: "",
-    });
+    fake = fakeBin(
+      {
+        // Like the real one with -n NAME -e hex: "# file: DIR" then "NAME=0x…"; nothing when unset.
+        getfattr: `[ -n "$FAKE_VOLUME_ID" ] || exit 1\neval "dir=\\\${$#}"\nprintf '# file: %s\\ntrusted.glusterfs.volume-id=%s\\n\\n' "$dir" "$FAKE_VOLUME_ID"`,
+        setfattr: "",
+      },
+      { sandbox: true },
+    );
     ids = path.join(fake.root, "volume-ids");
   });
 

@@ -1,10 +1,14 @@
 /**
  * The GlusterMount provider on node01 in both modes against the fake lab
  * (test/support/fake-lab.ts), driven as the engine drives it: check → create,
- * read → diff → update, delete.
+ * read → diff → update, delete. The state script and the delete of mode `prepared` run for real
+ * against fake mount tools (test/fixtures/fake-tools.ts) with the glmount script and the mount
+ * point moved into the node's sandbox; the apply script and the delete of mode `mounted` rewrite
+ * /etc/fstab, so rules answer them.
  */
 import { createHash } from "node:crypto";
-import { inTurn, lab, on, scripts, theCall } from "../../../support/fake-lab";
+import * as fs from "node:fs";
+import { fakeMachine, forReal, lab, on, scripts, theCall, type FakeMachine } from "../../../support/fake-lab";
 import type { Props } from "../../../../providers/core/base";
 import {
   applyScript,
@@ -14,7 +18,8 @@ import {
   glusterMountProvider,
   stateScript,
 } from "../../../../providers/storage/gluster/gluster-mount";
-import { bashSyntaxCheck } from "../../../support/bash";
+import { addFakes, bashSyntaxCheck } from "../../../support/bash";
+import { NODE_MOUNT_TOOLS } from "../../../fixtures/fake-tools";
 import { checked, IN_PLACE, named, NO_DIFF } from "../../../support/provider-driver";
 import { nodeAccess, PROGRAM_KEY } from "../../../fixtures/lab";
 
@@ -40,9 +45,52 @@ const inputsOf = async (mode: Mode) => (await checked(p, rawOf(mode))) as unknow
 describe("GlusterMount", () => {
   const STATE = /echo "== script"/;
   const APPLY = /base64 -d > \/etc\/init\.d\/glmount\.new/;
+  const REMOVE = /^\nrm -f \/etc\/init\.d\/glmount\n/;
+  const MOUNT_POINT = "/gldata00";
   const sha = (text: string) => createHash("sha256").update(text).digest("hex");
   const stateOut = (mounted: boolean, scriptSha: string) =>
     `== mounted\n${mounted ? "yes" : "no"}\n== script\n${scriptSha}\n`;
+
+  /**
+   * node01 with the volume mounted or not and this glmount script (none: missing); the state
+   * script and the removal of mode `prepared` run there for real.
+   */
+  function node01(s: { mounted: boolean; glmount?: string }): FakeMachine {
+    const node = fakeMachine(NODE_MOUNT_TOOLS, { paths: [GLMOUNT_PATH, MOUNT_POINT] });
+    fs.mkdirSync(node.at(MOUNT_POINT), { recursive: true });
+    node.state("mounted", s.mounted ? "" : undefined);
+    if (s.glmount !== undefined) node.write(GLMOUNT_PATH, s.glmount);
+    on(STATE, forReal(node), N1.address);
+    on(REMOVE, forReal(node), N1.address);
+    return node;
+  }
+
+  test("the state script run for real prints the mount and the script's sha", async () => {
+    const inputs = await inputsOf("mounted");
+    const script = stateScript(inputs);
+    const call = { where: N1.address, script, opts: {} };
+    const glmount = glmountScript(inputs);
+    expect(forReal(node01({ mounted: true, glmount }))(script, call)).toEqual({
+      stdout: stateOut(true, sha(glmount)),
+      stderr: "",
+      code: 0,
+    });
+    expect(forReal(node01({ mounted: false }))(script, call)).toEqual({
+      stdout: "== mounted\nno\n== script\n",
+      stderr: "",
+      code: 0,
+    });
+    // Mounted, but not by glusterfs (a local file system left on the mount point): not mounted.
+    const local = node01({ mounted: true, glmount });
+    local.state("fstype", "ext4\n");
+    expect(forReal(local)(script, call).stdout).toBe(stateOut(false, sha(glmount)));
+    // The volume went away under the mount (stat hangs or fails: "Transport endpoint is not connected").
+    const dead = node01({ mounted: true, glmount });
+    addFakes(dead.fake, {
+      stat: `echo "stat: cannot statx '\${@: -1}': Transport endpoint is not connected" >&2; exit 1`,
+    });
+    expect(forReal(dead)(script, call).stdout).toBe(stateOut(false, sha(glmount)));
+  });
 
   test("mode prepared never writes fstab (it only drops the mount point's line); mode mounted adds the line and mounts", async () => {
     const prepared = applyScript(await inputsOf("prepared"));
@@ -62,6 +110,7 @@ describe("GlusterMount", () => {
 
   test("create installs the rendered glmount from stdin on the node", async () => {
     const inputs = await inputsOf("prepared");
+    on(APPLY, {});
     const { id, outs } = await p.create(inputs as unknown as Props);
     expect(id).toBe("192.168.8.121:/gldata00");
     expect(outs).toMatchObject({ script: GLMOUNT_PATH, mounted: true, scriptCurrent: true });
@@ -74,7 +123,7 @@ describe("GlusterMount", () => {
   /** Reads the mount of `mode` on a node where the volume is not mounted and glmount is current. */
   async function readUnmounted(mode: Mode) {
     const inputs = await inputsOf(mode);
-    on(STATE, { stdout: stateOut(false, sha(glmountScript(inputs))) });
+    node01({ mounted: false, glmount: glmountScript(inputs) });
     const read = await p.read("x", { ...(inputs as unknown as Props), script: GLMOUNT_PATH });
     return { inputs, news: inputs as unknown as Props, props: read.props as Props };
   }
@@ -91,6 +140,7 @@ describe("GlusterMount", () => {
     expect(props).toMatchObject({ mounted: false, scriptCurrent: true });
     expect(await p.diff("x", props, news)).toEqual(IN_PLACE);
     lab.calls = [];
+    on(APPLY, {});
     await p.update("x", props, news);
     expect(theCall(APPLY).script).toBe(applyScript(inputs));
   });
@@ -98,9 +148,10 @@ describe("GlusterMount", () => {
   test("a script whose sha differs (or is missing) is not current: drift", async () => {
     const inputs = await inputsOf("prepared");
     const olds = { ...(inputs as unknown as Props), script: GLMOUNT_PATH };
-    const edited = { stdout: stateOut(true, sha(`${glmountScript(inputs)}# edited\n`)) };
-    on(STATE, inTurn(edited, { stdout: stateOut(true, "") }));
+    const node = node01({ mounted: true, glmount: `${glmountScript(inputs)}# edited\n` });
     for (let i = 0; i < 2; i++) {
+      // The second read: the script is missing.
+      if (i === 1) fs.rmSync(node.at(GLMOUNT_PATH));
       const read = await p.read("x", olds);
       expect(read.props).toMatchObject({ scriptCurrent: false });
       expect(await p.diff("x", read.props as Props, inputs as unknown as Props)).toEqual(IN_PLACE);
@@ -117,8 +168,13 @@ describe("GlusterMount", () => {
   });
 
   test("delete: mode mounted unmounts and drops the fstab line; prepared leaves the mount to the cluster", async () => {
+    on(/^umount \/gldata00 /, {});
+    const node = node01({ mounted: false, glmount: glmountScript(await inputsOf("prepared")) });
     await p.delete("x", { ...((await inputsOf("mounted")) as unknown as Props), script: GLMOUNT_PATH });
     await p.delete("x", { ...((await inputsOf("prepared")) as unknown as Props), script: GLMOUNT_PATH });
+    // Mode prepared, run for real: the script and the (empty) mount point gone.
+    expect(node.read(GLMOUNT_PATH)).toBeUndefined();
+    expect(fs.existsSync(node.at(MOUNT_POINT))).toBe(false);
     const [mounted, prepared] = scripts();
     expect(mounted).toContain("umount /gldata00");
     expect(mounted).toContain("awk -v mp=/gldata00");

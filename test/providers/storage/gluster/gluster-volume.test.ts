@@ -3,7 +3,7 @@
  * (test/support/fake-lab.ts), with `gluster --xml` answers of test/fixtures/gluster-xml.ts, driven
  * as the engine drives it: check → create, read → diff → update, delete.
  */
-import { callIndex, lab, on, ran, scripts, theCall } from "../../../support/fake-lab";
+import { callIndex, lab, on, ran, scripts, succeeds, theCall } from "../../../support/fake-lab";
 import type { Props } from "../../../../providers/core/base";
 import { GLUSTER } from "../../../../providers/storage/gluster/gluster-peers";
 import {
@@ -60,6 +60,8 @@ describe("GlusterVolume", () => {
   const CREATE = / volume create /;
   const stored = async () => ({ ...(await checked(p, raw)), volumeId: VOLUME_ID, initialOptions: INITIAL });
   const record = `mkdir -p ${VOLUME_ID_DIR} && echo 0x${VOLUME_HEX} > ${VOLUME_ID_DIR}/data00.volume-id`;
+  /** gluster's changes and the brick scripts that print nothing (run for real in brick-script.test.ts). */
+  const CHANGES = [/setfattr -x/, CREATE, /^set -e\n/, / volume start data00 force /, /\.volume-id$/];
 
   describe("options", () => {
     const configured = { "performance.cache-size": "64MB" };
@@ -192,6 +194,7 @@ describe("GlusterVolume", () => {
       on(BRICK, { stdout: `stale 0x${VOLUME_HEX}\n` }, N1.address);
       on(BRICK, { stdout: "ready\n" });
       on(STATUS, { stdout: volumeStatusXml([true, true, true]) });
+      succeeds(...CHANGES);
       const inputs = await checked(p, raw);
       const { id, outs } = await p.create(inputs);
 
@@ -259,6 +262,7 @@ describe("GlusterVolume", () => {
       });
       on(INFO, { stdout: volumeInfoXml(drifted) });
       on(STATUS, { stdout: volumeStatusXml([true, true, true]) });
+      succeeds(...CHANGES);
       const inputs = await checked(p, raw);
       const read = await p.read("data00", await stored());
       expect(read.props).toMatchObject({
@@ -285,6 +289,7 @@ describe("GlusterVolume", () => {
     test("a brick process down: bricksOnline false; update restarts the bricks with start force", async () => {
       on(INFO, { stdout: volumeInfoXml(data00()) });
       on(STATUS, { stdout: volumeStatusXml([true, true, false]) });
+      succeeds(...CHANGES);
       const inputs = await checked(p, raw);
       const read = await p.read("data00", await stored());
       expect(read.props).toMatchObject({ started: true, bricksOnline: false });
@@ -304,6 +309,8 @@ describe("GlusterVolume", () => {
   });
 
   describe("delete", () => {
+    beforeEach(() => succeeds(/ volume stop data00 force /, /\nrm -rf \/glvol00\n/));
+
     test("stops and deletes the volume on the first node and removes every brick", async () => {
       await p.delete("data00", await stored());
       expect(scripts(N1.address)[0]).toBe(

@@ -1,8 +1,11 @@
 /**
  * The IscsiInitiator provider on node01 against the fake lab (test/support/fake-lab.ts), driven as
- * the engine drives it: check → create, read → diff → update, delete.
+ * the engine drives it: check → create, read → diff → update, delete. The state script and the
+ * logout run for real against a fake iscsiadm (test/fixtures/fake-tools.ts); the login script
+ * writes /etc/iscsi/initiatorname.iscsi and restarts iscsid, so a rule answers it.
  */
-import { lab, on, scripts } from "../../../support/fake-lab";
+import * as fs from "node:fs";
+import { fakeMachine, forReal, lab, on, scripts, type FakeMachine } from "../../../support/fake-lab";
 import type { Props } from "../../../../providers/core/base";
 import {
   iscsiInitiatorProvider,
@@ -15,6 +18,11 @@ import { bashSyntaxCheck } from "../../../support/bash";
 import { checked, failureOf, IN_PLACE, named, NO_DIFF } from "../../../support/provider-driver";
 import { nodeAccess, PROGRAM_KEY } from "../../../fixtures/lab";
 import { NAME1, PORTAL, TARGET_IQN } from "../../../fixtures/iscsi";
+import { ISCSIADM } from "../../../fixtures/fake-tools";
+
+/** open-iscsi's files on a node, which the state script reads. */
+const INITIATOR_NAME_FILE = "/etc/iscsi/initiatorname.iscsi";
+const BY_PATH = "/dev/disk/by-path";
 
 const N1 = nodeAccess(1);
 const p = iscsiInitiatorProvider;
@@ -35,7 +43,10 @@ describe("IscsiInitiator provider", () => {
   const DEVICES = [1, 2].map((l) => lunDevicePath(PORTAL, TARGET_IQN, l));
   const LOGIN = /iscsiadm -m discovery -t sendtargets/;
   const STATE = /echo "== sessions"/;
-  const state = (s: { name?: string; session?: boolean; startup?: string; devices?: string[] } = {}) =>
+  const LOGOUT = /--logout >\/dev\/null 2>&1 \|\| true\niscsiadm -m node -o delete/;
+  /** What node01 has: its initiator name, a session to the target, the startup mode, the LUN devices. */
+  type NodeState = { name?: string; session?: boolean; startup?: string; devices?: string[] };
+  const state = (s: NodeState = {}) =>
     [
       "== name",
       s.name ?? NAME1,
@@ -48,6 +59,41 @@ describe("IscsiInitiator provider", () => {
       "",
     ].join("\n");
   const createdOuts = async () => ({ ...(await checked(p, raw)), devices: DEVICES });
+
+  /**
+   * node01 in state `s` (fake iscsiadm; the initiator name file and the by-path devices moved into
+   * its sandbox): the state script and the logout run there for real.
+   */
+  function node01(s: NodeState = {}): FakeMachine {
+    const node = fakeMachine(ISCSIADM, { paths: [INITIATOR_NAME_FILE, BY_PATH] });
+    node.write(
+      INITIATOR_NAME_FILE,
+      `## DO NOT EDIT OR REMOVE THIS FILE!\nInitiatorName=${s.name ?? NAME1}\n`,
+    );
+    node.state("iscsi-sessions", s.session === false ? "" : `${PORTAL},1 ${TARGET_IQN}\n`);
+    node.state(`iscsi-node.${TARGET_IQN}.${PORTAL}`, `${s.startup ?? "automatic"}\n`);
+    for (const dev of s.devices ?? DEVICES) node.write(dev, "");
+    on(STATE, forReal(node), N1.address);
+    on(LOGOUT, forReal(node), N1.address);
+    return node;
+  }
+
+  test.each<[string, NodeState]>([
+    ["logged in", {}],
+    ["no session, no device, manual startup", { session: false, devices: [], startup: "manual" }],
+    [
+      "another initiator name, one device",
+      { name: "iqn.1993-08.org.debian:01:abcdef", devices: [DEVICES[0]] },
+    ],
+  ])("the state script run for real prints the state (%s)", async (_label, s) => {
+    const node = node01(s);
+    const script = stateScript((await checked(p, raw)) as unknown as Inputs);
+    expect(forReal(node)(script, { where: N1.address, script, opts: {} })).toEqual({
+      stdout: state(s),
+      stderr: "",
+      code: 0,
+    });
+  });
 
   test("lunDevicePath is the stable by-path name", () => {
     expect(lunDevicePath(PORTAL, TARGET_IQN, 2)).toBe(
@@ -78,7 +124,7 @@ describe("IscsiInitiator provider", () => {
   });
 
   test("read: a session, automatic startup and the devices → logged in, no drift", async () => {
-    on(STATE, { stdout: state() });
+    node01();
     const inputs = await checked(p, raw);
     const read = await p.read(`${NAME1}@${PORTAL}`, await createdOuts());
     expect(read.props).toMatchObject({ loggedIn: true, devices: DEVICES, initiatorName: NAME1 });
@@ -87,7 +133,7 @@ describe("IscsiInitiator provider", () => {
   });
 
   test("read: no session → logged out, an in-place change; update logs in again", async () => {
-    on(STATE, { stdout: state({ session: false, devices: [] }) });
+    node01({ session: false, devices: [] });
     on(LOGIN, { stdout: `${DEVICES.join("\n")}\n` });
     const inputs = await checked(p, raw);
     const read = await p.read("x", await createdOuts());
@@ -100,7 +146,7 @@ describe("IscsiInitiator provider", () => {
   });
 
   test("read: another initiator name on the node is drift, fixed in place", async () => {
-    on(STATE, { stdout: state({ name: "iqn.1993-08.org.debian:01:abcdef" }) });
+    node01({ name: "iqn.1993-08.org.debian:01:abcdef" });
     const read = await p.read("x", await createdOuts());
     expect(read.props).toMatchObject({ initiatorName: "iqn.1993-08.org.debian:01:abcdef" });
     expect(await p.diff("x", read.props as Props, await checked(p, raw))).toEqual(IN_PLACE);
@@ -126,7 +172,15 @@ describe("IscsiInitiator provider", () => {
 
   test("delete logs out and forgets the node record; on an unreachable node it does not throw", async () => {
     const olds = await createdOuts();
+    const node = node01();
     await p.delete("x", olds);
+    // Run for real: the session logged out, the node record gone.
+    expect(node.log()).toEqual([
+      `iscsiadm -m node -T ${TARGET_IQN} -p ${PORTAL} --logout`,
+      `iscsiadm -m node -o delete -T ${TARGET_IQN} -p ${PORTAL}`,
+    ]);
+    expect(fs.readFileSync(`${node.fake.root}/state/iscsi-sessions`, "utf8")).toBe("");
+    expect(fs.existsSync(`${node.fake.root}/state/iscsi-node.${TARGET_IQN}.${PORTAL}`)).toBe(false);
     expect(scripts(N1.address)).toHaveLength(1);
     expect(scripts()[0]).toContain(`iscsiadm -m node -T ${TARGET_IQN} -p ${PORTAL} --logout`);
     expect(scripts()[0]).toContain(`iscsiadm -m node -o delete -T ${TARGET_IQN} -p ${PORTAL}`);

@@ -1,10 +1,24 @@
 /**
  * The IscsiTarget provider against the fake lab (test/support/fake-lab.ts), on the KVM host or on
- * a node, driven as the engine drives it: check → create, read → diff → update, delete. tgtd
- * answers in `tgtadm --op show` form (test/fixtures/tgt-show.ts) inside the probe's sections
- * (test/fixtures/iscsi.ts).
+ * a node, driven as the engine drives it: check → create, read → diff → update, delete. The
+ * probe, the planned tgtadm batches and the removal run for real on a fake machine whose tgtadm
+ * answers in `tgtadm --op show` form (test/fixtures/tgt-show.ts, test/fixtures/fake-tools.ts), with
+ * the target's directory moved into the sandbox; the prepare script (it allocates the LUN files and
+ * starts tgtd, or on a node writes /etc/tgt/conf.d) is answered by a rule that loads the target.
  */
-import { inTurn, KVM_HOST, lab, on, ran, scripts, theCall } from "../../../support/fake-lab";
+import * as fs from "node:fs";
+import {
+  fakeMachine,
+  forReal,
+  KVM_HOST,
+  lab,
+  on,
+  ran,
+  scripts,
+  theCall,
+  type Answer,
+  type FakeMachine,
+} from "../../../support/fake-lab";
 import type { Props } from "../../../../providers/core/base";
 import { shellJoin } from "../../../../providers/exec/ssh";
 import { tgtadm } from "../../../../providers/storage/iscsi/tgt-plan";
@@ -17,7 +31,8 @@ import {
   targetFiles,
   targetsConf,
 } from "../../../../providers/storage/iscsi/iscsi-target";
-import { bashSyntaxCheck } from "../../../support/bash";
+import { addFakes, bashSyntaxCheck, ownProcess } from "../../../support/bash";
+import { TGT_TOOLS } from "../../../fixtures/fake-tools";
 import {
   checked,
   failedProperties,
@@ -44,9 +59,12 @@ import {
   PREPARE,
   PROBE,
   probeOutput,
+  REMOVE,
+  setTgtState,
   TARGET_IQN,
   TGT_DIR,
   TGTADM_BATCH,
+  type TgtState,
 } from "../../../fixtures/iscsi";
 
 const N3 = nodeAccess(3);
@@ -74,12 +92,46 @@ const inputsOf = async (news: Props = raw) => (await checked(p, news)) as unknow
 describe("IscsiTarget provider", () => {
   const asProps = (inputs: Inputs) => inputs as unknown as Props;
   const noFiles = { [L1]: undefined, [L2]: undefined };
-  /** The probe on a host where tgtd does not run and no LUN file exists yet. */
-  const fresh = { stdout: probeOutput({ running: false, availMiB: 50_000, files: noFiles }) };
-  /** The probe where tgtd runs and serves `targets`, with both LUN files in place. */
-  const serving = (...targets: ShowTarget[]) => ({
-    stdout: probeOutput({ running: true, show: tgtShow(...targets), availMiB: 5000, files: ALL_FILES }),
+  /** A host where tgtd does not run and no LUN file exists yet. */
+  const fresh: TgtState = { running: false, availMiB: 50_000, files: noFiles };
+  /** tgtd runs and serves `targets`, with both LUN files in place. */
+  const serving = (...targets: ShowTarget[]): TgtState => ({
+    running: true,
+    show: tgtShow(...targets),
+    availMiB: 5000,
+    files: ALL_FILES,
   });
+
+  /** The KVM host (or a node): the probe, the tgtadm batches and the removal run there for real. */
+  let host: FakeMachine;
+  beforeEach(() => {
+    host = fakeMachine(TGT_TOOLS, { paths: [TGT_DIR], reads: ["/proc"] });
+  });
+
+  /** `machine` in `state`; the probe, the tgtadm batches and the removal run there for real. */
+  function tgtOn(machine: FakeMachine, state: TgtState, at?: string): void {
+    setTgtState(machine, state);
+    on(PROBE, forReal(machine), at);
+    on(TGTADM_BATCH, forReal(machine), at);
+    on(REMOVE, forReal(machine), at);
+  }
+
+  /** The prepare script as tgtd answers it: the LUN files and the configuration loaded (`after`). */
+  function prepareLoads(machine: FakeMachine, after: TgtState, stdout = ""): Answer {
+    return () => {
+      setTgtState(machine, after);
+      return { stdout };
+    };
+  }
+
+  /** Runs the script for real on `machine`, which is in state `after` from then on. */
+  function realThen(machine: FakeMachine, after: TgtState): Answer {
+    return (script, call) => {
+      const reply = forReal(machine)(script, call);
+      setTgtState(machine, after);
+      return reply;
+    };
+  }
 
   describe("check", () => {
     test("accepts the lab's target and defaults online to true", async () => {
@@ -159,6 +211,38 @@ describe("IscsiTarget provider", () => {
       });
     });
 
+    test.each<[string, TgtState]>([
+      [
+        "tgtd down, no LUN file",
+        { running: false, availMiB: 50_000, files: { [L1]: undefined, [L2]: undefined } },
+      ],
+      [
+        "tgtd serving two targets, one LUN file",
+        {
+          running: true,
+          show: tgtShow(otherTarget(1), ourTarget(2)),
+          availMiB: 2048,
+          files: { [L1]: 100 * MIB, [L2]: undefined },
+        },
+      ],
+    ])("the probe run for real prints what probeOutput says (%s)", async (_label, state) => {
+      const script = probeScript(await inputsOf());
+      setTgtState(host, state);
+      const printed = forReal(host)(script, { where: KVM_HOST, script, opts: {} });
+      expect(printed).toEqual({ stdout: probeOutput(state), stderr: "", code: 0 });
+    });
+
+    test("the probe run for real: tgt not installed is the fix to install it", async () => {
+      const inputs = await inputsOf();
+      const bare = fakeMachine({}, { paths: [TGT_DIR] });
+      on(PROBE, forReal(bare));
+      const err = await failureOf(p.create(asProps(inputs)));
+      expect(err.message).toBe(
+        'IscsiTarget "dev-iscsi-target": create failed: on the KVM host: tgt is not installed. ' +
+          "Fix: apt-get install tgt (npm run lab installs it on the KVM host; the lab image has it), then run pulumi up again",
+      );
+    });
+
     test("spaceProblems: files that fit are fine; existing files only need their growth", async () => {
       const inputs = await inputsOf();
       const probe = (availMiB: number, fileBytes: Record<string, number>) => ({
@@ -204,7 +288,7 @@ describe("IscsiTarget provider", () => {
 
   describe("create", () => {
     test("a LUN larger than the free space: rejected with iscsi.luns[1] and the fix; only the probe ran", async () => {
-      on(PROBE, { stdout: probeOutput({ running: false, availMiB: 500, files: noFiles }) });
+      tgtOn(host, { running: false, availMiB: 500, files: noFiles });
       const inputs = await inputsOf();
       const err = await failureOf(p.create(asProps(inputs)));
       expect(err.message).toMatch(
@@ -217,13 +301,7 @@ describe("IscsiTarget provider", () => {
     });
 
     test("a LUN that would shrink: rejected, nothing changed", async () => {
-      on(PROBE, {
-        stdout: probeOutput({
-          running: true,
-          availMiB: 50_000,
-          files: { [L1]: 100 * MIB, [L2]: 2048 * MIB },
-        }),
-      });
+      tgtOn(host, { running: true, availMiB: 50_000, files: { [L1]: 100 * MIB, [L2]: 2048 * MIB } });
       const err = await failureOf(p.create(await checked(p, raw)));
       expect(err.message).toContain("iscsi.luns[1]");
       expect(err.message).toContain("never shrunk");
@@ -232,8 +310,8 @@ describe("IscsiTarget provider", () => {
     });
 
     test("on a fresh KVM host: prepare starts tgtd with the rendered targets.conf on stdin; nothing left to plan", async () => {
-      on(PROBE, inTurn(fresh, serving(ourTarget(1))));
-      on(PREPARE, { stdout: "started\n" });
+      tgtOn(host, fresh);
+      on(PREPARE, prepareLoads(host, serving(ourTarget(1)), "started\n"));
       const inputs = await inputsOf();
       const { id, outs } = await p.create(asProps(inputs));
 
@@ -263,23 +341,31 @@ describe("IscsiTarget provider", () => {
 
     test("tgtd already running with an older target: prepare, then the planned tgtadm commands, then the sessions", async () => {
       const older = ourTarget(2, { luns: [LIVE_LUNS[0]], acl: [ADDRS[0], NAME1] });
-      const before = probeOutput({
+      const before: TgtState = {
         running: true,
         show: tgtShow(otherTarget(1), older),
         availMiB: 5000,
         files: { [L1]: 100 * MIB, [L2]: undefined },
-      });
-      const after = probeOutput({
+      };
+      const after: TgtState = {
         running: true,
         show: tgtShow(otherTarget(1), ourTarget(2, { sessions: [{ initiator: NAME1, address: ADDRS[0] }] })),
         availMiB: 3976,
         files: ALL_FILES,
-      });
-      on(PROBE, inTurn({ stdout: before }, { stdout: before }, { stdout: after }));
+      };
+      // The batch runs for real (tgtadm logs it); then tgtd serves the converged target.
+      on(TGTADM_BATCH, realThen(host, after));
+      tgtOn(host, before);
+      on(PREPARE, {});
       const inputs = await inputsOf();
       const { outs } = await p.create(asProps(inputs));
 
       expect(outs).toMatchObject({ tid: 2, sessions: [NAME1] });
+      expect(host.log().filter((l) => /--op (new|bind)/.test(l))).toEqual([
+        `tgtadm -C ${CP} --lld iscsi --mode logicalunit --op new --tid 2 --lun 2 --backing-store ${L2}`,
+        `tgtadm -C ${CP} --lld iscsi --mode target --op bind --tid 2 --initiator-address ${ADDRS[1]}`,
+        `tgtadm -C ${CP} --lld iscsi --mode target --op bind --tid 2 --initiator-name ${NAME2}`,
+      ]);
       const order = scripts();
       expect(order).toHaveLength(5);
       expect(order[1]).toBe(prepareScript(inputs));
@@ -301,7 +387,8 @@ describe("IscsiTarget provider", () => {
 
     test("placed on a node: everything runs there over one SSH session; the tgt service loads conf.d", async () => {
       const inputs = await inputsOf({ ...raw, node: N3, controlPort: 0 });
-      on(PROBE, inTurn(fresh, serving(ourTarget(1))), N3.address);
+      tgtOn(host, fresh, N3.address);
+      on(PREPARE, prepareLoads(host, serving(ourTarget(1))), N3.address);
       const { outs } = await p.create(asProps(inputs));
       expect(outs).toMatchObject({ tid: 1 });
       expect(lab.connects).toEqual([N3.address]);
@@ -325,7 +412,7 @@ describe("IscsiTarget provider", () => {
     const stored = async (): Promise<Props> => ({ ...(await checked(p, raw)), tid: 1, sessions: [] });
 
     test("tgtd down: online false, an in-place change", async () => {
-      on(PROBE, { stdout: probeOutput({ running: false, availMiB: 5000, files: ALL_FILES }) });
+      tgtOn(host, { running: false, availMiB: 5000, files: ALL_FILES });
       const olds = await stored();
       const read = await p.read(TARGET_IQN, olds);
       expect(read.id).toBe(TARGET_IQN);
@@ -334,13 +421,15 @@ describe("IscsiTarget provider", () => {
     });
 
     test("our target gone from a running tgtd: online false", async () => {
-      on(PROBE, serving(otherTarget(1)));
+      tgtOn(host, serving(otherTarget(1)));
       expect((await p.read(TARGET_IQN, await stored())).props).toMatchObject({ online: false });
     });
 
     test("a LUN removed out of band: luns lacks it, diff shows a change, update re-creates only that LUN", async () => {
-      const missing = serving(ourTarget(1, { luns: [LIVE_LUNS[0]] }));
-      on(PROBE, inTurn(missing, missing, missing, serving(ourTarget(1))));
+      // The batch runs for real; tgtd then serves both LUNs again.
+      on(TGTADM_BATCH, realThen(host, serving(ourTarget(1))));
+      tgtOn(host, serving(ourTarget(1, { luns: [LIVE_LUNS[0]] })));
+      on(PREPARE, {});
       const inputs = await checked(p, raw);
       const read = await p.read(TARGET_IQN, await stored());
       expect(read.props).toMatchObject({
@@ -361,7 +450,7 @@ describe("IscsiTarget provider", () => {
         { initiator: NAME1, address: ADDRS[0] },
         { initiator: NAME2, address: ADDRS[1] },
       ];
-      on(PROBE, serving(otherTarget(1), ourTarget(2, { sessions })));
+      tgtOn(host, serving(otherTarget(1), ourTarget(2, { sessions })));
       const inputs = await checked(p, raw);
       const read = await p.read(TARGET_IQN, await stored());
       expect(read.props).toMatchObject({
@@ -391,8 +480,14 @@ describe("IscsiTarget provider", () => {
   });
 
   describe("delete", () => {
+    /** The target's files on `host` (LUN files, configuration), those that exist. */
+    const filesLeft = () => [L1, L2, `${TGT_DIR}.conf`].filter((f) => fs.existsSync(host.at(f)));
+
     test("the last target on the host's tgtd: target deleted, tgtd stopped before the files go", async () => {
-      on(PROBE, serving(ourTarget(1)));
+      tgtOn(host, serving(ourTarget(1)));
+      host.write(`${TGT_DIR}.conf`, targetsConf(await inputsOf()));
+      const tgtd = ownProcess("tgtd");
+      host.write(`${TGT_DIR}.tgtd.pid`, `${tgtd.pid}\n`);
       const olds = { ...(await checked(p, raw)), tid: 1, sessions: [] };
       await p.delete(TARGET_IQN, olds);
       const all = scripts();
@@ -403,22 +498,59 @@ describe("IscsiTarget provider", () => {
       expect(del).toContain(`rm -f ${L1} ${L2} ${TGT_DIR}.conf`);
       expect(del.indexOf('kill "$pid"')).toBeLessThan(del.indexOf(`rm -f ${L1}`));
       bashSyntaxCheck(del);
+      // Run for real: the target deleted, tgtd stopped, its pid file, the files and the directory gone.
+      expect(host.log()).toContain(`tgtadm -C ${CP} --lld iscsi --mode target --op delete --force --tid 1`);
+      expect(await tgtd.ended()).toBe(true);
+      expect(host.read(`${TGT_DIR}.tgtd.pid`)).toBeUndefined();
+      expect(filesLeft()).toEqual([]);
+      expect(fs.existsSync(host.at(TGT_DIR))).toBe(false);
     });
 
     test("tgtd serves another target too: only ours is deleted, tgtd keeps running", async () => {
-      on(PROBE, serving(otherTarget(1), ourTarget(2)));
+      tgtOn(host, serving(otherTarget(1), ourTarget(2)));
+      const tgtd = ownProcess("tgtd");
+      host.write(`${TGT_DIR}.tgtd.pid`, `${tgtd.pid}\n`);
       await p.delete(TARGET_IQN, { ...(await checked(p, raw)), tid: 2, sessions: [] });
       const del = scripts()[1];
       expect(del).toContain("--op delete --force --tid 2");
       expect(del).not.toContain("kill");
       expect(del).toContain(`rm -f ${L1} ${L2} ${TGT_DIR}.conf`);
+      expect(host.log().filter((l) => l.includes("--op delete"))).toEqual([
+        `tgtadm -C ${CP} --lld iscsi --mode target --op delete --force --tid 2`,
+      ]);
+      expect(await tgtd.ended(200)).toBe(false);
+      expect(host.read(`${TGT_DIR}.tgtd.pid`)).toBe(`${tgtd.pid}\n`);
+      expect(filesLeft()).toEqual([]);
+    });
+
+    test("a stale pid file (tgtd gone, its pid now another process's): nobody is killed, the file goes", async () => {
+      tgtOn(host, { running: false, availMiB: 5000, files: ALL_FILES });
+      const stranger = ownProcess();
+      host.write(`${TGT_DIR}.tgtd.pid`, `${stranger.pid}\n`);
+      await p.delete(TARGET_IQN, { ...(await checked(p, raw)), tid: 1, sessions: [] });
+      expect(await stranger.ended(300)).toBe(false);
+      expect(host.read(`${TGT_DIR}.tgtd.pid`)).toBeUndefined();
+      expect(filesLeft()).toEqual([]);
     });
 
     test("tgtd already down: no tgtadm, the files still go", async () => {
-      on(PROBE, { stdout: probeOutput({ running: false, availMiB: 5000, files: ALL_FILES }) });
+      tgtOn(host, { running: false, availMiB: 5000, files: ALL_FILES });
       await p.delete(TARGET_IQN, { ...(await checked(p, raw)), tid: 1, sessions: [] });
       expect(scripts()[1]).not.toContain("tgtadm");
       expect(scripts()[1]).toContain(`rm -f ${L1} ${L2}`);
+      expect(filesLeft()).toEqual([]);
+    });
+
+    test("tgtadm failing to delete the target (in use): the delete fails naming the resource, the files stay", async () => {
+      tgtOn(host, serving(ourTarget(1)));
+      addFakes(host.fake, {
+        tgtadm: `if [[ " $* " == *" --op delete "* ]]; then echo "tgtadm: this target is still active" >&2; exit 22; fi
+${TGT_TOOLS.tgtadm}`,
+      });
+      const err = await failureOf(p.delete(TARGET_IQN, { ...(await checked(p, raw)), tid: 1, sessions: [] }));
+      expect(err.message).toMatch(/^IscsiTarget "dev-iscsi-target": delete failed: .*exit code 22/);
+      expect(err.message).toContain("tgtadm: this target is still active");
+      expect(filesLeft()).toEqual([L1, L2]);
     });
   });
 });

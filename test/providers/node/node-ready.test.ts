@@ -1,0 +1,134 @@
+/**
+ * The NodeReady provider against the fake lab (test/support/fake-lab.ts: its `runRemote`), driven
+ * as the engine drives it: check → create, read. The readiness probe and the read run for real on
+ * a fake booting node (fake `hostname` and `cloud-init`, test/fixtures/fake-tools.ts) with
+ * cloud-init's result.json, the seed's completion marker and the kernel's boot id moved into its
+ * sandbox: a node that answers as another host, a seed that failed, a node that never answers.
+ */
+import * as path from "node:path";
+import { fakeMachine, forReal, lab, on, type FakeMachine } from "../../support/fake-lab";
+import type { Props } from "../../../providers/core/base";
+import { nodeReadyProvider, readinessProbe } from "../../../providers/node/node-ready";
+import { CLOUD_INIT_DONE_MARKER } from "../../../providers/node/cloud-init";
+import { bashSyntaxCheck } from "../../support/bash";
+import { checked, failedProperties, failureOf, IN_PLACE, named } from "../../support/provider-driver";
+import { nodeAccess, PROGRAM_KEY } from "../../fixtures/lab";
+import { cloudInitResult, NODE_BOOT_TOOLS } from "../../fixtures/fake-tools";
+
+const p = nodeReadyProvider;
+const N1 = nodeAccess(1);
+const UUID = "5d1d0c6e-0000-4000-8000-000000000001";
+const raw = named(
+  { node: N1, sshPrivateKey: PROGRAM_KEY, domainUuid: UUID, hostname: "node01", timeoutSeconds: 10 },
+  "dev-node01-ready",
+);
+const RESULT_JSON = "/run/cloud-init/result.json";
+const BOOT_ID = "/proc/sys/kernel/random/boot_id";
+/** The host key the fake SSH session presents. */
+const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKey";
+
+/** node01 as it boots: its host name, cloud-init's result (none: still running), the marker. */
+function node01(
+  s: { hostname?: string; errors?: string[]; done?: boolean; marker?: boolean } = {},
+): FakeMachine {
+  const node = fakeMachine(NODE_BOOT_TOOLS, {
+    paths: [path.dirname(RESULT_JSON), CLOUD_INIT_DONE_MARKER, BOOT_ID],
+  });
+  node.env.FAKE_RESULT_JSON = node.at(RESULT_JSON);
+  node.state("hostname", `${s.hostname ?? "node01"}\n`);
+  node.write(BOOT_ID, "0b7c1e2a-5f4d-4c3b-9a8e-7d6c5b4a3f21\n");
+  if (s.done !== false) node.write(RESULT_JSON, cloudInitResult(s.errors));
+  if (s.marker !== false) node.write(CLOUD_INIT_DONE_MARKER, "");
+  on(/[\s\S]*/, forReal(node), N1.address);
+  return node;
+}
+
+describe("NodeReady provider", () => {
+  test("check wants at least 10 s to wait, naming timeoutSeconds; the probe is valid bash", async () => {
+    expect(await failedProperties(p, { ...raw, timeoutSeconds: 5 })).toEqual(["timeoutSeconds"]);
+    bashSyntaxCheck(readinessProbe(60));
+  });
+
+  test("create: the node answers as itself with the seed applied → its boot id and host key", async () => {
+    node01();
+    const { id, outs } = await p.create(await checked(p, raw));
+    expect(id).toBe(`node01@${UUID}`);
+    expect(outs).toMatchObject({ bootId: "0b7c1e2a-5f4d-4c3b-9a8e-7d6c5b4a3f21", sshHostKey: FAKE_HOST_KEY });
+    expect(lab.connects).toEqual([N1.address]);
+  });
+
+  test("create: another machine answers on the address (host-name mismatch) → fails at once naming both", async () => {
+    node01({ hostname: "node02" });
+    const err = await failureOf(p.create(await checked(p, raw)));
+    expect(err.message).toBe(
+      'NodeReady "dev-node01-ready": create failed: 192.168.8.121 answers as "node02", expected "node01". ' +
+        "Fix: another machine holds this address — check the lab's address plan and running VMs",
+    );
+    expect(lab.calls).toHaveLength(1);
+  });
+
+  test("create: cloud-init finished with errors and without the seed's marker → fails with cloud-init's errors", async () => {
+    node01({
+      errors: ["('scripts_user', RuntimeError('Runparts: 1 failures (runcmd) in 1 attempted commands'))"],
+      marker: false,
+    });
+    const err = await failureOf(p.create(await checked(p, raw)));
+    expect(err.message).toMatch(
+      /^NodeReady "dev-node01-ready": create failed: node01: cloud-init finished without applying the seed: status: error\n/,
+    );
+    expect(err.message).toContain(
+      "errors:\n\t- ('scripts_user', RuntimeError('Runparts: 1 failures (runcmd) in 1 attempted commands'))",
+    );
+    expect(lab.calls).toHaveLength(1);
+  });
+
+  test("create: a node that never answers → fails after timeoutSeconds with the last error and the fix", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate"] });
+    try {
+      lab.down = [N1.address];
+      const create = failureOf(p.create(await checked(p, raw)));
+      await jest.advanceTimersByTimeAsync(15_000);
+      const err = await create;
+      expect(err.message).toMatch(
+        /^NodeReady "dev-node01-ready": create failed: node01 did not become ready on 192\.168\.8\.121 within 10 s \(last: ssh root@192\.168\.8\.121:22: connection failed/,
+      );
+      expect(err.message).toContain(
+        "Fix: look at the VM's console (virsh console), or raise timeouts.bootSeconds",
+      );
+      expect(lab.connects.length).toBeGreaterThan(1);
+      expect(lab.calls).toEqual([]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  describe("read", () => {
+    const stored = async (): Promise<Props> => ({
+      ...(await checked(p, raw)),
+      bootId: "old-boot",
+      sshHostKey: FAKE_HOST_KEY,
+    });
+
+    test("a node that answers: reachable, its current boot id, no drift", async () => {
+      node01();
+      const read = await p.read(`node01@${UUID}`, await stored());
+      expect(read.props).toMatchObject({ reachable: true, bootId: "0b7c1e2a-5f4d-4c3b-9a8e-7d6c5b4a3f21" });
+      expect((await p.diff("x", read.props as Props, await checked(p, raw))).changes).toBe(false);
+    });
+
+    test("an unreachable node: reachable false (drift the next up waits for), not an error", async () => {
+      lab.down = [N1.address];
+      const read = await p.read(`node01@${UUID}`, await stored());
+      expect(read.id).toBe(`node01@${UUID}`);
+      expect(read.props).toMatchObject({ reachable: false, bootId: "old-boot" });
+      expect(await p.diff("x", read.props as Props, await checked(p, raw))).toEqual(IN_PLACE);
+      expect(lab.calls).toEqual([]);
+    });
+
+    test("the update waits again and records the node's state", async () => {
+      node01();
+      const { outs } = await p.update("x", await stored(), await checked(p, raw));
+      expect(outs).toMatchObject({ bootId: "0b7c1e2a-5f4d-4c3b-9a8e-7d6c5b4a3f21", reachable: true });
+    });
+  });
+});

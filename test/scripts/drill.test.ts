@@ -1,0 +1,159 @@
+/**
+ * The failover drill's writer and rows check (scripts/drill.sh), run by bash against a fake `psql`
+ * that keeps its rows in a file: a commit whose acknowledgement is lost, a database that never
+ * comes back, rows lost or recorded twice. No lab is involved.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fakeBin, removeTempDirs, runWithFakes, type FakeBin } from "../support/bash";
+
+const REPO = path.resolve(__dirname, "..", "..");
+
+afterEach(removeTempDirs);
+
+/**
+ * A PostgreSQL of one table in $FAKE_ROOT/rows. FAKE_LOSE_ACK=N: the first insert of N commits,
+ * then the connection drops before the acknowledgement. FAKE_DOWN=1: no server. A plain insert of
+ * a row that is there fails as PostgreSQL does (duplicate key).
+ */
+const PSQL = `
+sql=\${@: -1}
+rows="$FAKE_ROOT/rows"
+touch "$rows"
+[ "\${FAKE_DOWN:-0}" = 1 ] && { echo 'psql: error: connection to server failed: Connection refused' >&2; exit 2; }
+case "$sql" in
+  *"select n from counter"*) cat "$rows"; exit 0 ;;
+esac
+n=$(sed -n 's/.*values (\\([0-9]*\\)).*/\\1/p' <<<"$sql")
+[ -n "$n" ] || { echo "fake psql: unexpected SQL: $sql" >&2; exit 3; }
+if grep -qx "$n" "$rows"; then
+  case "$sql" in
+    *"on conflict"*) echo "0|1700000000.5"; exit 0 ;;
+    *) echo 'ERROR:  duplicate key value violates unique constraint "counter_pkey"' >&2; exit 1 ;;
+  esac
+fi
+echo "$n" >>"$rows"
+if [ "$n" = "\${FAKE_LOSE_ACK:-}" ] && [ ! -e "$FAKE_ROOT/lost" ]; then
+  touch "$FAKE_ROOT/lost"
+  echo 'server closed the connection unexpectedly' >&2
+  exit 2
+fi
+echo "1|1700000000.5"
+`;
+
+const PRELUDE = `source "${REPO}/scripts/lib.sh"; source "${REPO}/scripts/drill.sh"
+fail() { die "$*"; }
+LAB_VIP=192.0.2.10 LAB_DB_PORT=5432
+dir="$FAKE_ROOT/drill"; mkdir -p "$dir"; : >"$dir/acked"
+`;
+
+function drill(fake: FakeBin, body: string, env: Record<string, string> = {}) {
+  const r = runWithFakes(fake, PRELUDE + body, "", env);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The writer's records: `N TIME POSTMASTER HOW`. */
+function acked(fake: FakeBin): string[][] {
+  return fs
+    .readFileSync(path.join(fake.root, "drill", "acked"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => l.split(" "));
+}
+
+// Stops the writer once it recorded N rows.
+const STOP_AFTER = (n: number) =>
+  `( until [ "$(wc -l <"$dir/acked")" -ge ${n} ]; do sleep 0.05; done; touch "$dir/stop" ) &\n`;
+
+describe("drill_writer", () => {
+  test("records each committed row once, in order, with its postmaster", () => {
+    const fake = fakeBin({ psql: PSQL });
+    const r = drill(fake, `${STOP_AFTER(4)}drill_writer "$dir" 7; echo "writer=$?"`);
+    expect(r).toMatchObject({ status: 0, stdout: "writer=0\n" });
+    const rows = acked(fake);
+    // At least 4 (the writer may add one more before it sees the stop), consecutive from 7.
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    expect(rows.map((r) => r[0])).toEqual(rows.map((_, i) => String(7 + i)));
+    expect(rows.every((r) => r[2] === "1700000000.5" && r[3] === "inserted")).toBe(true);
+  });
+
+  test("a row whose acknowledgement was lost is found committed by the retry and counted once", () => {
+    // The writer it replaced retried the same plain insert: the row being there, every retry
+    // failed with a duplicate key, for ever.
+    const fake = fakeBin({ psql: PSQL });
+    const r = drill(fake, `${STOP_AFTER(5)}drill_writer "$dir" 1; echo "writer=$?"`, { FAKE_LOSE_ACK: "3" });
+    expect(r).toMatchObject({ status: 0, stdout: "writer=0\n" });
+    const rows = acked(fake).slice(0, 5);
+    expect(rows.map((r) => r[0])).toEqual(["1", "2", "3", "4", "5"]);
+    expect(rows.map((r) => r[3])).toEqual(["inserted", "inserted", "found", "inserted", "inserted"]);
+    // Each row once in the table and in the record.
+    const all = acked(fake).map((r) => r[0]);
+    expect(new Set(all).size).toBe(all.length);
+    expect(fs.readFileSync(path.join(fake.root, "rows"), "utf8")).toBe(all.map((n) => `${n}\n`).join(""));
+    expect(fs.readFileSync(path.join(fake.root, "drill", "writer.err"), "utf8")).toContain(
+      "server closed the connection unexpectedly",
+    );
+  });
+
+  test("gives up on a row it cannot commit within DRILL_WRITER_GIVEUP seconds, saying why", () => {
+    const fake = fakeBin({ psql: PSQL });
+    const t0 = Date.now();
+    const r = drill(fake, `drill_writer "$dir" 5 || echo "writer=$?"`, {
+      FAKE_DOWN: "1",
+      DRILL_WRITER_GIVEUP: "1",
+    });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(r).toMatchObject({ status: 0, stdout: "writer=1\n" });
+    expect(fs.readFileSync(path.join(fake.root, "drill", "writer.failed"), "utf8")).toMatch(
+      /^row 5 not committed within 1 s of its first attempt; last error: psql: error: connection to server failed/,
+    );
+    expect(acked(fake)).toEqual([]);
+  });
+
+  test("a writer that gave up fails the drill's waits at once", () => {
+    const fake = fakeBin({});
+    const r = drill(
+      fake,
+      'echo "row 5 not committed" >"$dir/writer.failed"; DRILL_WRITER_FAILED="$dir/writer.failed"\n' +
+        'drill_wait 600 "the writer committing" false; echo "waited"',
+    );
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("drill: the writer gave up: row 5 not committed");
+  });
+});
+
+describe("drill_check_rows", () => {
+  const record = (rows: string[]) =>
+    `printf '%s\\n' ${rows.map((n) => `"${n} 1.0 1700000000.5 inserted"`).join(" ")} >"$dir/acked"\n`;
+  const table = (fake: FakeBin, rows: string[]) =>
+    fs.writeFileSync(path.join(fake.root, "rows"), rows.map((n) => `${n}\n`).join(""));
+
+  test("counts the rows when every committed row is there", () => {
+    const fake = fakeBin({ psql: PSQL });
+    table(fake, ["1", "2", "3", "10"]);
+    expect(drill(fake, `${record(["1", "2", "10"])}drill_check_rows "$dir" node01`)).toMatchObject({
+      status: 0,
+      stdout: "3\n",
+    });
+  });
+
+  test("fails naming the node when a committed row is missing", () => {
+    const fake = fakeBin({ psql: PSQL });
+    table(fake, ["1", "3"]);
+    const r = drill(fake, `${record(["1", "2", "3"])}drill_check_rows "$dir" node01`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("drill: 1 of 3 committed rows are missing on node01");
+  });
+
+  test("fails when a row is recorded twice, or when the rows cannot be read", () => {
+    const fake = fakeBin({ psql: PSQL });
+    table(fake, ["1", "2"]);
+    expect(drill(fake, `${record(["1", "2", "2"])}drill_check_rows "$dir" node02`).stderr).toContain(
+      "drill: 1 rows recorded as committed more than once",
+    );
+    const down = drill(fake, `${record(["1"])}drill_check_rows "$dir" node02`, { FAKE_DOWN: "1" });
+    expect(down.status).toBe(1);
+    expect(down.stderr).toContain("drill: could not read the counter rows through the VIP (node02)");
+  });
+});

@@ -1,0 +1,314 @@
+/**
+ * The pure functions of scripts/query.ts behind the test command's gates (skipped tests, coverage)
+ * and the e2e's checks (drift shown by a preview, the live CIB).
+ */
+import {
+  cibConstraintIds,
+  cibExpectations,
+  cibProblems,
+  coverageBaseline,
+  coverageByArea,
+  coverageGate,
+  driftCheck,
+  jestGate,
+  jestNotRun,
+  jestSummary,
+  run,
+} from "../../scripts/query";
+
+/** A `jest --json` results document with the given assertion statuses in one file. */
+function jestResults(statuses: string[]) {
+  const n = (s: string) => statuses.filter((x) => x === s).length;
+  return {
+    numTotalTests: statuses.length,
+    numPassedTests: n("passed"),
+    numFailedTests: n("failed"),
+    numPendingTests: n("pending") + n("skipped"),
+    numTodoTests: n("todo"),
+    testResults: [
+      {
+        name: "/repo/test/a.test.ts",
+        assertionResults: statuses.map((status, i) => ({
+          status,
+          fullName: `suite test ${i}`,
+          title: `test ${i}`,
+        })),
+      },
+    ],
+  };
+}
+
+describe("jest gate", () => {
+  test("the summary counts skipped and todo tests", () => {
+    expect(jestSummary(jestResults(["passed", "pending", "todo"]), "r.json")).toBe(
+      "1 passed, 0 failed, 1 skipped, 1 todo",
+    );
+    expect(() => jestSummary({ numPassedTests: 1 }, "r.json")).toThrow(
+      /jest results r.json: no number numFailedTests/,
+    );
+  });
+
+  test("passes a run where every test ran", () => {
+    expect(jestGate(jestResults(["passed", "passed"]), "r.json")).toBe(
+      "2 passed, 0 failed, 0 skipped, 0 todo",
+    );
+  });
+
+  test("fails naming every skipped or todo test (a test.skip when a tool is missing, an .only elsewhere)", () => {
+    const results = jestResults(["passed", "pending", "todo"]);
+    expect(jestNotRun(results)).toEqual([
+      "/repo/test/a.test.ts: suite test 1 (skipped)",
+      "/repo/test/a.test.ts: suite test 2 (todo)",
+    ]);
+    expect(() => jestGate(results, "r.json")).toThrow(
+      /1 passed, 0 failed, 1 skipped, 1 todo; every test must run:\n {2}\/repo\/test\/a.test.ts: suite test 1 \(skipped\)\n {2}\/repo\/test\/a.test.ts: suite test 2 \(todo\)/,
+    );
+  });
+
+  test("fails on counts the per-test results do not explain, and on a run of no test", () => {
+    const counted = { ...jestResults(["passed"]), numPendingTests: 2, testResults: [] };
+    expect(() => jestGate(counted, "r.json")).toThrow(/2 skipped/);
+    expect(() => jestGate(jestResults([]), "r.json")).toThrow(/no test ran/);
+  });
+});
+
+describe("coverage gate", () => {
+  const entry = (lines: [number, number], branches: [number, number]) => ({
+    lines: { total: lines[0], covered: lines[1], pct: 0 },
+    statements: { total: lines[0], covered: lines[1], pct: 0 },
+    functions: { total: 10, covered: 5, pct: 50 },
+    branches: { total: branches[0], covered: branches[1], pct: 0 },
+  });
+  const summary = {
+    total: entry([400, 300], [100, 50]),
+    "/repo/providers/a.ts": entry([100, 90], [40, 30]),
+    "/repo/providers/core/b.ts": entry([100, 60], [10, 0]),
+    "/repo/spec/c.ts": entry([200, 150], [50, 20]),
+    "/repo/scripts/d.ts": entry([1000, 0], [10, 0]),
+  };
+  const baseline = coverageBaseline(
+    {
+      tolerance: 0.5,
+      areas: {
+        "providers/": { lines: 75, branches: 60, functions: 50, statements: 75 },
+        "spec/": { lines: 75, branches: 40, functions: 50, statements: 75 },
+      },
+    },
+    "b.json",
+  );
+
+  test("sums each area's files (not an average of averages) and ignores files outside them", () => {
+    expect(coverageByArea(summary, "/repo", ["providers/", "spec/"], "s.json")).toEqual({
+      "providers/": { lines: 75, branches: 60, functions: 50, statements: 75 },
+      "spec/": { lines: 75, branches: 40, functions: 50, statements: 75 },
+    });
+  });
+
+  test("an area without a measured file is an error (coverage not collected there)", () => {
+    expect(() => coverageByArea(summary, "/repo", ["components/"], "s.json")).toThrow(
+      /no file of components\/ was measured/,
+    );
+  });
+
+  test("passes at the baseline and within the tolerance; fails below it on lines or branches", () => {
+    const measured = coverageByArea(summary, "/repo", ["providers/", "spec/"], "s.json");
+    expect(coverageGate(measured, baseline).problems).toEqual([]);
+    const within = { ...measured, "spec/": { ...measured["spec/"], branches: 39.6 } };
+    expect(coverageGate(within, baseline).problems).toEqual([]);
+    const below = {
+      "providers/": { ...measured["providers/"], lines: 74.4, functions: 10 },
+      "spec/": { ...measured["spec/"], branches: 39.4 },
+    };
+    expect(coverageGate(below, baseline).problems).toEqual([
+      "providers/ lines coverage 74.40% is below the baseline 75.00% by more than 0.5 points",
+      "spec/ branches coverage 39.40% is below the baseline 40.00% by more than 0.5 points",
+    ]);
+    expect(coverageGate(measured, baseline).report[0]).toBe(
+      "providers/  lines 75.00% (baseline 75.00), branches 60.00% (baseline 60.00), " +
+        "functions 50.00% (baseline 50.00), statements 75.00% (baseline 75.00)",
+    );
+  });
+
+  test("a baseline must hold percentages and a small tolerance", () => {
+    expect(() => coverageBaseline({ tolerance: 10, areas: {} }, "b.json")).toThrow(/tolerance/);
+    expect(() => coverageBaseline({ tolerance: 0.5, areas: {} }, "b.json")).toThrow(/at least one area/);
+    expect(() =>
+      coverageBaseline(
+        { tolerance: 0.5, areas: { "spec/": { lines: 101, branches: 1, functions: 1, statements: 1 } } },
+        "b.json",
+      ),
+    ).toThrow(/areas.spec\/.lines must be a percentage/);
+  });
+});
+
+describe("drift shown by preview --refresh --json", () => {
+  const urn = (type: string, name: string) => `urn:pulumi:e2e::kvm-ha-lab::kvmlab:lab:HaLab$${type}::${name}`;
+  const preview = (steps: { op: string; name: string }[], diagnostics: unknown[] = []) => ({
+    steps: steps.map((s) => ({ op: s.op, urn: urn("pulumi-nodejs:dynamic/kvmlab:X", s.name) })),
+    diagnostics,
+  });
+
+  test("each named resource updated or replaced", () => {
+    const p = preview([
+      { op: "update", name: "e2e-node02-domain" },
+      { op: "replace", name: "e2e-net-heartbeat-libvirt" },
+      { op: "same", name: "e2e-node01-domain" },
+    ]);
+    expect(driftCheck(p, 0, ["e2e-node02-domain", "e2e-net-heartbeat-libvirt"], "d.json")).toEqual({
+      shown: ["e2e-node02-domain: update", "e2e-net-heartbeat-libvirt: replace"],
+      problems: [],
+    });
+  });
+
+  test("a resource without an update — or only a prefix of its name planned — is not drift shown", () => {
+    const p = preview([
+      { op: "same", name: "e2e-gluster-volume" },
+      { op: "update", name: "e2e-gluster-volume-x" },
+    ]);
+    expect(driftCheck(p, 0, ["e2e-gluster-volume", "e2e-iscsi-target"], "d.json").problems).toEqual([
+      "e2e-gluster-volume: planned same, expected update or replace or create-replacement or delete-replacement",
+      "e2e-iscsi-target: no step, expected update or replace or create-replacement or delete-replacement",
+    ]);
+  });
+
+  test("NAME=OPS names the ops allowed instead (a resource the refresh found gone is created)", () => {
+    const p = preview([{ op: "create", name: "e2e-gluster-volume" }]);
+    expect(driftCheck(p, 0, ["e2e-gluster-volume=create"], "d.json").problems).toEqual([]);
+    expect(driftCheck(p, 0, ["e2e-gluster-volume"], "d.json").problems).toHaveLength(1);
+  });
+
+  test("a failed preview or an error diagnostic is not drift shown, even with the expected steps", () => {
+    // What `preview --expect-no-changes` failing used to accept: a read that crashes.
+    const crashed = preview(
+      [{ op: "update", name: "e2e-svc-service01-group" }],
+      [{ urn: urn("X", "e2e-cluster-pcs"), severity: "error", message: "read: cibadmin: not found\n" }],
+    );
+    expect(driftCheck(crashed, 255, ["e2e-svc-service01-group"], "d.json").problems).toEqual([
+      "pulumi preview exited with status 255",
+      `error diagnostic on ${urn("X", "e2e-cluster-pcs")}: read: cibadmin: not found`,
+    ]);
+    expect(driftCheck({}, 0, ["x"], "d.json").problems[0]).toBe(
+      "d.json: no steps (not the JSON of a preview)",
+    );
+  });
+});
+
+describe("the live CIB", () => {
+  const cib = (extra: {
+    db?: string;
+    fence?: string;
+    constraints?: string;
+    stonith?: string;
+    ip?: boolean;
+  }) => `<cib>
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="cib-bootstrap-options">
+        <nvpair id="o1" name="stonith-enabled" value="${extra.stonith ?? "true"}"/>
+      </cluster_property_set>
+    </crm_config>
+    <resources>
+      <primitive id="kvmhost01" class="stonith" type="fence_virsh">${extra.fence ?? ""}</primitive>
+      <group id="service01">
+        ${extra.ip === false ? "" : '<primitive id="service01-ip" class="ocf" provider="heartbeat" type="IPaddr2"/>'}
+        <primitive id="service01-db" class="ocf" provider="heartbeat" type="pgsql">${extra.db ?? ""}</primitive>
+      </group>
+    </resources>
+    <constraints>
+      <rsc_order id="order-1" first="a" then="b"/>
+      ${extra.constraints ?? ""}
+    </constraints>
+  </configuration>
+  <status><node_state id="1"><lrm><lrm_resources><lrm_resource id="service01-ip"/></lrm_resources></lrm></node_state></status>
+</cib>`;
+  const stopped =
+    '<meta_attributes id="m"><nvpair id="m1" name="target-role" value="Stopped"/></meta_attributes>';
+
+  test("constraint ids", () => {
+    expect(
+      cibConstraintIds(cib({ constraints: '<rsc_location id="location-service01-node02h-500"/>' }), "c.xml"),
+    ).toEqual(["order-1", "location-service01-node02h-500"]);
+  });
+
+  test("the repaired CIB meets what the e2e expects", () => {
+    const repaired = cib({});
+    expect(
+      cibProblems(
+        repaired,
+        cibExpectations([
+          "--started",
+          "service01-db",
+          "--started",
+          "kvmhost01",
+          "--property",
+          "stonith-enabled=true",
+          "--absent",
+          "location-service01-node02h-500",
+          "--member",
+          "service01:service01-ip",
+        ]),
+        "c.xml",
+      ),
+    ).toEqual([]);
+  });
+
+  test("each drift of the e2e is seen", () => {
+    const drifted = cib({
+      db: stopped,
+      fence: stopped,
+      stonith: "false",
+      constraints:
+        '<rsc_location id="location-service01-node02h-500" rsc="service01" node="node02h" score="500"/>',
+      ip: false,
+    });
+    expect(
+      cibProblems(
+        drifted,
+        {
+          started: ["service01-db", "kvmhost01"],
+          properties: ["stonith-enabled=true"],
+          absent: ["location-service01-node02h-500"],
+          members: ["service01:service01-ip"],
+        },
+        "c.xml",
+      ),
+    ).toEqual([
+      "service01-db: its target-role is Stopped",
+      "kvmhost01: its target-role is Stopped",
+      "constraint location-service01-node02h-500 is still there",
+      "property stonith-enabled is false, not true",
+      // Only its status entry is left: that is not a configured resource.
+      "service01-ip: not configured",
+    ]);
+    expect(cibProblems(drifted, { stopped: ["service01-db"], missing: ["service01-ip"] }, "c.xml")).toEqual(
+      [],
+    );
+  });
+
+  test("a stopped group stops its members; an unset property is not the value asked for", () => {
+    const groupStopped = cib({}).replace('<group id="service01">', `<group id="service01">${stopped}`);
+    expect(cibProblems(groupStopped, { started: ["service01-db"] }, "c.xml")).toEqual([
+      "service01-db: its group service01's target-role is Stopped",
+    ]);
+    const unset = cib({}).replace(/<nvpair id="o1"[^>]*\/>/, "");
+    expect(cibProblems(unset, { properties: ["stonith-enabled=true"] }, "c.xml")).toEqual([
+      "property stonith-enabled is unset, not true",
+    ]);
+  });
+
+  test("what is not a CIB, or not XML, is an error", () => {
+    expect(() => cibProblems("<cib><status/></cib>", { started: ["x"] }, "c.xml")).toThrow(/not a CIB/);
+    expect(() => cibProblems("<cib><configuration>", { started: ["x"] }, "c.xml")).toThrow(
+      /not well-formed XML/,
+    );
+    expect(() => cibExpectations(["--started"])).toThrow(/VALUE pairs/);
+    expect(() => cibExpectations(["--enabled", "x"])).toThrow(/VALUE pairs/);
+  });
+
+  test("the command line", async () => {
+    await expect(run(["drift-check", "d.json", "x"])).rejects.toThrow(
+      /drift-check: expected PREVIEW_JSON STATUS/,
+    );
+    await expect(run(["cib-check", "c.xml"])).rejects.toThrow(/cib-check: expected CIB_FILE/);
+  });
+});
