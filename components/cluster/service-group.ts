@@ -31,9 +31,6 @@ export interface ServiceGroupArgs {
   dbClientCidr: string;
 }
 
-/** The CIDR of a group's client network: a spec query, re-exported here. */
-export { serviceCidr } from "../../spec/queries";
-
 /**
  * A service group (seeds 001/002): resources that start in order and move together — VIP, shared
  * file system (GlusterFS or iSCSI), application (PostgreSQL) — with failover-domain preferences and

@@ -88,9 +88,6 @@ export function cloudInitInterfaces(node: NodeSpec, networks: NetworkSpec[]): Cl
   });
 }
 
-/** A node's interface on a network and its management address: spec queries, re-exported here. */
-export { interfaceOn, managementAddress } from "../../spec/queries";
-
 function libvirtNetwork(args: NodeVmArgs, network: string): pulumi.Input<string> {
   const name = args.libvirtNetworks[network];
   if (name === undefined)
