@@ -56,6 +56,37 @@ export function lunDevicePath(portal: string, iqn: string, lun: number): string 
 /** How long a LUN's device may take to appear after login. */
 const DEVICE_WAIT_SECONDS = 60;
 
+/** iscsiadm's exit code when it found nothing to act on (ISCSI_ERR_NO_OBJS_FOUND). */
+const ISCSI_NO_OBJS_FOUND = 21;
+
+/**
+ * Shell functions (after {@link SCRIPT_FAIL}) of both the login and the logout:
+ * - `oneline TEXT`: TEXT on one line (a `fail` message must be one line to reach the error);
+ * - `has_session`: the node has a session to the target — checked, never assumed: `iscsiadm -m
+ *   session` exits 21 when the node has no session at all, any other failure fails the script;
+ * - `logout_of_target`: logs out of that session when there is one, and fails with iscsiadm's
+ *   words and the fix when the logout does.
+ * `again` ends the fixes: what to run after them.
+ */
+function sessionFunctions(inputs: Pick<Inputs, "targetIqn" | "portal">, again: string): string {
+  const fix = `Fix: check that iscsid runs on the node (systemctl status iscsid) and that nothing uses the LUNs (lsblk, fuser -vm), then run ${again}`;
+  return `oneline() { printf '%s' "$1" | tr '\\n' ' '; }
+has_session() {
+  local sessions
+  sessions=$(iscsiadm -m session 2>&1) || case $? in
+    ${ISCSI_NO_OBJS_FOUND}) return 1 ;;
+    *) fail "iscsiadm -m session failed: $(oneline "$sessions"). ${fix}" ;;
+  esac
+  awk -v want=${shellQuote(`${inputs.portal},1 ${inputs.targetIqn}`)} '$3 " " $4 == want { found = 1 } END { exit !found }' <<<"$sessions"
+}
+logout_of_target() {
+  local out
+  has_session || return 0
+  out=$(iscsiadm -m node -T ${shellQuote(inputs.targetIqn)} -p ${shellQuote(inputs.portal)} --logout 2>&1) ||
+    fail "logging out of ${inputs.targetIqn} at ${inputs.portal} failed: $(oneline "$out"). ${fix}"
+}`;
+}
+
 /** Discovery, persistent login, devices. Prints the device paths. */
 export function loginScript(inputs: Inputs): string {
   const iqn = shellQuote(inputs.targetIqn);
@@ -63,21 +94,22 @@ export function loginScript(inputs: Inputs): string {
   const devices = shellJoin(inputs.luns.map((l) => lunDevicePath(inputs.portal, inputs.targetIqn, l)));
   return `${SCRIPT_FAIL}
 command -v iscsiadm >/dev/null || fail "open-iscsi is not installed. Fix: use the lab image, or apt-get install open-iscsi on the node"
+${sessionFunctions(inputs, "pulumi up again")}
 want="InitiatorName="${shellQuote(inputs.initiatorName)}
 if [ "$(grep -v '^#' /etc/iscsi/initiatorname.iscsi 2>/dev/null | head -n 1)" != "$want" ]; then
   # Sessions made under another name would keep it: log them out first.
-  iscsiadm -m node -T ${iqn} -p ${portal} --logout >/dev/null 2>&1 || true
+  logout_of_target
   echo "$want" > /etc/iscsi/initiatorname.iscsi
   systemctl restart iscsid
 fi
 systemctl enable iscsid open-iscsi >/dev/null 2>&1 || true
 systemctl start iscsid
 found=$(iscsiadm -m discovery -t sendtargets -p ${portal} 2>&1) ||
-  fail "discovery at ${inputs.portal} failed: $found. Fix: check that the target runs (pulumi preview --refresh shows it) and that this node reaches the portal"
-echo "$found" | awk '{print $2}' | grep -qxF ${iqn} ||
-  fail "the portal ${inputs.portal} does not offer ${inputs.targetIqn} to this initiator (offered: $found). Fix: the target's ACL must list this node's address and initiator name"
+  fail "discovery at ${inputs.portal} failed: $(oneline "$found"). Fix: check that the target runs (pulumi preview --refresh shows it) and that this node reaches the portal"
+awk -v want=${iqn} '$2 == want { found = 1 } END { exit !found }' <<<"$found" ||
+  fail "the portal ${inputs.portal} does not offer ${inputs.targetIqn} to this initiator (offered: $(oneline "$found")). Fix: the target's ACL must list this node's address and initiator name"
 iscsiadm -m node -T ${iqn} -p ${portal} -o update -n node.startup -v automatic
-if iscsiadm -m session 2>/dev/null | awk '{print $3, $4}' | grep -qxF ${shellQuote(`${inputs.portal},1 ${inputs.targetIqn}`)}; then
+if has_session; then
   # Logged in already: LUNs re-created on the target since are found by a rescan.
   iscsiadm -m node -T ${iqn} -p ${portal} --rescan >/dev/null
 else
@@ -89,6 +121,22 @@ for dev in ${devices}; do
   [ -e "$dev" ] || fail "logged in, but $dev did not appear within ${DEVICE_WAIT_SECONDS} s. Fix: iscsiadm -m session -P 3 on the node shows what the target offers"
   echo "$dev"
 done`;
+}
+
+/**
+ * The delete: the session logged out when there is one, the node record deleted when there is
+ * one (a record already gone is exit 21); any other failure of iscsiadm fails the delete with its
+ * words. A node without iscsiadm has neither.
+ */
+export function logoutScript(inputs: Pick<Inputs, "targetIqn" | "portal">): string {
+  return `${SCRIPT_FAIL}
+command -v iscsiadm >/dev/null || exit 0
+${sessionFunctions(inputs, "pulumi destroy again")}
+logout_of_target
+out=$(iscsiadm -m node -o delete -T ${shellQuote(inputs.targetIqn)} -p ${shellQuote(inputs.portal)} 2>&1) || case $? in
+  ${ISCSI_NO_OBJS_FOUND}) ;;
+  *) fail "deleting the node record of ${inputs.targetIqn} at ${inputs.portal} failed: $(oneline "$out"). Fix: see iscsiadm -m node on the node, then run pulumi destroy again" ;;
+esac`;
 }
 
 /** What the node has: its initiator name, its sessions, the startup mode, the devices present. */
@@ -132,7 +180,12 @@ async function login(inputs: Inputs): Promise<IscsiInitiatorOutputs> {
 /** The IscsiInitiator provider. */
 export const iscsiInitiatorProvider = defineProvider({
   kind: "IscsiInitiator",
-  render: (inputs) => ({ login: loginScript(inputs), state: stateScript(inputs) }),
+  // The logout too: a delete runs the code stored with the resource.
+  render: (inputs) => ({
+    login: loginScript(inputs),
+    state: stateScript(inputs),
+    logout: logoutScript(inputs),
+  }),
   schema,
   forceNew: ["targetIqn", "portal"],
   async create(inputs) {
@@ -152,15 +205,9 @@ export const iscsiInitiatorProvider = defineProvider({
     return login(news);
   },
   async delete(_id, olds) {
-    const iqn = shellQuote(olds.targetIqn);
-    const portal = shellQuote(olds.portal);
     await removeUnlessUnreachable(`iSCSI initiator on ${olds.node.address}`, () =>
       onNode(olds.node, olds.sshPrivateKey, (run) =>
-        run(
-          `iscsiadm -m node -T ${iqn} -p ${portal} --logout >/dev/null 2>&1 || true
-iscsiadm -m node -o delete -T ${iqn} -p ${portal} >/dev/null 2>&1 || true`,
-          { timeoutSeconds: 60 },
-        ),
+        explained(olds.node.address, () => run(logoutScript(olds), { timeoutSeconds: 60 })),
       ),
     );
   },
