@@ -30,6 +30,12 @@ export const USER_ERROR_EXIT = 65;
 export const SCRIPT_FAIL = `set -euo pipefail
 fail() { echo "kvmlab: $*" >&2; exit ${USER_ERROR_EXIT}; }`;
 
+/**
+ * Shell function `oneline TEXT`: a tool's output as one line, without its final period, to quote
+ * in a `fail` message (only the message's own line reaches the error, see {@link explainFailure}).
+ */
+export const ONELINE = `oneline() { local t; t=$(printf '%s' "$1" | tr '\\n' ' '); t=\${t% }; printf '%s' "\${t%.}"; }`;
+
 /** The zod shape of an SSH endpoint (built on each call: no zod instance may live at module level). */
 export const sshEndpointField = () =>
   z.object({
@@ -148,6 +154,24 @@ export async function removeUnlessUnreachable(what: string, fn: () => Promise<un
     if (!isUnreachable(err)) throw err;
     progress(`${what}: unreachable at delete, nothing left to remove there`);
   }
+}
+
+/**
+ * Runs a removal on each of `machines` at once and waits for all of them: a machine that cannot
+ * be reached is skipped as {@link removeUnlessUnreachable} does; then fails with every other
+ * failure (one error as it is; several joined).
+ */
+export async function removeOnEach<M>(
+  machines: readonly M[],
+  what: (machine: M) => string,
+  fn: (machine: M) => Promise<unknown>,
+): Promise<void> {
+  const results = await Promise.allSettled(
+    machines.map((m) => removeUnlessUnreachable(what(m), () => fn(m))),
+  );
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new Error(failures.map((f) => errorMessage(f)).join("; "));
 }
 
 /** Runs argv commands as one script (`set -e`: the first failure stops it); nothing when empty. */

@@ -25,7 +25,9 @@ import {
   explained,
   firstOf,
   isUnreachable,
+  ONELINE,
   onNode,
+  removeOnEach,
   type Runner,
   SCRIPT_FAIL,
   sshEndpointField,
@@ -130,6 +132,57 @@ setfattr -x trusted.gfid ${dir} 2>/dev/null || true
 rm -rf ${dir}/.glusterfs`;
 }
 
+/**
+ * The first step of a delete, on the first node: the volume stopped (one already stopped is fine)
+ * and deleted. A volume gluster no longer knows is gone — gluster says so, nothing is assumed. Any
+ * other refusal (glusterd down, a peer disconnected) fails the delete with gluster's words, before
+ * a brick is touched.
+ */
+export function volumeDeleteScript(name: string): string {
+  const vol = shellQuote(name);
+  const fix =
+    "Fix: start glusterd on every node (systemctl start glusterd) and check that the peers are connected (gluster peer status); then run pulumi destroy again";
+  return `${SCRIPT_FAIL}
+${ONELINE}
+out=$(${GLUSTER} volume stop ${vol} force 2>&1) || case "$out" in
+  *"does not exist"*) exit 0 ;;
+  *"is not in the started state"*) ;;
+  *) fail "gluster volume stop ${name} failed: $(oneline "$out"). ${fix}" ;;
+esac
+out=$(${GLUSTER} volume delete ${vol} 2>&1) || case "$out" in
+  *"does not exist"*) ;;
+  *) fail "gluster volume delete ${name} failed: $(oneline "$out"). ${fix}" ;;
+esac`;
+}
+
+/**
+ * The second step of a delete, on each brick's node once the volume is gone: with `brickDevice`
+ * the brick's file system unmounted (a mount that will not go fails the delete: the files below
+ * would be removed through it), its signatures wiped (a later create must not find the old brick
+ * on it) and its /etc/fstab line dropped; then the directory and the node's record of the volume
+ * id removed. Each step that fails fails the delete.
+ */
+export function brickRemoveScript(inputs: Pick<Inputs, "name" | "brickDevice">, brick: string): string {
+  const path = brickPath(brick);
+  const dir = shellQuote(path);
+  const dev = inputs.brickDevice;
+  const device =
+    dev === undefined
+      ? ""
+      : `if mountpoint -q ${dir}; then
+  out=$(umount ${dir} 2>&1) || fail "umount ${path} failed: $(oneline "$out"). Fix: stop what uses it (fuser -vm ${path}), then run pulumi destroy again"
+fi
+if [ -e ${shellQuote(dev)} ]; then
+  out=$(wipefs -a -q ${shellQuote(dev)} 2>&1) || fail "wiping ${dev} failed: $(oneline "$out"). Fix: see lsblk ${dev} on the node, then run pulumi destroy again"
+fi
+sed -i "\\#^${dev} ${path} #d" /etc/fstab
+`;
+  return `${SCRIPT_FAIL}
+${ONELINE}
+${device}rm -rf ${dir}
+rm -f ${shellQuote(`${VOLUME_ID_DIR}/${inputs.name}.volume-id`)}`;
+}
+
 /** The `gluster volume create` command of the inputs. */
 export function createCommand(inputs: Inputs): string {
   const layout = inputs.arbiter ? ["replica", inputs.replica, "arbiter", 1] : ["replica", inputs.replica];
@@ -182,20 +235,34 @@ async function bricksAllOnline(run: Runner, name: string): Promise<boolean> {
   return bricks.length > 0 && bricks.every((b) => b.online);
 }
 
+/** Each brick with the node it lives on (brick i on node i). */
+function brickPlaces(
+  inputs: Pick<Inputs, "bricks" | "nodes">,
+): { brick: string; node: Inputs["nodes"][number] }[] {
+  return inputs.bricks.map((brick, i) => {
+    const node = inputs.nodes[i];
+    if (node === undefined) throw new Error(`bricks[${i}] has no node`);
+    return { brick, node };
+  });
+}
+
+/** Runs `fn` on one brick's node, with the node and the brick named in errors. */
+function onBrickNode<T>(
+  inputs: Pick<Inputs, "sshPrivateKey">,
+  { brick, node }: ReturnType<typeof brickPlaces>[number],
+  fn: (run: Runner, brick: string, where: string) => Promise<T>,
+): Promise<T> {
+  return onNode(node, inputs.sshPrivateKey, (run) =>
+    explained(`${node.address} (${brick})`, () => fn(run, brick, node.address)),
+  );
+}
+
 /** Runs `fn` on every brick's node, in parallel, with the node named in errors. */
 async function onBrickNodes<T>(
   inputs: Inputs,
   fn: (run: Runner, brick: string, where: string) => Promise<T>,
 ): Promise<T[]> {
-  return Promise.all(
-    inputs.bricks.map((brick, i) => {
-      const node = inputs.nodes[i];
-      if (node === undefined) throw new Error(`bricks[${i}] has no node`);
-      return onNode(node, inputs.sshPrivateKey, (run) =>
-        explained(`${node.address} (${brick})`, () => fn(run, brick, node.address)),
-      );
-    }),
-  );
+  return Promise.all(brickPlaces(inputs).map((place) => onBrickNode(inputs, place, fn)));
 }
 
 async function converge(inputs: Inputs, olds?: Stored): Promise<GlusterVolumeOutputs> {
@@ -257,9 +324,15 @@ async function converge(inputs: Inputs, olds?: Stored): Promise<GlusterVolumeOut
 /** The GlusterVolume provider. */
 export const glusterVolumeProvider = defineProvider<ReturnType<typeof schema>, GlusterVolumeOutputs>({
   kind: "GlusterVolume",
+  // The delete's scripts too: a delete runs the code stored with the resource.
   render: (inputs) => ({
     create: createCommand(inputs),
-    bricks: inputs.bricks.map((brick) => [brickScript(inputs, brick), clearStaleBrickScript(brick)]),
+    bricks: inputs.bricks.map((brick) => [
+      brickScript(inputs, brick),
+      clearStaleBrickScript(brick),
+      brickRemoveScript(inputs, brick),
+    ]),
+    remove: volumeDeleteScript(inputs.name),
   }),
   schema,
   check(inputs) {
@@ -321,38 +394,28 @@ export const glusterVolumeProvider = defineProvider<ReturnType<typeof schema>, G
   },
   async delete(_id, olds) {
     const first = olds.nodes[0];
-    const name = shellQuote(olds.name);
+    if (first === undefined) return;
     try {
-      if (first !== undefined) {
-        await onNode(first, olds.sshPrivateKey, (run) =>
-          run(
-            `${GLUSTER} volume stop ${name} force >/dev/null 2>&1 || true
-${GLUSTER} volume delete ${name} >/dev/null 2>&1 || true`,
-            { timeoutSeconds: 180 },
-          ),
-        );
-      }
-      // The bricks' data goes with the volume (that is what a replacement or destroy means).
-      await onBrickNodes(olds, (run, brick) => {
-        const dir = shellQuote(brickPath(brick));
-        const unmount =
-          olds.brickDevice === undefined
-            ? ""
-            : `umount ${dir} 2>/dev/null || true
-# The brick's file system goes with the volume: a later create must not find the old brick on it.
-wipefs -a -q ${shellQuote(olds.brickDevice)} 2>/dev/null || true
-sed -i "\\#^${olds.brickDevice} ${brickPath(brick)} #d" /etc/fstab`;
-        return run(
-          `${unmount}
-rm -rf ${dir}
-rm -f ${shellQuote(`${VOLUME_ID_DIR}/${olds.name}.volume-id`)}`,
-          { timeoutSeconds: 300 },
-        );
-      });
+      await onNode(first, olds.sshPrivateKey, (run) =>
+        explained(first.address, () => run(volumeDeleteScript(olds.name), { timeoutSeconds: 180 })),
+      );
     } catch (err) {
       if (!isUnreachable(err)) throw err;
-      progress(`gluster: a node is unreachable at delete of ${olds.name}: its brick stays`);
+      // Whether the volume is gone is not known: every brick keeps its data.
+      progress(
+        `gluster: ${first.address} is unreachable at delete of ${olds.name}: the volume and its bricks stay`,
+      );
+      return;
     }
+    // The bricks' data goes with the volume (that is what a replacement or destroy means).
+    await removeOnEach(
+      brickPlaces(olds),
+      ({ brick }) => `gluster brick ${brick}`,
+      (place) =>
+        onBrickNode(olds, place, (run, brick) =>
+          run(brickRemoveScript(olds, brick), { timeoutSeconds: 300 }),
+        ),
+    );
   },
 });
 

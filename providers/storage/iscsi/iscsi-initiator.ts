@@ -12,6 +12,7 @@ import { defineProvider } from "../../core/base";
 import { progress } from "../../exec/host-exec";
 import {
   explained,
+  ONELINE,
   onNode,
   orIfUnreachable,
   removeUnlessUnreachable,
@@ -61,7 +62,7 @@ const ISCSI_NO_OBJS_FOUND = 21;
 
 /**
  * Shell functions (after {@link SCRIPT_FAIL}) of both the login and the logout:
- * - `oneline TEXT`: TEXT on one line (a `fail` message must be one line to reach the error);
+ * - `oneline TEXT` ({@link ONELINE});
  * - `has_session`: the node has a session to the target — checked, never assumed: `iscsiadm -m
  *   session` exits 21 when the node has no session at all, any other failure fails the script;
  * - `logout_of_target`: logs out of that session when there is one, and fails with iscsiadm's
@@ -70,7 +71,7 @@ const ISCSI_NO_OBJS_FOUND = 21;
  */
 function sessionFunctions(inputs: Pick<Inputs, "targetIqn" | "portal">, again: string): string {
   const fix = `Fix: check that iscsid runs on the node (systemctl status iscsid) and that nothing uses the LUNs (lsblk, fuser -vm), then run ${again}`;
-  return `oneline() { printf '%s' "$1" | tr '\\n' ' '; }
+  return `${ONELINE}
 has_session() {
   local sessions
   sessions=$(iscsiadm -m session 2>&1) || case $? in

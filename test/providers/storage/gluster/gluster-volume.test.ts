@@ -3,10 +3,23 @@
  * (test/support/fake-lab.ts), with `gluster --xml` answers of test/fixtures/gluster-xml.ts, driven
  * as the engine drives it: check → create, read → diff → update, delete.
  */
-import { callIndex, lab, on, ran, scripts, succeeds, theCall } from "../../../support/fake-lab";
+import {
+  callIndex,
+  fakeMachine,
+  forReal,
+  lab,
+  on,
+  ran,
+  scripts,
+  succeeds,
+  theCall,
+  type FakeMachine,
+} from "../../../support/fake-lab";
+import { GLUSTER_TOOLS, NODE_MOUNT_TOOLS } from "../../../fixtures/fake-tools";
 import type { Props } from "../../../../providers/core/base";
 import { GLUSTER } from "../../../../providers/storage/gluster/gluster-peers";
 import {
+  brickRemoveScript,
   brickScript,
   clearStaleBrickScript,
   createCommand,
@@ -14,8 +27,9 @@ import {
   liveOptions,
   optionCommands,
   VOLUME_ID_DIR,
+  volumeDeleteScript,
 } from "../../../../providers/storage/gluster/gluster-volume";
-import { bashSyntaxCheck } from "../../../support/bash";
+import { addFakes, bashSyntaxCheck, failingTool } from "../../../support/bash";
 import {
   checked,
   failedProperties,
@@ -308,26 +322,190 @@ describe("GlusterVolume", () => {
     });
   });
 
+  /**
+   * The delete, run for real on three fake nodes (glusterd, the mount tools and wipefs of
+   * test/fixtures/fake-tools.ts): node01 holds data00 in the given state, every node its brick
+   * /glvol00 with a file and its record of the volume id; with a brick device, /dev/vdb mounted on
+   * the brick and listed in /etc/fstab.
+   */
   describe("delete", () => {
-    beforeEach(() => succeeds(/ volume stop data00 force /, /\nrm -rf \/glvol00\n/));
+    const BRICK_DIR = "/glvol00";
+    const ID_FILE = `${VOLUME_ID_DIR}/data00.volume-id`;
+    const FSTAB = "/etc/fstab";
+    const DEVICE = "/dev/vdb";
+    const FIX =
+      "Fix: start glusterd on every node (systemctl start glusterd) and check that the peers are connected (gluster peer status); then run pulumi destroy again";
 
-    test("stops and deletes the volume on the first node and removes every brick", async () => {
+    function nodes(opts: { volume?: "Started" | "Stopped" | "gone"; device?: boolean } = {}): FakeMachine[] {
+      return [N1, N2, N3].map((n, i) => {
+        const m = fakeMachine(
+          { ...GLUSTER_TOOLS, ...NODE_MOUNT_TOOLS, wipefs: "" },
+          { paths: [BRICK_DIR, VOLUME_ID_DIR, FSTAB, DEVICE] },
+        );
+        m.state("glusterd-running", "");
+        if (i === 0 && opts.volume !== "gone") m.state("volume.data00", opts.volume ?? "Started");
+        m.write(`${BRICK_DIR}/hello`, "data\n");
+        m.write(ID_FILE, `0x${VOLUME_HEX}\n`);
+        m.write(
+          FSTAB,
+          m.inside(
+            `UUID=0a1b / ext4 defaults 0 1\n${opts.device ? `${DEVICE} ${BRICK_DIR} ext4 defaults 0 2\n` : ""}`,
+          ),
+        );
+        if (opts.device) {
+          m.write(DEVICE, "ext4 signature\n");
+          m.state("mounted", "");
+        }
+        on(/[\s\S]*/, forReal(m), n.address);
+        return m;
+      });
+    }
+    /** What is left of the brick on a node: its files and the volume id record. */
+    const brickLeft = (m: FakeMachine) => ({ hello: m.read(`${BRICK_DIR}/hello`), id: m.read(ID_FILE) });
+    const KEPT = { hello: "data\n", id: `0x${VOLUME_HEX}\n` };
+    const GONE = { hello: undefined, id: undefined };
+    const withDevice = async () => ({ ...(await stored()), brickDevice: DEVICE });
+
+    test("stops and deletes the volume on the first node, then removes every brick and its record", async () => {
+      const [m1, m2, m3] = nodes();
       await p.delete("data00", await stored());
-      expect(scripts(N1.address)[0]).toBe(
-        `${GLUSTER} volume stop data00 force >/dev/null 2>&1 || true\n${GLUSTER} volume delete data00 >/dev/null 2>&1 || true`,
-      );
-      for (const n of [N1, N2, N3]) {
-        const last = scripts(n.address).at(-1) ?? "";
-        expect(last).toContain("rm -rf /glvol00");
-        expect(last).toContain(`rm -f ${VOLUME_ID_DIR}/data00.volume-id`);
-        bashSyntaxCheck(last);
+      expect(scripts(N1.address)[0]).toBe(volumeDeleteScript("data00"));
+      expect(m1.log()).toEqual([`${GLUSTER} volume stop data00 force`, `${GLUSTER} volume delete data00`]);
+      expect(m1.stateOf("volume.data00")).toBeUndefined();
+      for (const m of [m1, m2, m3]) expect(brickLeft(m)).toEqual(GONE);
+      [N1, N2, N3].forEach((n, i) => {
+        expect(scripts(n.address).at(-1)).toBe(brickRemoveScript({ name: "data00" }, BRICKS[i] ?? ""));
+      });
+    });
+
+    test.each<["Stopped" | "gone", string[]]>([
+      ["Stopped", [`${GLUSTER} volume stop data00 force`, `${GLUSTER} volume delete data00`]],
+      ["gone", [`${GLUSTER} volume stop data00 force`]],
+    ])("a volume %s (checked: gluster says so) is no failure; the bricks go", async (volume, ran) => {
+      const machines = nodes({ volume });
+      await expect(p.delete("data00", await stored())).resolves.toBeUndefined();
+      expect(machines[0]?.log()).toEqual(ran);
+      for (const m of machines) expect(brickLeft(m)).toEqual(GONE);
+    });
+
+    test.each<[string, (m: FakeMachine) => void, string]>([
+      [
+        "glusterd down",
+        (m) => m.state("glusterd-running", undefined),
+        "gluster volume stop data00 failed: Connection failed. Please check if gluster daemon is operational",
+      ],
+      [
+        "the stop refused (a peer disconnected)",
+        (m) =>
+          m.state(
+            "fails.volume-stop",
+            "volume stop: data00: failed: Staging failed on node02m. Please check log file for details.\n",
+          ),
+        "gluster volume stop data00 failed: volume stop: data00: failed: Staging failed on node02m. Please check log file for details",
+      ],
+      [
+        "the delete refused",
+        (m) => m.state("fails.volume-delete", "volume delete: data00: failed: Some of the peers are down\n"),
+        "gluster volume delete data00 failed: volume delete: data00: failed: Some of the peers are down",
+      ],
+    ])(
+      "%s: the delete fails with gluster's words and the fix; every brick keeps its data",
+      async (_what, breakIt, says) => {
+        const machines = nodes();
+        breakIt(machines[0] as FakeMachine);
+        const err = await failureOf(p.delete("data00", await stored()));
+        expect(err.message).toBe(
+          `GlusterVolume "dev-gluster-volume": delete failed: on 192.168.8.121: ${says}. ${FIX}`,
+        );
+        for (const m of machines) expect(brickLeft(m)).toEqual(KEPT);
+        expect(scripts(N2.address)).toEqual([]);
+      },
+    );
+
+    test("with a brick device: the file system unmounted, wiped and out of fstab, then the directory removed", async () => {
+      const machines = nodes({ device: true });
+      await p.delete("data00", await withDevice());
+      for (const m of machines) {
+        expect(m.log().filter((l) => !l.startsWith("gluster"))).toEqual([
+          `mountpoint -q ${BRICK_DIR}`,
+          `umount ${BRICK_DIR}`,
+          `wipefs -a -q ${DEVICE}`,
+        ]);
+        expect(m.stateOf("mounted")).toBeUndefined();
+        expect(m.outside(m.read(FSTAB) ?? "")).toBe("UUID=0a1b / ext4 defaults 0 1\n");
+        expect(brickLeft(m)).toEqual(GONE);
       }
     });
 
-    test("a node unreachable at delete does not fail the delete", async () => {
+    test.each<[string, (m: FakeMachine) => void, string]>([
+      [
+        "a busy brick mount",
+        (m) => m.state("busy", ""),
+        `umount ${BRICK_DIR} failed: umount: ${BRICK_DIR}: target is busy. Fix: stop what uses it (fuser -vm ${BRICK_DIR}), then run pulumi destroy again`,
+      ],
+      [
+        "wipefs refusing",
+        (m) =>
+          addFakes(m.fake, {
+            wipefs: `echo "wipefs: error: ${DEVICE}: probing initialization failed: Device or resource busy" >&2; exit 1`,
+          }),
+        `wiping ${DEVICE} failed: wipefs: error: ${DEVICE}: probing initialization failed: Device or resource busy. Fix: see lsblk ${DEVICE} on the node, then run pulumi destroy again`,
+      ],
+    ])(
+      "%s on node02 fails the delete naming the node, the brick and the fix; its files stay, the other bricks go",
+      async (_what, breakIt, says) => {
+        const [m1, m2, m3] = nodes({ device: true });
+        breakIt(m2 as FakeMachine);
+        const err = await failureOf(p.delete("data00", await withDevice()));
+        expect(err.message).toBe(
+          `GlusterVolume "dev-gluster-volume": delete failed: on 192.168.8.122 (node02m:/glvol00): ${says}`,
+        );
+        expect(brickLeft(m2 as FakeMachine)).toEqual(KEPT);
+        for (const m of [m1, m3]) expect(brickLeft(m as FakeMachine)).toEqual(GONE);
+      },
+    );
+
+    test("rm failing on a brick fails the delete with rm's words", async () => {
+      const [, m2] = nodes();
+      addFakes((m2 as FakeMachine).fake, {
+        rm: failingTool("rm", "rm: cannot remove '/glvol00/hello': Read-only file system"),
+      });
+      const err = await failureOf(p.delete("data00", await stored()));
+      expect(err.message).toMatch(
+        /^GlusterVolume "dev-gluster-volume": delete failed: ssh root@192\.168\.8\.122:22: command failed with exit code 1: /,
+      );
+      expect(err.message).toContain("stderr: rm: cannot remove '/glvol00/hello': Read-only file system");
+    });
+
+    test("failures on two nodes are both named", async () => {
+      const [, m2, m3] = nodes({ device: true });
+      for (const m of [m2, m3]) (m as FakeMachine).state("busy", "");
+      const err = await failureOf(p.delete("data00", await withDevice()));
+      expect(err.message).toContain("on 192.168.8.122 (node02m:/glvol00): umount /glvol00 failed");
+      expect(err.message).toContain("on 192.168.8.123 (node03m:/glvol00): umount /glvol00 failed");
+    });
+
+    test("a brick's node unreachable: its brick stays, the others go, the delete succeeds", async () => {
+      const [m1, m2, m3] = nodes();
       lab.down = [N2.address];
       await expect(p.delete("data00", await stored())).resolves.toBeUndefined();
       expect(scripts(N2.address)).toEqual([]);
+      expect(brickLeft(m2 as FakeMachine)).toEqual(KEPT);
+      for (const m of [m1, m3]) expect(brickLeft(m as FakeMachine)).toEqual(GONE);
+    });
+
+    test("the first node unreachable: whether the volume is gone is unknown, so every brick stays", async () => {
+      const machines = nodes();
+      lab.down = [N1.address];
+      await expect(p.delete("data00", await stored())).resolves.toBeUndefined();
+      expect(lab.calls).toEqual([]);
+      for (const m of machines) expect(brickLeft(m)).toEqual(KEPT);
+    });
+
+    test("the delete's scripts pass bash -n", async () => {
+      bashSyntaxCheck(volumeDeleteScript("data00"));
+      bashSyntaxCheck(brickRemoveScript({ name: "data00", brickDevice: DEVICE }, "node01m:/glvol00"));
+      bashSyntaxCheck(brickRemoveScript({ name: "data00" }, "node01m:/glvol00"));
     });
   });
 });
