@@ -1,5 +1,5 @@
 /** The fake lab's record read as pacemaker steps: what each script is, on which member. */
-import { STATE_SCRIPT } from "../../providers/cluster/pacemaker/pcs-cluster";
+import { DESTROY_SCRIPT, STATE_SCRIPT } from "../../providers/cluster/pacemaker/pcs-cluster";
 import { NODE_OF } from "../fixtures/cluster-lab";
 import { lab, type Call } from "./fake-lab";
 
@@ -11,7 +11,7 @@ export function kindOf(script: string): string {
   if (/chpasswd/.test(script)) return "pcsd";
   if (/pcs host auth/.test(script)) return "cluster";
   if (/cluster_uuid/.test(script)) return "uuid";
-  if (/pcs cluster destroy --all/.test(script)) return "destroy";
+  if (script === DESTROY_SCRIPT) return "destroy";
   if (/base64 -d > /.test(script)) return "key";
   if (/sha256sum/.test(script)) return "keysum";
   if (/^echo "== cib"; cibadmin --query/.test(script)) return "read-cib";

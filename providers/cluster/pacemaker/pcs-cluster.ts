@@ -21,9 +21,10 @@ import {
   explained,
   firstAnswer,
   firstOf,
+  ONELINE,
   onNode,
   parseSections,
-  removeUnlessUnreachable,
+  removeOnEach,
   runCommands,
   type Runner,
   SCRIPT_FAIL,
@@ -109,6 +110,36 @@ export interface PcsClusterOutputs {
 /** How long starting the cluster may take under TCG. */
 const START_WAIT_SECONDS = 300;
 
+/** The files that make a node a member of a pacemaker cluster: what `pcs cluster destroy` removes. */
+export const CLUSTER_FILES: readonly string[] = [
+  "/etc/corosync/corosync.conf",
+  "/var/lib/pacemaker/cib/cib.xml",
+];
+
+/**
+ * Shell functions (after {@link SCRIPT_FAIL}) destroying the cluster a node holds:
+ * `destroy_cluster` does nothing on a node without {@link CLUSTER_FILES} (checked: such a node is
+ * in no cluster), and otherwise runs the local `pcs cluster destroy` (it needs no pcsd on the
+ * other members) and checks its work: pcs ignores a service that does not stop and a file it
+ * cannot remove, so the function fails naming what is left. `again` ends the fixes.
+ */
+function destroyFunctions(again: string): string {
+  return `${ONELINE}
+cluster_files_left() { local f; for f in ${shellJoin(CLUSTER_FILES)}; do [ ! -e "$f" ] || echo "$f"; done; }
+destroy_cluster() {
+  local out svc
+  [ -n "$(cluster_files_left)" ] || return 0
+  out=$(pcs cluster destroy 2>&1) ||
+    fail "pcs cluster destroy failed: $(oneline "$out"). Fix: see journalctl -u pacemaker -u corosync on the node, then run ${again}"
+  for svc in pacemaker corosync; do
+    ! systemctl is-active --quiet "$svc" ||
+      fail "pcs cluster destroy left $svc running. Fix: systemctl stop $svc on the node, then run ${again}"
+  done
+  [ -z "$(cluster_files_left)" ] ||
+    fail "pcs cluster destroy left $(oneline "$(cluster_files_left)"). Fix: remove what is left on the node (rm -f), then run ${again}"
+}`;
+}
+
 /**
  * On every member: the hacluster password (stdin), pcsd running, and no other cluster's
  * configuration left (Debian's corosync package ships a one-node "debian" cluster).
@@ -116,14 +147,15 @@ const START_WAIT_SECONDS = 300;
 export function pcsdScript(clusterName: string): string {
   return `${SCRIPT_FAIL}
 command -v pcs >/dev/null || fail "pcs is not installed. Fix: use the lab image, or apt-get install pcs pacemaker corosync"
+${destroyFunctions("pulumi up again")}
 pw=$(cat)
 [ -n "$pw" ] || fail "no hacluster password on stdin"
 printf 'hacluster:%s\\n' "$pw" | chpasswd
 systemctl enable pcsd >/dev/null 2>&1 || true
 systemctl start pcsd
 current=$(sed -n 's/^[[:space:]]*cluster_name:[[:space:]]*//p' /etc/corosync/corosync.conf 2>/dev/null || true)
-if [ -n "$current" ] && [ "$current" != ${shellJoin([clusterName])} ]; then pcs cluster destroy >/dev/null 2>&1 || true; fi
-for _ in $(seq 90); do ss -Hltn | grep -q ':2224 ' && exit 0; sleep 1; done
+if [ -n "$current" ] && [ "$current" != ${shellJoin([clusterName])} ]; then destroy_cluster; fi
+for _ in $(seq 90); do out=$(ss -Hltn) && grep -q ':2224 ' <<<"$out" && exit 0; sleep 1; done
 fail "pcsd does not listen on port 2224. Fix: systemctl status pcsd on the node"`;
 }
 
@@ -171,6 +203,11 @@ export function settingsCommands(
   }
   return cmds;
 }
+
+/** The delete on each member: its cluster destroyed, and checked gone. */
+export const DESTROY_SCRIPT = `${SCRIPT_FAIL}
+${destroyFunctions("pulumi destroy again")}
+destroy_cluster`;
 
 /** What the first answering member reports. */
 export const STATE_SCRIPT = `echo "== corosync"
@@ -293,6 +330,8 @@ export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsC
     cluster: clusterScript(inputs),
     settings: settingsCommands(inputs, { properties: {}, resourceDefaults: {} }),
     state: STATE_SCRIPT,
+    // The delete too: a delete runs the code stored with the resource.
+    destroy: DESTROY_SCRIPT,
   }),
   schema,
   // The members' names, ids and link addresses (not how the program reaches them) decide a replacement.
@@ -313,12 +352,14 @@ export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsC
     return { clusterUuid, topology: wantedTopology(news.members) };
   },
   async delete(_id, olds) {
-    const first = olds.members[0];
-    if (first === undefined) return;
-    await removeUnlessUnreachable(`cluster ${olds.name}`, () =>
-      onNode(first.access, olds.sshPrivateKey, (run) =>
-        run("pcs cluster destroy --all >/dev/null 2>&1 || true", { timeoutSeconds: 300 }),
-      ),
+    // Each member destroys its own part (no pcsd needed on the others), all at once as --all does.
+    await removeOnEach(
+      olds.members,
+      (m) => `cluster ${olds.name} on ${m.name}`,
+      (m) =>
+        onNode(m.access, olds.sshPrivateKey, (run) =>
+          explained(`${m.name} (${m.access.address})`, () => run(DESTROY_SCRIPT, { timeoutSeconds: 300 })),
+        ),
     );
   },
 });

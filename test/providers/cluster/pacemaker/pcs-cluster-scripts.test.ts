@@ -1,31 +1,24 @@
 /**
- * The scripts and settings of the PcsCluster provider for the default lab: the pcsd and cluster
- * scripts (syntax-checked with `bash -n` and run for real with bash against fake commands first on
- * PATH), the settings commands, the state parser and the checks.
+ * The scripts and settings of the PcsCluster provider for the default lab: the pcsd, cluster and
+ * destroy scripts (syntax-checked with `bash -n` and run for real on a fake member, see
+ * test/support/fake-lab.ts), the settings commands, the state parser and the checks.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
+import { fakeMachine, forReal, type FakeMachine } from "../../../support/fake-lab";
 import {
   clusterScript,
+  DESTROY_SCRIPT,
   parseState,
   pcsClusterProvider,
   pcsdScript,
   settingsCommands,
   topologyOf,
 } from "../../../../providers/cluster/pacemaker/pcs-cluster";
-import {
-  bashSyntaxCheck,
-  fakeBin,
-  logOf,
-  removeTempDirs,
-  runWithFakes,
-  type FakeBin,
-} from "../../../support/bash";
+import { bashSyntaxCheck } from "../../../support/bash";
 import { failedProperties } from "../../../support/provider-driver";
 import { clusterInputs, MEMBERS, PASSWORD, pcsRaw } from "../../../fixtures/cluster-lab";
 import { COROSYNC_CONF, edited, LAB_PROPERTIES, pcsState, TOPOLOGY } from "../../../fixtures/pacemaker";
-
-afterEach(removeTempDirs);
+import { PCS_TOOLS } from "../../../fixtures/fake-tools";
 
 describe("PcsCluster: scripts and settings", () => {
   test("clusterScript: auth on management addresses, setup with both links and the token, start, no boot start", async () => {
@@ -59,68 +52,90 @@ describe("PcsCluster: scripts and settings", () => {
     expect(script).toContain("pw=$(cat)");
     expect(script).toContain(`printf 'hacluster:%s\\n' "$pw" | chpasswd`);
     expect(script).toContain("systemctl start pcsd");
-    expect(script).toContain(
-      `if [ -n "$current" ] && [ "$current" != cluster01 ]; then pcs cluster destroy >/dev/null 2>&1 || true; fi`,
-    );
+    expect(script).toContain(`if [ -n "$current" ] && [ "$current" != cluster01 ]; then destroy_cluster; fi`);
     bashSyntaxCheck(script);
+    bashSyntaxCheck(DESTROY_SCRIPT);
   });
 
-  describe("run for real against fakes", () => {
-    /** pcs logs and answers; chpasswd keeps its stdin; ss shows pcsd listening. */
-    function pcsFakes(): FakeBin {
-      return fakeBin(
-        {
-          pcs: `case "$1 $2" in
-  "host auth") IFS= read -r pw; printf '%s\\n' "$pw" > "$FAKE_ROOT/auth.stdin" ;;
-  "cluster setup") cp "$FAKE_ROOT/setup.conf" "$FAKE_CONF" ;;
-esac`,
-          chpasswd: `cat > "$FAKE_ROOT/chpasswd.stdin"`,
-          systemctl: "",
-          ss: `echo "LISTEN 0 5 0.0.0.0:2224 0.0.0.0:*"`,
-        },
-        { sandbox: true },
-      );
-    }
+  /**
+   * On a fake member (pcs and its neighbours of test/fixtures/fake-tools.ts), its /etc/corosync and
+   * /var/lib/pacemaker in the sandbox.
+   */
+  describe("run for real on a fake member", () => {
     const CONF_PATH = "/etc/corosync/corosync.conf";
-    const withConf = (script: string, conf: string) => script.split(CONF_PATH).join(conf);
+    const CIB_PATH = "/var/lib/pacemaker/cib/cib.xml";
+    function member(): FakeMachine {
+      const m = fakeMachine(PCS_TOOLS, { paths: ["/etc/corosync", "/var/lib/pacemaker"] });
+      m.env.FAKE_COROSYNC = m.at("/etc/corosync");
+      m.env.FAKE_PACEMAKER = m.at("/var/lib/pacemaker");
+      // The packages' directories (the corosync and pacemaker packages install them).
+      for (const dir of [m.env.FAKE_COROSYNC, `${m.env.FAKE_PACEMAKER}/cib`])
+        fs.mkdirSync(dir, { recursive: true });
+      return m;
+    }
+    /** A member of a running cluster with this corosync.conf. */
+    function inCluster(m: FakeMachine, conf: string): void {
+      m.write(CONF_PATH, conf);
+      m.write(CIB_PATH, "<cib/>\n");
+      for (const svc of ["pacemaker", "corosync"]) m.state(`active.${svc}`, "");
+    }
+    const runOn = (m: FakeMachine, script: string, stdin = "") =>
+      forReal(m)(script, { where: "node01", script, opts: { stdin } });
+    const DESTROYED = [
+      "pcs cluster destroy",
+      "systemctl is-active --quiet pacemaker",
+      "systemctl is-active --quiet corosync",
+    ];
 
-    test("pcsdScript: chpasswd gets hacluster:<password>; the Debian one-node cluster is destroyed, ours kept", () => {
-      const fake = pcsFakes();
-      const conf = path.join(fake.root, "corosync.conf");
-      fs.writeFileSync(conf, "totem {\n    cluster_name: debian\n}\n");
-      const first = runWithFakes(fake, withConf(pcsdScript("cluster01"), conf), `${PASSWORD}\n`);
-      expect(first.status).toBe(0);
-      expect(fs.readFileSync(path.join(fake.root, "chpasswd.stdin"), "utf8")).toBe(`hacluster:${PASSWORD}\n`);
-      expect(logOf(fake)).toEqual([
+    test("pcsdScript: chpasswd gets hacluster:<password>; the Debian one-node cluster is destroyed (checked), ours kept", () => {
+      const m = member();
+      inCluster(m, "totem {\n    cluster_name: debian\n}\n");
+      expect(runOn(m, pcsdScript("cluster01"), `${PASSWORD}\n`).code).toBe(0);
+      expect(m.stateOf("chpasswd.stdin")).toBe(`hacluster:${PASSWORD}\n`);
+      expect(m.log()).toEqual([
         "chpasswd ",
         "systemctl enable pcsd",
         "systemctl start pcsd",
-        "pcs cluster destroy",
+        ...DESTROYED,
         "ss -Hltn",
       ]);
-      expect(logOf(fake).join("\n")).not.toContain(PASSWORD);
+      expect([m.read(CONF_PATH), m.read(CIB_PATH)]).toEqual([undefined, undefined]);
+      expect(m.log().join("\n")).not.toContain(PASSWORD);
 
-      fs.writeFileSync(fake.log, "");
-      fs.writeFileSync(conf, COROSYNC_CONF);
-      expect(runWithFakes(fake, withConf(pcsdScript("cluster01"), conf), `${PASSWORD}\n`).status).toBe(0);
-      expect(logOf(fake)).not.toContain("pcs cluster destroy");
+      fs.writeFileSync(m.fake.log, "");
+      inCluster(m, COROSYNC_CONF);
+      expect(runOn(m, pcsdScript("cluster01"), `${PASSWORD}\n`).code).toBe(0);
+      expect(m.log()).not.toContain("pcs cluster destroy");
+      expect(m.read(CONF_PATH)).toBe(COROSYNC_CONF);
+    });
+
+    test("pcsdScript: the other cluster not destroyed (pcs left its files) fails, saying what is left", () => {
+      const m = member();
+      inCluster(m, "totem {\n    cluster_name: debian\n}\n");
+      m.state("keeps-files", "");
+      const r = runOn(m, pcsdScript("cluster01"), `${PASSWORD}\n`);
+      expect(r.code).toBe(65);
+      expect(r.stderr).toContain(
+        `kvmlab: pcs cluster destroy left ${CONF_PATH} ${CIB_PATH}. Fix: remove what is left on the node (rm -f), then run pulumi up again\n`,
+      );
     });
 
     test("pcsdScript: an empty stdin fails with the user-error exit before anything runs", () => {
-      const fake = pcsFakes();
-      const r = runWithFakes(fake, pcsdScript("cluster01"), "");
-      expect(r.status).toBe(65);
+      const m = member();
+      const r = runOn(m, pcsdScript("cluster01"));
+      expect(r.code).toBe(65);
       expect(r.stderr).toContain("kvmlab: no hacluster password on stdin");
-      expect(logOf(fake)).toEqual([]);
+      expect(m.log()).toEqual([]);
     });
 
     test("clusterScript: setup when the node has no cluster; nothing but start/boot when it is ours; token fixed in place", async () => {
       const inputs = await clusterInputs();
-      const fake = pcsFakes();
-      const conf = path.join(fake.root, "corosync.conf");
-      fs.writeFileSync(path.join(fake.root, "setup.conf"), COROSYNC_CONF);
-      const run = () =>
-        runWithFakes(fake, withConf(clusterScript(inputs), conf), `${PASSWORD}\n`, { FAKE_CONF: conf });
+      const m = member();
+      m.state("setup.conf", COROSYNC_CONF);
+      const run = () => {
+        const r = runOn(m, clusterScript(inputs), `${PASSWORD}\n`);
+        return { status: r.code, stdout: r.stdout };
+      };
       const auth = "pcs host auth node01h addr=192.168.8.121 node02h addr=192.168.8.122 -u hacluster";
       const setup =
         "pcs cluster setup cluster01 node01h addr=192.168.9.121 addr=192.168.8.121 " +
@@ -130,27 +145,40 @@ esac`,
         "pcs cluster disable --all --request-timeout=300",
       ];
 
-      const fresh = run();
-      expect({ status: fresh.status, stdout: fresh.stdout }).toEqual({ status: 0, stdout: "setup\n" });
-      expect(logOf(fake)).toEqual([auth, setup, ...startAndBoot]);
-      expect(fs.readFileSync(path.join(fake.root, "auth.stdin"), "utf8")).toBe(`${PASSWORD}\n`);
+      expect(run()).toEqual({ status: 0, stdout: "setup\n" });
+      expect(m.log()).toEqual([auth, setup, ...startAndBoot]);
+      expect(m.stateOf("auth.stdin")).toBe(`${PASSWORD}\n`);
+      expect(m.read(CONF_PATH)).toBe(COROSYNC_CONF);
 
-      fs.writeFileSync(fake.log, "");
-      const again = run();
-      expect({ status: again.status, stdout: again.stdout }).toEqual({ status: 0, stdout: "" });
-      expect(logOf(fake)).toEqual([auth, ...startAndBoot]);
+      fs.writeFileSync(m.fake.log, "");
+      expect(run()).toEqual({ status: 0, stdout: "" });
+      expect(m.log()).toEqual([auth, ...startAndBoot]);
 
-      fs.writeFileSync(fake.log, "");
-      fs.writeFileSync(conf, edited(COROSYNC_CONF, "token: 20000", "token: 10000"));
-      const token = run();
-      expect({ status: token.status, stdout: token.stdout }).toEqual({ status: 0, stdout: "token\n" });
-      expect(logOf(fake)).toEqual([
+      fs.writeFileSync(m.fake.log, "");
+      m.write(CONF_PATH, edited(COROSYNC_CONF, "token: 20000", "token: 10000"));
+      expect(run()).toEqual({ status: 0, stdout: "token\n" });
+      expect(m.log()).toEqual([
         auth,
         "pcs cluster config update totem token=20000",
         "pcs cluster reload corosync",
         ...startAndBoot,
       ]);
-      expect(logOf(fake).join("\n")).not.toContain(PASSWORD);
+      expect(m.log().join("\n")).not.toContain(PASSWORD);
+    });
+
+    test("DESTROY_SCRIPT: the cluster destroyed and checked gone; a node in no cluster has nothing to destroy", () => {
+      const m = member();
+      inCluster(m, COROSYNC_CONF);
+      expect(runOn(m, DESTROY_SCRIPT)).toEqual({ stdout: "", stderr: "", code: 0 });
+      expect(m.log()).toEqual(DESTROYED);
+      expect([m.read(CONF_PATH), m.read(CIB_PATH), m.stateOf("active.pacemaker")]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      fs.writeFileSync(m.fake.log, "");
+      expect(runOn(m, DESTROY_SCRIPT).code).toBe(0);
+      expect(m.log()).toEqual([]);
     });
   });
 

@@ -3,7 +3,17 @@
  * drives it: check → create, read → diff → update, delete. The nodes answer with the fixtures of
  * test/fixtures/pacemaker.ts for the default lab (test/fixtures/cluster-lab.ts).
  */
-import { forget, lab, on, type Reply } from "../../../support/fake-lab";
+import * as fs from "node:fs";
+import {
+  fakeMachine,
+  forget,
+  forReal,
+  lab,
+  on,
+  type FakeMachine,
+  type Reply,
+} from "../../../support/fake-lab";
+import { PCS_TOOLS } from "../../../fixtures/fake-tools";
 import type { Props } from "../../../../providers/core/base";
 import {
   clusterScript,
@@ -148,17 +158,17 @@ describe("PcsCluster: create", () => {
   });
 });
 
-describe("PcsCluster: read, diff, update, delete", () => {
+/** Created on a healthy fake; calls and rules forgotten. */
+async function createdCluster(extra: Props = {}): Promise<Props> {
+  clusterAnswers(pcsState());
+  const { outs } = await pcsClusterProvider.create(await checked(pcsClusterProvider, pcsRaw(extra)));
+  forget();
+  return outs;
+}
+
+describe("PcsCluster: read, diff, update", () => {
   /** The default lab's cluster inputs after check (what `news` is for the engine). */
   const pcsNews = (extra: Props = {}) => checked(pcsClusterProvider, pcsRaw(extra));
-
-  /** Created on a healthy fake; calls and rules forgotten. */
-  async function createdCluster(extra: Props = {}): Promise<Props> {
-    clusterAnswers(pcsState());
-    const { outs } = await pcsClusterProvider.create(await checked(pcsClusterProvider, pcsRaw(extra)));
-    forget();
-    return outs;
-  }
 
   test("healthy: corosync.conf matching, both online, properties equal → no diff; only node01 is asked", async () => {
     const olds = await createdCluster();
@@ -291,17 +301,101 @@ describe("PcsCluster: read, diff, update, delete", () => {
     const read = await pcsClusterProvider.read("cluster01", olds);
     expect(read.props).toMatchObject({ running: false });
   });
+});
 
-  test("delete destroys the cluster from node01; an unreachable node01 leaves nothing to do", async () => {
-    const olds = await createdCluster();
-    on(/^pcs cluster destroy --all /, {});
+/**
+ * The delete, run for real on both members (fake pcs, systemctl of test/fixtures/fake-tools.ts),
+ * each in the cluster: corosync.conf and the CIB in place, pacemaker and corosync running.
+ */
+describe("PcsCluster: delete", () => {
+  const CONF_PATH = "/etc/corosync/corosync.conf";
+  const CIB_PATH = "/var/lib/pacemaker/cib/cib.xml";
+  function members(): Record<string, FakeMachine> {
+    const machines: Record<string, FakeMachine> = {};
+    for (const address of [N1, N2]) {
+      const m = fakeMachine(PCS_TOOLS, { paths: ["/etc/corosync", "/var/lib/pacemaker"] });
+      m.env.FAKE_COROSYNC = m.at("/etc/corosync");
+      m.env.FAKE_PACEMAKER = m.at("/var/lib/pacemaker");
+      m.write(CONF_PATH, COROSYNC_CONF);
+      m.write(CIB_PATH, "<cib/>\n");
+      for (const svc of ["pacemaker", "corosync"]) m.state(`active.${svc}`, "");
+      on(/[\s\S]*/, forReal(m), address);
+      machines[address] = m;
+    }
+    return machines;
+  }
+  /** What is left of the cluster on a member: its files and running services. */
+  const left = (m: FakeMachine | undefined) =>
+    [CONF_PATH, CIB_PATH]
+      .filter((f) => m?.read(f) !== undefined)
+      .concat(["pacemaker", "corosync"].filter((s) => m?.stateOf(`active.${s}`) !== undefined));
+  const FIX_END = "then run pulumi destroy again";
+  let olds: Props;
+  beforeEach(async () => {
+    olds = await createdCluster();
+  });
+
+  test("each member destroys its cluster, checked gone", async () => {
+    const machines = members();
     await pcsClusterProvider.delete("cluster01", olds);
-    expect(steps()).toEqual(["node01 destroy"]);
-    expect(lab.calls[0]?.script).toBe("pcs cluster destroy --all >/dev/null 2>&1 || true");
+    expect(steps().sort()).toEqual(["node01 destroy", "node02 destroy"]);
+    for (const m of Object.values(machines)) {
+      expect(left(m)).toEqual([]);
+      expect(m.log()).toContain("pcs cluster destroy");
+    }
+  });
 
-    forget();
+  test("a member in no cluster any more (no corosync.conf, no CIB): verified gone, nothing destroyed there", async () => {
+    const machines = members();
+    const m2 = machines[N2] as FakeMachine;
+    for (const f of [CONF_PATH, CIB_PATH]) fs.rmSync(m2.at(f));
+    await pcsClusterProvider.delete("cluster01", olds);
+    expect(m2.log()).toEqual([]);
+    expect(left(machines[N1])).toEqual([]);
+  });
+
+  test.each<[string, (m: FakeMachine) => void, string]>([
+    [
+      "pcs failing",
+      (m) => m.state("destroy-fails", "Error: Unable to kill cluster services\n"),
+      `pcs cluster destroy failed: Error: Unable to kill cluster services. Fix: see journalctl -u pacemaker -u corosync on the node, ${FIX_END}`,
+    ],
+    [
+      "a service that does not stop",
+      (m) => m.state("stuck.pacemaker", ""),
+      `pcs cluster destroy left pacemaker running. Fix: systemctl stop pacemaker on the node, ${FIX_END}`,
+    ],
+    [
+      "files pcs could not remove",
+      (m) => m.state("keeps-files", ""),
+      `pcs cluster destroy left ${CONF_PATH} ${CIB_PATH}. Fix: remove what is left on the node (rm -f), ${FIX_END}`,
+    ],
+  ])(
+    "%s on node02 fails the delete naming it; node01 is destroyed all the same",
+    async (_what, breakIt, says) => {
+      const machines = members();
+      breakIt(machines[N2] as FakeMachine);
+      const err = await failureOf(pcsClusterProvider.delete("cluster01", olds));
+      expect(err.message).toBe(`PcsCluster "dev-cluster-pcs": delete failed: on node02 (${N2}): ${says}`);
+      expect(left(machines[N1])).toEqual([]);
+      expect(left(machines[N2])).not.toEqual([]);
+    },
+  );
+
+  test("both members failing: both named", async () => {
+    const machines = members();
+    for (const m of Object.values(machines)) m.state("stuck.corosync", "");
+    const err = await failureOf(pcsClusterProvider.delete("cluster01", olds));
+    expect(err.message).toContain(`on node01 (${N1}): pcs cluster destroy left corosync running`);
+    expect(err.message).toContain(`on node02 (${N2}): pcs cluster destroy left corosync running`);
+  });
+
+  test("an unreachable member has nothing left to destroy there; the other is destroyed", async () => {
+    const machines = members();
     lab.down = [N1];
     await expect(pcsClusterProvider.delete("cluster01", olds)).resolves.toBeUndefined();
-    expect(lab.calls).toEqual([]);
+    expect(steps()).toEqual(["node02 destroy"]);
+    expect(left(machines[N1])).toEqual([CONF_PATH, CIB_PATH, "pacemaker", "corosync"]);
+    expect(left(machines[N2])).toEqual([]);
   });
 });
