@@ -26,8 +26,10 @@ import { progress } from "../../exec/host-exec";
 import {
   explained,
   isUnreachable,
+  ONELINE,
   onNode,
   parseSections,
+  removeOnEach,
   SCRIPT_FAIL,
   sshEndpointField,
   type Runner,
@@ -167,11 +169,21 @@ cman_tool version -r -S || fail "cman_tool version -r did not load ${CLUSTER_CON
 cman_tool version | grep -q " config ${version}$" || fail "the running cluster does not report config version ${version} after the reload. Fix: see /var/log/cluster/corosync.log on the node"`;
 }
 
-/** Last step of a delete: stop rgmanager and cman when they run, remove cluster.conf. */
+/**
+ * The delete on each node: rgmanager and cman stopped when cman runs (`cman_tool status` fails
+ * only when it does not), then cluster.conf removed. A stop that fails, or cman still running
+ * after its stop said OK, fails the delete with the init script's words: the file stays.
+ */
 export function deleteScript(): string {
-  return `if cman_tool status >/dev/null 2>&1; then
-  service rgmanager stop >/dev/null 2>&1 || true
-  service cman stop >/dev/null 2>&1 || true
+  const fix =
+    "Fix: see /var/log/cluster/corosync.log and /var/log/messages on the node, stop rgmanager then cman by hand if need be, then run pulumi destroy again";
+  return `${SCRIPT_FAIL}
+${ONELINE}
+if cman_tool status >/dev/null 2>&1; then
+  for svc in rgmanager cman; do
+    out=$(service "$svc" stop 2>&1) || fail "service $svc stop failed: $(oneline "$out"). ${fix}"
+  done
+  ! cman_tool status >/dev/null 2>&1 || fail "cman still runs after service cman stop. ${fix}"
 fi
 rm -f ${CLUSTER_CONF_PATH}`;
 }
@@ -309,6 +321,15 @@ function confProblems(inputs: Inputs): string[] {
 /** The CmanCluster provider. */
 export const cmanClusterProvider = defineProvider({
   kind: "CmanCluster",
+  // Its scripts (cluster.conf itself is an input), the delete's too: a delete runs the code stored with the resource.
+  render: (inputs) => ({
+    ricci: ricciScript(),
+    boot: bootScript(inputs.startAtBoot),
+    probe: probeScript(),
+    validate: validateConfScript(),
+    write: writeConfScript(),
+    remove: deleteScript(),
+  }),
   schema,
   // A cluster cannot be renamed while it runs: a new name is a new cluster.
   forceNew: ["name"],
@@ -352,16 +373,11 @@ export const cmanClusterProvider = defineProvider({
     return apply(news);
   },
   async delete(_id, olds) {
-    for (const member of olds.members) {
-      try {
-        await onNode(member.access, olds.sshPrivateKey, (run) =>
-          run(deleteScript(), { timeoutSeconds: 180 }),
-        );
-      } catch (err) {
-        if (!isUnreachable(err)) throw err;
-        progress(`cman: ${where(member)} unreachable at delete: its cluster.conf goes with it`);
-      }
-    }
+    await removeOnEach(
+      olds.members,
+      (member) => `cman on ${where(member)}`,
+      (member) => onMember(member, olds.sshPrivateKey, (run) => run(deleteScript(), { timeoutSeconds: 180 })),
+    );
   },
 });
 

@@ -492,9 +492,62 @@ describe("CmanCluster: read, diff, delete, check", () => {
       "service rgmanager stop",
       "service cman stop",
     ]);
-    expect(deleteScript()).toMatch(
-      /service rgmanager stop[\s\S]*service cman stop[\s\S]*rm -f \/etc\/cluster\/cluster\.conf/,
-    );
+    expect(nodes[N2]?.conf).toBeDefined();
+  });
+
+  test("delete: cman not running (checked with cman_tool): nothing stopped, the file removed", async () => {
+    const olds = await created();
+    await cmanClusterProvider.delete("cman:cluster01", olds);
+    for (const node of Object.values(nodes)) {
+      expect(node.conf).toBeUndefined();
+      expect(node.machine.log().filter((l) => /^service \w+ stop$/.test(l))).toEqual([]);
+    }
+  });
+
+  const STOP_FIX =
+    "Fix: see /var/log/cluster/corosync.log and /var/log/messages on the node, stop rgmanager then cman by hand if need be, then run pulumi destroy again";
+  test.each<[string, (node: FakeNode) => void, string]>([
+    [
+      "rgmanager's stop failing",
+      (node) =>
+        node.machine.state(
+          "stop-fails.rgmanager",
+          "Stopping Cluster Service Manager:                         [FAILED]\n",
+        ),
+      `service rgmanager stop failed: Stopping Cluster Service Manager:                         [FAILED]. ${STOP_FIX}`,
+    ],
+    [
+      "cman's stop failing",
+      (node) => node.machine.state("stop-fails.cman", "Stopping cluster: \n   Stopping cman... [FAILED]\n"),
+      `service cman stop failed: Stopping cluster:     Stopping cman... [FAILED]. ${STOP_FIX}`,
+    ],
+    [
+      "cman still running after a stop that said OK",
+      (node) => node.machine.state("cman-survives-stop", ""),
+      `cman still runs after service cman stop. ${STOP_FIX}`,
+    ],
+  ])(
+    "delete: %s on node02 fails the delete naming it; its cluster.conf stays, node01 is done",
+    async (_what, breakIt, says) => {
+      const olds = await created();
+      for (const node of Object.values(nodes)) node.cmanRunning = true;
+      breakIt(nodes[N2] as FakeNode);
+      const err = await failureOf(cmanClusterProvider.delete("cman:cluster01", olds));
+      expect(err.message).toBe(`CmanCluster "lab-cluster-cman": delete failed: on node02 (${N2}): ${says}`);
+      expect(nodes[N2]?.conf).toBeDefined();
+      expect(nodes[N1]?.conf).toBeUndefined();
+      expect(nodes[N1]?.cmanRunning).toBe(false);
+    },
+  );
+
+  test("delete: cluster.conf that cannot be removed fails the delete with rm's words", async () => {
+    const olds = await created();
+    addFakes(nodes[N1]!.machine.fake, {
+      rm: failingTool("rm", "rm: cannot remove '/etc/cluster/cluster.conf': Read-only file system"),
+    });
+    const err = await failureOf(cmanClusterProvider.delete("cman:cluster01", olds));
+    expect(err.message).toContain("rm: cannot remove '/etc/cluster/cluster.conf': Read-only file system");
+    expect(nodes[N1]?.conf).toBeDefined();
   });
 
   test.each<[string, Props, RegExp]>([
