@@ -40,7 +40,7 @@ export class HaLab extends pulumi.ComponentResource {
   public readonly domainNames: pulumi.Output<Record<string, string>>;
   /** Cluster name. */
   public readonly clusterName: pulumi.Output<string>;
-  /** Service group name → virtual IP (groups with an `ip` resource). */
+  /** Service group name → virtual IP (groups with an `ip` resource; none below the cluster layer). */
   public readonly vips: pulumi.Output<Record<string, string>>;
   /** The hacluster/ricci password (secret; only when the lab is built up to the cluster layer). */
   public readonly clusterPassword?: pulumi.Output<string>;
@@ -86,12 +86,8 @@ export class HaLab extends pulumi.ComponentResource {
     this.nodeAddresses = outputRecord(refs.map((r, i) => [r.name, nodes[i].managementAddress]));
     this.domainNames = outputRecord(refs.map((r) => [r.name, r.domainName]));
     this.clusterName = pulumi.output(spec.cluster.name);
-    this.vips = outputRecord(
-      spec.services.flatMap((group): [string, string][] => {
-        const vip = serviceVip(group);
-        return vip === undefined ? [] : [[group.name, vip]];
-      }),
-    );
+    // No service group exists below the cluster layer: no VIP either.
+    this.vips = outputRecord([]);
     this.fenceDevices = [];
     this.serviceGroups = [];
 
@@ -107,6 +103,12 @@ export class HaLab extends pulumi.ComponentResource {
       this.serviceGroups = layer.serviceGroups;
       this.clusterName = layer.cluster.clusterName;
       this.clusterPassword = layer.cluster.password;
+      this.vips = outputRecord(
+        spec.services.flatMap((group): [string, string][] => {
+          const vip = serviceVip(group);
+          return vip === undefined ? [] : [[group.name, vip]];
+        }),
+      );
       // Seed 002's load balancer, only in a lab that has one.
       this.loadBalancer = buildLoadBalancer(context, substrate, [layer.cluster, ...layer.fenceDevices]);
     }

@@ -296,9 +296,9 @@ describe("layers", () => {
     expect(sub.gluster).toBeUndefined();
     expect(sub.fenceDevices).toEqual([]);
     expect(sub.serviceGroups).toEqual([]);
-    // The outputs that do not need the cluster are still there.
+    // The outputs that do not need the cluster are still there; no service group, so no VIP.
     expect(await promiseOf(sub.clusterName)).toBe("cluster01");
-    expect(await promiseOf(sub.vips)).toEqual({ service01: "192.168.7.99" });
+    expect(await promiseOf(sub.vips)).toEqual({});
     expect(await promiseOf(sub.nodeAddresses)).toEqual({ node01: "192.168.8.121", node02: "192.168.8.122" });
   });
 
