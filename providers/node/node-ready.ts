@@ -43,16 +43,28 @@ export interface NodeReadyOutputs {
   sshHostKey: string;
 }
 
-/** Exit code of the probe when cloud-init finished without creating the marker (a failed seed). */
+/**
+ * Exit code of the probe when cloud-init finished with errors, or without creating the seed's
+ * marker: a failed seed (waiting longer cannot help).
+ */
 const SEED_FAILED = 3;
+/** Exit code of the probe when cloud-init had not finished within the wait. */
+const NOT_FINISHED = 4;
 
-/** The probe run on the node once SSH answers. */
+/**
+ * The probe run on the node once SSH answers: cloud-init finished (result.json is written when
+ * its last stage ends; `status --wait` may return between stages when an earlier one reported an
+ * error), with no error (`cloud-init status` exits 1 when it reported errors; 2, from cloud-init
+ * 23.4 on, for recoverable ones only, which are no failure) and the seed's marker made; then the
+ * host name and the boot id.
+ */
 export function readinessProbe(waitSeconds: number): string {
-  // result.json is written when cloud-init's last stage ends (`status --wait` may return between
-  // stages when an earlier one reported an error).
   return `end=$((SECONDS + ${waitSeconds}))
 while [ ! -f /run/cloud-init/result.json ] && [ $SECONDS -lt $end ]; do sleep 2; done
-if [ ! -f ${CLOUD_INIT_DONE_MARKER} ]; then cloud-init status --long >&2 || true; exit ${SEED_FAILED}; fi
+[ -f /run/cloud-init/result.json ] || { echo "cloud-init had not finished" >&2; exit ${NOT_FINISHED}; }
+code=0
+status=$(cloud-init status --long 2>&1) || code=$?
+if [ "$code" = 1 ] || [ ! -f ${CLOUD_INIT_DONE_MARKER} ]; then printf '%s\\n' "$status" >&2; exit ${SEED_FAILED}; fi
 hostname
 cat /proc/sys/kernel/random/boot_id`;
 }
@@ -91,12 +103,17 @@ async function waitReady(inputs: Inputs): Promise<NodeReadyOutputs> {
     } catch (err) {
       if (isRemoteCommandError(err) && err.code === SEED_FAILED) {
         throw new Error(
-          `${inputs.hostname}: cloud-init finished without applying the seed: ${err.stderrTail}`,
+          `${inputs.hostname}: cloud-init finished with errors or without applying the seed: ${err.stderrTail.trim()}\n` +
+            "Fix: read /var/log/cloud-init.log on the node (virsh console) for the cause, then run `pulumi up` again",
         );
       }
       if (/answers as/.test(errorMessage(err))) throw err;
-      // Not up yet, or the connection dropped while it booted: try again until the deadline.
-      last = errorMessage(err).split("\n")[0] ?? "";
+      // Not up yet, cloud-init still running, or the connection dropped while it booted: try
+      // again until the deadline.
+      last =
+        isRemoteCommandError(err) && err.code === NOT_FINISHED
+          ? "cloud-init had not finished"
+          : (errorMessage(err).split("\n")[0] ?? "");
     }
     if (attempt === 1 || attempt % 5 === 0) {
       progress(

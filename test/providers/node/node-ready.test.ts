@@ -67,19 +67,58 @@ describe("NodeReady provider", () => {
     expect(lab.calls).toHaveLength(1);
   });
 
+  const FAILED_SEED =
+    /^NodeReady "dev-node01-ready": create failed: node01: cloud-init finished with errors or without applying the seed: /;
+  const SEED_FIX =
+    "Fix: read /var/log/cloud-init.log on the node (virsh console) for the cause, then run `pulumi up` again";
+
   test("create: cloud-init finished with errors and without the seed's marker → fails with cloud-init's errors", async () => {
     node01({
       errors: ["('scripts_user', RuntimeError('Runparts: 1 failures (runcmd) in 1 attempted commands'))"],
       marker: false,
     });
     const err = await failureOf(p.create(await checked(p, raw)));
-    expect(err.message).toMatch(
-      /^NodeReady "dev-node01-ready": create failed: node01: cloud-init finished without applying the seed: status: error\n/,
-    );
+    expect(err.message).toMatch(new RegExp(`${FAILED_SEED.source}status: error\\n`));
     expect(err.message).toContain(
       "errors:\n\t- ('scripts_user', RuntimeError('Runparts: 1 failures (runcmd) in 1 attempted commands'))",
     );
+    expect(err.message.endsWith(SEED_FIX)).toBe(true);
     expect(lab.calls).toHaveLength(1);
+  });
+
+  test("create: cloud-init reported errors although the seed's marker is there → fails with them (not ready)", async () => {
+    // A module failed (the host key, the time sync …) while runcmd still made the marker.
+    node01({ errors: ["('ntp', RuntimeError('No package chrony available'))"] });
+    const err = await failureOf(p.create(await checked(p, raw)));
+    expect(err.message).toMatch(new RegExp(`${FAILED_SEED.source}status: error\\n`));
+    expect(err.message).toContain("errors:\n\t- ('ntp', RuntimeError('No package chrony available'))");
+    expect(err.message.endsWith(SEED_FIX)).toBe(true);
+  });
+
+  test("the probe: cloud-init still running when the wait ends → exit 4 (not ready yet), not a failed seed", () => {
+    const node = node01({ done: false, marker: false });
+    const script = readinessProbe(0);
+    expect(forReal(node)(script, { where: N1.address, script, opts: {} })).toEqual({
+      stdout: "",
+      stderr: "cloud-init had not finished\n",
+      code: 4,
+    });
+  });
+
+  test("create: cloud-init not finished by the deadline → fails after timeoutSeconds saying so, with the fix", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate"] });
+    try {
+      on(/cloud-init/, { code: 4, stderr: "cloud-init had not finished\n" }, N1.address);
+      const create = failureOf(p.create(await checked(p, raw)));
+      await jest.advanceTimersByTimeAsync(15_000);
+      const err = await create;
+      expect(err.message).toBe(
+        'NodeReady "dev-node01-ready": create failed: node01 did not become ready on 192.168.8.121 within 10 s (last: cloud-init had not finished). ' +
+          "Fix: look at the VM's console (virsh console), or raise timeouts.bootSeconds; then run `pulumi up` again",
+      );
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test("create: a node that never answers → fails after timeoutSeconds with the last error and the fix", async () => {
