@@ -29,20 +29,35 @@ export function fetchedImagePath(url: string): string {
 }
 
 /**
- * The fetch script: download (curl, with retries) unless cached; verify qemu-img can read it. The
- * download goes to `<image>.part`, renamed when complete; a failure at any step removes it.
+ * The fetch script: download (curl, with retries) unless cached; keep it only when it is a disk
+ * image. qemu-img takes any file it does not recognise for a raw image (an HTML error page, an
+ * archive), so a raw one must also have a partition table (the boot signature 55 aa at byte 510,
+ * which an MBR and a GPT's protective MBR both have). A cached file that is not a disk image (kept
+ * by an earlier version of this check) is fetched again. The download goes to `<image>.part`,
+ * renamed when complete; a failure at any step removes it.
  */
 export function fetchScript(url: string): string {
   const path = fetchedImagePath(url);
   return `path=${shellQuote(path)}
-if [ -f "$path" ]; then exit 0; fi
+is_disk_image() {
+  local fmt
+  fmt=$(qemu-img info --output=json "$1" | sed -n 's/^    "format": "\\(.*\\)",*$/\\1/p') || return 1
+  [ -n "$fmt" ] || return 1
+  [ "$fmt" != raw ] || [ "$(od -An -tx1 -j510 -N2 "$1" | tr -d ' \\n')" = 55aa ]
+}
+if [ -f "$path" ]; then
+  if is_disk_image "$path"; then exit 0; fi
+  echo "the cached $path is not a disk image: fetching it again" >&2
+  rm -f "$path"
+fi
 mkdir -p "$(dirname "$path")"
 ${OUTSIDE_NETNS_PREFIX}
 tmp="$path.part"
 trap 'rm -f "$tmp"' EXIT
 "\${net[@]}" curl -fSL --retry 3 -o "$tmp" ${shellQuote(url)} ||
   { echo "could not download ${url}. Fix: check the URL and that this host reaches it, or set image.source to build" >&2; exit 1; }
-qemu-img info "$tmp" >/dev/null || { echo "${url} is not a disk image qemu-img can read" >&2; rm -f "$tmp"; exit 1; }
+is_disk_image "$tmp" ||
+  { echo "${url} is not a disk image (qemu-img cannot read it, or reads it as raw and it has no partition table: a web page, an archive?). Fix: give the URL of a cloud disk image (qcow2 or raw, e.g. Debian's debian-12-genericcloud-amd64.qcow2)" >&2; exit 1; }
 chmod 0644 "$tmp"
 mv -f "$tmp" "$path"`;
 }

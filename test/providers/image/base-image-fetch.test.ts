@@ -69,15 +69,56 @@ describe("BaseImageFetch provider", () => {
     expect(cached()).toEqual([path.basename(IMAGE)]);
     expect(host.log()).toEqual([
       `curl -fSL --retry 3 -o ${IMAGE}.part ${URL}`,
-      `qemu-img info ${IMAGE}.part`,
+      `qemu-img info --output=json ${IMAGE}.part`,
     ]);
     expect(lab.calls[0].opts.timeoutSeconds).toBe(3600);
   });
 
-  test("an image already cached is not downloaded again", async () => {
+  test("an image already cached (and a disk image) is not downloaded again", async () => {
     host.write(IMAGE, DISK);
     await p.create(await checked(p, raw));
-    expect(host.log()).toEqual([]);
+    expect(host.log()).toEqual([`qemu-img info --output=json ${IMAGE}`]);
+  });
+
+  /** The download as curl serves it: bytes (a raw disk, a web page). */
+  const serves = (content: Buffer | string) =>
+    fs.writeFileSync(path.join(host.fake.root, "state", "download"), content);
+  /** A raw disk of 1 MiB with a partition table: the boot signature 55 aa at byte 510. */
+  const rawDisk = () => {
+    const disk = Buffer.alloc(1024 * 1024);
+    disk[510] = 0x55;
+    disk[511] = 0xaa;
+    return disk;
+  };
+  const NOT_AN_IMAGE =
+    `${URL} is not a disk image (qemu-img cannot read it, or reads it as raw and it has no partition table: a web page, an archive?). ` +
+    "Fix: give the URL of a cloud disk image (qcow2 or raw, e.g. Debian's debian-12-genericcloud-amd64.qcow2)";
+
+  test("a raw disk image (qemu-img: raw, with a partition table) is kept", async () => {
+    serves(rawDisk());
+    await p.create(await checked(p, raw));
+    expect(fs.readFileSync(host.at(IMAGE)).equals(rawDisk())).toBe(true);
+  });
+
+  test.each<[string, string | Buffer]>([
+    [
+      "a web page (qemu-img takes it for raw)",
+      "<!DOCTYPE html>\n<html><body>Moved</body></html>\n".repeat(20),
+    ],
+    ["a raw file of a disk's size without a partition table (an archive)", Buffer.alloc(1024 * 1024, 0x1f)],
+  ])("%s is refused with the fix; nothing cached", async (_what, content) => {
+    serves(content);
+    const err = await failureOf(p.create(await checked(p, raw)));
+    expect(err.message).toMatch(/^BaseImageFetch "dev-image-fetch": create failed: /);
+    expect(err.message).toContain(NOT_AN_IMAGE);
+    expect(cached()).toEqual([]);
+  });
+
+  test("a cached file that is not a disk image (kept by an earlier version) is fetched again", async () => {
+    host.write(IMAGE, "<html>404</html>\n");
+    await p.create(await checked(p, raw));
+    expect(host.read(IMAGE)).toBe(DISK);
+    expect(host.log()).toContain(`curl -fSL --retry 3 -o ${IMAGE}.part ${URL}`);
   });
 
   test.each<[string, (host: FakeMachine) => void, string]>([
@@ -108,7 +149,7 @@ describe("BaseImageFetch provider", () => {
       {
         "qemu-img": `echo "qemu-img: Could not open 'debian.qcow2': Image is not in qcow2 format" >&2; exit 1`,
       },
-      `${URL} is not a disk image qemu-img can read`,
+      NOT_AN_IMAGE,
     ],
     [
       "mkdir",
