@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { parseCidr } from "../../spec/ipv4";
 import { clusterMembers, interfaceOn, realServers } from "../../spec/queries";
 import { LoadBalancer } from "../lb/load-balancer";
 import type { LayerContext } from "./context";
@@ -7,7 +8,8 @@ import type { Substrate } from "./substrate";
 /**
  * The load-balancer layer of a lab with a `loadBalancer` section (seed 002): the directors are the
  * cluster members, the real servers the nodes with `role: real-server`; built after `after` (the
- * cluster, so that pacemaker's resources can follow). Undefined for a lab without one.
+ * cluster and its fence devices: pacemaker's resources on the directors need the running cluster).
+ * Undefined for a lab without one.
  */
 export function buildLoadBalancer(
   { name, spec, child }: LayerContext,
@@ -22,6 +24,9 @@ export function buildLoadBalancer(
     if (ref === undefined) throw new Error(`lab ${spec.name}: node ${nodeName} has no VM`);
     return ref;
   };
+  const network = spec.networks.find((n) => n.name === lb.network);
+  const prefix = network === undefined ? undefined : parseCidr(network.cidr)?.prefix;
+  if (prefix === undefined) throw new Error(`lab ${spec.name}: the VIP's network ${lb.network} has no CIDR`);
   return new LoadBalancer(
     `${name}-lb`,
     {
@@ -31,6 +36,7 @@ export function buildLoadBalancer(
         const nic = interfaceOn(n, lb.network);
         return { node: refOf(n.name), address: nic.address, serviceMac: nic.mac };
       }),
+      vipPrefixLength: prefix,
       sshPrivateKey: host.programPrivateKey,
     },
     child([...nodes, ...after]),

@@ -13,7 +13,7 @@
  *   against a `<group>`). Results list top-level primitives first, then groups, then clones.
  * - Name/value sets (`cluster_property_set`, `instance_attributes`, `meta_attributes`) may occur
  *   several times (with rules or scores); they are merged in document order, a later set winning.
- *   Rules are not evaluated.
+ *   Rules are not evaluated (a location rule is read as written: score, boolean-op, expressions).
  * - pcs creates ids such as `<rsc>-instance_attributes-<name>`, `<rsc>-monitor-interval-60s` and
  *   `location-<rsc>-<node>-<score>`; nothing here depends on them.
  * - `crm_mon --output-as=xml` answers `<pacemaker-result>`; the deprecated `--as-xml` answers
@@ -48,6 +48,11 @@ export interface CibOperation {
   timeout?: string;
   /** Role of a role-specific monitor (`Promoted`, `Unpromoted`), when set. */
   role?: string;
+  /**
+   * Its other attributes (`start-delay`, `on-fail`, `record-pending`, …) as written; present only
+   * when it has some.
+   */
+  options?: Record<string, string>;
 }
 
 /** A `<primitive>`: a resource or (class `stonith`) a fence device. */
@@ -80,13 +85,55 @@ export interface CibGroup {
   clone?: string;
 }
 
-/** A simple `rsc_location` (resource, node, score); rule and set constraints are not listed. */
+/** A `<clone>`: of one primitive or of one group. */
+export interface CibClone {
+  id: string;
+  /** The cloned primitive's id, when it clones a primitive. */
+  primitive?: string;
+  /** The cloned group's id, when it clones a group. */
+  group?: string;
+  /** Meta attributes of the clone (target-role, interleave, …), every set merged. */
+  meta: Record<string, string>;
+}
+
+/**
+ * A simple `rsc_location` (resource, node, score); rule constraints are {@link CibLocationRule}s,
+ * set constraints are not listed.
+ */
 export interface CibLocation {
   id: string;
   rsc: string;
   node: string;
   /** As written: `200`, `INFINITY`, `-INFINITY`. */
   score: string;
+}
+
+/** An `<expression>` of a rule (a node attribute compared). */
+export interface CibRuleExpression {
+  id: string;
+  attribute: string;
+  operation: string;
+  /** As written, when set. */
+  type?: string;
+  /** As written, when set (`defined`/`not_defined` have none). */
+  value?: string;
+}
+
+/**
+ * One `<rule>` of an `rsc_location` on a resource (`rsc`); a constraint with several rules is
+ * listed once per rule. Only the rule's own `<expression>`s are read (no nested rule, no date).
+ */
+export interface CibLocationRule {
+  /** The constraint's id. */
+  id: string;
+  rsc: string;
+  /** The rule's id. */
+  ruleId: string;
+  /** The rule's score as written (absent: a `score-attribute` rule, or pacemaker's default). */
+  score?: string;
+  /** `and` or `or` as written (pacemaker's default when absent: and). */
+  booleanOp?: string;
+  expressions: CibRuleExpression[];
 }
 
 /** A simple `rsc_colocation` (`rsc` runs with `withRsc`); set constraints are not listed. */
@@ -105,6 +152,8 @@ export interface CibOrder {
   then: string;
   /** Mandatory (pacemaker's default), Optional or Serialize, when written. */
   kind?: string;
+  /** `true` (pacemaker's default) or `false`, when written. */
+  symmetrical?: string;
 }
 
 /** The configuration section of a CIB, as the providers compare it with the desired state. */
@@ -116,9 +165,15 @@ export interface CibState {
   /** Every primitive: top level, in groups, in clones. */
   primitives: CibPrimitive[];
   groups: CibGroup[];
+  clones: CibClone[];
   /** The fence devices: {@link primitives} of class `stonith` ({@link stonithPrimitives}). */
   stonith: CibPrimitive[];
-  constraints: { locations: CibLocation[]; colocations: CibColocation[]; orders: CibOrder[] };
+  constraints: {
+    locations: CibLocation[];
+    rules: CibLocationRule[];
+    colocations: CibColocation[];
+    orders: CibOrder[];
+  };
   /** Cluster nodes (`<nodes>`): corosync node id and name. */
   nodes: { id: string; uname: string }[];
 }
@@ -189,14 +244,44 @@ function optional<K extends string>(node: XmlElement, name: string, key: K): { [
   return typeof value === "string" ? ({ [key]: value } as { [P in K]?: string }) : {};
 }
 
+/** The attributes of an element that the reader does not name itself, in document order. */
+function otherAttributes(node: XmlElement, named: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => key.startsWith("@_") && typeof value === "string")
+      .map(([key, value]): [string, string] => [key.slice(2), String(value)])
+      .filter(([name]) => !named.includes(name)),
+  );
+}
+
 function operationOf(op: XmlElement): CibOperation {
+  const options = otherAttributes(op, ["id", "name", "interval", "timeout", "role"]);
   return {
     id: attr(op, "id"),
     name: attr(op, "name"),
     interval: attr(op, "interval"),
     ...optional(op, "timeout", "timeout"),
     ...optional(op, "role", "role"),
+    ...(Object.keys(options).length > 0 ? { options } : {}),
   };
+}
+
+/** The rules of an `rsc_location` on a resource, one entry each. */
+function locationRulesOf(l: XmlElement): CibLocationRule[] {
+  return elements(l, "rule").map((rule) => ({
+    id: attr(l, "id"),
+    rsc: attr(l, "rsc"),
+    ruleId: attr(rule, "id"),
+    ...optional(rule, "score", "score"),
+    ...optional(rule, "boolean-op", "booleanOp"),
+    expressions: elements(rule, "expression").map((e) => ({
+      id: attr(e, "id"),
+      attribute: attr(e, "attribute"),
+      operation: attr(e, "operation"),
+      ...optional(e, "type", "type"),
+      ...optional(e, "value", "value"),
+    })),
+  }));
 }
 
 function primitiveOf(p: XmlElement, group?: string, clone?: string): CibPrimitive {
@@ -215,7 +300,8 @@ function primitiveOf(p: XmlElement, group?: string, clone?: string): CibPrimitiv
 
 /**
  * Parses the CIB printed by `cibadmin --query` (or `pcs cluster cib`): properties, resource
- * defaults, primitives, groups, fence devices, simple constraints and nodes. The `<status>`
+ * defaults, primitives, groups, clones, fence devices, simple and rule constraints (not sets) and
+ * nodes. The `<status>`
  * section is ignored ({@link parseCrmMonXml} reads the state). Throws when the text is not a CIB.
  */
 export function parseCib(xml: string): CibState {
@@ -245,18 +331,30 @@ export function parseCib(xml: string): CibState {
       ...(clone !== undefined ? { clone } : {}),
     });
   };
+  const clones: CibClone[] = [];
   primitives.push(...elements(resources, "primitive").map((p) => primitiveOf(p)));
   for (const g of elements(resources, "group")) addGroup(g);
   for (const c of elements(resources, "clone")) {
     const cloneId = attr(c, "id");
-    primitives.push(...elements(c, "primitive").map((p) => primitiveOf(p, undefined, cloneId)));
-    for (const g of elements(c, "group")) addGroup(g, cloneId);
+    const cloned = elements(c, "primitive").map((p) => primitiveOf(p, undefined, cloneId));
+    primitives.push(...cloned);
+    const groups = elements(c, "group");
+    for (const g of groups) addGroup(g, cloneId);
+    clones.push({
+      id: cloneId,
+      ...(cloned[0] !== undefined ? { primitive: cloned[0].id } : {}),
+      ...(groups[0] !== undefined ? { group: attr(groups[0], "id") } : {}),
+      meta: nvpairs(c, "meta_attributes"),
+    });
   }
 
   const constraints = child(configuration, "constraints");
   const locations = elements(constraints, "rsc_location")
     .filter((l) => attr(l, "rsc") !== "" && attr(l, "node") !== "")
     .map((l) => ({ id: attr(l, "id"), rsc: attr(l, "rsc"), node: attr(l, "node"), score: attr(l, "score") }));
+  const rules = elements(constraints, "rsc_location")
+    .filter((l) => attr(l, "rsc") !== "")
+    .flatMap(locationRulesOf);
   const colocations = elements(constraints, "rsc_colocation")
     .filter((c) => attr(c, "rsc") !== "" && attr(c, "with-rsc") !== "")
     .map((c) => ({
@@ -272,6 +370,7 @@ export function parseCib(xml: string): CibState {
       first: attr(o, "first"),
       then: attr(o, "then"),
       ...optional(o, "kind", "kind"),
+      ...optional(o, "symmetrical", "symmetrical"),
     }));
 
   return {
@@ -279,8 +378,9 @@ export function parseCib(xml: string): CibState {
     rscDefaults: nvpairs(child(configuration, "rsc_defaults"), "meta_attributes"),
     primitives,
     groups,
+    clones,
     stonith: stonithPrimitives(primitives),
-    constraints: { locations, colocations, orders },
+    constraints: { locations, rules, colocations, orders },
     nodes: elements(child(configuration, "nodes"), "node").map((n) => ({
       id: attr(n, "id"),
       uname: attr(n, "uname"),

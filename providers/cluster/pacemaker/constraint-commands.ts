@@ -1,15 +1,200 @@
 /**
- * Where a service group runs: the location constraints of its failover domain (rgmanager's
- * failoverdomain, seed 001) and its stickiness, as structures and as pcs commands.
+ * Where resources run and in which order: the location constraints of a service group's failover
+ * domain (rgmanager's failoverdomain, seed 001) and its stickiness; and the constraints of a group
+ * with the clones it depends on (seed 002): colocation, order, location rules on a node attribute.
+ * As structures (pcs-resource.ts), checked, and as pcs commands.
  *
  * Syntax facts relied on: `pcs constraint location <rsc> prefers|avoids <node>[=<score>]...`;
- * `pcs resource meta <id> <name>=<value>` (an empty value removes it).
+ * `pcs resource meta <id> <name>=<value>` (an empty value removes it); the colocation, order and
+ * rule syntax listed in pcs-resource.ts.
  */
-import { HOST_NAME } from "../../../spec/patterns";
+import { CONTROL_CHARACTER, HOST_NAME, OPTION_NAME } from "../../../spec/patterns";
 import { Problems } from "../../../spec/problems";
 import type { ServiceGroupSpec } from "../../../spec/types";
-import { AVOID_SCORE, locationArgv, metaArgv, type PcsGroup, type PcsLocation } from "./pcs-resource";
+import {
+  AVOID_SCORE,
+  colocationArgv,
+  locationArgv,
+  locationRuleArgv,
+  metaArgv,
+  orderArgv,
+  UNARY_RULE_OPERATIONS,
+  type PcsColocation,
+  type PcsGroup,
+  type PcsLocation,
+  type PcsLocationRule,
+  type PcsOrder,
+} from "./pcs-resource";
 import { checkCibId, quoted } from "./pcs-validate";
+
+/** Every constraint of a set of resources, by kind. */
+export interface PcsConstraints {
+  /** Simple location constraints (resource, node, score). */
+  locations: PcsLocation[];
+  /** Location constraints with a rule. */
+  rules: PcsLocationRule[];
+  colocations: PcsColocation[];
+  orders: PcsOrder[];
+}
+
+/** A score pacemaker takes: a whole number, or `INFINITY` with an optional sign. */
+const SCORE = /^([+-]?INFINITY|[+-]?[0-9]+)$/;
+
+/** The comparison operations of a rule expression. */
+const COMPARISONS: readonly string[] = ["lt", "gt", "lte", "gte", "eq", "ne"];
+
+/** The value types of a rule expression. */
+const RULE_TYPES: readonly string[] = ["string", "integer", "number", "version"];
+
+/** The words that end an expression's value or start another one: never a value of ours. */
+const RULE_KEYWORDS: readonly string[] = [
+  "and",
+  "or",
+  "(",
+  ")",
+  ...UNARY_RULE_OPERATIONS,
+  ...COMPARISONS,
+  ...RULE_TYPES,
+];
+
+/** Records the problems of one constraint set at `field` (ids, scores, rule expressions). */
+export function checkConstraints(problems: Problems, field: string, c: PcsConstraints): void {
+  const ids = [...c.rules, ...c.colocations, ...c.orders].map((x) => x.id);
+  const id = (where: string, value: string) =>
+    checkCibId(problems, where, value, "start with a letter or '_', then letters, digits, '_', '.' or '-'");
+  const score = (where: string, value: string) =>
+    problems.need(
+      SCORE.test(value),
+      where,
+      `${quoted(value)} is not a score`,
+      "use a whole number or [-]INFINITY",
+    );
+  ids.forEach((value, i) => {
+    problems.need(
+      ids.indexOf(value) === i,
+      field,
+      `the constraint id ${quoted(value)} is used twice`,
+      "give every constraint its own id",
+    );
+  });
+  c.locations.forEach((l, i) => {
+    id(`${field}.locations[${i}].rsc`, l.rsc);
+    score(`${field}.locations[${i}].score`, l.score);
+  });
+  c.rules.forEach((r, i) => {
+    const at = `${field}.rules[${i}]`;
+    id(`${at}.id`, r.id);
+    id(`${at}.rsc`, r.rsc);
+    score(`${at}.score`, r.score);
+    problems.need(
+      r.expressions.length > 0,
+      `${at}.expressions`,
+      "the rule has no expression",
+      "give it at least one",
+    );
+    r.expressions.forEach((e, k) => checkExpression(problems, `${at}.expressions[${k}]`, e));
+  });
+  c.colocations.forEach((x, i) => {
+    const at = `${field}.colocations[${i}]`;
+    id(`${at}.id`, x.id);
+    id(`${at}.rsc`, x.rsc);
+    id(`${at}.withRsc`, x.withRsc);
+    score(`${at}.score`, x.score);
+    problems.need(x.rsc !== x.withRsc, at, "a resource is colocated with itself", "name two resources");
+  });
+  c.orders.forEach((o, i) => {
+    const at = `${field}.orders[${i}]`;
+    id(`${at}.id`, o.id);
+    id(`${at}.first`, o.first);
+    id(`${at}.then`, o.then);
+    problems.need(o.first !== o.then, at, "a resource is ordered after itself", "name two resources");
+  });
+}
+
+/** Records the problems of one rule expression. */
+function checkExpression(problems: Problems, at: string, e: PcsLocationRule["expressions"][number]): void {
+  problems.need(
+    OPTION_NAME.test(e.attribute) && !RULE_KEYWORDS.includes(e.attribute),
+    `${at}.attribute`,
+    `${quoted(e.attribute)} is not a node attribute name`,
+    "use letters, digits, '-' and '_', starting with a letter (e.g. pingd_score)",
+  );
+  if (UNARY_RULE_OPERATIONS.includes(e.operation)) {
+    problems.need(
+      e.value === undefined && e.type === undefined,
+      at,
+      `${e.operation} takes no value and no type`,
+      "leave value and type out",
+    );
+    return;
+  }
+  problems.need(
+    COMPARISONS.includes(e.operation),
+    `${at}.operation`,
+    `${quoted(e.operation)} is not a rule operation`,
+    `use one of ${[...UNARY_RULE_OPERATIONS, ...COMPARISONS].join(", ")}`,
+  );
+  problems.need(
+    e.type === undefined || RULE_TYPES.includes(e.type),
+    `${at}.type`,
+    `${quoted(e.type)} is not a value type`,
+    `use one of ${RULE_TYPES.join(", ")}`,
+  );
+  const value = e.value ?? "";
+  problems.need(
+    value !== "" && !/\s/.test(value) && !CONTROL_CHARACTER.test(value) && !RULE_KEYWORDS.includes(value),
+    `${at}.value`,
+    `${quoted(e.value)} is not a value a rule can compare with`,
+    "give one word that is not a rule keyword",
+  );
+}
+
+/**
+ * The commands that add every constraint of `c`: the simple location constraints of each resource
+ * (prefers, then avoids), the rules, the colocations, the orders. Throws one error listing every
+ * problem ({@link checkConstraints}).
+ */
+export function constraintsArgv(c: PcsConstraints): string[][] {
+  const problems = new Problems();
+  checkConstraints(problems, "constraints", c);
+  problems.throwIfAny("pcs constraint");
+  const rscs = c.locations.map((l) => l.rsc).filter((rsc, i, all) => all.indexOf(rsc) === i);
+  return [
+    ...rscs.flatMap((rsc) =>
+      locationArgv(
+        rsc,
+        c.locations.filter((l) => l.rsc === rsc),
+      ),
+    ),
+    ...c.rules.map(locationRuleArgv),
+    ...c.colocations.map(colocationArgv),
+    ...c.orders.map(orderArgv),
+  ];
+}
+
+/**
+ * The rule that keeps `rsc` off every node where the node attribute `attribute` (a ping clone's
+ * connectivity score) is undefined or below `minimum`: score `-INFINITY`, `<attribute> lt integer
+ * <minimum> or not_defined <attribute>`. `-INFINITY` wins over any stickiness, so the resource
+ * leaves a node that lost connectivity even with stickiness INFINITY.
+ */
+export function attributeBelowRule(p: {
+  id: string;
+  rsc: string;
+  attribute: string;
+  minimum: number;
+}): PcsLocationRule {
+  return {
+    id: p.id,
+    rsc: p.rsc,
+    score: AVOID_SCORE,
+    booleanOp: "or",
+    expressions: [
+      { attribute: p.attribute, operation: "lt", type: "integer", value: String(p.minimum) },
+      { attribute: p.attribute, operation: "not_defined" },
+    ],
+  };
+}
 
 /** The meta attributes of a group the lab manages: one the config does not want is removed. */
 export const GROUP_META: readonly string[] = ["resource-stickiness"];

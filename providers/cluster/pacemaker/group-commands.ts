@@ -17,6 +17,7 @@ import {
 } from "../../../spec/patterns";
 import { Problems } from "../../../spec/problems";
 import type { ServiceGroupSpec, ServiceResourceSpec } from "../../../spec/types";
+import { shellQuote } from "../../exec/ssh";
 import { checkServiceAddress, lunDeviceOf } from "../service-checks";
 import { groupCreateArgv, type PcsGroup, type PcsOperation, type PcsResource } from "./pcs-resource";
 import { checkCibId, isPort, quoted } from "./pcs-validate";
@@ -267,4 +268,25 @@ export function groupResources(group: ServiceGroupSpec, ctx: PcsGroupContext = {
  */
 export function pcsGroupResources(group: ServiceGroupSpec, ctx: PcsGroupContext = {}): string[][] {
   return groupCreateArgv(groupResources(group, ctx), group.autostart);
+}
+
+/** How long a group may take to stop before it is deleted to be built again. */
+export const GROUP_STOP_WAIT_SECONDS = 300;
+
+/**
+ * What runs before a group is built again: the group stopped, waiting until it is
+ * (`--wait`, so nothing it held — a mount, a VIP — stays active on another node), then deleted
+ * with the constraints that name it.
+ */
+export function groupRebuildRemoval(id: string): string {
+  const group = shellQuote(id);
+  return `pcs resource disable ${group} --wait=${GROUP_STOP_WAIT_SECONDS} >/dev/null\npcs resource delete ${group} --force >/dev/null`;
+}
+
+/**
+ * Deletes resources (groups, clones, primitives) with the constraints that name them; one already
+ * gone, or a cluster that no longer answers, is nothing to delete.
+ */
+export function resourceDeleteScript(ids: readonly string[]): string {
+  return ids.map((id) => `pcs resource delete ${shellQuote(id)} --force >/dev/null 2>&1 || true`).join("\n");
 }

@@ -33,10 +33,17 @@ import { cibOf, firstMemberCib } from "./cib-reader";
 import type { CibState } from "./cib";
 import { labKind } from "../../core/kind";
 import { PG_BIN_DIR, renderPgInit } from "./pg-init";
-import { groupResources } from "./group-commands";
+import { groupRebuildRemoval, groupResources, resourceDeleteScript } from "./group-commands";
 import { groupLocations, groupMetaArgv, GROUP_META } from "./constraint-commands";
-import { groupCreateArgv, locationArgv, updateArgv, type PcsGroup } from "./pcs-resource";
+import {
+  constraintRemoveArgv,
+  enableArgv,
+  groupCreateArgv,
+  locationArgv,
+  type PcsGroup,
+} from "./pcs-resource";
 import { groupDrift, groupOfCib, locationDrift, locationsOfCib } from "./pcs-drift";
+import { disabledMembers, memberUpdateArgv } from "./resource-set";
 import { shellQuote } from "../../exec/ssh";
 
 const resourceSchema = () =>
@@ -152,7 +159,9 @@ export function wantedMembers(inputs: Inputs): {
     id: m.id,
     agent: m.agent,
     attributes: m.attributes,
-    operations: Object.fromEntries(m.operations.map(({ name, ...settings }) => [name, settings])),
+    operations: Object.fromEntries(
+      m.operations.map(({ name, options, ...settings }) => [name, { ...settings, ...options }]),
+    ),
   }));
 }
 
@@ -169,10 +178,7 @@ export function wantedLocations(inputs: Inputs): Record<string, string> {
  * of another agent), or is not in the CIB.
  */
 export function memberUpdates(inputs: Inputs, cib: CibState): string[][] | undefined {
-  const live = groupOfCib(cib, inputs.name);
-  if (live === undefined) return undefined;
-  const drift = groupDrift(wantedGroup(inputs), live, GROUP_META);
-  return drift.rebuild.length > 0 ? undefined : drift.update.map((m) => updateArgv(m));
+  return memberUpdateArgv(wantedGroup(inputs), cib, GROUP_META);
 }
 
 /** What the live CIB says about the group, as the resource's desired-state fields. */
@@ -252,13 +258,7 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
         // A member deleted, added or of another agent: the group is built again (a short outage).
         progress(`service group ${inputs.name}: members differ from the config, re-creating the group`);
         // Stopped first (and waited for), so no file system is left mounted on another node.
-        const group = shellQuote(inputs.name);
-        await run(
-          `pcs resource disable ${group} --wait=300 >/dev/null\npcs resource delete ${group} --force >/dev/null`,
-          {
-            timeoutSeconds: 660,
-          },
-        );
+        await run(groupRebuildRemoval(inputs.name), { timeoutSeconds: 660 });
         cib = await cibOf(run);
         state = undefined;
       }
@@ -286,11 +286,9 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
         );
       } else {
         const fixes: string[][] = [];
-        const disabled = cib.primitives.filter(
-          (p) => p.group === inputs.name && p.meta["target-role"] === "Stopped",
-        );
-        if (disabled.length > 0) fixes.push(["pcs", "resource", "enable", ...disabled.map((p) => p.id)]);
-        if (inputs.autostart && !state.enabled) fixes.push(["pcs", "resource", "enable", inputs.name]);
+        const disabled = disabledMembers(cib, inputs.name);
+        if (disabled.length > 0) fixes.push(enableArgv(disabled));
+        if (inputs.autostart && !state.enabled) fixes.push(enableArgv([inputs.name]));
         await runCommands(run, fixes, { timeoutSeconds: 300 });
       }
       // Constraints and stickiness: ours removed and set again (the operator's cli-… ones stay).
@@ -299,7 +297,7 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
       const after = liveState(inputs, cib);
       if (after !== undefined && !after.constraintsAsConfigured) {
         const cmds = [
-          ...ours.map((l) => ["pcs", "constraint", "remove", l.id]),
+          ...ours.map((l) => constraintRemoveArgv([l.id])),
           ...locationArgv(inputs.name, groupLocations(inputs.name, inputs.domain, inputs.clusterNodeNames)),
           groupMetaArgv(wantedGroup(inputs)),
         ];
@@ -339,9 +337,7 @@ export const serviceGroupProvider = defineProvider<ReturnType<typeof schema>, Cl
     if (olds.stack === "cman" || first === undefined) return;
     await removeUnlessUnreachable(`service group ${olds.name}`, () =>
       onNode(first, olds.sshPrivateKey, (run) =>
-        run(`pcs resource delete ${shellQuote(olds.name)} --force >/dev/null 2>&1 || true`, {
-          timeoutSeconds: 300,
-        }),
+        run(resourceDeleteScript([olds.name]), { timeoutSeconds: 300 }),
       ),
     );
   },

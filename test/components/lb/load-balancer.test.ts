@@ -1,9 +1,19 @@
 /**
  * The load-balancer lab of seed 002 (Pulumi.ultramonkey.yaml) built under Pulumi mocks: the real
  * servers are VMs outside the cluster (never fenced, never members), the load balancer's resources
- * (components/lb/load-balancer.ts) converge the real servers first and the directors after them.
+ * (components/lb/load-balancer.ts) converge the real servers first, the directors after them, and
+ * pacemaker's resources on the directors last.
  */
-import { buildLab, byType, DYN, get, input, startMocks, stopMocks } from "../../support/pulumi-mocks";
+import {
+  buildLab,
+  byType,
+  DYN,
+  get,
+  input,
+  isWrappedSecret,
+  startMocks,
+  stopMocks,
+} from "../../support/pulumi-mocks";
 import { SEED_LDIRECTORD } from "../../fixtures/lb";
 import { ultramonkeyConfig } from "../../fixtures/ultramonkey";
 
@@ -24,6 +34,7 @@ describe("the ultramonkey lab's graph", () => {
       [`${DYN}StonithDevice`]: 1,
       [`${DYN}RealServer`]: 2,
       [`${DYN}LvsDirector`]: 2,
+      [`${DYN}LvsPacemaker`]: 1,
     });
     for (const absent of [
       "kvmlab:storage:IscsiTarget",
@@ -81,5 +92,51 @@ describe("the ultramonkey lab's graph", () => {
     expect(get("um-lb-real-fe1").dependsOn).toEqual(
       expect.arrayContaining(["um-cluster-pcs", "um-fe1-ready"]),
     );
+  });
+
+  test("pacemaker's resources on the directors: the FIP's prefix, the gateway to ping, after both directors and the cluster", () => {
+    const resources = get("um-lb-pacemaker");
+    expect(resources.parent).toBe("um-lb");
+    expect(resources.custom).toBe(true);
+    expect(input("um-lb-pacemaker", "nodes")).toEqual([
+      expect.objectContaining({ address: "192.168.15.35" }),
+      expect.objectContaining({ address: "192.168.15.45" }),
+    ]);
+    expect(resources.inputs).toMatchObject({
+      vip: "192.168.5.55",
+      cidrNetmask: 24,
+      pingTargets: ["192.168.5.1"],
+    });
+    // The program's key stays secret.
+    expect(isWrappedSecret(resources.inputs.sshPrivateKey)).toBe(true);
+    expect(resources.dependsOn).toEqual(
+      expect.arrayContaining([
+        "um-lb-director-ld1",
+        "um-lb-director-ld2",
+        "um-cluster-pcs",
+        "um-fence-kvmhost01-stonith",
+      ]),
+    );
+  });
+
+  test("the cluster's resource default keeps the group where it runs (stickiness INFINITY, no failback)", async () => {
+    const resourceDefaults = input("um-cluster-pcs", "resourceDefaults") as Record<string, string>;
+    const properties = input("um-cluster-pcs", "properties") as Record<string, string>;
+    expect(resourceDefaults).toEqual({ "resource-stickiness": "INFINITY" });
+    // PcsCluster sets it with `pcs resource defaults update` (pcs 0.11 updates the one rsc_defaults
+    // set `pcs cluster setup` made, or makes one), and reads it back from the CIB: no change then.
+    const { settingsCommands } = await import("../../../providers/cluster/pacemaker/pcs-cluster");
+    const { parseCib } = await import("../../../providers/cluster/pacemaker/cib");
+    const { LB_CIB_CONFIGURED } = await import("../../fixtures/lb-pacemaker");
+    expect(
+      settingsCommands({ properties, resourceDefaults }, { properties: {}, resourceDefaults: {} }),
+    ).toContainEqual(["pcs", "resource", "defaults", "update", "resource-stickiness=INFINITY"]);
+    const live = parseCib(LB_CIB_CONFIGURED);
+    expect(
+      settingsCommands(
+        { properties, resourceDefaults },
+        { properties: live.properties, resourceDefaults: live.rscDefaults },
+      ),
+    ).toEqual([]);
   });
 });

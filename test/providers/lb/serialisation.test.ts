@@ -5,9 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Props } from "../../../providers/core/base";
 import { lvsDirectorProvider } from "../../../providers/lb/lvs-director";
+import { lvsPacemakerProvider } from "../../../providers/lb/lvs-pacemaker";
 import { realServerProvider } from "../../../providers/lb/real-server";
 import { PROGRAM_KEY } from "../../fixtures/lab";
-import { FE1, lbNodeAccess, SEED_LDIRECTORD } from "../../fixtures/lb";
+import { FE1, lbNodeAccess, SEED_LDIRECTORD, VIP } from "../../fixtures/lb";
 
 const REAL_SERVER: Props = { node: lbNodeAccess(33), sshPrivateKey: PROGRAM_KEY, ...FE1 };
 const DIRECTOR: Props = {
@@ -16,10 +17,18 @@ const DIRECTOR: Props = {
   name: "ld1",
   ldirectord: SEED_LDIRECTORD,
 };
+const PACEMAKER: Props = {
+  nodes: [lbNodeAccess(35), lbNodeAccess(45)],
+  sshPrivateKey: PROGRAM_KEY,
+  vip: VIP,
+  cidrNetmask: 24,
+  pingTargets: ["192.168.5.1"],
+};
 
 test.each([
   ["RealServer", realServerProvider, REAL_SERVER],
   ["LvsDirector", lvsDirectorProvider, DIRECTOR],
+  ["LvsPacemaker", lvsPacemakerProvider, PACEMAKER],
 ] as const)("%s serialises, and the revived provider checks and renders", async (_label, provider, args) => {
   const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
   expect(sf.containsSecrets).toBe(false);

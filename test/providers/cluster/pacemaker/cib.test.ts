@@ -15,6 +15,7 @@ import {
   stonithPrimitives,
   type CibPrimitive,
 } from "../../../../providers/cluster/pacemaker/cib";
+import { LB_CIB_CONFIGURED } from "../../../fixtures/lb-pacemaker";
 import { CRM_MON_NOT_CONNECTED } from "../../../fixtures/pacemaker";
 import { CIB_XML } from "./fixtures";
 
@@ -203,16 +204,18 @@ describe("parseCib", () => {
         { id: "location-service01-node01h-200", rsc: "service01", node: "node01h", score: "200" },
         { id: "location-service01-node02h-100", rsc: "service01", node: "node02h", score: "100" },
       ],
+      rules: [],
       colocations: [],
       orders: [],
     });
+    expect(cib.clones).toEqual([]);
     expect(cib.nodes).toEqual([
       { id: "1", uname: "node01h" },
       { id: "2", uname: "node02h" },
     ]);
   });
 
-  it("merges property sets in order, reads cloned groups, and keeps only simple constraints", () => {
+  it("merges property sets in order, reads cloned groups, and keeps simple and rule constraints, not sets", () => {
     const other = parseCib(CIB_OTHER_XML);
     expect(other.properties).toEqual({ "stonith-timeout": "0120", "maintenance-mode": "false" });
     expect(other.rscDefaults).toEqual({});
@@ -226,8 +229,19 @@ describe("parseCib", () => {
     ]);
     expect(other.primitives[0]?.meta).toEqual({ "target-role": "Started" });
     expect(other.stonith).toEqual([]);
+    expect(other.clones).toEqual([{ id: "ping-clone", group: "ping-group", meta: { interleave: "true" } }]);
     expect(other.constraints).toEqual({
       locations: [],
+      rules: [
+        {
+          id: "location-chronyd",
+          rsc: "chronyd",
+          ruleId: "location-chronyd-rule",
+          score: "-INFINITY",
+          booleanOp: "and",
+          expressions: [{ id: "location-chronyd-rule-expr", attribute: "pingd", operation: "not_defined" }],
+        },
+      ],
       colocations: [
         {
           id: "colocation-chronyd-ping-clone-INFINITY",
@@ -239,6 +253,88 @@ describe("parseCib", () => {
       orders: [
         { id: "order-ping-clone-chronyd-mandatory", first: "ping-clone", then: "chronyd", kind: "Mandatory" },
         { id: "order-ping-clone-chronyd", first: "ping-clone", then: "chronyd" },
+      ],
+    });
+  });
+
+  it("reads the directors' clone of a primitive, operation attributes, a two-expression rule and a non-symmetrical order", () => {
+    const lb = parseCib(LB_CIB_CONFIGURED);
+    expect(lb.clones).toEqual([{ id: "PINGD-clone", primitive: "PINGD", meta: {} }]);
+    expect(lb.rscDefaults).toEqual({ "resource-stickiness": "INFINITY" });
+    const ping = lb.primitives.find((p) => p.id === "PINGD") as CibPrimitive;
+    expect(ping).toMatchObject({ clone: "PINGD-clone", provider: "pacemaker", type: "ping" });
+    expect(ping.group).toBeUndefined();
+    const ldirectord = lb.primitives.find((p) => p.id === "LDIRECTOR1") as CibPrimitive;
+    expect(ldirectord.meta).toEqual({});
+    expect(ldirectord.operations).toEqual([
+      {
+        id: "LDIRECTOR1-monitor-interval-30s",
+        name: "monitor",
+        interval: "30s",
+        timeout: "60s",
+        options: { "on-fail": "restart" },
+      },
+      {
+        id: "LDIRECTOR1-start-interval-0s",
+        name: "start",
+        interval: "0s",
+        timeout: "60s",
+        options: { "on-fail": "restart", "start-delay": "5s" },
+      },
+      {
+        id: "LDIRECTOR1-stop-interval-0s",
+        name: "stop",
+        interval: "0s",
+        timeout: "60s",
+        options: { "on-fail": "block" },
+      },
+    ]);
+    // An operation without other attributes has no options at all.
+    expect(lb.primitives.find((p) => p.id === "LB_VIP")?.operations[0]).toEqual({
+      id: "LB_VIP-monitor-interval-10s",
+      name: "monitor",
+      interval: "10s",
+      timeout: "20s",
+    });
+    expect(lb.groups).toEqual([
+      { id: "GrpBalancer", members: ["VIPCHK1", "LB_VIP", "LDIRECTOR1"], meta: {} },
+    ]);
+    expect(lb.constraints).toEqual({
+      locations: [],
+      rules: [
+        {
+          id: "location-GrpBalancer-pingd",
+          rsc: "GrpBalancer",
+          ruleId: "location-GrpBalancer-pingd-rule",
+          score: "-INFINITY",
+          booleanOp: "or",
+          expressions: [
+            {
+              id: "location-GrpBalancer-pingd-rule-expr",
+              attribute: "pingd_score",
+              operation: "lt",
+              type: "integer",
+              value: "1",
+            },
+            {
+              id: "location-GrpBalancer-pingd-rule-expr-1",
+              attribute: "pingd_score",
+              operation: "not_defined",
+            },
+          ],
+        },
+      ],
+      colocations: [
+        { id: "GrpBalancer-with-PINGD", rsc: "GrpBalancer", withRsc: "PINGD-clone", score: "INFINITY" },
+      ],
+      orders: [
+        {
+          id: "order-PINGD-then-GrpBalancer",
+          first: "PINGD-clone",
+          then: "GrpBalancer",
+          kind: "Mandatory",
+          symmetrical: "false",
+        },
       ],
     });
   });

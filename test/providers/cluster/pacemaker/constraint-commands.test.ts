@@ -6,11 +6,17 @@
  * prefers/avoids).
  */
 import {
+  attributeBelowRule,
+  checkConstraints,
+  constraintsArgv,
   groupLocations,
   groupMetaArgv,
   pcsGroupStickiness,
   pcsLocationPrefers,
+  type PcsConstraints,
 } from "../../../../providers/cluster/pacemaker/constraint-commands";
+import type { PcsOrder } from "../../../../providers/cluster/pacemaker/pcs-resource";
+import { Problems } from "../../../../spec/problems";
 import { devGroup, devNodeNames } from "./fixtures";
 
 describe("pcs resource meta", () => {
@@ -73,5 +79,78 @@ describe("pcs constraint location", () => {
       { rsc: "service02", node: "node01h", score: "100" },
       { rsc: "service02", node: "node03h", score: "-INFINITY" },
     ]);
+  });
+});
+
+describe("constraints of a group and its clones", () => {
+  const rule = attributeBelowRule({ id: "location-G-pingd", rsc: "G", attribute: "pingd_score", minimum: 1 });
+  const constraints: PcsConstraints = {
+    locations: [
+      { rsc: "G", node: "ld1h", score: "100" },
+      { rsc: "H", node: "ld2h", score: "-INFINITY" },
+      { rsc: "G", node: "ld2h", score: "50" },
+    ],
+    rules: [rule],
+    colocations: [{ id: "G-with-P", rsc: "G", withRsc: "P-clone", score: "INFINITY" }],
+    orders: [{ id: "order-P-then-G", first: "P-clone", then: "G", kind: "Mandatory", symmetrical: false }],
+  };
+
+  it("keeps a resource off nodes where the attribute is undefined or below the minimum", () => {
+    expect(rule).toEqual({
+      id: "location-G-pingd",
+      rsc: "G",
+      score: "-INFINITY",
+      booleanOp: "or",
+      expressions: [
+        { attribute: "pingd_score", operation: "lt", type: "integer", value: "1" },
+        { attribute: "pingd_score", operation: "not_defined" },
+      ],
+    });
+  });
+
+  it("adds simple locations per resource, then rules, colocations and orders", () => {
+    expect(constraintsArgv(constraints).map((argv) => argv.join(" "))).toEqual([
+      "pcs constraint location G prefers ld1h=100 ld2h=50",
+      "pcs constraint location H avoids ld2h",
+      "pcs constraint location G rule constraint-id=location-G-pingd score=-INFINITY pingd_score lt integer 1 or not_defined pingd_score",
+      "pcs constraint colocation add G with P-clone score=INFINITY id=G-with-P",
+      "pcs constraint order P-clone then G kind=Mandatory symmetrical=false id=order-P-then-G",
+    ]);
+    expect(constraintsArgv({ locations: [], rules: [], colocations: [], orders: [] })).toEqual([]);
+  });
+
+  it("refuses bad ids, scores, duplicate ids and malformed expressions, naming each field", () => {
+    const bad: PcsConstraints = {
+      locations: [{ rsc: "G", node: "ld1h", score: "high" }],
+      rules: [
+        {
+          ...rule,
+          id: "order-P-then-G",
+          expressions: [
+            { attribute: "or", operation: "lt", value: "1" },
+            { attribute: "pingd_score", operation: "about", type: "float", value: "two words" },
+            { attribute: "pingd_score", operation: "defined", value: "1" },
+          ],
+        },
+        { ...rule, id: "empty", expressions: [] },
+      ],
+      colocations: [{ id: "c", rsc: "G", withRsc: "G", score: "INFINITY" }],
+      orders: [{ ...constraints.orders[0], first: "1st" } as PcsOrder],
+    };
+    const problems = new Problems();
+    checkConstraints(problems, "constraints", bad);
+    expect(problems.list.map((p) => `${p.path}: ${p.problem}`)).toEqual([
+      'constraints: the constraint id "order-P-then-G" is used twice',
+      'constraints.locations[0].score: "high" is not a score',
+      'constraints.rules[0].expressions[0].attribute: "or" is not a node attribute name',
+      'constraints.rules[0].expressions[1].operation: "about" is not a rule operation',
+      'constraints.rules[0].expressions[1].type: "float" is not a value type',
+      'constraints.rules[0].expressions[1].value: "two words" is not a value a rule can compare with',
+      "constraints.rules[0].expressions[2]: defined takes no value and no type",
+      "constraints.rules[1].expressions: the rule has no expression",
+      "constraints.colocations[0]: a resource is colocated with itself",
+      'constraints.orders[0].first: "1st" is not a valid CIB id',
+    ]);
+    expect(() => constraintsArgv(bad)).toThrow(/^pcs constraint:\n {2}- constraints: the constraint id/);
   });
 });

@@ -10,9 +10,11 @@
 import { parseLabSpec } from "../../../../spec";
 import type { ServiceGroupSpec } from "../../../../spec/types";
 import {
+  groupRebuildRemoval,
   groupResources,
   pcsGroupResources,
   pcsResourceId,
+  resourceDeleteScript,
 } from "../../../../providers/cluster/pacemaker/group-commands";
 import { devGroup, GLUSTER_OPTIONS } from "./fixtures";
 
@@ -206,5 +208,21 @@ describe("groupResources", () => {
       { name: "monitor", interval: "30s", timeout: "60s" },
     ]);
     expect(groupResources({ ...devGroup, stickiness: undefined }).meta).toEqual({});
+  });
+});
+
+describe("removing groups and resources", () => {
+  it("stops a group to be built again, waiting for it, then deletes it", () => {
+    expect(groupRebuildRemoval("service01")).toBe(
+      "pcs resource disable service01 --wait=300 >/dev/null\npcs resource delete service01 --force >/dev/null",
+    );
+  });
+
+  it("deletes resources one by one, what is already gone being no failure", () => {
+    expect(resourceDeleteScript(["GrpBalancer", "PINGD-clone"])).toBe(
+      "pcs resource delete GrpBalancer --force >/dev/null 2>&1 || true\n" +
+        "pcs resource delete PINGD-clone --force >/dev/null 2>&1 || true",
+    );
+    expect(resourceDeleteScript(["a b"])).toBe("pcs resource delete 'a b' --force >/dev/null 2>&1 || true");
   });
 });

@@ -6,6 +6,10 @@ import { parseCib } from "../../../../providers/cluster/pacemaker/cib";
 import { groupLocations } from "../../../../providers/cluster/pacemaker/constraint-commands";
 import { groupResources } from "../../../../providers/cluster/pacemaker/group-commands";
 import {
+  cloneDrift,
+  cloneOfCib,
+  constraintsDrift,
+  constraintsOfCib,
   groupDrift,
   groupOfCib,
   locationDrift,
@@ -13,8 +17,25 @@ import {
   resourceDrift,
   resourceOfCib,
   staleNames,
+  type LiveClone,
 } from "../../../../providers/cluster/pacemaker/pcs-drift";
-import type { PcsGroup, PcsResource } from "../../../../providers/cluster/pacemaker/pcs-resource";
+import type {
+  PcsClone,
+  PcsGroup,
+  PcsLocationRule,
+  PcsResource,
+} from "../../../../providers/cluster/pacemaker/pcs-resource";
+import { directorResourceSet } from "../../../../providers/lb/director-pacemaker";
+import {
+  COLOCATION_XML,
+  LB_CIB_CONFIGURED,
+  LB_CLI_PREFER_XML,
+  lbCib,
+  lbGroupXml,
+  PING_CLONE_XML,
+  RULE_XML,
+} from "../../../fixtures/lb-pacemaker";
+import { edited } from "../../../fixtures/pacemaker";
 import { stonithResource } from "../../../../providers/cluster/pacemaker/stonith-commands";
 import { CIB_XML, devFence, devGroup, devHostMap, devNodeNames, GLUSTER_OPTIONS } from "./fixtures";
 
@@ -187,5 +208,134 @@ describe("locationDrift", () => {
     expect(locationDrift(want, [...want, { rsc: "service01", node: "node03h", score: "50" }])).toEqual([
       "service01@node03h: 50 → (none)",
     ]);
+  });
+});
+
+describe("the directors' resources (seed 002) read back from their CIB", () => {
+  const set = directorResourceSet({ vip: "192.168.5.55", cidrNetmask: 24, pingTargets: ["192.168.5.1"] });
+  const lb = parseCib(LB_CIB_CONFIGURED);
+  const [clone] = set.clones as [PcsClone];
+  const ids = ["GrpBalancer", "VIPCHK1", "LB_VIP", "LDIRECTOR1", "PINGD-clone", "PINGD"];
+  const wantedIds = ["location-GrpBalancer-pingd", "GrpBalancer-with-PINGD", "order-PINGD-then-GrpBalancer"];
+
+  it("finds the group, the clone and the constraints as the builders want them, operation attributes included", () => {
+    const group = groupOfCib(lb, "GrpBalancer");
+    if (group === undefined) throw new Error("the fixture has no group GrpBalancer");
+    expect(groupDrift(set.group, group)).toEqual({ rebuild: [], update: [], settings: [], meta: [] });
+    const live = cloneOfCib(lb, "PINGD-clone");
+    expect(live?.resource?.operations[0]).toEqual({
+      name: "monitor",
+      interval: "10s",
+      timeout: "30s",
+      options: { "on-fail": "restart" },
+    });
+    expect(cloneDrift(clone, live as LiveClone)).toEqual({ rebuild: [], settings: [], meta: [] });
+    const constraints = constraintsOfCib(lb, ids, wantedIds);
+    expect(constraints.ids).toEqual(wantedIds);
+    expect(constraints.constraints).toEqual(set.constraints);
+    expect(constraintsDrift(set.constraints, constraints.constraints)).toEqual([]);
+  });
+
+  it("reports an operation attribute changed or removed, and the clone's primitive changed or gone", () => {
+    const ldirectord = member(set.group, "LDIRECTOR1");
+    const ops = ldirectord.operations.map((op) =>
+      op.name === "start"
+        ? { ...op, options: { "on-fail": "restart" } }
+        : op.name === "stop"
+          ? { ...op, options: { "on-fail": "stop" } }
+          : op,
+    );
+    expect(resourceDrift(ldirectord, { ...ldirectord, operations: ops })).toEqual([
+      "LDIRECTOR1.op.start.start-delay: (none) → 5s",
+      "LDIRECTOR1.op.stop.on-fail: stop → block",
+    ]);
+    const live = cloneOfCib(lb, "PINGD-clone") as LiveClone & { resource: PcsResource };
+    const changed = {
+      ...live,
+      resource: { ...live.resource, attributes: { ...live.resource.attributes, multiplier: "10" } },
+    };
+    expect(cloneDrift(clone, changed)).toEqual({
+      rebuild: [],
+      settings: ["PINGD.attributes.multiplier: 10 → 100"],
+      meta: [],
+    });
+    expect(
+      cloneDrift(clone, { ...live, resource: { ...live.resource, agent: "ocf:heartbeat:ping" } }).rebuild,
+    ).toEqual(["PINGD.agent: ocf:heartbeat:ping → ocf:pacemaker:ping"]);
+    expect(cloneDrift(clone, { id: "PINGD-clone", meta: { interleave: "true" } })).toEqual({
+      rebuild: ["PINGD-clone.resource: (none) → PINGD"],
+      settings: [],
+      meta: [],
+    });
+    expect(cloneDrift({ ...clone, meta: { interleave: "true" } }, live).meta).toEqual([
+      "PINGD-clone.meta.interleave: (none) → true",
+    ]);
+    expect(cloneOfCib(lb, "absent-clone")).toBeUndefined();
+  });
+
+  it("reports each constraint missing, changed or added by id, and never the operator's cli- ones", () => {
+    const drifted = parseCib(
+      lbCib({
+        resources: PING_CLONE_XML + lbGroupXml(),
+        constraints:
+          edited(
+            RULE_XML,
+            'operation="lt" type="integer" value="1"',
+            'operation="lt" type="integer" value="50"',
+          ) +
+          edited(COLOCATION_XML, 'score="INFINITY"', 'score="+INFINITY"') +
+          '      <rsc_order first="LB_VIP" id="order-extra" then="PINGD-clone"/>\n' +
+          LB_CLI_PREFER_XML +
+          '      <rsc_location id="location-GrpBalancer-ld2h-100" node="ld2h" rsc="GrpBalancer" score="100"/>\n',
+      }),
+    );
+    const live = constraintsOfCib(drifted, ids, wantedIds);
+    expect(live.ids).toEqual([
+      "location-GrpBalancer-ld2h-100",
+      "location-GrpBalancer-pingd",
+      "GrpBalancer-with-PINGD",
+      "order-extra",
+    ]);
+    expect(constraintsDrift(set.constraints, live.constraints)).toEqual([
+      "GrpBalancer@ld2h: 100 → (none)",
+      "location-GrpBalancer-pingd: GrpBalancer score=-INFINITY pingd_score lt integer 50 or not_defined pingd_score → " +
+        "GrpBalancer score=-INFINITY pingd_score lt integer 1 or not_defined pingd_score",
+      "order-PINGD-then-GrpBalancer: (none) → PINGD-clone then GrpBalancer kind=Mandatory symmetrical=false",
+      "order-extra: LB_VIP then PINGD-clone kind=Mandatory symmetrical=true → (none)",
+    ]);
+  });
+
+  it("compares a rule expression's type only where the wanted one has one, and reads pacemaker's defaults", () => {
+    const [rule] = set.constraints.rules as [PcsLocationRule];
+    const untyped = { ...rule, expressions: rule.expressions.map(({ type: _type, ...e }) => e) };
+    const typedLive = { ...set.constraints, rules: [rule] };
+    expect(constraintsDrift({ ...set.constraints, rules: [untyped] }, typedLive)).toEqual([]);
+    expect(constraintsDrift(set.constraints, { ...set.constraints, rules: [untyped] })).toEqual([
+      "location-GrpBalancer-pingd: GrpBalancer score=-INFINITY pingd_score lt 1 or not_defined pingd_score → " +
+        "GrpBalancer score=-INFINITY pingd_score lt integer 1 or not_defined pingd_score",
+    ]);
+    const bare = parseCib(
+      lbCib({
+        constraints:
+          '      <rsc_colocation id="GrpBalancer-with-PINGD" rsc="GrpBalancer" with-rsc="PINGD-clone"/>\n' +
+          '      <rsc_order first="PINGD-clone" id="order-PINGD-then-GrpBalancer" then="GrpBalancer"/>\n',
+      }),
+    );
+    expect(constraintsOfCib(bare, ids).constraints).toEqual({
+      locations: [],
+      rules: [],
+      colocations: [
+        { id: "GrpBalancer-with-PINGD", rsc: "GrpBalancer", withRsc: "PINGD-clone", score: "INFINITY" },
+      ],
+      orders: [
+        {
+          id: "order-PINGD-then-GrpBalancer",
+          first: "PINGD-clone",
+          then: "GrpBalancer",
+          kind: "Mandatory",
+          symmetrical: true,
+        },
+      ],
+    });
   });
 });

@@ -4,13 +4,24 @@
  * written as one string split at blanks (no word below holds a blank).
  */
 import {
+  cloneCreateArgv,
+  colocationArgv,
+  constraintRemoveArgv,
   createArgv,
+  defaultCloneId,
+  enableArgv,
   groupCreateArgv,
+  groupMemberCreateArgv,
+  groupStartArgv,
   isStonith,
   locationArgv,
+  locationRuleArgv,
   metaArgv,
+  orderArgv,
+  ruleWords,
   updateArgv,
   type PcsGroup,
+  type PcsLocationRule,
   type PcsResource,
 } from "../../../../providers/cluster/pacemaker/pcs-resource";
 
@@ -128,5 +139,128 @@ describe("locationArgv", () => {
       words("pcs constraint location service02 avoids node03h"),
     ]);
     expect(locationArgv("service02", [])).toEqual([]);
+  });
+});
+
+describe("operation attributes", () => {
+  const LDIRECTORD: PcsResource = {
+    id: "LDIRECTOR1",
+    agent: "ocf:heartbeat:ldirectord",
+    attributes: { configfile: "/etc/ha.d/ldirectord.cf" },
+    meta: {},
+    operations: [
+      { name: "monitor", interval: "30s", timeout: "60s", options: { "on-fail": "restart" } },
+      {
+        name: "start",
+        interval: "0s",
+        timeout: "60s",
+        options: { "start-delay": "5s", "on-fail": "restart" },
+      },
+      { name: "stop", options: { "on-fail": "block" } },
+      { name: "notify", timeout: "90s", options: {} },
+    ],
+  };
+
+  it("writes every other attribute after interval and timeout, in order, for create and update alike", () => {
+    expect(createArgv(LDIRECTORD)).toEqual(
+      words(
+        "pcs resource create LDIRECTOR1 ocf:heartbeat:ldirectord configfile=/etc/ha.d/ldirectord.cf " +
+          "op monitor interval=30s timeout=60s on-fail=restart " +
+          "op start interval=0s timeout=60s start-delay=5s on-fail=restart " +
+          "op stop on-fail=block op notify timeout=90s",
+      ),
+    );
+    expect(updateArgv(LDIRECTORD)).toEqual([
+      ...words("pcs resource update LDIRECTOR1"),
+      ...createArgv(LDIRECTORD).slice(5),
+    ]);
+  });
+});
+
+describe("groups in two parts", () => {
+  const group: PcsGroup = { id: "g", members: [{ ...DB, id: "a", operations: [] }], meta: {} };
+
+  it("creates the members, then (unless autostart) disables the group and enables the members", () => {
+    expect(groupMemberCreateArgv(group)).toEqual([
+      words(
+        "pcs resource create a ocf:heartbeat:pgsql pgdata=/gldata00/pgsql pgport=5432 --group g --disabled",
+      ),
+    ]);
+    expect(groupStartArgv(group, true)).toEqual([words("pcs resource enable a")]);
+    expect(groupStartArgv(group, false)).toEqual([
+      words("pcs resource disable g"),
+      words("pcs resource enable a"),
+    ]);
+    expect(groupCreateArgv(group, false)).toEqual([
+      ...groupMemberCreateArgv(group),
+      ...groupStartArgv(group, false),
+    ]);
+    expect(enableArgv(["x", "y"])).toEqual(words("pcs resource enable x y"));
+  });
+});
+
+describe("clones and constraints", () => {
+  const PING: PcsResource = {
+    id: "PINGD",
+    agent: "ocf:pacemaker:ping",
+    attributes: { host_list: "192.168.5.1 192.168.5.2", multiplier: "100" },
+    meta: {},
+    operations: [],
+  };
+
+  it("clones a primitive, naming the clone only when the id is not pcs's default", () => {
+    expect(defaultCloneId("PINGD")).toBe("PINGD-clone");
+    expect(cloneCreateArgv({ id: "PINGD-clone", resource: PING, meta: {} })).toEqual([
+      ...words("pcs resource create PINGD ocf:pacemaker:ping"),
+      "host_list=192.168.5.1 192.168.5.2",
+      "multiplier=100",
+      "clone",
+    ]);
+    expect(
+      cloneCreateArgv({ id: "ping-all", resource: PING, meta: { interleave: "true" } }).slice(-3),
+    ).toEqual(["clone", "ping-all", "interleave=true"]);
+  });
+
+  it("adds a colocation with its score and id, an order with kind, symmetry and id", () => {
+    expect(colocationArgv({ id: "G-with-P", rsc: "G", withRsc: "P-clone", score: "INFINITY" })).toEqual(
+      words("pcs constraint colocation add G with P-clone score=INFINITY id=G-with-P"),
+    );
+    expect(
+      orderArgv({ id: "order-P-then-G", first: "P-clone", then: "G", kind: "Mandatory", symmetrical: false }),
+    ).toEqual(
+      words("pcs constraint order P-clone then G kind=Mandatory symmetrical=false id=order-P-then-G"),
+    );
+    expect(orderArgv({ id: "o", first: "a", then: "b", kind: "Optional", symmetrical: true })).toContain(
+      "symmetrical=true",
+    );
+  });
+
+  it("adds a location rule with its options before the expressions, joined by the boolean operator", () => {
+    const rule: PcsLocationRule = {
+      id: "location-G-pingd",
+      rsc: "G",
+      score: "-INFINITY",
+      booleanOp: "or",
+      expressions: [
+        { attribute: "pingd_score", operation: "lt", type: "integer", value: "1" },
+        { attribute: "pingd_score", operation: "not_defined" },
+      ],
+    };
+    expect(locationRuleArgv(rule)).toEqual(
+      words(
+        "pcs constraint location G rule constraint-id=location-G-pingd score=-INFINITY " +
+          "pingd_score lt integer 1 or not_defined pingd_score",
+      ),
+    );
+    expect(
+      ruleWords({
+        booleanOp: "and",
+        expressions: [
+          { attribute: "site", operation: "eq", value: "a" },
+          { attribute: "site", operation: "defined" },
+        ],
+      }),
+    ).toEqual(words("site eq a and defined site"));
+    expect(constraintRemoveArgv(["a", "b"])).toEqual(words("pcs constraint remove a b"));
   });
 });

@@ -1,0 +1,235 @@
+/**
+ * The LvsPacemaker provider (seed 002's pacemaker resources on the directors ld1/ld2) against the
+ * fake lab (test/support/fake-lab.ts), driven as the engine drives it: check → create,
+ * read → diff → update, delete. The directors answer with the CIBs of test/fixtures/lb-pacemaker.ts.
+ */
+import { exactly, forget, inTurn, lab, on } from "../../support/fake-lab";
+import type { Props } from "../../../providers/core/base";
+import {
+  groupRebuildRemoval,
+  resourceDeleteScript,
+} from "../../../providers/cluster/pacemaker/group-commands";
+import { resourceSetCreateArgv } from "../../../providers/cluster/pacemaker/resource-set";
+import { shellJoin } from "../../../providers/exec/ssh";
+import { directorResourceSet } from "../../../providers/lb/director-pacemaker";
+import { lvsPacemakerProvider } from "../../../providers/lb/lvs-pacemaker";
+import {
+  checked,
+  failedProperties,
+  failureOf,
+  IN_PLACE,
+  named,
+  NO_DIFF,
+  refreshDiff,
+} from "../../support/provider-driver";
+import { PROGRAM_KEY } from "../../fixtures/lab";
+import { lbNodeAccess, VIP } from "../../fixtures/lb";
+import {
+  COLOCATION_XML,
+  LB_CIB_CONFIGURED,
+  LB_CIB_EMPTY,
+  LB_VIP_XML,
+  LDIRECTOR_XML,
+  lbCib,
+  lbGroupXml,
+  ORDER_XML,
+  PING_CLONE_XML,
+  RULE_XML,
+  VIPCHK_XML,
+} from "../../fixtures/lb-pacemaker";
+import { CIB_QUERY, edited, READ_CIB } from "../../fixtures/pacemaker";
+
+const p = lvsPacemakerProvider;
+const LD1 = lbNodeAccess(35);
+const LD2 = lbNodeAccess(45);
+const NAME = "ultramonkey-lb-pacemaker";
+const raw = named(
+  { nodes: [LD1, LD2], sshPrivateKey: PROGRAM_KEY, vip: VIP, cidrNetmask: 24, pingTargets: ["192.168.5.1"] },
+  NAME,
+);
+const SET = directorResourceSet({ vip: VIP, cidrNetmask: 24, pingTargets: ["192.168.5.1"] });
+const CREATE = resourceSetCreateArgv(SET).map((argv) => shellJoin(argv));
+const CONSTRAINTS = RULE_XML + COLOCATION_XML + ORDER_XML;
+const DIRECTOR: Record<string, string> = { [LD1.address]: "ld1", [LD2.address]: "ld2" };
+
+/** `<director> <what>` of every script that ran. */
+function steps(): string[] {
+  return lab.calls.map((c) => {
+    const what = CIB_QUERY.test(c.script)
+      ? "cib"
+      : READ_CIB.test(c.script)
+        ? "read-cib"
+        : c.script.startsWith("set -e\n")
+          ? "batch"
+          : c.script === groupRebuildRemoval("GrpBalancer")
+            ? "rebuild-removal"
+            : c.script.split("\n")[0];
+    return `${DIRECTOR[c.where] ?? c.where} ${what}`;
+  });
+}
+
+/** The command lines of every batch. */
+const batches = (): string[][] =>
+  lab.calls.filter((c) => c.script.startsWith("set -e\n")).map((c) => c.script.split("\n").slice(1));
+
+describe("LvsPacemaker: check and create", () => {
+  test("check: the desired state defaults to converged; a bad VIP, prefix or ping target is named", async () => {
+    expect(await checked(p, raw)).toMatchObject({
+      groupAsConfigured: true,
+      clonesAsConfigured: true,
+      constraintsAsConfigured: true,
+      enabled: true,
+    });
+    expect(
+      await failedProperties(p, { ...raw, vip: "192.168.5", cidrNetmask: 40, pingTargets: ["a b"] }),
+    ).toEqual(["cidrNetmask", "pingTargets[0]", "vip"]);
+    expect(await failedProperties(p, { ...raw, nodes: [], pingTargets: [] })).toEqual([
+      "nodes",
+      "pingTargets",
+    ]);
+  });
+
+  test("a cluster without the set: the CIB read on ld1, then the whole create as one batch", async () => {
+    on(CIB_QUERY, { stdout: LB_CIB_EMPTY });
+    on(/^set -e\npcs /, {});
+    const { id, outs } = await p.create(await checked(p, raw));
+    expect(id).toBe("GrpBalancer");
+    expect(outs).toMatchObject({ groupId: "GrpBalancer", drift: [] });
+    expect(steps()).toEqual(["ld1 cib", "ld1 batch"]);
+    expect(lab.connects).toEqual([LD1.address]);
+    expect(batches()).toEqual([CREATE]);
+    for (const call of lab.calls) expect(call.script).not.toContain(PROGRAM_KEY);
+  });
+
+  test("a pcs failure fails the create, naming the director", async () => {
+    on(CIB_QUERY, { stdout: LB_CIB_EMPTY });
+    on(/^set -e\npcs /, {
+      code: 1,
+      stderr: "Error: Agent 'ocf:kvmlab:VIPcheck' is not installed or does not provide valid metadata\n",
+    });
+    const err = await failureOf(p.create(await checked(p, raw)));
+    expect(err.message).toMatch(
+      /^LvsPacemaker "ultramonkey-lb-pacemaker": create failed: ssh root@192\.168\.15\.35:22: command failed with exit code 1: set -e\npcs resource create PINGD [\s\S]*stderr: Error: Agent 'ocf:kvmlab:VIPcheck' is not installed/,
+    );
+  });
+});
+
+describe("LvsPacemaker: read, diff, update, delete", () => {
+  async function created(): Promise<Props> {
+    on(CIB_QUERY, { stdout: LB_CIB_CONFIGURED });
+    const { outs } = await p.create(await checked(p, raw));
+    forget();
+    return outs;
+  }
+
+  test("converged: no diff, no drift; an update with nothing to do only reads the CIB", async () => {
+    const olds = await created();
+    on(READ_CIB, { stdout: `== cib\n${LB_CIB_CONFIGURED}` });
+    const { props, diff } = await refreshDiff(p, "GrpBalancer", olds, await checked(p, raw));
+    expect(diff).toEqual(NO_DIFF);
+    expect(props.drift).toEqual([]);
+    expect(steps()).toEqual(["ld1 read-cib"]);
+    forget();
+    on(CIB_QUERY, { stdout: LB_CIB_CONFIGURED });
+    await p.update("GrpBalancer", props, await checked(p, raw));
+    expect(steps()).toEqual(["ld1 cib"]);
+  });
+
+  test("ld1 down or without a CIB: read takes ld2's; no director answers: nothing reported", async () => {
+    const olds = await created();
+    lab.down = [LD1.address];
+    on(READ_CIB, {
+      stdout: `== cib\n${lbCib({ resources: PING_CLONE_XML + lbGroupXml(), constraints: RULE_XML })}`,
+    });
+    const read = await p.read("GrpBalancer", olds);
+    expect(steps()).toEqual(["ld2 read-cib"]);
+    expect(read.props).toMatchObject({ constraintsAsConfigured: false, groupAsConfigured: true });
+    forget();
+    lab.down = [LD1.address, LD2.address];
+    expect(await p.read("GrpBalancer", olds)).toEqual({ id: "GrpBalancer", props: olds });
+  });
+
+  test("nothing of the set in the CIB: the resource is gone", async () => {
+    const olds = await created();
+    on(READ_CIB, { stdout: `== cib\n${LB_CIB_EMPTY}` });
+    expect(await p.read("GrpBalancer", olds)).toEqual({ id: "", props: {} });
+  });
+
+  test("a member disabled and the ping rule changed: shown as drift, repaired by enable and the constraints re-added", async () => {
+    const olds = await created();
+    const stoppedVip = edited(
+      LB_VIP_XML,
+      '<meta_attributes id="LB_VIP-meta_attributes"/>',
+      '<meta_attributes id="LB_VIP-meta_attributes"><nvpair id="LB_VIP-meta_attributes-target-role" name="target-role" value="Stopped"/></meta_attributes>',
+    );
+    const drifted = lbCib({
+      resources: PING_CLONE_XML + lbGroupXml([VIPCHK_XML, stoppedVip, LDIRECTOR_XML]),
+      constraints: edited(RULE_XML, 'value="1"', 'value="100"') + COLOCATION_XML + ORDER_XML,
+    });
+    on(READ_CIB, { stdout: `== cib\n${drifted}` });
+    const { props, diff } = await refreshDiff(p, "GrpBalancer", olds, await checked(p, raw));
+    expect(diff).toEqual(IN_PLACE);
+    expect(props).toMatchObject({ enabled: false, constraintsAsConfigured: false, groupAsConfigured: true });
+    expect(props.drift).toEqual([
+      "location-GrpBalancer-pingd: GrpBalancer score=-INFINITY pingd_score lt integer 100 or not_defined pingd_score → " +
+        "GrpBalancer score=-INFINITY pingd_score lt integer 1 or not_defined pingd_score",
+      "LB_VIP.meta.target-role: Stopped → (none)",
+    ]);
+    forget();
+    on(CIB_QUERY, { stdout: drifted });
+    on(/^set -e\npcs /, {});
+    await p.update("GrpBalancer", props, await checked(p, raw));
+    expect(steps()).toEqual(["ld1 cib", "ld1 batch"]);
+    expect(batches()).toEqual([
+      [
+        "pcs constraint remove location-GrpBalancer-pingd GrpBalancer-with-PINGD order-PINGD-then-GrpBalancer",
+        ...CREATE.filter((l) => l.startsWith("pcs constraint ")),
+        "pcs resource enable LB_VIP",
+      ],
+    ]);
+  });
+
+  test("a member deleted: the group stopped and deleted, the CIB read again, the group built again", async () => {
+    const olds = await created();
+    const missing = lbCib({
+      resources: PING_CLONE_XML + lbGroupXml([VIPCHK_XML, LDIRECTOR_XML]),
+      constraints: CONSTRAINTS,
+    });
+    on(READ_CIB, { stdout: `== cib\n${missing}` });
+    const { props } = await refreshDiff(p, "GrpBalancer", olds, await checked(p, raw));
+    expect(props).toMatchObject({ groupAsConfigured: false });
+    forget();
+    on(CIB_QUERY, inTurn({ stdout: missing }, { stdout: lbCib({ resources: PING_CLONE_XML }) }));
+    on(exactly(groupRebuildRemoval("GrpBalancer")), {});
+    on(/^set -e\npcs /, {});
+    await p.update("GrpBalancer", props, await checked(p, raw));
+    expect(steps()).toEqual(["ld1 cib", "ld1 rebuild-removal", "ld1 cib", "ld1 batch"]);
+    expect(batches()).toEqual([CREATE.slice(1)]);
+  });
+
+  test("a changed VIP is an update in place of LB_VIP and VIPCHK1", async () => {
+    const olds = await created();
+    const news = await checked(p, { ...raw, vip: "192.168.5.56" });
+    expect(await p.diff("GrpBalancer", olds, news)).toEqual(IN_PLACE);
+    on(CIB_QUERY, { stdout: LB_CIB_CONFIGURED });
+    on(/^set -e\npcs /, {});
+    await p.update("GrpBalancer", olds, news);
+    expect(batches()).toEqual([
+      [
+        "pcs resource update VIPCHK1 target_ip=192.168.5.56",
+        "pcs resource update LB_VIP ip=192.168.5.56 cidr_netmask=24",
+      ],
+    ]);
+  });
+
+  test("delete removes the group, then the clone, from ld1; an unreachable ld1 is nothing to remove", async () => {
+    const olds = await created();
+    on(exactly(resourceDeleteScript(["GrpBalancer", "PINGD-clone"])), {});
+    await p.delete("GrpBalancer", olds);
+    expect(steps()).toEqual(["ld1 pcs resource delete GrpBalancer --force >/dev/null 2>&1 || true"]);
+    expect(lab.calls[0]?.script).toBe(resourceDeleteScript(["GrpBalancer", "PINGD-clone"]));
+    forget();
+    lab.down = [LD1.address];
+    await expect(p.delete("GrpBalancer", olds)).resolves.toBeUndefined();
+  });
+});
