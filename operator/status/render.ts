@@ -51,7 +51,7 @@ function nodeLines(nodes: readonly NodeFacts[]): string[] {
 }
 
 function iscsiLine(i: IscsiFacts): string {
-  const state = i.up === undefined ? "tgtd ?" : i.up ? `up, LUN ${i.luns.join(" ") || "none"}` : "DOWN";
+  const state = i.up === undefined ? "tgtd ?" : i.up ? `up, LUN ${i.luns.join(", ") || "none"}` : "DOWN";
   const sessions = Object.entries(i.sessions)
     .map(([node, n]) => `${node} ${n === undefined ? "?" : n === 0 ? "NONE" : n}`)
     .join(", ");

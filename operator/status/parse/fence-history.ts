@@ -2,7 +2,8 @@
  * Parser of `stonith_admin --history '*' --output-as=xml` (pacemaker 2.1, lib/fencing/st_output.c):
  * `<fence_history>` with one `<fence_event action target client origin status [exit-reason]
  * [delegate] [completed]/>` per operation, `status` being `success`, `failed` or `pending`, newest
- * first; `<fence_history status="N"/>` when the history could not be read.
+ * first; no list at all when there is no event, `<fence_history status="N"/>` when the history
+ * could not be read.
  */
 import { attr, elements } from "../../../providers/libvirt/virsh";
 import { child, parseStringXml } from "../../../providers/core/xml-strings";
@@ -38,9 +39,14 @@ export function parseFenceHistory(xml: string): FenceEvent[] {
   const root = child(doc, "pacemaker-result");
   if (root === undefined) throw new Error("stonith_admin: no <pacemaker-result>");
   const history = child(root, "fence_history");
+  const status = child(root, "status");
+  // An empty history prints no list at all; a history that could not be read, `status="N"` on it.
   if (history === undefined) {
-    const status = child(root, "status");
+    if (attr(status, "code") === "0") return [];
     throw new Error(`stonith_admin: no fence history (${attr(status, "message") || "no message"})`);
+  }
+  if (attr(history, "status") !== "" && attr(history, "status") !== "0") {
+    throw new Error(`stonith_admin: the fence history could not be read (status ${attr(history, "status")})`);
   }
   return elements(history, "fence_event").map((e) => {
     const optional = (name: string, key: keyof FenceEvent) =>

@@ -1,6 +1,7 @@
 /**
  * Parser of `ip -j -4 addr show` (iproute2 6.1): a JSON list of links, each with `ifname`,
- * `operstate` and `addr_info` entries (`family`, `local`, `prefixlen`, `label`).
+ * `operstate` and `addr_info` entries (`family`, `local`, `prefixlen`, `label`); a link without an
+ * IPv4 address is an empty object.
  */
 import { z } from "zod";
 
@@ -18,7 +19,8 @@ export interface NodeAddress {
 function schema() {
   return z.array(
     z.object({
-      ifname: z.string(),
+      // `ip -4` prints a link without an IPv4 address as `{}`.
+      ifname: z.string().optional(),
       operstate: z.string().optional(),
       addr_info: z
         .array(
@@ -43,7 +45,7 @@ export function parseIpAddresses(text: string): NodeAddress[] {
     (link.addr_info ?? [])
       .filter((a) => a.family === undefined || a.family === "inet")
       .map((a) => ({
-        ifname: link.ifname,
+        ifname: link.ifname ?? "",
         operstate: link.operstate ?? "UNKNOWN",
         address: a.local,
         prefixlen: a.prefixlen,
