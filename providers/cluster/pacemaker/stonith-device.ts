@@ -15,16 +15,17 @@ import { defineProvider } from "../../core/base";
 import { progress } from "../../exec/host-exec";
 import {
   explained,
+  firstAnswer,
   firstOf,
   onNode,
   orIfUnreachable,
-  removeUnlessUnreachable,
+  removeOnEach,
   runCommands,
   SCRIPT_FAIL,
   sshEndpointField,
 } from "../../exec/node-exec";
-import { cibOf, firstMemberCib } from "./cib-reader";
-import type { CibPrimitive } from "./cib";
+import { cibIfAnswering, cibOf, firstMemberCib } from "./cib-reader";
+import type { CibPrimitive, CibState } from "./cib";
 import { labKind } from "../../core/kind";
 import { stonithResource } from "./stonith-commands";
 import { createArgv, STONITH_CLASS, updateArgv, type PcsResource } from "./pcs-resource";
@@ -192,6 +193,47 @@ async function converge(inputs: Inputs): Promise<StonithDeviceOutputs> {
   return { deviceId: inputs.name };
 }
 
+/**
+ * The delete's removal of the device from the CIB (the cluster's, not a node's), on the first
+ * member whose pacemaker answers: a device the CIB does not hold is gone (read, not assumed);
+ * otherwise `pcs stonith delete`, and the CIB read again must not hold it. A member down or with
+ * pacemaker stopped is skipped. When no member's pacemaker answers although a member was reached,
+ * the delete fails: the device would come back with the cluster. No member reachable at all: the
+ * device goes with the cluster's nodes.
+ */
+async function removeDevice(olds: Inputs): Promise<void> {
+  const holds = (cib: CibState) => cib.stonith.some((p) => p.id === olds.name);
+  let reached = false;
+  const removed = await firstAnswer(olds.nodes, (node) =>
+    onNode(node, olds.sshPrivateKey, (run) =>
+      explained(node.address, async () => {
+        reached = true;
+        const before = await cibIfAnswering(run);
+        if (before === undefined) return undefined;
+        if (holds(before)) {
+          await runCommands(run, [["pcs", "stonith", "delete", olds.name]], { timeoutSeconds: 120 });
+          const after = await cibIfAnswering(run);
+          if (after === undefined || holds(after)) {
+            throw new Error(
+              `pcs stonith delete ${olds.name} succeeded, but the CIB ${after === undefined ? "could not be read after it" : "still holds the device"}. ` +
+                "Fix: see pcs stonith status on a node, then run pulumi destroy again",
+            );
+          }
+        }
+        return true;
+      }),
+    ),
+  );
+  if (removed !== undefined) return;
+  if (reached) {
+    throw new Error(
+      `STONITH ${olds.name}: pacemaker answers on no member, so the device cannot be removed from the CIB. ` +
+        "Fix: start the cluster (pcs cluster start --all on a node), then run pulumi destroy again",
+    );
+  }
+  progress(`STONITH ${olds.name}: no member reachable at delete: the device goes with the cluster's nodes`);
+}
+
 /** The StonithDevice provider. */
 export const stonithDeviceProvider = defineProvider<ReturnType<typeof schema>, StonithDeviceOutputs>({
   kind: "StonithDevice",
@@ -200,6 +242,8 @@ export const stonithDeviceProvider = defineProvider<ReturnType<typeof schema>, S
     key: keyScript(inputs.identityFile),
     keySum: keySumScript(inputs.identityFile),
   }),
+  // 1: the delete checks the CIB before and after pcs stonith delete (a delete runs the stored code).
+  revision: 1,
   schema,
   forceNew: ["stack", "name"],
   deleteBeforeReplace: true,
@@ -237,22 +281,16 @@ export const stonithDeviceProvider = defineProvider<ReturnType<typeof schema>, S
     return converge(news);
   },
   async delete(_id, olds) {
-    const first = olds.nodes[0];
-    if (olds.stack === "pacemaker" && first !== undefined) {
-      await removeUnlessUnreachable(`STONITH ${olds.name}`, () =>
-        onNode(first, olds.sshPrivateKey, (run) =>
-          run(`pcs stonith delete ${shellQuote(olds.name)} >/dev/null 2>&1 || true`, { timeoutSeconds: 120 }),
-        ),
-      );
-    }
-    await Promise.all(
-      olds.nodes.map((node) =>
-        removeUnlessUnreachable(`fence key on ${node.address}`, () =>
-          onNode(node, olds.sshPrivateKey, (run) =>
+    if (olds.stack === "pacemaker") await removeDevice(olds);
+    await removeOnEach(
+      olds.nodes,
+      (node) => `fence key on ${node.address}`,
+      (node) =>
+        onNode(node, olds.sshPrivateKey, (run) =>
+          explained(node.address, () =>
             run(`rm -f ${shellQuote(olds.identityFile)}`, { timeoutSeconds: 30 }),
           ),
         ),
-      ),
     );
   },
 });

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { forget, lab, on, succeeds } from "../../../support/fake-lab";
+import { forget, inTurn, lab, on, succeeds } from "../../../support/fake-lab";
 import type { Props } from "../../../../providers/core/base";
 import { shellJoin } from "../../../../providers/exec/ssh";
 import { parseCib } from "../../../../providers/cluster/pacemaker/cib";
@@ -19,7 +19,7 @@ import {
   wantedAttributes,
 } from "../../../../providers/cluster/pacemaker/stonith-device";
 import { bashSyntaxCheck, fakeBin, removeTempDirs, runWithFakes } from "../../../support/bash";
-import { checked, IN_PLACE, NO_DIFF, refreshDiff } from "../../../support/provider-driver";
+import { checked, failureOf, IN_PLACE, NO_DIFF, refreshDiff } from "../../../support/provider-driver";
 import { batches, callsOf, steps } from "../../../support/pacemaker-calls";
 import {
   FENCE_KEY,
@@ -286,17 +286,106 @@ describe("StonithDevice: read, diff, update, delete", () => {
     expect(steps().sort()).toEqual(["node01 keysum", "node02 keysum"]);
   });
 
-  test("delete: pcs stonith delete on node01, then the key removed from every node; cman removes only keys", async () => {
-    const olds = await createdDevice();
-    succeeds(/^pcs stonith delete /, /^rm -f \/etc\/cluster\/fence_virsh_key$/);
-    await stonithDeviceProvider.delete("kvmhost01", olds);
-    expect(steps()[0]).toBe("node01 delete-stonith");
-    expect(steps().slice(1).sort()).toEqual(["node01 rm-key", "node02 rm-key"]);
-    expect(callsOf("rm-key")[0]?.script).toBe("rm -f /etc/cluster/fence_virsh_key");
+  describe("delete", () => {
+    const RM_KEY = /^rm -f \/etc\/cluster\/fence_virsh_key$/;
+    /** The CIB as node01's pacemaker answers it: each read in turn (an empty answer: pacemaker stopped). */
+    const cibReads = (...cibs: string[]) =>
+      on(READ_CIB, inTurn(...cibs.map((c) => ({ stdout: c === "" ? "== cib\n" : `== cib\n${c}` }))));
 
-    forget();
-    succeeds(/^rm -f \/etc\/cluster\/fence_virsh_key$/);
-    await stonithDeviceProvider.delete("kvmhost01", { ...olds, stack: "cman" });
-    expect(steps().sort()).toEqual(["node01 rm-key", "node02 rm-key"]);
+    test("the device in the CIB: pcs stonith delete on node01, the CIB read again without it, then the key removed from every node", async () => {
+      const olds = await createdDevice();
+      cibReads(CIB_CONFIGURED, cib());
+      succeeds(/^set -e\npcs stonith delete kvmhost01$/, RM_KEY);
+      await stonithDeviceProvider.delete("kvmhost01", olds);
+      expect(steps().slice(0, 3)).toEqual(["node01 read-cib", "node01 batch", "node01 read-cib"]);
+      expect(batches()).toEqual([["pcs stonith delete kvmhost01"]]);
+      expect(steps().slice(3).sort()).toEqual(["node01 rm-key", "node02 rm-key"]);
+      expect(callsOf("rm-key")[0]?.script).toBe("rm -f /etc/cluster/fence_virsh_key");
+    });
+
+    test("the CIB without the device: verified gone, no pcs command; the keys go", async () => {
+      const olds = await createdDevice();
+      cibReads(cib());
+      succeeds(RM_KEY);
+      await stonithDeviceProvider.delete("kvmhost01", olds);
+      expect(batches()).toEqual([]);
+      expect(
+        steps()
+          .filter((s) => s.endsWith("rm-key"))
+          .sort(),
+      ).toEqual(["node01 rm-key", "node02 rm-key"]);
+    });
+
+    test("pcs stonith delete failing fails the delete with pcs's words; the keys stay", async () => {
+      const olds = await createdDevice();
+      cibReads(CIB_CONFIGURED);
+      on(/^set -e\npcs stonith delete /, {
+        code: 1,
+        stderr: "Error: Unable to delete resource 'kvmhost01'\n",
+      });
+      const err = await failureOf(stonithDeviceProvider.delete("kvmhost01", olds));
+      expect(err.message).toMatch(/^StonithDevice "dev-fence-kvmhost01-stonith": delete failed: /);
+      expect(err.message).toContain("Error: Unable to delete resource 'kvmhost01'");
+      expect(callsOf("rm-key")).toEqual([]);
+    });
+
+    test("the device still in the CIB after pcs said it deleted it: the delete fails saying so", async () => {
+      const olds = await createdDevice();
+      cibReads(CIB_CONFIGURED, CIB_CONFIGURED);
+      succeeds(/^set -e\npcs stonith delete /);
+      const err = await failureOf(stonithDeviceProvider.delete("kvmhost01", olds));
+      expect(err.message).toBe(
+        'StonithDevice "dev-fence-kvmhost01-stonith": delete failed: pcs stonith delete kvmhost01 succeeded, but the CIB still holds the device. ' +
+          "Fix: see pcs stonith status on a node, then run pulumi destroy again",
+      );
+    });
+
+    test("node01 down: the CIB is read and changed on node02", async () => {
+      const olds = await createdDevice();
+      lab.down = [N1];
+      cibReads(CIB_CONFIGURED, cib());
+      succeeds(/^set -e\npcs stonith delete /, RM_KEY);
+      await stonithDeviceProvider.delete("kvmhost01", olds);
+      expect(steps()).toEqual(["node02 read-cib", "node02 batch", "node02 read-cib", "node02 rm-key"]);
+    });
+
+    test("pacemaker answering on no member that was reached: the delete fails with the fix (the device would come back)", async () => {
+      const olds = await createdDevice();
+      cibReads("");
+      const err = await failureOf(stonithDeviceProvider.delete("kvmhost01", olds));
+      expect(err.message).toBe(
+        'StonithDevice "dev-fence-kvmhost01-stonith": delete failed: STONITH kvmhost01: pacemaker answers on no member, so the device cannot be removed from the CIB. ' +
+          "Fix: start the cluster (pcs cluster start --all on a node), then run pulumi destroy again",
+      );
+      expect(steps()).toEqual(["node01 read-cib", "node02 read-cib"]);
+    });
+
+    test("no member reachable: nothing to do there, the delete succeeds", async () => {
+      const olds = await createdDevice();
+      lab.down = [N1, N2];
+      await expect(stonithDeviceProvider.delete("kvmhost01", olds)).resolves.toBeUndefined();
+      expect(lab.calls).toEqual([]);
+    });
+
+    test("a key that cannot be removed fails the delete naming the node", async () => {
+      const olds = await createdDevice();
+      cibReads(cib());
+      on(
+        RM_KEY,
+        { code: 1, stderr: "rm: cannot remove '/etc/cluster/fence_virsh_key': Read-only file system\n" },
+        N2,
+      );
+      on(RM_KEY, {});
+      const err = await failureOf(stonithDeviceProvider.delete("kvmhost01", olds));
+      expect(err.message).toContain("ssh root@192.168.8.122:22: command failed with exit code 1");
+      expect(err.message).toContain("Read-only file system");
+    });
+
+    test("cman: only the keys are removed", async () => {
+      const olds = await createdDevice({ stack: "cman" });
+      succeeds(RM_KEY);
+      await stonithDeviceProvider.delete("kvmhost01", olds);
+      expect(steps().sort()).toEqual(["node01 rm-key", "node02 rm-key"]);
+    });
   });
 });

@@ -263,7 +263,7 @@ describe("IscsiInitiator provider", () => {
       const olds = await createdOuts();
       const node = node01();
       await p.delete("x", olds);
-      expect(scripts()).toEqual([logoutScript(olds)]);
+      expect(scripts()).toEqual([logoutScript(olds as unknown as Inputs)]);
       expect(node.log()).toEqual(["iscsiadm -m session", LOGOUT, FORGET]);
       expect(iscsiState(node)).toEqual({ sessions: "", record: undefined });
     });
