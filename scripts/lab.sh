@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Brings up a lab stack on this machine (README "Quick start"):
+# Brings up a lab stack on this machine (README "Quick start"), and shows it:
 #
 #   bash scripts/lab.sh [preview|up|refresh|destroy] [--stack NAME]    (default: preview, dev)
 #   bash scripts/lab.sh ssh NODE [COMMAND…] [--stack NAME]              root shell on a node
 #   bash scripts/lab.sh heal [--stack NAME]                              heal the GlusterFS volume
 #   bash scripts/lab.sh drill [--stack NAME]                             seed 001's failover drill
+#   bash scripts/lab.sh status [--no-drift] [--stack NAME]               the live status, one screen
+#   bash scripts/lab.sh diagram [--out FILE] [--spec-only] [--stack NAME]
+#                                                                        the lab as an SVG (Graphviz)
+#   bash scripts/lab.sh psql [GROUP] [--stack NAME]                      psql on a service group's VIP
+#   bash scripts/lab.sh db-password [GROUP] [--stack NAME]               prints its database password
+#   bash scripts/lab.sh config ARGS… [--stack NAME]                      pulumi config ARGS… on the stack
 #
 # 1. installs the host packages (qemu, libvirt, dnsmasq, sshd) and the npm dependencies;
 # 2. builds or reuses the engine (scripts/engine.sh);
@@ -13,9 +19,13 @@
 #    lab's bridges and addresses exist only there;
 # 4. logs in to the local backend, creates the stack with a passphrase secrets provider (the
 #    passphrase is generated once and kept in $KVMLAB_CACHE/secrets, mode 600);
-# 5. runs the Pulumi action.
+# 5. runs the Pulumi action; `up` ends with a summary (scripts/operator.ts summary): where the
+#    service groups run, how to reach them, the next commands.
 # ssh, heal and drill find the nodes in the stack's outputs (nodeAddresses) and the rest of the lab
 # (which node is first, the cluster's node names, the service group and its VIP) in its stack file.
+# status and diagram ask the live lab read-only (scripts/operator.ts) from the lab's namespace;
+# status also runs `pulumi preview --refresh` for the drift unless --no-drift. diagram --spec-only
+# draws the stack file's lab without asking anything (docs/lab.svg is made that way).
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
@@ -23,14 +33,31 @@ cd "$REPO"
 action=preview
 stack=dev
 node=
+group=
+out=
+spec_only=0
+drift=1
 command_words=()
 while [ $# -gt 0 ]; do
+  if [ "$action" = config ] && [ "$1" != --stack ]; then
+    command_words+=("$1")
+    shift
+    continue
+  fi
   case "$1" in
-    preview | up | refresh | destroy | heal | drill) action=$1 ;;
+    preview | up | refresh | destroy | heal | drill | status | diagram | config) action=$1 ;;
     ssh) action=ssh; node=${2:?ssh needs a node name, e.g. node01}; shift ;;
+    psql | db-password)
+      action=$1
+      if [ $# -gt 1 ] && [ "${2#--}" = "$2" ]; then group=$2; shift; fi
+      ;;
     --stack) stack=${2:?--stack needs a name}; shift ;;
+    --out) out=${2:?--out needs a file name, e.g. lab.svg}; shift ;;
+    --spec-only) spec_only=1 ;;
+    --no-drift) drift=0 ;;
     *)
-      [ "$action" = ssh ] || die "unknown argument '$1': use preview|up|refresh|destroy|heal|drill|ssh NODE [--stack NAME]"
+      [ "$action" = ssh ] ||
+        die "unknown argument '$1': use preview|up|refresh|destroy|heal|drill|status|diagram|psql|db-password|config|ssh NODE [--stack NAME]"
       command_words+=("$1")
       ;;
   esac
@@ -38,6 +65,31 @@ while [ $# -gt 0 ]; do
 done
 stack_file="Pulumi.$stack.yaml"
 [ -f "$stack_file" ] || die "no $stack_file: create it (see README, Configuration) or use --stack dev"
+
+# draw_diagram [FACTS] — the stack file's lab (with the live FACTS when given) as an SVG in $out.
+draw_diagram() {
+  ensure_packages graphviz
+  local dot
+  dot=$(mktemp /tmp/kvmlab-diagram.XXXXXX)
+  operator diagram "$stack_file" "$@" >"$dot" || {
+    rm -f "$dot"
+    die "could not draw the lab of $stack_file"
+  }
+  dot -Tsvg "$dot" -o "$out" || {
+    rm -f "$dot"
+    die "Graphviz could not render the diagram"
+  }
+  rm -f "$dot"
+  log "wrote $out"
+}
+if [ "$action" = diagram ]; then
+  out=${out:-lab-$stack.svg}
+  if [ "$spec_only" = 1 ]; then
+    ensure_node_modules
+    draw_diagram
+    exit 0
+  fi
+fi
 
 ensure_packages "${LAB_PACKAGES[@]}"
 ensure_node_modules
@@ -59,13 +111,38 @@ fi
 pulumi_backend "$stack"
 pulumi stack select "$stack" --create --secrets-provider passphrase --non-interactive >/dev/null
 
+if [ "$action" = config ]; then
+  pulumi config "${command_words[@]}"
+  exit $?
+fi
+
+# stack_access — the stack's outputs and the program key, from its state into a private temporary
+# directory ($secrets, removed on exit).
+secrets=
+stack_access() {
+  secrets=$(mktemp -d /tmp/kvmlab-secrets.XXXXXX)
+  pulumi stack output --json >"$secrets/outputs.json"
+  stack_private_key -host-program-key "$secrets/key"
+}
+cleanup() {
+  stop_progress
+  [ -z "$secrets" ] || rm -rf "$secrets"
+}
+trap cleanup EXIT
+
+# service_group — the group psql/db-password mean: the one named, else the lab's first with a VIP.
+service_group() {
+  if [ -z "$group" ]; then
+    load_lab_env "$stack_file" "$secrets/outputs.json"
+    group=$LAB_SERVICE
+  fi
+  [ -n "$group" ] || die "the stack has no service group with a VIP: psql needs layers: cluster"
+  echo "$group"
+}
+
 case "$action" in
-  ssh | heal | drill)
-    # The stack's outputs and the program key, from its state into a private temporary directory.
-    secrets=$(mktemp -d /tmp/kvmlab-secrets.XXXXXX)
-    trap 'rm -rf "$secrets"' EXIT
-    pulumi stack output --json >"$secrets/outputs.json"
-    stack_private_key -host-program-key "$secrets/key"
+  ssh | heal | drill | status | diagram | psql | db-password)
+    stack_access
     # on ADDRESS [COMMAND…] — as root on a node with the program key (a shell on a terminal when no
     # command is given).
     on() {
@@ -104,13 +181,62 @@ case "$action" in
     drill_run
     exit 0
     ;;
+  status)
+    # The drift first (a refresh preview: it changes no state), then the live facts, read-only.
+    drift_args=(--no-drift)
+    if [ "$drift" = 1 ]; then
+      log "pulumi preview --refresh (drift; --no-drift skips it)"
+      preview_status=0
+      "${run_in_ns[@]}" pulumi preview --refresh --json --non-interactive >"$secrets/preview.json" 2>"$secrets/preview.err" ||
+        preview_status=$?
+      [ -s "$secrets/preview.json" ] || cp "$secrets/preview.err" "$secrets/preview.json"
+      drift_args=(--drift "$secrets/preview.json" "$preview_status")
+    fi
+    "${run_in_ns[@]}" "${OPERATOR[@]}" status "$stack_file" "$secrets/outputs.json" "$secrets/key" "$stack" "${drift_args[@]}"
+    exit $?
+    ;;
+  diagram)
+    # With where the groups run and which nodes answer, when the lab is up.
+    "${run_in_ns[@]}" "${OPERATOR[@]}" status "$stack_file" "$secrets/outputs.json" "$secrets/key" "$stack" \
+      --no-drift --json >"$secrets/facts.json" || die "could not ask the lab (use --spec-only to draw the stack file alone)"
+    draw_diagram "$secrets/facts.json"
+    exit 0
+    ;;
+  psql | db-password)
+    group=$(service_group)
+    stack_secret "-svc-$group-db-password" value "$secrets/db"
+    if [ "$action" = db-password ]; then
+      cat "$secrets/db"
+      exit 0
+    fi
+    vip=$(query output services "$group" vip <"$secrets/outputs.json")
+    port=$(query output services "$group" database port <"$secrets/outputs.json")
+    db=$(query output services "$group" database name <"$secrets/outputs.json")
+    user=$(query output services "$group" database user <"$secrets/outputs.json")
+    # The password in psql's environment only (not on a command line, not printed).
+    psql_status=0
+    PGPASSWORD=$(cat "$secrets/db") "${run_in_ns[@]}" psql "host=$vip port=$port dbname=$db user=$user" ||
+      psql_status=$?
+    exit "$psql_status"
+    ;;
 esac
 
 log "pulumi $action (stack $stack)"
 start_progress
-trap stop_progress EXIT
 case "$action" in
   preview) "${run_in_ns[@]}" pulumi preview --non-interactive --diff=false ;;
   up) "${run_in_ns[@]}" pulumi up --refresh --yes --non-interactive ;;
   *) "${run_in_ns[@]}" pulumi "$action" --yes --non-interactive ;;
 esac
+stop_progress
+
+if [ "$action" = up ]; then
+  # The summary: where the service groups run (asked live from the lab's namespace), how to reach
+  # them, the next commands. The lab is up either way: a summary that fails only says so.
+  stack_access
+  netns_args=()
+  [ -z "${ns:-}" ] || netns_args=(--netns "$ns")
+  echo
+  "${run_in_ns[@]}" "${OPERATOR[@]}" summary "$stack_file" "$secrets/outputs.json" "$stack" \
+    --key "$secrets/key" "${netns_args[@]}" || log "the lab is up; the summary failed (above)"
+fi

@@ -6,7 +6,8 @@
 #   log MESSAGE…, die MESSAGE…, with_progress WHAT COMMAND…;
 #   ensure_packages PACKAGE…, ensure_node_modules, LAB_PACKAGES (array);
 #   pulumi_backend STACK, lab_netns NAMESPACE, start_progress, stop_progress;
-#   run_ts FILE ARGS…, query COMMAND ARGS… (scripts/query.ts), load_lab_env STACK_FILE [OUTPUTS]
+#   run_ts FILE ARGS…, query COMMAND ARGS… (scripts/query.ts), operator COMMAND ARGS… and OPERATOR
+#     (scripts/operator.ts), load_lab_env STACK_FILE [OUTPUTS]
 #     (sets the LAB_* variables: `query --help` lists them);
 #   copy_program DIR;
 #   stack_secret URN_SUFFIX FIELD FILE, stack_private_key URN_SUFFIX FILE (the current stack);
@@ -127,13 +128,18 @@ stop_progress() {
 
 # Runs one of the project's TypeScript files with ts-node, without type checking (npm test
 # typechecks them). It costs a second or two of start-up per call, so callers ask once for much.
-run_ts() {
-  TS_NODE_PROJECT="$REPO/tsconfig.json" node -r "$REPO/node_modules/ts-node/register/transpile-only" "$@"
-}
+TS_NODE=(env "TS_NODE_PROJECT=$REPO/tsconfig.json" node -r "$REPO/node_modules/ts-node/register/transpile-only")
+run_ts() { "${TS_NODE[@]}" "$@"; }
 
 # The scripts' queries of stack files, stack outputs and state, and test reports (scripts/query.ts;
 # `query --help` lists them).
 query() { run_ts "$REPO/scripts/query.ts" "$@"; }
+
+# The operator's view (scripts/operator.ts: schema, diagram, summary, status; `--help` lists them),
+# as a command line that also runs under `ip netns exec` (OPERATOR) and as a function.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+OPERATOR=("${TS_NODE[@]}" "$REPO/scripts/operator.ts")
+operator() { "${OPERATOR[@]}" "$@"; }
 
 # Sets the LAB_* variables describing the lab of STACK_FILE, taking what the stack exports from
 # OUTPUTS (a file holding `pulumi stack output --json`) when given. `query --help` lists them.
