@@ -48,7 +48,16 @@ describe("the status screen", () => {
     const facts = { ...(await factsOf(HEALTHY)), drift: driftFromPreview(PREVIEW_CLEAN, 0) };
     const text = renderStatus(facts);
     expectGolden("status-dev-healthy.txt", text);
-    const problems = ["DOWN", "OFFLINE", "MISSING", "FAILED", "UNREACHABLE", "NOT RUNNING", "DRIFTED", "SHUT OFF"];
+    const problems = [
+      "DOWN",
+      "OFFLINE",
+      "MISSING",
+      "FAILED",
+      "UNREACHABLE",
+      "NOT RUNNING",
+      "DRIFTED",
+      "SHUT OFF",
+    ];
     expect(problems.filter((p) => text.includes(p))).toEqual([]);
   });
 
