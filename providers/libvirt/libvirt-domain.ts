@@ -9,20 +9,19 @@
  */
 import { z } from "zod";
 import { defineProvider } from "../core/base";
-import { progress, runOnHost } from "../exec/host-exec";
+import { progress } from "../exec/host-exec";
 import { hostField } from "../host/host-prep";
 import { labKind } from "../core/kind";
 import { renderDomainXml } from "./domain-xml";
-import { shellQuote } from "../exec/ssh";
 import {
   attr,
   elements,
   parseXml,
   unlessDaemonDown,
   virsh,
-  virshCommand,
   virshDefine,
   virshIfExists,
+  virshRemove,
 } from "./virsh";
 
 const KIB_PER_MIB = 1024;
@@ -102,6 +101,8 @@ async function defineAndStart(inputs: Inputs, restart: boolean): Promise<Libvirt
 export const libvirtDomainProvider = defineProvider({
   kind: "LibvirtDomain",
   render: (inputs) => ({ xml: domainXml(inputs) }),
+  // 1: the delete reads the domain's state and reports every virsh failure (virshRemove).
+  revision: 1,
   schema,
   forceNew: [
     "host",
@@ -152,12 +153,7 @@ export const libvirtDomainProvider = defineProvider({
     return defineAndStart(news, restart);
   },
   async delete(_id, olds) {
-    const uri = olds.host.libvirtUri;
-    const name = shellQuote(olds.name);
-    await runOnHost(
-      `${virshCommand(uri, ["destroy"])} ${name} >/dev/null 2>&1 || true
-if ${virshCommand(uri, ["dominfo"])} ${name} >/dev/null 2>&1; then ${virshCommand(uri, ["undefine"])} ${name} >/dev/null; fi`,
-    );
+    await virshRemove(olds.host.libvirtUri, "domain", olds.name);
   },
 });
 

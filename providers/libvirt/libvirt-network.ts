@@ -25,6 +25,7 @@ import {
   virshCommand,
   virshDefine,
   virshIfExists,
+  virshRemove,
 } from "./virsh";
 
 const schema = () =>
@@ -107,6 +108,8 @@ export const libvirtNetworkProvider = defineProvider({
     xml: networkXml(inputs),
     replug: replugScript(inputs.host.libvirtUri, inputs.name, inputs.bridge, false),
   }),
+  // 1: the delete reads the network's state and reports every virsh failure (virshRemove).
+  revision: 1,
   schema,
   forceNew: ["host", "name", "bridge", "cidr", "gateway", "mode"],
   deleteBeforeReplace: true,
@@ -148,12 +151,7 @@ export const libvirtNetworkProvider = defineProvider({
     return converge(news);
   },
   async delete(_id, olds) {
-    const uri = olds.host.libvirtUri;
-    const name = shellQuote(olds.name);
-    await runOnHost(
-      `${virshCommand(uri, ["net-destroy"])} ${name} >/dev/null 2>&1 || true
-if ${virshCommand(uri, ["net-info"])} ${name} >/dev/null 2>&1; then ${virshCommand(uri, ["net-undefine"])} ${name} >/dev/null; fi`,
-    );
+    await virshRemove(olds.host.libvirtUri, "network", olds.name);
   },
 });
 

@@ -63,6 +63,29 @@ export async function virshIfExists(uri: string, args: readonly string[]): Promi
   }
 }
 
+/**
+ * The delete of a domain or network: its state read first — one libvirt does not know is gone
+ * (libvirt says so, nothing is assumed) — stopped when it is active, then undefined (one that
+ * vanished meanwhile, a transient one, is gone too). Any other virsh failure fails the delete with
+ * virsh's words; libvirtd not answering, with the fix.
+ */
+export async function virshRemove(uri: string, kind: "domain" | "network", name: string): Promise<void> {
+  const domain = kind === "domain";
+  try {
+    const state = await virshIfExists(uri, domain ? ["domstate", name] : ["net-info", name]);
+    if (state === undefined) return;
+    const active = domain ? state.trim() !== "shut off" : parseInfo(state).Active === "yes";
+    if (active) await virsh(uri, [domain ? "destroy" : "net-destroy", name]);
+    await virshIfExists(uri, [domain ? "undefine" : "net-undefine", name]);
+  } catch (err) {
+    if (!isDaemonDown(err)) throw err;
+    throw new Error(
+      `libvirtd does not answer at ${uri}: ${kind} ${name} cannot be removed. ` +
+        `Fix: start libvirtd (systemctl start libvirtd, or \`pulumi up\` when the lab manages it), then run pulumi destroy again`,
+    );
+  }
+}
+
 /** Defines (or redefines) a network or domain from XML passed on stdin. */
 export async function virshDefine(uri: string, what: "net" | "domain", xml: string): Promise<void> {
   // Through a file: virsh cannot open /dev/stdin when it is a socket (as Node's pipes are).

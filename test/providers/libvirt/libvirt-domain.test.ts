@@ -2,13 +2,13 @@
  * The LibvirtDomain provider against the fake KVM host (test/support/fake-lab.ts), driven as the
  * engine drives it: check → create, read → diff → update, delete.
  */
-import { lab, on, scripts, type Call } from "../../support/fake-lab";
+import { lab, on, type Call } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
 import { virshCommand } from "../../../providers/libvirt/virsh";
 import { libvirtDomainProvider } from "../../../providers/libvirt/libvirt-domain";
 import { renderDomainXml } from "../../../providers/libvirt/domain-xml";
 import { bashSyntaxCheck } from "../../support/bash";
-import { checked, IN_PLACE, named } from "../../support/provider-driver";
+import { checked, failureOf, IN_PLACE, named } from "../../support/provider-driver";
 import { DAEMON_DOWN, notFound, virshCall, virshRuns, virshSucceeds } from "../../support/virsh";
 import { HOST, STATE_DIR, URI } from "../../fixtures/lab";
 
@@ -210,11 +210,18 @@ ${liveNics
     }
   });
 
-  test("delete destroys and undefines, tolerating a domain already gone", async () => {
-    on(/ undefine /, {});
+  test("delete reads the domain's state, destroys it when it runs and undefines it (virsh-remove.test.ts: every case)", async () => {
+    on(virshCall("domstate", "dev-node01"), { stdout: "running\n" });
+    virshSucceeds("destroy", "undefine");
     await p.delete(UUID, { ...(await checked(p, raw)), uuid: UUID });
-    expect(scripts()[0]).toContain(`${virshCommand(URI, ["destroy"])} dev-node01 >/dev/null 2>&1 || true`);
-    expect(scripts()[0]).toContain(`${virshCommand(URI, ["undefine"])} dev-node01`);
-    bashSyntaxCheck(scripts()[0]);
+    expect(virshRuns()).toEqual(["domstate dev-node01", "destroy dev-node01", "undefine dev-node01"]);
+  });
+
+  test("delete with libvirtd down fails instead of reading the domain as gone", async () => {
+    on(virshCall("domstate", "dev-node01"), DAEMON_DOWN);
+    const err = await failureOf(p.delete(UUID, { ...(await checked(p, raw)), uuid: UUID }));
+    expect(err.message).toMatch(
+      /^LibvirtDomain "dev-node01-domain": delete failed: libvirtd does not answer/,
+    );
   });
 });

@@ -13,7 +13,7 @@ import { virshCommand } from "../../../providers/libvirt/virsh";
 import { libvirtNetworkProvider, networkXml } from "../../../providers/libvirt/libvirt-network";
 import { renderNetworkXml } from "../../../providers/libvirt/network-xml";
 import { bashSyntaxCheck } from "../../support/bash";
-import { checked, IN_PLACE, named, NO_DIFF } from "../../support/provider-driver";
+import { checked, failureOf, IN_PLACE, named, NO_DIFF } from "../../support/provider-driver";
 import { DAEMON_DOWN, notFound, virshCall, virshRuns, virshSucceeds } from "../../support/virsh";
 import { HOST, URI } from "../../fixtures/lab";
 import { HOST_LIBVIRT_TOOLS } from "../../fixtures/fake-tools";
@@ -265,16 +265,24 @@ describe("LibvirtNetwork provider", () => {
     });
   });
 
-  test("delete destroys and undefines, tolerating a network already gone", async () => {
+  test("delete reads the network's state, destroys it when active and undefines it (virsh-remove.test.ts: every case)", async () => {
     const olds = { ...(await checked(p, raw)), uuid: "u" };
-    on(/ net-destroy /, {});
+    on(virshCall("net-info", "dev-service"), { stdout: "Name: dev-service\nActive: yes\n" });
+    virshSucceeds("net-destroy", "net-undefine");
     await p.delete("dev-service", olds);
-    expect(scripts()).toHaveLength(1);
-    expect(scripts()[0]).toContain(
-      `${virshCommand(URI, ["net-destroy"])} dev-service >/dev/null 2>&1 || true`,
+    expect(virshRuns()).toEqual([
+      "net-info dev-service",
+      "net-destroy dev-service",
+      "net-undefine dev-service",
+    ]);
+  });
+
+  test("delete with libvirtd down fails instead of reading the network as gone", async () => {
+    on(virshCall("net-info", "dev-service"), DAEMON_DOWN);
+    const err = await failureOf(p.delete("dev-service", { ...(await checked(p, raw)), uuid: "u" }));
+    expect(err.message).toMatch(
+      /^LibvirtNetwork "dev-net-service-libvirt": delete failed: libvirtd does not answer/,
     );
-    expect(scripts()[0]).toContain(`${virshCommand(URI, ["net-undefine"])} dev-service`);
-    bashSyntaxCheck(scripts()[0]);
   });
 
   test("networkXml renders the inputs' network", async () => {
