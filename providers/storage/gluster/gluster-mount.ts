@@ -14,6 +14,7 @@ import { defineProvider } from "../../core/base";
 import { progress } from "../../exec/host-exec";
 import {
   explained,
+  ONELINE,
   onNode,
   orIfUnreachable,
   parseSections,
@@ -107,6 +108,49 @@ mkdir -p ${mp}
 ${mount}`;
 }
 
+/**
+ * Shell lines (after {@link SCRIPT_FAIL} and {@link ONELINE}) unmounting the mount point when the
+ * mount table lists it (a dead FUSE mount too), lazily when it is busy (it leaves the namespace at
+ * once); a mount that will not go fails with the fix. `again` ends the fix.
+ */
+function unmountLines(mountPoint: string, again: string): string {
+  const mp = shellQuote(mountPoint);
+  return `if findmnt -n --mountpoint ${mp} >/dev/null; then
+  out=$(umount ${mp} 2>&1) || out=$(umount -l ${mp} 2>&1) ||
+    fail "umount ${mountPoint} failed: $(oneline "$out"). Fix: stop what uses it (fuser -vm ${mountPoint}), then run ${again}"
+fi`;
+}
+
+/** The hand-over to the cluster (mode `mounted` → `prepared`): the volume unmounted here. */
+export function handOverScript(inputs: Pick<Inputs, "mountPoint">): string {
+  return `${SCRIPT_FAIL}
+${ONELINE}
+${unmountLines(inputs.mountPoint, "pulumi up again")}`;
+}
+
+/**
+ * The delete: in mode `mounted` the volume unmounted and its fstab line dropped (in mode
+ * `prepared` the cluster unmounted it); then the glmount script and the mount point removed. A
+ * mount point that cannot be removed — still mounted, or holding files written while the volume
+ * was not mounted — fails the delete with the fix: nothing under it is deleted.
+ */
+export function removeScript(inputs: Pick<Inputs, "mode" | "mountPoint">): string {
+  const mp = shellQuote(inputs.mountPoint);
+  const unmount =
+    inputs.mode === "mounted"
+      ? `${unmountLines(inputs.mountPoint, "pulumi destroy again")}
+${dropFstab(inputs.mountPoint)}
+`
+      : "";
+  return `${SCRIPT_FAIL}
+${ONELINE}
+${unmount}rm -f ${GLMOUNT_PATH}
+if [ -d ${mp} ]; then
+  out=$(rmdir ${mp} 2>&1) ||
+    fail "the mount point ${inputs.mountPoint} cannot be removed: $(oneline "$out"). Fix: unmount it, and move away the files in it (written while the volume was not mounted), then run pulumi destroy again"
+fi`;
+}
+
 /** Reports the mount and the script's checksum. */
 export function stateScript(inputs: Inputs): string {
   const mp = shellQuote(inputs.mountPoint);
@@ -141,10 +185,13 @@ async function apply(inputs: Inputs): Promise<GlusterMountOutputs> {
 /** The GlusterMount provider. */
 export const glusterMountProvider = defineProvider({
   kind: "GlusterMount",
+  // The delete's script too: a delete runs the code stored with the resource.
   render: (inputs) => ({
     glmount: glmountScript(inputs),
     apply: applyScript(inputs),
     state: stateScript(inputs),
+    handOver: handOverScript(inputs),
+    remove: removeScript(inputs),
   }),
   schema,
   forceNew: ["node", "mountPoint"],
@@ -173,28 +220,15 @@ export const glusterMountProvider = defineProvider({
     if (olds.mode === "mounted" && news.mode === "prepared") {
       // Handed over to the cluster: the service group mounts it on one node only from now on.
       await onNode(news.node, news.sshPrivateKey, (run) =>
-        explained(news.node.address, () =>
-          run(
-            `umount ${shellQuote(news.mountPoint)} 2>/dev/null || umount -l ${shellQuote(news.mountPoint)} 2>/dev/null || true`,
-            {
-              timeoutSeconds: 60,
-            },
-          ),
-        ),
+        explained(news.node.address, () => run(handOverScript(news), { timeoutSeconds: 60 })),
       );
     }
     return apply(news);
   },
   async delete(_id, olds) {
-    const mp = shellQuote(olds.mountPoint);
     await removeUnlessUnreachable(`gluster mount on ${olds.node.address}`, () =>
       onNode(olds.node, olds.sshPrivateKey, (run) =>
-        run(
-          `${olds.mode === "mounted" ? `umount ${mp} 2>/dev/null || umount -l ${mp} 2>/dev/null || true\n${dropFstab(olds.mountPoint)}` : ""}
-rm -f ${GLMOUNT_PATH}
-rmdir ${mp} 2>/dev/null || true`,
-          { timeoutSeconds: 120 },
-        ),
+        explained(olds.node.address, () => run(removeScript(olds), { timeoutSeconds: 120 })),
       ),
     );
   },

@@ -1,10 +1,10 @@
 /**
  * The GlusterMount provider on node01 in both modes against the fake lab
  * (test/support/fake-lab.ts), driven as the engine drives it: check → create,
- * read → diff → update, delete. The state script and the delete of mode `prepared` run for real
- * against fake mount tools (test/fixtures/fake-tools.ts) with the glmount script and the mount
- * point moved into the node's sandbox; the apply script and the delete of mode `mounted` rewrite
- * /etc/fstab, so rules answer them.
+ * read → diff → update, delete. The state script, the delete and the hand-over to the cluster run
+ * for real against fake mount tools (test/fixtures/fake-tools.ts) with the glmount script, the
+ * mount point and /etc/fstab moved into the node's sandbox; the apply script installs glmount from
+ * stdin and starts it, so a rule answers it (glmount.test.ts runs the script itself).
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -16,11 +16,13 @@ import {
   GLMOUNT_PATH,
   glmountScript,
   glusterMountProvider,
+  handOverScript,
+  removeScript,
   stateScript,
 } from "../../../../providers/storage/gluster/gluster-mount";
 import { addFakes, bashSyntaxCheck } from "../../../support/bash";
 import { NODE_MOUNT_TOOLS } from "../../../fixtures/fake-tools";
-import { checked, IN_PLACE, named, NO_DIFF } from "../../../support/provider-driver";
+import { checked, failureOf, IN_PLACE, named, NO_DIFF } from "../../../support/provider-driver";
 import { nodeAccess, PROGRAM_KEY } from "../../../fixtures/lab";
 
 const N1 = nodeAccess(1);
@@ -45,8 +47,14 @@ const inputsOf = async (mode: Mode) => (await checked(p, rawOf(mode))) as unknow
 describe("GlusterMount", () => {
   const STATE = /echo "== script"/;
   const APPLY = /base64 -d > \/etc\/init\.d\/glmount\.new/;
-  const REMOVE = /^\nrm -f \/etc\/init\.d\/glmount\n/;
+  /** The delete and the hand-over to the cluster (the only scripts with the `oneline` function). */
+  const REMOVE = /\noneline\(\) /;
   const MOUNT_POINT = "/gldata00";
+  const FSTAB = "/etc/fstab";
+  /** node01's fstab: its root, and the volume's line as mode `mounted` writes it. */
+  const FSTAB_CONTENT =
+    "UUID=0a1b / ext4 errors=remount-ro 0 1\n" +
+    "localhost:data00 /gldata00 glusterfs defaults,_netdev,log-level=WARNING,log-file=/var/log/gluster.log 0 0\n";
   const sha = (text: string) => createHash("sha256").update(text).digest("hex");
   const stateOut = (mounted: boolean, scriptSha: string) =>
     `== mounted\n${mounted ? "yes" : "no"}\n== script\n${scriptSha}\n`;
@@ -56,10 +64,12 @@ describe("GlusterMount", () => {
    * script and the removal of mode `prepared` run there for real.
    */
   function node01(s: { mounted: boolean; glmount?: string }): FakeMachine {
-    const node = fakeMachine(NODE_MOUNT_TOOLS, { paths: [GLMOUNT_PATH, MOUNT_POINT] });
+    const node = fakeMachine(NODE_MOUNT_TOOLS, { paths: [GLMOUNT_PATH, MOUNT_POINT, FSTAB] });
     fs.mkdirSync(node.at(MOUNT_POINT), { recursive: true });
     node.state("mounted", s.mounted ? "" : undefined);
     if (s.glmount !== undefined) node.write(GLMOUNT_PATH, s.glmount);
+    // As the node's scripts see it: the mount point where the sandbox moved it.
+    node.write(FSTAB, node.inside(FSTAB_CONTENT));
     on(STATE, forReal(node), N1.address);
     on(REMOVE, forReal(node), N1.address);
     return node;
@@ -167,23 +177,97 @@ describe("GlusterMount", () => {
     expect(await p.diff("x", olds, { ...inputs, mountOptions: "log-level=INFO" })).toEqual(IN_PLACE);
   });
 
-  test("delete: mode mounted unmounts and drops the fstab line; prepared leaves the mount to the cluster", async () => {
-    on(/^umount \/gldata00 /, {});
-    const node = node01({ mounted: false, glmount: glmountScript(await inputsOf("prepared")) });
-    await p.delete("x", { ...((await inputsOf("mounted")) as unknown as Props), script: GLMOUNT_PATH });
-    await p.delete("x", { ...((await inputsOf("prepared")) as unknown as Props), script: GLMOUNT_PATH });
-    // Mode prepared, run for real: the script and the (empty) mount point gone.
-    expect(node.read(GLMOUNT_PATH)).toBeUndefined();
-    expect(fs.existsSync(node.at(MOUNT_POINT))).toBe(false);
-    const [mounted, prepared] = scripts();
-    expect(mounted).toContain("umount /gldata00");
-    expect(mounted).toContain("awk -v mp=/gldata00");
-    expect(prepared).not.toContain("umount");
-    expect(prepared).not.toContain("/etc/fstab");
-    for (const s of [mounted, prepared]) {
-      expect(s).toContain(`rm -f ${GLMOUNT_PATH}`);
-      bashSyntaxCheck(s);
-    }
+  /** The delete and the hand-over, run for real on node01 (its fstab, glmount and mount point in the sandbox). */
+  describe("delete and hand-over", () => {
+    const stored = async (mode: Mode) => ({
+      ...((await inputsOf(mode)) as unknown as Props),
+      script: GLMOUNT_PATH,
+    });
+    /** What is left on node01: the mount, the fstab line, the script, the mount point. */
+    const left = (node: FakeMachine) => ({
+      mounted: node.stateOf("mounted") !== undefined,
+      fstabLine: node.outside(node.read(FSTAB) ?? "").includes(" /gldata00 "),
+      glmount: node.read(GLMOUNT_PATH) !== undefined,
+      mountPoint: fs.existsSync(node.at(MOUNT_POINT)),
+    });
+    const NOTHING = { mounted: false, fstabLine: false, glmount: false, mountPoint: false };
+
+    test.each<[string, boolean, boolean]>([
+      ["mounted", true, false],
+      ["not mounted (the mount table says so)", false, false],
+      ["mounted and busy (detached lazily)", true, true],
+    ])(
+      "mode mounted, %s: unmounted, its fstab line dropped, the script and the mount point removed",
+      async (_what, mounted, busy) => {
+        const node = node01({ mounted, glmount: glmountScript(await inputsOf("mounted")) });
+        if (busy) node.state("busy", "");
+        await p.delete("x", await stored("mounted"));
+        expect(scripts()).toEqual([removeScript(await inputsOf("mounted"))]);
+        expect(left(node)).toEqual(NOTHING);
+        expect(node.outside(node.read(FSTAB) ?? "")).toBe("UUID=0a1b / ext4 errors=remount-ro 0 1\n");
+        expect(node.log().filter((l) => l.startsWith("umount"))).toEqual(
+          !mounted ? [] : busy ? ["umount /gldata00", "umount -l /gldata00"] : ["umount /gldata00"],
+        );
+      },
+    );
+
+    test("mode prepared: the mount and fstab are the cluster's; the script and the mount point removed", async () => {
+      const node = node01({ mounted: false, glmount: glmountScript(await inputsOf("prepared")) });
+      await p.delete("x", await stored("prepared"));
+      expect(left(node)).toEqual({ ...NOTHING, fstabLine: true });
+      expect(node.log()).toEqual([]);
+    });
+
+    test("a mount that will not go even lazily fails the delete with umount's words and the fix; nothing removed", async () => {
+      const node = node01({ mounted: true, glmount: glmountScript(await inputsOf("mounted")) });
+      node.state("umount-fails", "umount: /gldata00: must be superuser to unmount.\n");
+      const err = await failureOf(p.delete("x", await stored("mounted")));
+      expect(err.message).toBe(
+        'GlusterMount "dev-gluster-mount-node01": delete failed: on 192.168.8.121: umount /gldata00 failed: umount: /gldata00: must be superuser to unmount. ' +
+          "Fix: stop what uses it (fuser -vm /gldata00), then run pulumi destroy again",
+      );
+      expect(left(node)).toEqual({ mounted: true, fstabLine: true, glmount: true, mountPoint: true });
+    });
+
+    test("a mount point holding files (written while not mounted) fails the delete; its files are kept", async () => {
+      const node = node01({ mounted: false, glmount: glmountScript(await inputsOf("prepared")) });
+      node.write(`${MOUNT_POINT}/notes.txt`, "local\n");
+      const err = await failureOf(p.delete("x", await stored("prepared")));
+      expect(err.message).toMatch(
+        /^GlusterMount "dev-gluster-mount-node01": delete failed: on 192\.168\.8\.121: the mount point \/gldata00 cannot be removed: rmdir: failed to remove '\/gldata00': Directory not empty\. Fix: unmount it, and move away the files in it/,
+      );
+      expect(node.read(`${MOUNT_POINT}/notes.txt`)).toBe("local\n");
+    });
+
+    test("an unreachable node: nothing left to remove there", async () => {
+      lab.down = [N1.address];
+      await expect(p.delete("x", await stored("mounted"))).resolves.toBeUndefined();
+      expect(lab.calls).toEqual([]);
+    });
+
+    test("mounted → prepared: the volume unmounted here first (checked), then the script re-applied", async () => {
+      const node = node01({ mounted: true, glmount: glmountScript(await inputsOf("mounted")) });
+      on(APPLY, {});
+      await p.update("x", await stored("mounted"), (await inputsOf("prepared")) as unknown as Props);
+      expect(scripts()).toEqual([
+        handOverScript(await inputsOf("prepared")),
+        applyScript(await inputsOf("prepared")),
+      ]);
+      expect(left(node).mounted).toBe(false);
+    });
+
+    test("mounted → prepared with a mount that will not go: the update fails before the script is re-applied", async () => {
+      const node = node01({ mounted: true, glmount: glmountScript(await inputsOf("mounted")) });
+      node.state("umount-fails", "umount: /gldata00: must be superuser to unmount.\n");
+      const err = await failureOf(
+        p.update("x", await stored("mounted"), (await inputsOf("prepared")) as unknown as Props),
+      );
+      expect(err.message).toContain(
+        "umount /gldata00 failed: umount: /gldata00: must be superuser to unmount. Fix:",
+      );
+      expect(err.message).toContain("then run pulumi up again");
+      expect(scripts()).toHaveLength(1);
+    });
   });
 });
 
@@ -192,6 +276,9 @@ describe("bash -n on every generated script", () => {
     ["glmount applyScript, mode mounted", "mounted", applyScript],
     ["glmount applyScript, mode prepared", "prepared", applyScript],
     ["glmount stateScript", "mounted", stateScript],
+    ["glmount removeScript, mode mounted", "mounted", removeScript],
+    ["glmount removeScript, mode prepared", "prepared", removeScript],
+    ["glmount handOverScript", "prepared", handOverScript],
   ])("%s", async (_label, mode, script) => {
     bashSyntaxCheck(script(await inputsOf(mode)));
   });
