@@ -11,7 +11,11 @@
 #     (sets the LAB_* variables: `query --help` lists them);
 #   copy_program DIR;
 #   stack_secret URN_SUFFIX FIELD FILE, stack_private_key URN_SUFFIX FILE (the current stack);
-#   golden_changes PATH; node_ssh_options KEY_FILE.
+#   golden_changes PATH; node_ssh_options KEY_FILE;
+#   end-to-end runs: e2e_prepare NAME, e2e_cleanup, e2e_enter SCRIPT ARG… (outside the namespace;
+#     E2E_ENV_FILE, E2E_WORK, E2E_NS), e2e_timing NAME SECONDS, e2e_stage NAME, e2e_phase NAME
+#     COMMAND…, e2e_own_libvirt, e2e_stack_init STACK, e2e_expect_drift WHAT NAME[=OPS]…,
+#     e2e_destroyed, e2e_wait SECONDS WHAT COMMAND… (inside).
 # shellcheck shell=bash
 
 set -euo pipefail
@@ -182,4 +186,136 @@ golden_changes() {
 node_ssh_options() {
   local key="$1"
   echo "-i $key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10"
+}
+
+# ---- end-to-end runs in a network namespace of their own ------------------------------------------
+# The steps every end-to-end run of a lab takes (scripts/e2e-lb.sh; scripts/e2e.sh takes the same
+# ones). Outside the namespace, e2e_prepare then e2e_enter; inside it, the rest. The run's work
+# directory is E2E_WORK (set by e2e_prepare, handed into the namespace by e2e_enter).
+
+# e2e_prepare NAME — the host's packages, npm dependencies, the engine (E2E_ENV_FILE), a work
+# directory (E2E_WORK) and a network namespace name (E2E_NS); on exit the namespace's processes are
+# stopped, the namespace, the work directory and the lab's state directory (LAB_STATE_DIR, once
+# load_lab_env has set it) removed: the run's libvirt was throwaway.
+e2e_prepare() {
+  cd "$REPO"
+  ensure_packages "${LAB_PACKAGES[@]}"
+  ensure_node_modules
+  E2E_ENV_FILE=$(bash scripts/engine.sh)
+  E2E_WORK=$(mktemp -d "/tmp/kvmlab-$1.XXXXXX")
+  E2E_NS="kvmlab-$1-$$"
+  trap e2e_cleanup EXIT
+}
+
+# shellcheck disable=SC2317 # run by the trap
+e2e_cleanup() {
+  local pids
+  pids=$(ip netns pids "$E2E_NS" 2>/dev/null || true)
+  if [ -n "$pids" ]; then
+    # shellcheck disable=SC2086
+    kill $pids 2>/dev/null || true
+    sleep 2
+    # shellcheck disable=SC2086
+    kill -9 $pids 2>/dev/null || true
+  fi
+  ip netns del "$E2E_NS" 2>/dev/null || true
+  rm -rf "$E2E_WORK"
+  [ -z "${LAB_STATE_DIR:-}" ] || rm -rf "$LAB_STATE_DIR"
+}
+
+# e2e_enter SCRIPT ARG… — makes the namespace (lab_netns) and runs SCRIPT ARG… in it with
+# KVMLAB_ENV_FILE and E2E_WORK set (`ip netns exec` gives it a mount namespace of its own too).
+e2e_enter() {
+  local script="$1"
+  shift
+  lab_netns "$E2E_NS"
+  log "e2e: network namespace $E2E_NS, work dir $E2E_WORK"
+  KVMLAB_ENV_FILE="$E2E_ENV_FILE" E2E_WORK="$E2E_WORK" ip netns exec "$E2E_NS" bash "$script" "$@"
+}
+
+# e2e_timing NAME SECONDS — appends "NAME SECONDS" to KVMLAB_E2E_TIMINGS, when set.
+e2e_timing() { [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "$1 $2" >>"$KVMLAB_E2E_TIMINGS"; }
+
+# e2e_stage NAME — records a passed stage (E2E_WORK/stages, for the run's PASSED line).
+e2e_stage() { echo "$1" >>"$E2E_WORK/stages"; }
+
+# e2e_phase NAME COMMAND… — logs, runs COMMAND, and when it succeeds times it (e2e_timing) and
+# records it (e2e_stage); fails as COMMAND does.
+e2e_phase() {
+  local name="$1" t0 dt
+  shift
+  t0=$(date +%s.%N)
+  log "e2e: $name"
+  "$@" || return 1
+  dt=$(echo "$(date +%s.%N) - $t0" | bc)
+  e2e_timing "$name" "$dt"
+  e2e_stage "$name"
+  # bc writes less than a second as `.123`.
+  log "e2e: $name took $(printf '%.0f' "$dt") s"
+}
+
+# e2e_own_libvirt — a libvirt of the run's own: private runtime and state directories and an empty
+# domain/network configuration directory (inside the namespace's mount namespace only).
+e2e_own_libvirt() {
+  mkdir -p /run/libvirt /var/lib/libvirt "$E2E_WORK/etc-libvirt-qemu/networks"
+  mount -t tmpfs tmpfs /run/libvirt
+  mount -t tmpfs tmpfs /var/lib/libvirt
+  mount --bind "$E2E_WORK/etc-libvirt-qemu" /etc/libvirt/qemu
+}
+
+# e2e_stack_init STACK — the program copied to E2E_WORK/project with E2E_WORK/Pulumi.STACK.yaml,
+# a local backend and passphrase in E2E_WORK, the stack made; the shell is left in the copy (the
+# work tree is never touched).
+e2e_stack_init() {
+  local stack="$1"
+  copy_program "$E2E_WORK/project"
+  cp "$E2E_WORK/Pulumi.$stack.yaml" "$E2E_WORK/project/"
+  cd "$E2E_WORK/project"
+  export PULUMI_BACKEND_URL="file://$E2E_WORK/state" PULUMI_CONFIG_PASSPHRASE_FILE="$E2E_WORK/passphrase"
+  mkdir -p "$E2E_WORK/state"
+  head -c 32 /dev/urandom | base64 >"$PULUMI_CONFIG_PASSPHRASE_FILE"
+  pulumi stack init "$stack" --secrets-provider passphrase --non-interactive >/dev/null
+}
+
+# e2e_expect_drift WHAT RESOURCE_NAME[=OPS]… — `pulumi preview --refresh` shows the drift: each
+# resource named plans an update or a replacement (NAME=OP[,OP…]: the ops allowed instead), and
+# the preview succeeds with no error diagnostic (a read that crashes is no "drift shown"); dies
+# with the preview's log otherwise.
+e2e_expect_drift() {
+  local what="$1" status=0 shown
+  shift
+  pulumi preview --refresh --json --non-interactive >"$E2E_WORK/drift.json" 2>"$E2E_WORK/drift.err" || status=$?
+  shown=$(query drift-check "$E2E_WORK/drift.json" "$status" "$@") || {
+    cat "$E2E_WORK/drift.err" >&2
+    die "e2e: $what: pulumi preview --refresh does not show the drift as expected (above)"
+  }
+  log "e2e: preview --refresh shows $what: $shown"
+}
+
+# e2e_destroyed — after `pulumi destroy`: no libvirt domain or network left (asked of libvirtd, or
+# of its configuration directory when destroy stopped the libvirtd the program had started), no
+# LAB_STATE_DIR, no host sshd on LAB_HOST_ADDRESS:LAB_HOST_SSH_PORT; dies naming what is left.
+# Needs libvirt_leftovers and tcp_listening (scripts/e2e-checks.sh) and the LAB_* variables.
+e2e_destroyed() {
+  local left
+  if virsh -c qemu:///system version >/dev/null 2>&1; then
+    left=$(libvirt_leftovers qemu:///system) || die "e2e: virsh could not list what destroy left"
+  else
+    log "e2e: libvirtd was stopped by destroy (the program had started it and it held nothing)"
+    left=$(find "$E2E_WORK/etc-libvirt-qemu" -name '*.xml') || die "e2e: could not look at libvirt's configuration"
+  fi
+  [ -z "$left" ] || die "e2e: destroy left libvirt objects: $left"
+  [ ! -e "$LAB_STATE_DIR" ] || die "e2e: destroy left $LAB_STATE_DIR: $(find "$LAB_STATE_DIR" | head)"
+  if tcp_listening "$LAB_HOST_ADDRESS:$LAB_HOST_SSH_PORT"; then die "e2e: destroy left the host sshd running"; fi
+}
+
+# e2e_wait SECONDS WHAT COMMAND… — polls COMMAND every 2 s until it succeeds; dies naming WHAT
+# when it has not within SECONDS.
+e2e_wait() {
+  local limit="$1" what="$2" t0=$SECONDS
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    [ $((SECONDS - t0)) -lt "$limit" ] || die "e2e: $what did not happen within $limit s"
+    sleep 2
+  done
 }

@@ -28,6 +28,8 @@
 import { readFileSync } from "node:fs";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { parse as parseYaml } from "yaml";
+import { DIRECTOR_IDS, PING_ATTRIBUTE } from "../providers/lb/director-ids";
+import { checkPagePath } from "../providers/lb/real-server-files";
 import { LAB_KEY } from "../spec/config-key";
 import type { LabSpec } from "../spec/types";
 
@@ -602,7 +604,8 @@ export const LAB_ENV_VARIABLES = {
   LAB_ADDRESSES: "each node's management address (nodeAddresses; array)",
   LAB_DOMAINS: "each node's libvirt domain (domainNames; array)",
   LAB_HOSTNAMES: "every host name of every node, network by network, node by node (array)",
-  LAB_CLUSTER_NODES: "the cluster's name for each node: its host name on link 0 (array)",
+  LAB_CLUSTER_NODES:
+    "the cluster's name for each cluster member (every node but real servers): its host name on link 0 (array)",
   LAB_CLUSTER_NAME: "cluster name (clusterName)",
   LAB_CLUSTER_LINKS: "the networks of the cluster's links, link 0 first (array)",
   LAB_CLUSTER_TOKEN_MS: "totem token in ms",
@@ -626,6 +629,33 @@ export const LAB_ENV_VARIABLES = {
   LAB_SERVICE_IP: "the name of its ip resource",
   LAB_SERVICE_DB: "the name of its postgresql resource (empty without one)",
   LAB_DB_PORT: "its PostgreSQL port (empty without one)",
+  LAB_LB_VIP: "the load balancer's VIP (loadBalancer.vip; empty without a load balancer)",
+  LAB_LB_PORT: "its virtual service's port",
+  LAB_LB_SCHEDULER: "its IPVS scheduler (loadBalancer.scheduler)",
+  LAB_LB_CHECK_PAGE: "the real servers' check page, relative to the web root (loadBalancer.request)",
+  LAB_LB_CHECK_PATH: "the check page's path on a real server",
+  LAB_LB_CHECK_TEXT: "what the check page says (loadBalancer.receive)",
+  LAB_LB_CHECK_SECONDS:
+    "how long ldirectord may take to notice a real server change (checkinterval + checktimeout)",
+  LAB_LB_HOST_ADDRESS: "the KVM host's address on the VIP's network (its gateway: the test client)",
+  LAB_LB_BRIDGE: "the VIP network's bridge on the host",
+  LAB_LB_PING_TARGETS: "the hosts the directors' ping clone checks (array)",
+  LAB_LB_DIRECTORS: "the directors: the cluster members (array)",
+  LAB_LB_DIRECTOR_ADDRESSES: "each director's management address (array)",
+  LAB_LB_DIRECTOR_DOMAINS: "each director's libvirt domain (array)",
+  LAB_LB_DIRECTOR_CLUSTER_NODES: "each director's name in the cluster (array)",
+  LAB_LB_DIRECTOR_SERVICE_MACS: "the MAC of each director's NIC on the VIP's network (array)",
+  LAB_LB_REAL_SERVERS: "the real servers (array)",
+  LAB_LB_REAL_ADDRESSES: "each real server's management address (array)",
+  LAB_LB_REAL_SERVICE_ADDRESSES: "each real server's address on the VIP's network (array)",
+  LAB_LB_GROUP: "the directors' pacemaker group (VIPcheck, the VIP, ldirectord)",
+  LAB_LB_VIPCHECK_RESOURCE: "its VIPcheck resource",
+  LAB_LB_VIP_RESOURCE: "its VIP (IPaddr2) resource",
+  LAB_LB_LDIRECTORD_RESOURCE: "its ldirectord resource",
+  LAB_LB_PING_CLONE: "the ping clone",
+  LAB_LB_PING_ATTRIBUTE: "the node attribute the ping clone sets",
+  LAB_LB_CONSTRAINTS:
+    "the ids of the directors' constraints: the ping rule, the colocation, the order (array)",
 } as const;
 
 export type LabEnvName = keyof typeof LAB_ENV_VARIABLES;
@@ -751,7 +781,7 @@ export function labEnv(spec: LabSpec, outputs: LabOutputs | undefined, q: SpecMo
     LAB_ADDRESSES: nodes.map(addressOf),
     LAB_DOMAINS: spec.nodes.map((n) => outputs?.domainNames?.[n.name] ?? n.domainName),
     LAB_HOSTNAMES: spec.nodes.flatMap((n) => n.interfaces.map((i) => i.hostname)),
-    LAB_CLUSTER_NODES: spec.nodes.map((n) => q.clusterNodeName(n, spec.cluster.links)),
+    LAB_CLUSTER_NODES: q.clusterMembers(spec.nodes).map((n) => q.clusterNodeName(n, spec.cluster.links)),
     LAB_CLUSTER_NAME: outputs?.clusterName ?? spec.cluster.name,
     LAB_CLUSTER_LINKS: spec.cluster.links,
     LAB_CLUSTER_TOKEN_MS: String(spec.cluster.tokenMs),
@@ -774,6 +804,56 @@ export function labEnv(spec: LabSpec, outputs: LabOutputs | undefined, q: SpecMo
     LAB_SERVICE_IP: ip?.name ?? "",
     LAB_SERVICE_DB: db?.name ?? "",
     LAB_DB_PORT: db?.kind === "postgresql" ? String(db.port) : "",
+    ...lbEnv(spec, outputs, q, addressOf),
+  };
+}
+
+/** The names of the load balancer's variables. */
+type LbEnvName = Extract<LabEnvName, `LAB_LB_${string}`>;
+
+/**
+ * The load balancer's variables (seed 002): its settings, its directors (the cluster members) and
+ * real servers, and the directors' pacemaker ids; empty values without a `loadBalancer` section.
+ */
+export function lbEnv(
+  spec: LabSpec,
+  outputs: LabOutputs | undefined,
+  q: SpecModule,
+  addressOf: (node: string) => string,
+): Record<LbEnvName, string | string[]> {
+  const lb = spec.loadBalancer;
+  const net = spec.networks.find((n) => n.name === lb?.network);
+  const directors = lb === undefined ? [] : q.clusterMembers(spec.nodes);
+  const reals = lb === undefined ? [] : q.realServers(spec.nodes);
+  const nic = (n: LabSpec["nodes"][number]) => q.interfaceOn(n, lb?.network ?? "");
+  const id = (value: string): string => (lb === undefined ? "" : value);
+  return {
+    LAB_LB_VIP: lb?.vip ?? "",
+    LAB_LB_PORT: lb === undefined ? "" : String(lb.port),
+    LAB_LB_SCHEDULER: lb?.scheduler ?? "",
+    LAB_LB_CHECK_PAGE: lb?.request ?? "",
+    LAB_LB_CHECK_PATH: lb === undefined ? "" : checkPagePath(lb.request),
+    LAB_LB_CHECK_TEXT: lb?.receive ?? "",
+    LAB_LB_CHECK_SECONDS: lb === undefined ? "" : String(lb.checkInterval + lb.checkTimeout),
+    LAB_LB_HOST_ADDRESS: net?.gateway ?? "",
+    LAB_LB_BRIDGE: net?.bridge ?? "",
+    LAB_LB_PING_TARGETS: lb?.pingTargets ?? [],
+    LAB_LB_DIRECTORS: directors.map((n) => n.name),
+    LAB_LB_DIRECTOR_ADDRESSES: directors.map((n) => addressOf(n.name)),
+    LAB_LB_DIRECTOR_DOMAINS: directors.map((n) => outputs?.domainNames?.[n.name] ?? n.domainName),
+    LAB_LB_DIRECTOR_CLUSTER_NODES: directors.map((n) => q.clusterNodeName(n, spec.cluster.links)),
+    LAB_LB_DIRECTOR_SERVICE_MACS: directors.map((n) => nic(n).mac),
+    LAB_LB_REAL_SERVERS: reals.map((n) => n.name),
+    LAB_LB_REAL_ADDRESSES: reals.map((n) => addressOf(n.name)),
+    LAB_LB_REAL_SERVICE_ADDRESSES: reals.map((n) => nic(n).address),
+    LAB_LB_GROUP: id(DIRECTOR_IDS.group),
+    LAB_LB_VIPCHECK_RESOURCE: id(DIRECTOR_IDS.vipcheck),
+    LAB_LB_VIP_RESOURCE: id(DIRECTOR_IDS.vip),
+    LAB_LB_LDIRECTORD_RESOURCE: id(DIRECTOR_IDS.ldirectord),
+    LAB_LB_PING_CLONE: id(DIRECTOR_IDS.pingClone),
+    LAB_LB_PING_ATTRIBUTE: id(PING_ATTRIBUTE),
+    LAB_LB_CONSTRAINTS:
+      lb === undefined ? [] : [DIRECTOR_IDS.connectivity, DIRECTOR_IDS.colocation, DIRECTOR_IDS.order],
   };
 }
 

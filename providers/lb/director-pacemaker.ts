@@ -25,24 +25,11 @@ import { Problems } from "../../spec/problems";
 import { attributeBelowRule } from "../cluster/pacemaker/constraint-commands";
 import type { PcsResource } from "../cluster/pacemaker/pcs-resource";
 import { checkResourceSet, type PcsResourceSet } from "../cluster/pacemaker/resource-set";
+import { DIRECTOR_IDS, PING_ATTRIBUTE } from "./director-ids";
 import { LDIRECTORD_CF_PATH } from "./ldirectord-cf";
 import { VIPCHECK_AGENT } from "./vipcheck-agent";
 
-/** The seed's resource and constraint ids. */
-export const DIRECTOR_IDS = {
-  group: "GrpBalancer",
-  vipcheck: "VIPCHK1",
-  vip: "LB_VIP",
-  ldirectord: "LDIRECTOR1",
-  ping: "PINGD",
-  pingClone: "PINGD-clone",
-  colocation: "GrpBalancer-with-PINGD",
-  order: "order-PINGD-then-GrpBalancer",
-  connectivity: "location-GrpBalancer-pingd",
-} as const;
-
-/** The node attribute the ping clone sets (seed: `name=pingd_score`). */
-export const PING_ATTRIBUTE = "pingd_score";
+export { DIRECTOR_IDS, PING_ATTRIBUTE };
 
 /** The ping clone's score per reachable target (seed: `multiplier=100`). */
 export const PING_MULTIPLIER = 100;

@@ -13,8 +13,13 @@ import {
   jestGate,
   jestNotRun,
   jestSummary,
+  LAB_ENV_VARIABLES,
+  labEnv,
+  lbEnv,
   run,
 } from "../../scripts/query";
+import * as spec from "../../spec";
+import { ultramonkeyConfig } from "../fixtures/ultramonkey";
 
 /** A `jest --json` results document with the given assertion statuses in one file. */
 function jestResults(statuses: string[]) {
@@ -310,5 +315,66 @@ describe("the live CIB", () => {
       /drift-check: expected PREVIEW_JSON STATUS/,
     );
     await expect(run(["cib-check", "c.xml"])).rejects.toThrow(/cib-check: expected CIB_FILE/);
+  });
+});
+
+describe("the load balancer's variables (lab-env)", () => {
+  test("the ultramonkey lab: the VIP, its network, the directors and real servers, the pacemaker ids", () => {
+    const ultramonkey = spec.parseLabSpec(ultramonkeyConfig());
+    const env = labEnv(
+      ultramonkey,
+      { domainNames: { ld1: "um-ld1", ld2: "um-ld2" } },
+      spec,
+      "Pulumi.ultramonkey.yaml",
+    );
+    expect(lbEnv(ultramonkey, undefined, spec, (n) => `mgmt-of-${n}`)).toMatchObject({
+      LAB_LB_DIRECTOR_ADDRESSES: ["mgmt-of-ld1", "mgmt-of-ld2"],
+      LAB_LB_REAL_ADDRESSES: ["mgmt-of-fe1", "mgmt-of-fe2"],
+    });
+    const lb = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("LAB_LB_")));
+    expect(lb).toEqual({
+      LAB_LB_VIP: "192.168.5.55",
+      LAB_LB_PORT: "80",
+      LAB_LB_SCHEDULER: "rr",
+      LAB_LB_CHECK_PAGE: "haCheker/haCheck.html",
+      LAB_LB_CHECK_PATH: "/var/www/html/haCheker/haCheck.html",
+      LAB_LB_CHECK_TEXT: "up and running",
+      LAB_LB_CHECK_SECONDS: "15",
+      LAB_LB_HOST_ADDRESS: "192.168.5.1",
+      LAB_LB_BRIDGE: "ultramonkey-svc",
+      LAB_LB_PING_TARGETS: ["192.168.5.1"],
+      LAB_LB_DIRECTORS: ["ld1", "ld2"],
+      LAB_LB_DIRECTOR_ADDRESSES: ["192.168.15.35", "192.168.15.45"],
+      LAB_LB_DIRECTOR_DOMAINS: ["um-ld1", "um-ld2"],
+      LAB_LB_DIRECTOR_CLUSTER_NODES: ["ld1h", "ld2h"],
+      LAB_LB_DIRECTOR_SERVICE_MACS: ultramonkey.nodes
+        .slice(0, 2)
+        .map((n) => spec.interfaceOn(n, "service").mac),
+      LAB_LB_REAL_SERVERS: ["fe1", "fe2"],
+      LAB_LB_REAL_ADDRESSES: ["192.168.15.33", "192.168.15.43"],
+      LAB_LB_REAL_SERVICE_ADDRESSES: ["192.168.5.33", "192.168.5.43"],
+      LAB_LB_GROUP: "GrpBalancer",
+      LAB_LB_VIPCHECK_RESOURCE: "VIPCHK1",
+      LAB_LB_VIP_RESOURCE: "LB_VIP",
+      LAB_LB_LDIRECTORD_RESOURCE: "LDIRECTOR1",
+      LAB_LB_PING_CLONE: "PINGD-clone",
+      LAB_LB_PING_ATTRIBUTE: "pingd_score",
+      LAB_LB_CONSTRAINTS: [
+        "location-GrpBalancer-pingd",
+        "GrpBalancer-with-PINGD",
+        "order-PINGD-then-GrpBalancer",
+      ],
+    });
+    expect(Object.keys(env)).toEqual(Object.keys(LAB_ENV_VARIABLES));
+    // Real servers have no heartbeat NIC and no cluster name: only the members are listed.
+    expect(env.LAB_CLUSTER_NODES).toEqual(["ld1h", "ld2h"]);
+    expect(env.LAB_NODES).toEqual(["ld1", "ld2", "fe1", "fe2"]);
+  });
+
+  test("a lab without a load balancer: every variable empty", () => {
+    const env = labEnv(spec.parseLabSpec({ name: "dev" }), undefined, spec, "Pulumi.dev.yaml");
+    const lb = Object.entries(env).filter(([k]) => k.startsWith("LAB_LB_"));
+    expect(lb.length).toBe(25);
+    for (const [name, value] of lb) expect([name, value]).toEqual([name, Array.isArray(value) ? [] : ""]);
   });
 });
