@@ -6,7 +6,8 @@
 # Defines:
 #   E2E_LAYERS (array: the layers the e2e knows, in order), e2e_layers UPTO;
 #   libvirt_leftovers URI, tcp_listening ADDRESS:PORT|:PORT, unit_boot_state ADDRESS UNIT,
-#   fence_session_lines OUTPUT, fence_listing_shows OUTPUT DOMAIN…, fence_refused OUTPUT COMMAND.
+#   fence_session_lines OUTPUT, fence_listing_shows OUTPUT DOMAIN…, fence_refused OUTPUT COMMAND,
+#   fence_client_command_ran OUTPUT MARKER; tgt_serves SHOW IQN ADDRESS….
 # shellcheck shell=bash
 
 # The layers scripts/e2e.sh checks, in the order it builds them (e2e-storage.sh, e2e-cluster.sh).
@@ -79,4 +80,27 @@ fence_refused() {
   local lines
   lines=$(fence_session_lines "$1")
   grep -qxF "fence shell: refused: $2" <<<"$lines"
+}
+
+# fence_client_command_ran OUTPUT MARKER — the command the client asked for with the fence key
+# (`touch MARKER; echo KVMLAB-CLIENT-$((6 * 7))`) ran: MARKER exists, or OUTPUT holds the text
+# only a shell running it prints (the command line itself holds $((6 * 7)), not 42).
+fence_client_command_ran() { [ -e "$2" ] || grep -q "KVMLAB-CLIENT-42" <<<"$1"; }
+
+# tgt_serves SHOW IQN ADDRESS… — SHOW (`tgtadm --mode target --op show` of the host's tgtd) serves
+# IQN with an ACL that is not open to ALL and lists every ADDRESS; otherwise prints what is wrong
+# and fails. SHOW is searched whole: `echo | grep -q` under pipefail misses a match when echo dies
+# of SIGPIPE, which made `… | grep -qx ALL && fail` pass an ACL open to ALL.
+tgt_serves() {
+  local show="$1" iqn="$2" address
+  shift 2
+  awk -v iqn="$iqn" '$1 == "Target" && $3 == iqn { found = 1 } END { exit !found }' <<<"$show" ||
+    { echo "tgtd does not serve $iqn"; return 1; }
+  if grep -qx '        ALL' <<<"$show"; then
+    echo "the target's ACL is open to ALL"
+    return 1
+  fi
+  for address in "$@"; do
+    grep -qxF "        $address" <<<"$show" || { echo "the ACL lacks $address"; return 1; }
+  done
 }

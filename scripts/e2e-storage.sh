@@ -4,7 +4,7 @@
 #
 # Needs from e2e.sh: work, E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, load_e2e_env (sets the LAB_*
 #   variables: LAB_NAME, LAB_NODES, LAB_ADDRESSES, LAB_ISCSI_*, LAB_GLUSTER_*), phase, fail, log,
-#   on, set_lab, expect_drift, tcp_listening (e2e-checks.sh).
+#   on, set_lab, expect_drift, tcp_listening and tgt_serves (e2e-checks.sh).
 # Defines: n1, n2 (the two nodes' management addresses), node1, node2 (their names), data_lun,
 #   control_port, check_iscsi, check_shared_lun, check_gluster_file, same_on_bricks.
 # shellcheck shell=bash disable=SC2154 # work: e2e.sh's, see above
@@ -18,11 +18,10 @@ control_port() { # the control port of the host's tgtd (its socket's suffix); di
 }
 
 check_iscsi() {
-  local host_show a i devices
-  host_show=$(tgtadm -C "$(control_port)" --lld iscsi --mode target --op show)
-  echo "$host_show" | grep -q "Target [0-9]*: $LAB_ISCSI_IQN" || fail "tgtd does not serve $LAB_ISCSI_IQN: $host_show"
-  echo "$host_show" | grep -qx '        ALL' && fail "the target's ACL is open to ALL"
-  for a in "${LAB_ADDRESSES[@]}"; do echo "$host_show" | grep -qx "        $a" || fail "the ACL lacks $a"; done
+  local port host_show problem i devices
+  port=$(control_port) || fail "cannot reach the host's tgtd (above)"
+  host_show=$(tgtadm -C "$port" --lld iscsi --mode target --op show) || fail "tgtadm --op show failed on the host"
+  problem=$(tgt_serves "$host_show" "$LAB_ISCSI_IQN" "${LAB_ADDRESSES[@]}") || fail "$problem: $host_show"
   [ -f "$LAB_ISCSI_DIR.conf" ] || fail "no persistent target configuration $LAB_ISCSI_DIR.conf"
   devices=$(printf ' && [ -b %s ]' "${LAB_ISCSI_DEVICES[@]}")
   for i in "${!LAB_ADDRESSES[@]}"; do

@@ -216,6 +216,75 @@ describe("the fence shell session", () => {
     expect(run('fence_refused "$OUT" "virsh undefine e2e-node02"', listing)).toBe(1);
     expect(run('fence_refused "$OUT" "virsh list --all"', listing)).toBe(1);
   });
+
+  test("the client's own command ran when its marker exists or its output (42, not the command line) shows", () => {
+    const dir = tempDir("kvmlab-fence-");
+    const marker = path.join(dir, "fence-client-command-ran");
+    const ran = (out: string) =>
+      check(fakeBin({}), 'fence_client_command_ran "$OUT" "$MARKER"', { OUT: out, MARKER: marker }).status;
+    expect(ran(listing)).toBe(1);
+    // The command line echoed (not run) holds $((6 * 7)), not its value.
+    expect(ran(`${listing}\r\ntouch ${marker}; echo KVMLAB-CLIENT-$((6 * 7))`)).toBe(1);
+    expect(ran(`KVMLAB-CLIENT-42\r\n${listing}`)).toBe(0);
+    fs.writeFileSync(marker, "");
+    expect(ran(listing)).toBe(0);
+  });
+});
+
+describe("tgt_serves (the iSCSI target's ACL)", () => {
+  /** `tgtadm --mode target --op show` of one target with this ACL. */
+  const show = (acl: string[], iqn = "iqn.2011-08.com.example.kvmhost:e2e-tgt01") =>
+    [
+      `Target 1: ${iqn}`,
+      "    System information:",
+      "        Driver: iscsi",
+      "        State: ready",
+      "    LUN information:",
+      "        LUN: 0",
+      "            Type: controller",
+      "    Account information:",
+      "    ACL information:",
+      ...acl.map((a) => `        ${a}`),
+      "",
+    ].join("\n");
+  const IQN = "iqn.2011-08.com.example.kvmhost:e2e-tgt01";
+  const serves = (out: string, ...addresses: string[]) =>
+    check(fakeBin({}), `tgt_serves "$OUT" ${IQN} ${addresses.join(" ")}`, { OUT: out });
+
+  test("passes a target whose ACL lists every node; says what is wrong otherwise", () => {
+    expect(serves(show(["192.168.8.121", "192.168.8.122"]), "192.168.8.121", "192.168.8.122")).toMatchObject({
+      status: 0,
+      stdout: "",
+    });
+    expect(serves(show(["192.168.8.121"]), "192.168.8.121", "192.168.8.122")).toMatchObject({
+      status: 1,
+      stdout: "the ACL lacks 192.168.8.122\n",
+    });
+    expect(serves(show(["ALL"]), "192.168.8.121")).toMatchObject({
+      status: 1,
+      stdout: "the target's ACL is open to ALL\n",
+    });
+    expect(serves(show(["192.168.8.121"], `${IQN}-other`), "192.168.8.121")).toMatchObject({
+      status: 1,
+      stdout: `tgtd does not serve ${IQN}\n`,
+    });
+  });
+
+  test("sees an ACL open to ALL that `echo | grep -qx ALL && fail` under pipefail passed (echo died of SIGPIPE)", () => {
+    // ALL early, then far more output than a pipe holds (other targets' LUN lists), from tgtadm.
+    const fake = fakeBin({ tgtadm: 'cat "$FAKE_ROOT/show"' });
+    const filler = "        Backing store path: /var/lib/kvm-ha-lab/other/volume.img\n".repeat(40000);
+    fs.writeFileSync(path.join(fake.root, "show"), `${show(["ALL", "192.168.8.121"])}${filler}`);
+    expect(check(fake, `out=$(tgtadm); tgt_serves "$out" ${IQN} 192.168.8.121`)).toMatchObject({
+      status: 1,
+      stdout: "the target's ACL is open to ALL\n",
+    });
+    const old = check(
+      fake,
+      `out=$(tgtadm); echo "$out" | grep -qx '        ALL' && { echo open; exit 1; }; echo passed`,
+    );
+    expect(old).toMatchObject({ status: 0, stdout: "passed\n" });
+  });
 });
 
 describe("golden_changes (the golden-file gate of scripts/test.sh)", () => {
