@@ -75,8 +75,11 @@ describe("HostPrep provider", () => {
     ["qemu", "kvm", "qemu", true],
     ["kvm", "qemu", "kvm", false],
   ])("requested %s on a CPU with cpu=%s → domain type %s", async (requested, cpu, domainType, virt) => {
-    on(/grep -qwE 'vmx\|svm'/, { stdout: `cpu=${cpu}\nstarted=no\n` });
-    const inputs = await checked(p, { ...raw, requestedDomainType: requested });
+    // Run for real (an external daemon: the script starts nothing), the CPU's flags in /proc/cpuinfo.
+    const host = kvmHost();
+    host.write(CPUINFO, cpuinfo(cpu === "kvm"));
+    on(/grep -qwE 'vmx\|svm'/, forReal(host));
+    const inputs = await checked(p, { ...raw, daemon: "external", requestedDomainType: requested });
     const { id, outs } = await p.create(inputs);
     expect(id).toBe(`${URI}#${STATE_DIR}`);
     expect(outs).toMatchObject({ domainType, cpuVirtualisation: virt, startedDaemons: false });
