@@ -80,7 +80,6 @@ const STACK_TYPE = "pulumi:pulumi:Stack";
  * description by the rules of components/ (each rule names its file). It states the component graph
  * a second time on purpose: the preview check then fails when a component stops declaring a
  * resource, declares one more, or renames one (a rename replaces the resource in every stack).
- * The load balancer of seed 002 (components/layers/lb.ts) is not covered: the default lab has none.
  */
 export function expectedPlan(spec: LabSpec): { resources: string[]; problems: string[] } {
   const problems: string[] = [];
@@ -89,9 +88,6 @@ export function expectedPlan(spec: LabSpec): { resources: string[]; problems: st
   const p = spec.name; // index.ts: new HaLab(spec.name)
   const role = (n: LabSpec["nodes"][number]) => n.role ?? "member";
   const members = spec.nodes.filter((n) => role(n) === "member");
-  if (spec.loadBalancer !== undefined) {
-    problems.push("the lab has a loadBalancer section: the expected plan covers labs without one");
-  }
 
   add("kvmlab:lab:HaLab", p);
   // layers/substrate.ts and host/kvm-host.ts: the host, its keys, preparation and fence sshd.
@@ -159,6 +155,16 @@ export function expectedPlan(spec: LabSpec): { resources: string[]; problems: st
       add(`${DYN}RandomSecret`, `${p}-svc-${g.name}-db-password`);
     }
     add(`${DYN}ClusterServiceGroup`, `${p}-svc-${g.name}-group`);
+  }
+  // layers/lb.ts, lb/load-balancer.ts: seed 002's load balancer — every real server, every member
+  // as a director, and the directors' pacemaker resources.
+  if (spec.loadBalancer !== undefined) {
+    add("kvmlab:lb:LoadBalancer", `${p}-lb`);
+    for (const n of spec.nodes.filter((n) => role(n) === "real-server")) {
+      add(`${DYN}RealServer`, `${p}-lb-real-${n.name}`);
+    }
+    for (const m of members) add(`${DYN}LvsDirector`, `${p}-lb-director-${m.name}`);
+    add(`${DYN}LvsPacemaker`, `${p}-lb-pacemaker`);
   }
   return { resources: out.sort(), problems };
 }

@@ -11,6 +11,7 @@ import {
   get,
   input,
   isWrappedSecret,
+  recorded,
   startMocks,
   stopMocks,
 } from "../../support/pulumi-mocks";
@@ -115,6 +116,25 @@ describe("the ultramonkey lab's graph", () => {
         "um-lb-director-ld2",
         "um-cluster-pcs",
         "um-fence-kvmhost01-stonith",
+      ]),
+    );
+  });
+
+  test("the graph is exactly the plan the preview check derives from the lab (scripts/preview-check.ts)", async () => {
+    const { expectedPlan } = await import("../../../scripts/preview-check");
+    const { parseLabSpec } = await import("../../../spec");
+    const { resources, problems } = expectedPlan({ ...parseLabSpec(ultramonkeyConfig()), name: "um" });
+    expect(problems).toEqual([]);
+    const built = [...recorded.values()]
+      .filter((r) => r.name.startsWith("um"))
+      .map((r) => `${r.type} ${r.name}`);
+    expect(built.sort()).toEqual(resources);
+    expect(resources).toEqual(
+      expect.arrayContaining([
+        "kvmlab:lb:LoadBalancer um-lb",
+        `${DYN}RealServer um-lb-real-fe2`,
+        `${DYN}LvsDirector um-lb-director-ld2`,
+        `${DYN}LvsPacemaker um-lb-pacemaker`,
       ]),
     );
   });
