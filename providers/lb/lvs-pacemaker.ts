@@ -1,8 +1,9 @@
 /**
  * LvsPacemaker: seed 002's pacemaker resources on the LVS directors (director-pacemaker.ts) — the
  * group GrpBalancer (VIPcheck, the VIP, ldirectord), the ping clone, the location rule on the ping
- * score, the colocation and the order — made, read and repaired as one resource set
- * (providers/cluster/pacemaker/resource-set.ts) on the first director. It comes after the
+ * score, the colocation and the order — made, read, repaired and deleted as one resource set
+ * (providers/cluster/pacemaker/resource-set.ts) on the first director that can be reached (the
+ * other holds the same CIB: one destroyed or being fenced is skipped). It comes after the
  * LvsDirector resources: pcs refuses an agent it cannot find (ocf:kvmlab:VIPcheck is ours), and
  * ldirectord must find its ldirectord.cf on whichever director it starts.
  *
@@ -19,7 +20,7 @@ import { formatProblem, Problems } from "../../spec/problems";
 import { defineProvider } from "../core/base";
 import { labKind } from "../core/kind";
 import { progress } from "../exec/host-exec";
-import { explained, firstOf, onNode, removeUnlessUnreachable, sshEndpointField } from "../exec/node-exec";
+import { explained, firstOf, isUnreachable, onNode, sshEndpointField } from "../exec/node-exec";
 import { firstMemberCib } from "../cluster/pacemaker/cib-reader";
 import { resourceDeleteScript } from "../cluster/pacemaker/group-commands";
 import {
@@ -76,13 +77,28 @@ export function directorPacemakerOf(
   return { vip: inputs.vip, cidrNetmask: inputs.cidrNetmask, pingTargets: inputs.pingTargets };
 }
 
+/**
+ * Converges the set on the first director that can be reached (one down — destroyed, fenced — is
+ * skipped: the other holds the same CIB); fails with the last director's error when none can.
+ */
 async function converge(inputs: Inputs): Promise<LvsPacemakerOutputs> {
   const want = directorResourceSet(directorPacemakerOf(inputs));
-  const first = firstOf(inputs.nodes, "nodes: the resources need the directors");
-  const found = await onNode(first, inputs.sshPrivateKey, (run) =>
-    explained(first.address, () => convergeResourceSet(run, want)),
-  );
-  if (found.length > 0) {
+  firstOf(inputs.nodes, "nodes: the resources need the directors");
+  let found: string[] | undefined;
+  for (const [i, node] of inputs.nodes.entries()) {
+    try {
+      found = await onNode(node, inputs.sshPrivateKey, (run) =>
+        explained(node.address, () => convergeResourceSet(run, want)),
+      );
+      break;
+    } catch (err) {
+      if (!isUnreachable(err) || i === inputs.nodes.length - 1) throw err;
+      progress(
+        `lb: ${node.address} is unreachable; the pacemaker resources are converged on the next director`,
+      );
+    }
+  }
+  if (found !== undefined && found.length > 0) {
     progress(
       `lb: pacemaker resources of ${want.group.id} converged (${found.length} difference(s): ${found.join("; ")})`,
     );
@@ -116,14 +132,19 @@ export const lvsPacemakerProvider = defineProvider<ReturnType<typeof schema>, Lv
     return converge(news);
   },
   async delete(_id, olds) {
-    const first = olds.nodes[0];
-    if (first === undefined) return;
     // The group first (it is colocated with and ordered after the clone); pcs deletes the
-    // constraints that name what it deletes.
-    await removeUnlessUnreachable(`pacemaker resources of ${DIRECTOR_IDS.group}`, () =>
-      onNode(first, olds.sshPrivateKey, (run) =>
-        run(resourceDeleteScript([DIRECTOR_IDS.group, DIRECTOR_IDS.pingClone]), { timeoutSeconds: 300 }),
-      ),
+    // constraints that name what it deletes. On the first director that can be reached.
+    const script = resourceDeleteScript([DIRECTOR_IDS.group, DIRECTOR_IDS.pingClone]);
+    for (const node of olds.nodes) {
+      try {
+        await onNode(node, olds.sshPrivateKey, (run) => run(script, { timeoutSeconds: 300 }));
+        return;
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+      }
+    }
+    progress(
+      `lb: pacemaker resources of ${DIRECTOR_IDS.group}: no director reachable at delete, nothing left to remove`,
     );
   },
 });

@@ -222,14 +222,37 @@ describe("LvsPacemaker: read, diff, update, delete", () => {
     ]);
   });
 
-  test("delete removes the group, then the clone, from ld1; an unreachable ld1 is nothing to remove", async () => {
+  test("delete removes the group, then the clone, from ld1, or from ld2 when ld1 is down; none reachable is nothing to remove", async () => {
     const olds = await created();
-    on(exactly(resourceDeleteScript(["GrpBalancer", "PINGD-clone"])), {});
+    const remove = resourceDeleteScript(["GrpBalancer", "PINGD-clone"]);
+    on(exactly(remove), {});
     await p.delete("GrpBalancer", olds);
     expect(steps()).toEqual(["ld1 pcs resource delete GrpBalancer --force >/dev/null 2>&1 || true"]);
-    expect(lab.calls[0]?.script).toBe(resourceDeleteScript(["GrpBalancer", "PINGD-clone"]));
+    expect(lab.calls[0]?.script).toBe(remove);
     forget();
+    on(exactly(remove), {});
     lab.down = [LD1.address];
+    await p.delete("GrpBalancer", olds);
+    expect(steps()).toEqual(["ld2 pcs resource delete GrpBalancer --force >/dev/null 2>&1 || true"]);
+    forget();
+    lab.down = [LD1.address, LD2.address];
     await expect(p.delete("GrpBalancer", olds)).resolves.toBeUndefined();
+    expect(lab.calls).toEqual([]);
+  });
+
+  test("ld1 down at an update: converged on ld2; both down: the update fails naming the last one", async () => {
+    const olds = await created();
+    lab.down = [LD1.address];
+    on(CIB_QUERY, { stdout: LB_CIB_EMPTY });
+    on(/^set -e\npcs /, {});
+    await p.update("GrpBalancer", olds, await checked(p, raw));
+    expect(lab.connects).toEqual([LD1.address, LD2.address]);
+    expect(steps()).toEqual(["ld2 cib", "ld2 batch"]);
+    forget();
+    lab.down = [LD1.address, LD2.address];
+    const err = await failureOf(p.update("GrpBalancer", olds, await checked(p, raw)));
+    expect(err.message).toMatch(
+      /^LvsPacemaker "ultramonkey-lb-pacemaker": update failed: 192\.168\.15\.45 is unreachable/,
+    );
   });
 });
