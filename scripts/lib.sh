@@ -153,12 +153,19 @@ load_lab_env() {
   eval "$assignments"
 }
 
-# Copies what the Pulumi program is made of (index.ts and what it imports) into DIR, with the
-# project's node_modules linked in: a throwaway copy to run the engine on.
+# Copies what the Pulumi program is made of into DIR, with the project's node_modules linked in:
+# a throwaway copy to run the engine on. Everything at the top of the project goes, except what the
+# program never imports (tests, docs, coverage, the engine's sources, node_modules, stack files):
+# a folder the program starts to import is copied without anyone listing it here.
 copy_program() {
-  local dir="$1"
+  local dir="$1" entry
   mkdir -p "$dir"
-  cp -r "$REPO"/{Pulumi.yaml,package.json,tsconfig.json,index.ts,components,providers,spec} "$dir/"
+  for entry in "$REPO"/*; do
+    case "${entry##*/}" in
+      node_modules | test | docs | coverage | engine | Pulumi.*.yaml) ;;
+      *) cp -r "$entry" "$dir/" ;;
+    esac
+  done
   ln -s "$REPO/node_modules" "$dir/node_modules"
 }
 

@@ -4,6 +4,7 @@
  * it wraps fails, where the form it replaced passed. No lab is involved.
  */
 import { spawnSync } from "node:child_process";
+import * as ts from "typescript";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fakeBin, removeTempDirs, runWithFakes, tempDir, type FakeBin } from "../support/bash";
@@ -319,5 +320,41 @@ describe("golden_changes (the golden-file gate of scripts/test.sh)", () => {
   test("fails outside a git work tree instead of reading as unchanged", () => {
     const r = check(fakeBin({}), `cd "${tempDir("kvmlab-nogit-")}" && golden_changes test/golden`);
     expect(r.status).not.toBe(0);
+  });
+});
+
+describe("copy_program (the program the engine runs in a throwaway copy)", () => {
+  /** Relative imports of every .ts file reachable from `entry`, as [importer, specifier] when unresolved. */
+  function unresolvedImports(root: string, entry: string): string[] {
+    const seen = new Set<string>();
+    const missing: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const { importedFiles } = ts.preProcessFile(fs.readFileSync(file, "utf8"), true, true);
+      for (const { fileName } of importedFiles) {
+        if (!fileName.startsWith(".")) continue;
+        const base = path.resolve(path.dirname(file), fileName);
+        const found = [`${base}.ts`, path.join(base, "index.ts"), base].find(
+          (f) => fs.existsSync(f) && fs.statSync(f).isFile(),
+        );
+        if (found === undefined) missing.push(`${path.relative(root, file)} → ${fileName}`);
+        else if (found.endsWith(".ts")) visit(found);
+      }
+    };
+    visit(path.join(root, entry));
+    return missing;
+  }
+
+  test("the copy holds every file index.ts reaches, and no test, doc or stack file", () => {
+    const dir = path.join(tempDir("kvmlab-copy-"), "project");
+    const r = check(fakeBin({}), `copy_program '${dir}'`);
+    expect(r).toMatchObject({ status: 0, stderr: "" });
+    expect(unresolvedImports(dir, "index.ts")).toEqual([]);
+    for (const absent of ["test", "docs", "Pulumi.dev.yaml"])
+      expect(fs.existsSync(path.join(dir, absent))).toBe(false);
+    for (const present of ["Pulumi.yaml", "package.json", "tsconfig.json"]) {
+      expect(fs.existsSync(path.join(dir, present))).toBe(true);
+    }
   });
 });
