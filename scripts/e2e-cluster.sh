@@ -12,9 +12,9 @@
 #   4. the seed's failover drill (scripts/drill.sh), E2E_DRILLS times (KVMLAB_DRILLS, default 1).
 #
 # Needs from e2e.sh: work, E2E_DRILLS, load_e2e_env (sets the LAB_* variables: LAB_NAME, LAB_NODES,
-#   LAB_ADDRESSES, LAB_CLUSTER_*, LAB_FENCE_DEVICES, LAB_SERVICE*, LAB_VIP, LAB_DB_PORT), phase,
-#   timing, stage, fail, log, on, set_lab, expect_drift, cib_query, unit_boot_state
-#   (e2e-checks.sh); REPO, query (lib.sh).
+#   LAB_ADDRESSES, LAB_CLUSTER_*, LAB_FENCE_DEVICES, LAB_SERVICE*, LAB_VIP, LAB_DB_PORT), fail, on,
+#   set_lab, cib_query; unit_boot_state (e2e-checks.sh); REPO, log, query, stack_secret, e2e_phase,
+#   e2e_timing, e2e_stage, e2e_expect_drift (lib.sh).
 # Defines: c1, c2 (the two nodes' management addresses), fence_device, added, absent, both_online,
 #   check_cluster, PGPASSWORD (exported), and what scripts/drill.sh defines.
 # shellcheck shell=bash disable=SC2154 # work: e2e.sh's, see above
@@ -43,7 +43,7 @@ check_cluster() {
 
 # 1. The cluster layer.
 set_lab layers cluster
-phase cluster-converge pulumi up --yes --non-interactive --skip-preview || fail "pulumi up of the cluster layer failed"
+e2e_phase cluster-converge pulumi up --yes --non-interactive --skip-preview || fail "pulumi up of the cluster layer failed"
 load_e2e_env
 c1=${LAB_ADDRESSES[0]}
 c2=${LAB_ADDRESSES[1]}
@@ -55,9 +55,9 @@ check_cluster
 stack_secret "$LAB_NAME-svc-$LAB_SERVICE-db-password" value "$work/db.password"
 PGPASSWORD=$(cat "$work/db.password")
 export PGPASSWORD
-phase cluster-refresh-noop pulumi preview --refresh --non-interactive --expect-no-changes ||
+e2e_phase cluster-refresh-noop pulumi preview --refresh --non-interactive --expect-no-changes ||
   fail "a refresh right after the cluster converge finds changes"
-phase cluster-up-noop pulumi up --yes --non-interactive --expect-no-changes ||
+e2e_phase cluster-up-noop pulumi up --yes --non-interactive --expect-no-changes ||
   fail "a second up of the cluster layer changes something"
 
 # 2. Drift: a property, a member disabled, a constraint added. The repair is checked on the live
@@ -73,8 +73,8 @@ absent=()
 for id in $added; do absent+=(--absent "$id"); done
 query cib-check "$work/cib-drift.xml" --stopped "$LAB_SERVICE_DB" --property stonith-enabled=false >/dev/null ||
   fail "the drift did not reach the CIB"
-expect_drift "STONITH disabled, a member disabled and a constraint added" "$LAB_NAME-cluster-pcs" "$LAB_NAME-svc-$LAB_SERVICE-group"
-phase cluster-repair pulumi up --refresh --yes --non-interactive || fail "up did not repair the cluster drift"
+e2e_expect_drift "STONITH disabled, a member disabled and a constraint added" "$LAB_NAME-cluster-pcs" "$LAB_NAME-svc-$LAB_SERVICE-group"
+e2e_phase cluster-repair pulumi up --refresh --yes --non-interactive || fail "up did not repair the cluster drift"
 cib_query "$c1" "$work/cib-repaired.xml"
 query cib-check "$work/cib-repaired.xml" --started "$LAB_SERVICE_DB" --property stonith-enabled=true "${absent[@]}" ||
   fail "the live CIB is not repaired"
@@ -87,8 +87,8 @@ on "$c1" "pcs stonith disable $fence_device && pcs resource delete $LAB_SERVICE_
 cib_query "$c1" "$work/cib-drift.xml"
 query cib-check "$work/cib-drift.xml" --stopped "$fence_device" --missing "$LAB_SERVICE_IP" >/dev/null ||
   fail "the drift did not reach the CIB"
-expect_drift "the STONITH device disabled and a member deleted" "$LAB_NAME-fence-$fence_device-stonith" "$LAB_NAME-svc-$LAB_SERVICE-group"
-phase cluster-repair-rebuild pulumi up --refresh --yes --non-interactive || fail "up did not repair STONITH and the group"
+e2e_expect_drift "the STONITH device disabled and a member deleted" "$LAB_NAME-fence-$fence_device-stonith" "$LAB_NAME-svc-$LAB_SERVICE-group"
+e2e_phase cluster-repair-rebuild pulumi up --refresh --yes --non-interactive || fail "up did not repair STONITH and the group"
 cib_query "$c1" "$work/cib-repaired.xml"
 query cib-check "$work/cib-repaired.xml" --started "$fence_device" --member "$LAB_SERVICE:$LAB_SERVICE_IP" ||
   fail "the live CIB is not repaired"
@@ -101,17 +101,17 @@ check_cluster
 boot=$(on "$c2" "cat /proc/sys/kernel/random/boot_id")
 t0=$SECONDS
 on "$c1" "pcs stonith fence ${LAB_CLUSTER_NODES[1]}" || fail "pcs stonith fence ${LAB_CLUSTER_NODES[1]} failed"
-timing fence-command $((SECONDS - t0))
+e2e_timing fence-command $((SECONDS - t0))
 drill_wait 600 "${LAB_NODES[1]} rebooting after the fence" drill_rebooted "$c2" "$boot"
-timing fence-to-ssh $((SECONDS - t0))
+e2e_timing fence-to-ssh $((SECONDS - t0))
 on "$c2" "pcs cluster start --wait=300 >/dev/null" || fail "${LAB_NODES[1]} did not rejoin after the fence"
 drill_wait 300 "${LAB_NODES[1]} back online" both_online
-stage fence-test
+e2e_stage fence-test
 log "e2e: pcs stonith fence ${LAB_CLUSTER_NODES[1]} rebooted ${LAB_NODES[1]}'s VM (boot id changed); it rejoined"
 
 # 4. The drill.
 for ((i = 1; i <= E2E_DRILLS; i++)); do
   log "e2e: failover drill $i"
   drill_run
-  stage "drill-$i"
+  e2e_stage "drill-$i"
 done

@@ -3,8 +3,8 @@
 # (node1/node2: node01/node02) and its iSCSI target and GlusterFS volume as the stack describes them.
 #
 # Needs from e2e.sh: work, E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, load_e2e_env (sets the LAB_*
-#   variables: LAB_NAME, LAB_NODES, LAB_ADDRESSES, LAB_ISCSI_*, LAB_GLUSTER_*), phase, fail, log,
-#   on, set_lab, expect_drift, tcp_listening and tgt_serves (e2e-checks.sh).
+#   variables: LAB_NAME, LAB_NODES, LAB_ADDRESSES, LAB_ISCSI_*, LAB_GLUSTER_*), fail, on, set_lab;
+#   log, e2e_phase, e2e_expect_drift (lib.sh); tcp_listening and tgt_serves (e2e-checks.sh).
 # Defines: n1, n2 (the two nodes' management addresses), node1, node2 (their names), data_lun,
 #   control_port, check_iscsi, check_shared_lun, check_gluster_file, same_on_bricks.
 # shellcheck shell=bash disable=SC2154 # work: e2e.sh's, see above
@@ -63,7 +63,7 @@ same_on_bricks() { # same_on_bricks NAME — both bricks hold the same bytes as 
 
 # 5. The storage layer.
 set_lab layers storage
-phase storage-converge pulumi up --yes --non-interactive --skip-preview || fail "pulumi up of the storage layer failed"
+e2e_phase storage-converge pulumi up --yes --non-interactive --skip-preview || fail "pulumi up of the storage layer failed"
 load_e2e_env
 n1=${LAB_ADDRESSES[0]}
 n2=${LAB_ADDRESSES[1]}
@@ -74,15 +74,15 @@ data_lun=${LAB_ISCSI_DEVICES[1]}
 check_iscsi
 check_shared_lun
 check_gluster_file hello
-phase storage-refresh-noop pulumi preview --refresh --non-interactive --expect-no-changes ||
+e2e_phase storage-refresh-noop pulumi preview --refresh --non-interactive --expect-no-changes ||
   fail "a refresh right after the storage converge finds changes"
-phase storage-up-noop pulumi up --yes --non-interactive --expect-no-changes || fail "a second up of the storage layer wanted changes"
+e2e_phase storage-up-noop pulumi up --yes --non-interactive --expect-no-changes || fail "a second up of the storage layer wanted changes"
 
 # 6. A brick process killed; writes go on; repair restarts it; heal; both bricks equal.
 on "$n2" "pkill -9 -x glusterfsd" || fail "$node2: no glusterfsd to kill"
 check_gluster_file while-brick-down
-expect_drift "a dead brick process" "$LAB_NAME-gluster-volume"
-phase storage-repair-brick pulumi up --refresh --yes --non-interactive || fail "up did not restart the brick"
+e2e_expect_drift "a dead brick process" "$LAB_NAME-gluster-volume"
+e2e_phase storage-repair-brick pulumi up --refresh --yes --non-interactive || fail "up did not restart the brick"
 on "$n1" "/etc/init.d/glmount heal" || fail "glmount heal did not finish"
 same_on_bricks while-brick-down
 same_on_bricks hello
@@ -95,9 +95,9 @@ tgtadm -C "$port" --lld iscsi --mode logicalunit --op delete --tid "$tid" --lun 
 on "$n2" "iscsiadm -m node -T $LAB_ISCSI_IQN -p $LAB_ISCSI_PORTAL --logout >/dev/null" || fail "could not log $node2 out"
 on "$n1" "gluster --mode=script volume set $LAB_GLUSTER_VOLUME network.ping-timeout 42 >/dev/null" || fail "could not change an option"
 on "$n2" "umount $LAB_GLUSTER_MOUNT" || fail "could not unmount $node2's $LAB_GLUSTER_MOUNT"
-expect_drift "a deleted LUN, a logged-out session, a changed option and a lost mount" \
+e2e_expect_drift "a deleted LUN, a logged-out session, a changed option and a lost mount" \
   "$LAB_NAME-iscsi-target" "$LAB_NAME-iscsi-initiator-$node2" "$LAB_NAME-gluster-volume" "$LAB_NAME-gluster-mount-$node2"
-phase storage-repair pulumi up --refresh --yes --non-interactive || fail "up did not repair the storage drift"
+e2e_phase storage-repair pulumi up --refresh --yes --non-interactive || fail "up did not repair the storage drift"
 check_iscsi
 on "$n1" "gluster volume get $LAB_GLUSTER_VOLUME network.ping-timeout | grep -q ' $E2E_PING_TIMEOUT *\$'" ||
   fail "the option was not restored"
@@ -108,7 +108,7 @@ check_shared_lun
 on "$n1" "gluster --mode=script volume stop $LAB_GLUSTER_VOLUME >/dev/null && gluster --mode=script volume delete $LAB_GLUSTER_VOLUME >/dev/null" ||
   fail "could not delete the volume out of band"
 # The refresh finds the volume gone (its read returns nothing): the preview creates it again.
-expect_drift "a deleted volume" "$LAB_NAME-gluster-volume=create"
+e2e_expect_drift "a deleted volume" "$LAB_NAME-gluster-volume=create"
 pulumi up --refresh --yes --non-interactive || fail "up did not re-create the deleted volume"
 for i in "${!LAB_ADDRESSES[@]}"; do
   [ "$(on "${LAB_ADDRESSES[$i]}" "sha256sum < $LAB_GLUSTER_MOUNT/hello")" = "$(cat "$work/hello.sum")" ] ||
@@ -132,7 +132,7 @@ log "e2e: a LUN larger than the free space is refused with the field and the fix
 
 # 8b. Fault: the storage layer removed, then re-built over a brick directory holding foreign files.
 set_lab layers substrate
-phase storage-destroy pulumi up --yes --non-interactive --skip-preview || fail "removing the storage layer failed"
+e2e_phase storage-destroy pulumi up --yes --non-interactive --skip-preview || fail "removing the storage layer failed"
 on "$n1" "! mountpoint -q $LAB_GLUSTER_MOUNT && ! iscsiadm -m session >/dev/null 2>&1" || fail "$node1 kept a mount or a session"
 if tcp_listening ":${LAB_ISCSI_PORTAL##*:}"; then fail "tgtd still listens after the storage layer was removed"; fi
 on "$n2" "mkdir -p $LAB_GLUSTER_BRICK && echo foreign > $LAB_GLUSTER_BRICK/not-a-brick" || fail "could not prepare the foreign brick"

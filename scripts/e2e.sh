@@ -39,10 +39,11 @@
 # The PASSED line names the layers and the stages that ran; a run that completed fewer layers
 # than asked for fails.
 #
+# The steps every end-to-end run takes are lib.sh's (e2e_prepare, e2e_enter, e2e_own_libvirt,
+# e2e_stack_init, e2e_phase, e2e_stage, e2e_timing, e2e_expect_drift, e2e_destroyed).
 # For the parts it sources (e2e-storage.sh, e2e-cluster.sh) this script defines: STACK, work,
-# E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, the LAB_* variables, load_e2e_env, fail, timing, stage,
-# phase, layer_done, on, set_lab, expect_drift, cib_query (and everything of lib.sh and
-# e2e-checks.sh).
+# E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, E2E_DRILLS, the LAB_* variables, load_e2e_env, fail,
+# layer_done, on, set_lab, cib_query (and everything of lib.sh and e2e-checks.sh).
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=scripts/e2e-checks.sh
@@ -84,40 +85,16 @@ EOF
 }
 
 if [ "${1:-}" != --inside ]; then
-  cd "$REPO"
-  ensure_packages "${LAB_PACKAGES[@]}"
-  ensure_node_modules
-  env_file=$(bash scripts/engine.sh)
-  work=$(mktemp -d /tmp/kvmlab-e2e.XXXXXX)
-  ns="kvmlab-e2e-$$"
-  # shellcheck disable=SC2317 # run by the trap
-  cleanup() {
-    local pids
-    pids=$(ip netns pids "$ns" 2>/dev/null || true)
-    if [ -n "$pids" ]; then
-      # shellcheck disable=SC2086
-      kill $pids 2>/dev/null || true
-      sleep 2
-      # shellcheck disable=SC2086
-      kill -9 $pids 2>/dev/null || true
-    fi
-    ip netns del "$ns" 2>/dev/null || true
-    # The run's libvirt was throwaway; after a failure its stack directory may be left: remove it.
-    rm -rf "$work"
-    [ -z "${LAB_STATE_DIR:-}" ] || rm -rf "$LAB_STATE_DIR"
-  }
-  trap cleanup EXIT
-  e2e_stack_file >"$work/Pulumi.$STACK.yaml"
-  load_lab_env "$work/Pulumi.$STACK.yaml"
-  lab_netns "$ns"
-  log "e2e: network namespace $ns, work dir $work (layers: $E2E_RUN_LAYERS)"
-  KVMLAB_ENV_FILE="$env_file" E2E_WORK="$work" ip netns exec "$ns" bash "$0" --inside
+  e2e_prepare e2e
+  e2e_stack_file >"$E2E_WORK/Pulumi.$STACK.yaml"
+  load_lab_env "$E2E_WORK/Pulumi.$STACK.yaml"
+  e2e_enter --note "layers: $E2E_RUN_LAYERS" "$REPO/scripts/e2e.sh" --inside
   # The run inside records each layer it finished and each stage it passed.
   done_layers=
-  [ ! -f "$work/layers" ] || done_layers=$(tr '\n' ' ' <"$work/layers" | sed 's/ $//')
+  [ ! -f "$E2E_WORK/layers" ] || done_layers=$(tr '\n' ' ' <"$E2E_WORK/layers" | sed 's/ $//')
   [ "$done_layers" = "$E2E_RUN_LAYERS" ] ||
     die "e2e: asked for the layers '$E2E_RUN_LAYERS', finished '${done_layers:-none}': not a pass"
-  log "e2e: PASSED — layers: $done_layers; stages: $(tr '\n' ' ' <"$work/stages" | sed 's/ $//')"
+  log "e2e: PASSED — layers: $done_layers; stages: $(tr '\n' ' ' <"$E2E_WORK/stages" | sed 's/ $//')"
   exit 0
 fi
 
@@ -126,36 +103,8 @@ fi
 source "$KVMLAB_ENV_FILE"
 work=$E2E_WORK
 fail() { die "e2e: $*"; }
-timing() { [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "$1 $2" >>"$KVMLAB_E2E_TIMINGS"; }
-stage() { echo "$1" >>"$work/stages"; } # stage NAME — records a passed stage for the PASSED line
 layer_done() { echo "$1" >>"$work/layers"; } # layer_done LAYER — every check of LAYER passed
-phase() { # phase NAME command… — runs, times, records
-  local name="$1" t0
-  shift
-  t0=$(date +%s.%N)
-  log "e2e: $name"
-  "$@" || return 1
-  local dt
-  dt=$(echo "$(date +%s.%N) - $t0" | bc)
-  timing "$name" "$dt"
-  stage "$name"
-  log "e2e: $name took ${dt%.*} s"
-}
 set_lab() { pulumi config set --path "kvm-ha-lab:lab.$1" "$2" >/dev/null; } # set_lab PATH VALUE
-# Expects `pulumi preview --refresh` to show the drift: each resource named plans an update or a
-# replacement (NAME=OP[,OP…] names the ops allowed instead, e.g. NAME=create for a resource the
-# refresh finds gone), and the preview itself succeeds with no error diagnostic — a read that
-# crashes is a failure, not "drift shown".
-expect_drift() { # expect_drift WHAT RESOURCE_NAME[=OPS]…
-  local what="$1" status=0 shown
-  shift
-  pulumi preview --refresh --json --non-interactive >"$work/drift.json" 2>"$work/drift.err" || status=$?
-  shown=$(query drift-check "$work/drift.json" "$status" "$@") || {
-    cat "$work/drift.err"
-    fail "$what: pulumi preview --refresh does not show the drift as expected (above)"
-  }
-  log "e2e: preview --refresh shows $what: $shown"
-}
 # The live CIB of the cluster, read on ADDRESS into FILE (cibadmin --query).
 cib_query() { # cib_query ADDRESS FILE
   on "$1" "cibadmin --query" >"$2" || fail "cibadmin --query failed on $1"
@@ -166,25 +115,14 @@ load_e2e_env() {
   load_lab_env "Pulumi.$STACK.yaml" "$work/outputs.json"
 }
 
-# A libvirt of our own: private runtime and state directories, an empty domain/network config dir.
-mkdir -p /run/libvirt /var/lib/libvirt "$work/etc-libvirt-qemu/networks"
-mount -t tmpfs tmpfs /run/libvirt
-mount -t tmpfs tmpfs /var/lib/libvirt
-mount --bind "$work/etc-libvirt-qemu" /etc/libvirt/qemu
-
-# The project, copied, with the test stack's config (the work tree is never touched).
-proj="$work/project"
-copy_program "$proj"
-cp "$work/Pulumi.$STACK.yaml" "$proj/"
-cd "$proj"
-export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE_FILE="$work/passphrase"
-mkdir -p "$work/state"
-head -c 32 /dev/urandom | base64 >"$PULUMI_CONFIG_PASSPHRASE_FILE"
-pulumi stack init "$STACK" --secrets-provider passphrase --non-interactive >/dev/null
+# A libvirt of our own; the project, copied, with the test stack's config (the work tree is never
+# touched).
+e2e_own_libvirt
+e2e_stack_init "$STACK"
 start_progress
 trap stop_progress EXIT
 
-phase up-cold pulumi up --yes --non-interactive --skip-preview || fail "pulumi up failed"
+e2e_phase up-cold pulumi up --yes --non-interactive --skip-preview || fail "pulumi up failed"
 load_e2e_env
 
 # Keys from the state (secrets decrypted by the engine, kept in the run's work dir only).
@@ -214,7 +152,7 @@ check_mesh() {
   done
   log "e2e: the nodes reach each other by every host name (${LAB_HOSTNAMES[*]}), with root SSH"
 }
-phase mesh check_mesh
+e2e_phase mesh check_mesh
 
 check_fence_shell() {
   local out status=0 domain=${LAB_DOMAINS[0]} marker="$work/fence-client-command-ran"
@@ -233,12 +171,12 @@ check_fence_shell() {
   fence_refused "$out" "virsh undefine $domain" || fail "fence shell: undefine was not refused: $out"
   virsh -c qemu:///system dominfo "$domain" >/dev/null || fail "fence shell let a domain be undefined"
   if fence_client_command_ran "$out" "$marker"; then fail "fence shell: the client's own command ran: $out"; fi
-  stage fence-shell
+  e2e_stage fence-shell
   log "e2e: fence key → restricted shell: list allowed, undefine and the client's own command refused"
 }
 check_fence_shell
 
-phase up-noop pulumi up --yes --non-interactive --expect-no-changes ||
+e2e_phase up-noop pulumi up --yes --non-interactive --expect-no-changes ||
   fail "a second pulumi up wanted changes"
 
 # Drift made out of band: the second node's VM and the heartbeat network stopped.
@@ -246,11 +184,11 @@ phase up-noop pulumi up --yes --non-interactive --expect-no-changes ||
 virsh -c qemu:///system destroy "${LAB_DOMAINS[1]}" >/dev/null || fail "could not stop ${LAB_DOMAINS[1]} out of band"
 virsh -c qemu:///system net-destroy "$LAB_HEARTBEAT_LIBVIRT_NETWORK" >/dev/null ||
   fail "could not stop $LAB_HEARTBEAT_LIBVIRT_NETWORK out of band"
-expect_drift "a stopped VM and a stopped network" \
+e2e_expect_drift "a stopped VM and a stopped network" \
   "$LAB_NAME-${LAB_NODES[1]}-domain" "$LAB_NAME-net-$LAB_HEARTBEAT_NETWORK-libvirt"
-phase repair pulumi up --refresh --yes --non-interactive || fail "pulumi up did not repair the drift"
+e2e_phase repair pulumi up --refresh --yes --non-interactive || fail "pulumi up did not repair the drift"
 check_mesh
-phase preview-refresh pulumi preview --refresh --non-interactive --expect-no-changes ||
+e2e_phase preview-refresh pulumi preview --refresh --non-interactive --expect-no-changes ||
   fail "after the repair a refresh still finds changes"
 layer_done substrate
 
@@ -268,17 +206,9 @@ case " $E2E_RUN_LAYERS " in *" cluster "*)
   ;;
 esac
 
-phase destroy pulumi destroy --yes --non-interactive || fail "pulumi destroy failed"
-if virsh -c qemu:///system version >/dev/null 2>&1; then
-  left=$(libvirt_leftovers qemu:///system) || fail "virsh could not list what destroy left"
-else
-  # HostPrep stopped the libvirtd it had started, as it held nothing any more: look at its config.
-  log "e2e: libvirtd was stopped by destroy (the program had started it and it held nothing)"
-  left=$(find "$work/etc-libvirt-qemu" -name '*.xml') || fail "could not look at libvirt's configuration"
-fi
-[ -z "$left" ] || fail "destroy left libvirt objects: $left"
-[ ! -e "$LAB_STATE_DIR" ] || fail "destroy left $LAB_STATE_DIR: $(find "$LAB_STATE_DIR" | head)"
-if tcp_listening "$LAB_HOST_ADDRESS:$LAB_HOST_SSH_PORT"; then fail "destroy left the host sshd running"; fi
+e2e_phase destroy pulumi destroy --yes --non-interactive || fail "pulumi destroy failed"
+# No domain, network, state directory or host sshd left (e2e_destroyed); nor the storage layer's tgtd.
+e2e_destroyed
 if [ -n "$LAB_ISCSI_PORTAL" ] && tcp_listening ":${LAB_ISCSI_PORTAL##*:}"; then fail "destroy left tgtd listening"; fi
-stage destroy-clean
+e2e_stage destroy-clean
 log "e2e: destroy removed every domain, network, file and the sshd of the stack"

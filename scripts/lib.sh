@@ -12,8 +12,8 @@
 #   copy_program DIR;
 #   stack_secret URN_SUFFIX FIELD FILE, stack_private_key URN_SUFFIX FILE (the current stack);
 #   golden_changes PATH; node_ssh_options KEY_FILE;
-#   end-to-end runs: e2e_prepare NAME, e2e_cleanup, e2e_enter SCRIPT ARG… (outside the namespace;
-#     E2E_ENV_FILE, E2E_WORK, E2E_NS), e2e_timing NAME SECONDS, e2e_stage NAME, e2e_phase NAME
+#   end-to-end runs: e2e_prepare NAME, e2e_cleanup, e2e_enter [--note TEXT] SCRIPT ARG… (outside
+#     the namespace; E2E_ENV_FILE, E2E_WORK, E2E_NS), e2e_timing NAME SECONDS, e2e_stage NAME, e2e_phase NAME
 #     COMMAND…, e2e_own_libvirt, e2e_stack_init STACK, e2e_expect_drift WHAT NAME[=OPS]…,
 #     e2e_destroyed, e2e_wait SECONDS WHAT COMMAND… (inside).
 # shellcheck shell=bash
@@ -196,9 +196,9 @@ node_ssh_options() {
 }
 
 # ---- end-to-end runs in a network namespace of their own ------------------------------------------
-# The steps every end-to-end run of a lab takes (scripts/e2e-lb.sh; scripts/e2e.sh takes the same
-# ones). Outside the namespace, e2e_prepare then e2e_enter; inside it, the rest. The run's work
-# directory is E2E_WORK (set by e2e_prepare, handed into the namespace by e2e_enter).
+# The steps every end-to-end run of a lab takes (scripts/e2e.sh, scripts/e2e-lb.sh). Outside the
+# namespace, e2e_prepare then e2e_enter; inside it, the rest. The run's work directory is E2E_WORK
+# (set by e2e_prepare, handed into the namespace by e2e_enter).
 
 # e2e_prepare NAME — the host's packages, npm dependencies, the engine (E2E_ENV_FILE), a work
 # directory (E2E_WORK) and a network namespace name (E2E_NS); on exit the namespace's processes are
@@ -230,13 +230,19 @@ e2e_cleanup() {
   [ -z "${LAB_STATE_DIR:-}" ] || rm -rf "$LAB_STATE_DIR"
 }
 
-# e2e_enter SCRIPT ARG… — makes the namespace (lab_netns) and runs SCRIPT ARG… in it with
-# KVMLAB_ENV_FILE and E2E_WORK set (`ip netns exec` gives it a mount namespace of its own too).
+# e2e_enter [--note TEXT] SCRIPT ARG… — makes the namespace (lab_netns) and runs SCRIPT ARG… in it
+# with KVMLAB_ENV_FILE and E2E_WORK set (`ip netns exec` gives it a mount namespace of its own too);
+# TEXT ends the line that names the namespace, in parentheses.
 e2e_enter() {
+  local note=
+  if [ "$1" = --note ]; then
+    note=" ($2)"
+    shift 2
+  fi
   local script="$1"
   shift
   lab_netns "$E2E_NS"
-  log "e2e: network namespace $E2E_NS, work dir $E2E_WORK"
+  log "e2e: network namespace $E2E_NS, work dir $E2E_WORK$note"
   KVMLAB_ENV_FILE="$E2E_ENV_FILE" E2E_WORK="$E2E_WORK" ip netns exec "$E2E_NS" bash "$script" "$@"
 }
 

@@ -4,7 +4,7 @@
  * and the directors' pages, and an HTTP probe log. No lab is involved.
  */
 import * as path from "node:path";
-import { fakeBin, removeTempDirs, runWithFakes } from "../support/bash";
+import { fakeBin, logOf, removeTempDirs, runWithFakes } from "../support/bash";
 import { IPVS_ACTIVE, IPVS_DRIFTED, IPVS_FALLBACK, IPVS_ONE_DOWN, IPVS_STANDBY } from "../fixtures/ipvsadm";
 import { renderIndexPage } from "../../providers/lb/real-server-files";
 import { renderSorryPage } from "../../providers/lb/director-files";
@@ -105,6 +105,26 @@ describe("lib.sh's end-to-end helpers", () => {
     );
     expect(r.stdout).toBe("failed\nok\nok\n");
     expect(r.stderr).toContain("e2e: ok took 0 s");
+  });
+
+  test("e2e_enter runs the script in the run's namespace and names it there, with its note when given", () => {
+    const fake = fakeBin({ ip: "" }, { sandbox: true });
+    const r = runWithFakes(
+      fake,
+      `source "${REPO}/scripts/lib.sh"\nE2E_NS=kvmlab-x-1 E2E_WORK=$TMPDIR/w E2E_ENV_FILE=$TMPDIR/env\n` +
+        'e2e_enter --note "layers: substrate storage" "$TMPDIR/run.sh" --inside\ne2e_enter "$TMPDIR/run.sh"',
+      "",
+    );
+    expect(r.status).toBe(0);
+    const named = r.stderr.split("\n").filter((l) => l.includes("network namespace"));
+    expect(named.map((l) => l.replace(/^\[ *\d+s\] /, "").replace(fake.tmp, "TMP"))).toEqual([
+      "e2e: network namespace kvmlab-x-1, work dir TMP/w (layers: substrate storage)",
+      "e2e: network namespace kvmlab-x-1, work dir TMP/w",
+    ]);
+    expect(logOf(fake).filter((l) => l.startsWith("ip netns exec"))).toEqual([
+      `ip netns exec kvmlab-x-1 bash ${fake.tmp}/run.sh --inside`,
+      `ip netns exec kvmlab-x-1 bash ${fake.tmp}/run.sh`,
+    ]);
   });
 
   test("e2e_timing writes only when KVMLAB_E2E_TIMINGS is set; e2e_wait dies naming what did not happen", () => {
