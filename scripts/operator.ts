@@ -21,6 +21,7 @@ import * as path from "node:path";
 import { LAB_KEY } from "../spec/config-key";
 import { parseLabSpec, type LabSpec } from "../spec";
 import { stackLabConfig } from "./query";
+import { commandLine, unknownCommand, UsageError } from "./cli";
 import { renderDiagram } from "../operator/diagram/render";
 import { labJsonSchema, schemaText, SCHEMA_FILES, stackJsonSchema } from "../operator/schema/json-schema";
 import { parseStackOutputs, type StackOutputs } from "../operator/outputs";
@@ -29,9 +30,6 @@ import { gatherFacts, gatherGroupNodes, type GatherOptions } from "../operator/s
 import { diagramFacts } from "../operator/status/facts";
 import { driftFromPreview, skippedDrift } from "../operator/status/drift";
 import { renderStatus } from "../operator/status/render";
-
-/** A usage error (exit status 2). */
-class UsageError extends Error {}
 
 const REPO = path.join(__dirname, "..");
 
@@ -154,30 +152,14 @@ export async function run(argv: readonly string[], gather: GatherOptions = {}): 
           : skippedDrift("--no-drift was given");
       return json ? `${JSON.stringify(facts, null, 2)}\n` : renderStatus(facts);
     }
-    case undefined:
-      throw new UsageError("name a command");
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+      throw unknownCommand(command);
   }
 }
 
 /** The command line; returns the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
-  if (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
-    console.log(usage());
-    return 0;
-  }
-  try {
-    process.stdout.write(await run(argv));
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`operator.ts: ${err.message}\n\n${usage()}`);
-      return 2;
-    }
-    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
-  }
+  return commandLine("operator.ts", argv, usage, run);
 }
 
 if (require.main === module) {

@@ -32,12 +32,10 @@ import { DIRECTOR_IDS, PING_ATTRIBUTE } from "../providers/lb/director-ids";
 import { checkPagePath } from "../providers/lb/real-server-files";
 import { LAB_KEY } from "../spec/config-key";
 import type { LabSpec } from "../spec/types";
+import { commandLine, unknownCommand, UsageError } from "./cli";
 
 /** A failed query; the message says which file and which key. */
 export class QueryError extends Error {}
-
-/** A usage error (exit status 2). */
-class UsageError extends QueryError {}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -1023,34 +1021,18 @@ export async function run(argv: readonly string[]): Promise<string> {
       const [file] = args(rest, 1, 1, command);
       return benchTable(readText(file, "timings"), file).join("\n");
     }
-    case undefined:
-      throw new UsageError("name a command");
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+      throw unknownCommand(command);
   }
 }
 
 /** The command line; returns the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
-  if (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
-    console.log(usage());
-    return 0;
-  }
-  try {
-    const out = await run(argv);
+  return commandLine("query.ts", argv, usage, async (a) => {
+    const out = await run(a);
     // Values go out without a trailing newline (`$(…)` strips it anyway; a key written to a file keeps its bytes).
-    process.stdout.write(
-      ["bench-table", "lab-env", "coverage-gate"].includes(argv[0] ?? "") ? `${out}\n` : out,
-    );
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`query.ts: ${err.message}\n\n${usage()}`);
-      return 2;
-    }
-    console.error(`error: ${messageOf(err)}`);
-    return 1;
-  }
+    return ["bench-table", "lab-env", "coverage-gate"].includes(a[0] ?? "") ? `${out}\n` : out;
+  });
 }
 
 if (require.main === module) {
