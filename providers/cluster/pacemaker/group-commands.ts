@@ -1,7 +1,7 @@
 /**
  * A service group of the lab (seed 001's service01) as a pacemaker group: its members in start
  * order — VIP (IPaddr2), the shared file system (Filesystem), PostgreSQL (pgsql) — as structures
- * ({@link groupResources}) and as the pcs commands that create them ({@link pcsGroupResources}).
+ * ({@link groupResources}), which groupCreateArgv (pcs-resource.ts) turns into pcs commands.
  *
  * Syntax facts relied on: `pcs resource create <id> <standard:provider:type> [options] --group
  * <group> [--disabled]`; `pcs resource enable|disable <id>...`. Agents: ocf:heartbeat:IPaddr2 (ip,
@@ -19,7 +19,7 @@ import { Problems } from "../../../spec/problems";
 import type { ServiceGroupSpec, ServiceResourceSpec } from "../../../spec/types";
 import { shellQuote } from "../../exec/ssh";
 import { checkServiceAddress, lunDeviceOf } from "../service-checks";
-import { groupCreateArgv, type PcsGroup, type PcsOperation, type PcsResource } from "./pcs-resource";
+import type { PcsGroup, PcsOperation, PcsResource } from "./pcs-resource";
 import { checkCibId, isPort, quoted } from "./pcs-validate";
 
 /** PostgreSQL 15's binaries on Debian 12 (postgresql-15). */
@@ -68,7 +68,7 @@ export const RESOURCE_OPERATIONS: Readonly<Record<ServiceResourceSpec["kind"], r
   ],
 };
 
-/** What {@link pcsGroupResources} needs beyond the group. */
+/** What {@link groupResources} needs beyond the group. */
 export interface PcsGroupContext {
   /** iSCSI LUN number → device path on the nodes (for `iscsi-filesystem` resources). */
   lunDevices?: Readonly<Record<string, string>>;
@@ -249,25 +249,6 @@ export function groupResources(group: ServiceGroupSpec, ctx: PcsGroupContext = {
     members,
     meta: group.stickiness !== undefined ? { "resource-stickiness": String(group.stickiness) } : {},
   };
-}
-
-/**
- * The commands that create a service group, in order:
- *
- * 1. `pcs resource create <id> <agent> <options> --group <group> --disabled` per resource, in start
- *    order (the group starts its members in that order and stops them in reverse);
- * 2. `pcs resource disable <group>` when the group does not start by itself (`autostart` false,
- *    seed 001: the operator enables it);
- * 3. `pcs resource enable <id>...`, all members in one CIB update.
- *
- * Why `--disabled` and then `enable`: on a running cluster each `create` is live at once, so
- * without it the VIP would start before the file system exists. And the members must not stay
- * disabled: `pcs resource enable <group>` only clears the group's own target-role
- * (pcs/lib/cib/resource/common.py find_resources_to_enable), so a member left disabled would keep
- * the group down after the operator enabled it.
- */
-export function pcsGroupResources(group: ServiceGroupSpec, ctx: PcsGroupContext = {}): string[][] {
-  return groupCreateArgv(groupResources(group, ctx), group.autostart);
 }
 
 /** How long a group may take to stop before it is deleted to be built again. */

@@ -221,9 +221,19 @@ export function updateArgv(resource: PcsResource, remove: readonly string[] = []
 }
 
 /**
- * The commands that create a group, in order: each member created disabled in the group, in start
- * order; `pcs resource disable <group>` unless the group starts by itself (`autostart`); every
- * member enabled in one CIB update. The group's own meta is set by {@link metaArgv}.
+ * The commands that create a group, in order:
+ *
+ * 1. `pcs resource create <id> <agent> <options> --group <group> --disabled` per member, in start
+ *    order (the group starts its members in that order and stops them in reverse);
+ * 2. `pcs resource disable <group>` unless the group starts by itself (`autostart` false, seed 001:
+ *    the operator enables it);
+ * 3. `pcs resource enable <id>...`, all members in one CIB update.
+ *
+ * Why `--disabled` and then `enable`: on a running cluster each `create` is live at once, so
+ * without it the VIP would start before the file system exists. And the members must not stay
+ * disabled: `pcs resource enable <group>` only clears the group's own target-role
+ * (pcs/lib/cib/resource/common.py find_resources_to_enable), so a member left disabled would keep
+ * the group down after the operator enabled it. The group's own meta is set by {@link metaArgv}.
  */
 export function groupCreateArgv(group: PcsGroup, autostart: boolean): string[][] {
   return [...groupMemberCreateArgv(group), ...groupStartArgv(group, autostart)];

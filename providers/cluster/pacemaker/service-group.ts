@@ -41,6 +41,7 @@ import {
   groupCreateArgv,
   locationArgv,
   type PcsGroup,
+  type PcsLocation,
 } from "./pcs-resource";
 import { groupDrift, groupOfCib, locationDrift, locationsOfCib } from "./pcs-drift";
 import { disabledMembers, memberUpdateArgv } from "./resource-set";
@@ -145,30 +146,9 @@ export function groupCommands(inputs: Inputs): string[][] {
   return groupCreateArgv(wantedGroup(inputs), inputs.autostart);
 }
 
-/**
- * Every member's id, agent (`ocf:heartbeat:IPaddr2`), instance attributes and operations
- * (operation name → its settings), in start order: {@link wantedGroup}'s members keyed by name.
- */
-export function wantedMembers(inputs: Inputs): {
-  id: string;
-  agent: string;
-  attributes: Record<string, string>;
-  operations: Record<string, Record<string, string>>;
-}[] {
-  return wantedGroup(inputs).members.map((m) => ({
-    id: m.id,
-    agent: m.agent,
-    attributes: m.attributes,
-    operations: Object.fromEntries(
-      m.operations.map(({ name, options, ...settings }) => [name, { ...settings, ...options }]),
-    ),
-  }));
-}
-
-/** The location constraints wanted: cluster node → score (`-INFINITY` for avoided nodes). */
-export function wantedLocations(inputs: Inputs): Record<string, string> {
-  const locations = groupLocations(inputs.name, inputs.domain, inputs.clusterNodeNames);
-  return Object.fromEntries(locations.map((l) => [l.node, l.score]));
+/** The group's location constraints ({@link groupLocations}: `-INFINITY` for avoided nodes). */
+export function wantedLocations(inputs: Inputs): PcsLocation[] {
+  return groupLocations(inputs.name, inputs.domain, inputs.clusterNodeNames);
 }
 
 /**
@@ -187,10 +167,7 @@ export function liveState(inputs: Inputs, cib: CibState): Partial<Inputs> | unde
   if (live === undefined) return undefined;
   // As configured = the same members, and none needing an update.
   const drift = groupDrift(wantedGroup(inputs), live, GROUP_META);
-  const locations = locationDrift(
-    groupLocations(inputs.name, inputs.domain, inputs.clusterNodeNames),
-    locationsOfCib(cib, inputs.name),
-  );
+  const locations = locationDrift(wantedLocations(inputs), locationsOfCib(cib, inputs.name));
   return {
     resourcesAsConfigured: drift.rebuild.length === 0 && drift.update.length === 0,
     membersEnabled: live.members.every((m) => m.meta["target-role"] !== "Stopped"),
@@ -298,7 +275,7 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
       if (after !== undefined && !after.constraintsAsConfigured) {
         const cmds = [
           ...ours.map((l) => constraintRemoveArgv([l.id])),
-          ...locationArgv(inputs.name, groupLocations(inputs.name, inputs.domain, inputs.clusterNodeNames)),
+          ...locationArgv(inputs.name, wantedLocations(inputs)),
           groupMetaArgv(wantedGroup(inputs)),
         ];
         await runCommands(run, cmds, { timeoutSeconds: 300 });
@@ -312,8 +289,8 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
 export const serviceGroupProvider = defineProvider<ReturnType<typeof schema>, ClusterServiceGroupOutputs>({
   kind: "ClusterServiceGroup",
   render: (inputs) => ({
-    group: groupCreateArgv(wantedGroup(inputs), inputs.autostart),
-    locations: locationArgv(inputs.name, groupLocations(inputs.name, inputs.domain, inputs.clusterNodeNames)),
+    group: groupCommands(inputs),
+    locations: locationArgv(inputs.name, wantedLocations(inputs)),
     pgInit: pgInitScript(inputs) ?? "",
   }),
   // What read and converge check beyond the rendered commands (disabled members, constraints, stickiness).

@@ -28,7 +28,7 @@ import { cibIfAnswering, cibOf, firstMemberCib } from "./cib-reader";
 import type { CibPrimitive, CibState } from "./cib";
 import { labKind } from "../../core/kind";
 import { stonithResource } from "./stonith-commands";
-import { createArgv, STONITH_CLASS, updateArgv, type PcsResource } from "./pcs-resource";
+import { createArgv, updateArgv, type PcsResource } from "./pcs-resource";
 import { resourceDrift, resourceOfCib, staleNames } from "./pcs-drift";
 import { shellQuote } from "../../exec/ssh";
 
@@ -84,16 +84,6 @@ export function wantedDevice(inputs: Inputs): PcsResource {
   );
 }
 
-/** The `pcs stonith create` argv of the inputs. */
-export function createArgs(inputs: Inputs): string[] {
-  return createArgv(wantedDevice(inputs));
-}
-
-/** The device's instance attributes as `pcs stonith create` sets them ({@link wantedDevice}'s attributes). */
-export function wantedAttributes(inputs: Inputs): Record<string, string> {
-  return wantedDevice(inputs).attributes;
-}
-
 /** The attributes this provider manages: one the config does not want is removed. */
 export const MANAGED_ATTRIBUTES: readonly string[] = [
   "ip",
@@ -114,18 +104,6 @@ export function deviceDrift(want: PcsResource, live: CibPrimitive): string[] {
 /** `pcs stonith update <name> …`: every wanted attribute, and `name=` for a managed one set live but not wanted. */
 export function deviceUpdate(want: PcsResource, live: CibPrimitive): string[] {
   return updateArgv(want, staleNames(want.attributes, live.instanceAttributes, MANAGED_ATTRIBUTES));
-}
-
-/** True when the live primitive is a fence_virsh device with every wanted attribute and no stale managed one. */
-export function matches(live: CibPrimitive, wanted: Record<string, string>): boolean {
-  const want = {
-    id: live.id,
-    agent: `${STONITH_CLASS}:fence_virsh`,
-    attributes: wanted,
-    meta: {},
-    operations: [],
-  };
-  return deviceDrift(want, live).length === 0;
 }
 
 function sha256(text: string): string {

@@ -12,15 +12,20 @@ import type { ServiceGroupSpec } from "../../../../spec/types";
 import {
   groupRebuildRemoval,
   groupResources,
-  pcsGroupResources,
   pcsResourceId,
   resourceDeleteScript,
+  type PcsGroupContext,
 } from "../../../../providers/cluster/pacemaker/group-commands";
+import { groupCreateArgv } from "../../../../providers/cluster/pacemaker/pcs-resource";
 import { devGroup, GLUSTER_OPTIONS } from "./fixtures";
+
+/** The pcs commands that create `group`, as ClusterServiceGroup builds them. */
+const createCommands = (group: ServiceGroupSpec, ctx: PcsGroupContext = {}): string[][] =>
+  groupCreateArgv(groupResources(group, ctx), group.autostart);
 
 describe("pcs service group", () => {
   it("creates the default lab's service01: VIP, GlusterFS mount, PostgreSQL 15, left stopped", () => {
-    expect(pcsGroupResources(devGroup, { glusterMountOptions: GLUSTER_OPTIONS })).toEqual([
+    expect(createCommands(devGroup, { glusterMountOptions: GLUSTER_OPTIONS })).toEqual([
       [
         "pcs",
         "resource",
@@ -86,7 +91,7 @@ describe("pcs service group", () => {
   });
 
   it("starts an autostart group as soon as its members are enabled", () => {
-    const commands = pcsGroupResources(
+    const commands = createCommands(
       { ...devGroup, autostart: true },
       { glusterMountOptions: GLUSTER_OPTIONS },
     );
@@ -103,7 +108,7 @@ describe("pcs service group", () => {
     const group = iscsi.services[0] as ServiceGroupSpec;
     const device =
       "/dev/disk/by-path/ip-192.168.8.1:3260-iscsi-iqn.2011-08.com.example.kvmhost:dev-tgt01-lun-2";
-    const commands = pcsGroupResources(group, { lunDevices: { "2": device } });
+    const commands = createCommands(group, { lunDevices: { "2": device } });
     expect(commands[1]).toEqual([
       "pcs",
       "resource",
@@ -124,7 +129,7 @@ describe("pcs service group", () => {
       "--disabled",
     ]);
     expect(commands[2]).toContain("pgdata=/shared00/pgsql");
-    expect(() => pcsGroupResources(group, {})).toThrow(
+    expect(() => createCommands(group, {})).toThrow(
       /resources\[1\]\.lun: no device is known for iSCSI LUN 2 \(lunDevices has none\)/,
     );
   });
@@ -153,7 +158,7 @@ describe("pcs service group", () => {
         },
       ],
     };
-    expect(() => pcsGroupResources(twice)).toThrow(
+    expect(() => createCommands(twice)).toThrow(
       /resources\[1\]\.name: the resource id "service01-vip" is used twice/,
     );
   });
@@ -173,7 +178,7 @@ describe("pcs service group", () => {
         { kind: "postgresql", name: "db", dataDir: "pgsql", port: 70000 },
       ],
     };
-    expect(() => pcsGroupResources(bad)).toThrow(
+    expect(() => createCommands(bad)).toThrow(
       [
         "pcs service group service01:",
         '  - resources[0].address: "192.168.7.999" is not an IPv4 address. Fix: give the service address without a prefix (e.g. 192.168.7.99)',

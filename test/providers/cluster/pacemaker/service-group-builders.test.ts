@@ -1,6 +1,6 @@
 /**
  * The builders of the ClusterServiceGroup provider for the default lab's service01: the pcs
- * commands, the wanted members and locations, the live state read from a CIB, and the PostgreSQL
+ * commands, the wanted group and locations, the live state read from a CIB, and the PostgreSQL
  * initialisation script (syntax-checked, and run for real with bash against fake commands).
  */
 import * as fs from "node:fs";
@@ -10,8 +10,8 @@ import {
   groupCommands,
   liveState,
   pgInitScript,
+  wantedGroup,
   wantedLocations,
-  wantedMembers,
 } from "../../../../providers/cluster/pacemaker/service-group";
 import { lunDevicePath } from "../../../../providers/storage/iscsi/iscsi-initiator";
 import { parseLabSpec, type ServiceGroupSpec } from "../../../../spec";
@@ -51,14 +51,15 @@ describe("ClusterServiceGroup: builders", () => {
     ]);
   });
 
-  test("wantedMembers and wantedLocations for service01", async () => {
+  test("wantedGroup and wantedLocations for service01", async () => {
     const inputs = await groupInputs();
-    expect(wantedMembers(inputs)).toEqual([
+    expect(wantedGroup(inputs).members).toEqual([
       {
         id: "service01-ip",
         agent: "ocf:heartbeat:IPaddr2",
         attributes: { ip: "192.168.7.99", cidr_netmask: "24" },
-        operations: {},
+        meta: {},
+        operations: [],
       },
       {
         id: "service01-fs",
@@ -69,7 +70,11 @@ describe("ClusterServiceGroup: builders", () => {
           fstype: "glusterfs",
           options: "log-level=WARNING,log-file=/var/log/gluster.log",
         },
-        operations: { start: { timeout: "180s" }, stop: { timeout: "180s" } },
+        meta: {},
+        operations: [
+          { name: "start", timeout: "180s" },
+          { name: "stop", timeout: "180s" },
+        ],
       },
       {
         id: "service01-db",
@@ -83,17 +88,24 @@ describe("ClusterServiceGroup: builders", () => {
           socketdir: "/var/run/postgresql",
           start_opt: "-c recovery_init_sync_method=syncfs",
         },
-        operations: {
-          start: { timeout: "600s" },
-          stop: { timeout: "300s" },
-          monitor: { interval: "30s", timeout: "60s" },
-        },
+        meta: {},
+        operations: [
+          { name: "start", timeout: "600s" },
+          { name: "stop", timeout: "300s" },
+          { name: "monitor", interval: "30s", timeout: "60s" },
+        ],
       },
     ]);
-    expect(wantedLocations(inputs)).toEqual({ node01h: "200", node02h: "100" });
+    expect(wantedLocations(inputs)).toEqual([
+      { rsc: "service01", node: "node01h", score: "200" },
+      { rsc: "service01", node: "node02h", score: "100" },
+    ]);
     // A restricted domain smaller than the cluster avoids the other node.
     const one = await groupInputs({ domain: { ...GROUP.domain, nodes: ["node02"] } });
-    expect(wantedLocations(one)).toEqual({ node02h: "100", node01h: "-INFINITY" });
+    expect(wantedLocations(one)).toEqual([
+      { rsc: "service01", node: "node02h", score: "100" },
+      { rsc: "service01", node: "node01h", score: "-INFINITY" },
+    ]);
   });
 
   test("liveState: the configured CIB is all true; drift shows on its own field", async () => {

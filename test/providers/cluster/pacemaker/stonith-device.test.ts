@@ -10,13 +10,13 @@ import { forget, inTurn, lab, on, succeeds } from "../../../support/fake-lab";
 import type { Props } from "../../../../providers/core/base";
 import { shellJoin } from "../../../../providers/exec/ssh";
 import { parseCib } from "../../../../providers/cluster/pacemaker/cib";
+import { createArgv } from "../../../../providers/cluster/pacemaker/pcs-resource";
 import {
-  createArgs,
+  deviceDrift,
   keyScript,
   keySumScript,
-  matches,
   stonithDeviceProvider,
-  wantedAttributes,
+  wantedDevice,
 } from "../../../../providers/cluster/pacemaker/stonith-device";
 import { bashSyntaxCheck, fakeBin, removeTempDirs, runWithFakes } from "../../../support/bash";
 import { checked, failureOf, IN_PLACE, NO_DIFF, refreshDiff } from "../../../support/provider-driver";
@@ -70,21 +70,24 @@ function stonithAnswers(p: { cib: string; sums?: Record<string, string> }): void
 }
 
 describe("StonithDevice: builders", () => {
-  test("createArgs for the default lab: the current fence_virsh parameter names, host map in member order", async () => {
-    expect(createArgs(await stonithInputs())).toEqual(KVMHOST01_CREATE);
-    expect(wantedAttributes(await stonithInputs())).toEqual(WANTED_ATTRIBUTES);
-    expect(wantedAttributes(await stonithInputs({ action: "off" }))).toEqual({
+  test("the wanted device for the default lab: the current fence_virsh parameter names, host map in member order", async () => {
+    expect(createArgv(wantedDevice(await stonithInputs()))).toEqual(KVMHOST01_CREATE);
+    expect(wantedDevice(await stonithInputs()).attributes).toEqual(WANTED_ATTRIBUTES);
+    expect(wantedDevice(await stonithInputs({ action: "off" })).attributes).toEqual({
       ...WANTED_ATTRIBUTES,
       pcmk_reboot_action: "off",
     });
   });
 
-  test("matches: the CIB's device against the wanted attributes", () => {
+  test("deviceDrift: the CIB's device against the wanted one", async () => {
     const live = parseCib(CIB_CONFIGURED).stonith[0];
-    expect(matches(live, WANTED_ATTRIBUTES)).toBe(true);
-    expect(matches({ ...live, type: "fence_xvm" }, WANTED_ATTRIBUTES)).toBe(false);
-    expect(matches(live, { ...WANTED_ATTRIBUTES, ip: "192.168.8.254" })).toBe(false);
-    expect(matches(live, { ...WANTED_ATTRIBUTES, pcmk_reboot_action: "off" })).toBe(false);
+    const want = wantedDevice(await stonithInputs());
+    expect(deviceDrift(want, live)).toEqual([]);
+    expect(deviceDrift(want, { ...live, type: "fence_xvm" })).not.toEqual([]);
+    expect(
+      deviceDrift({ ...want, attributes: { ...WANTED_ATTRIBUTES, ip: "192.168.8.254" } }, live),
+    ).not.toEqual([]);
+    expect(deviceDrift(wantedDevice(await stonithInputs({ action: "off" })), live)).not.toEqual([]);
   });
 
   test("keyScript writes the decoded stdin atomically with mode 0600 (run for real)", () => {
@@ -123,7 +126,7 @@ describe("StonithDevice: create", () => {
     const all = steps();
     expect(all.slice(0, 2).sort()).toEqual(["node01 key", "node02 key"]);
     expect(all.slice(2)).toEqual(["node01 cib", "node01 batch", "node01 verify"]);
-    expect(batches()).toEqual([[shellJoin(createArgs(inputs))]]);
+    expect(batches()).toEqual([[shellJoin(createArgv(wantedDevice(inputs)))]]);
     expect(batches()[0]?.[0]).toBe(
       "pcs stonith create kvmhost01 fence_virsh ip=192.168.8.1 username=root " +
         "identity_file=/etc/cluster/fence_virsh_key 'pcmk_host_map=node01h:dev-node01;node02h:dev-node02' pcmk_monitor_timeout=120s pcmk_reboot_timeout=300s",
