@@ -115,7 +115,7 @@ export const DEFAULT_CLUSTER_PROPERTIES: Readonly<Record<string, string>> = {
 export const UNORDERED_DOMAIN_STICKINESS = 1000;
 
 /** Default timeouts in seconds (TCG guests are slow). */
-export const DEFAULT_TIMEOUTS = { bootSeconds: 600, commandSeconds: 300 } as const;
+export const DEFAULT_TIMEOUTS = { bootSeconds: 600 } as const;
 
 /** Host part of the libvirt state directory; the lab name is appended. */
 export const DEFAULT_STATE_ROOT = "/var/lib/kvm-ha-lab";
@@ -514,7 +514,6 @@ export function applyDefaults(config: LabConfig): LabSpec {
     layers: config.layers ?? "cluster",
     timeouts: {
       bootSeconds: config.timeouts?.bootSeconds ?? DEFAULT_TIMEOUTS.bootSeconds,
-      commandSeconds: config.timeouts?.commandSeconds ?? DEFAULT_TIMEOUTS.commandSeconds,
     },
   };
 }

@@ -223,7 +223,6 @@ export const LoadBalancerConfigSchema = strictObject({
 /** `timeouts`, in seconds. */
 export const TimeoutsConfigSchema = strictObject({
   bootSeconds: posInt.optional(),
-  commandSeconds: posInt.optional(),
 });
 
 /** The whole `kvm-ha-lab:lab` value. Every top-level key is optional. */

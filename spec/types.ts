@@ -283,5 +283,5 @@ export interface LabSpec {
    */
   layers: "substrate" | "storage" | "cluster";
   /** Timeouts (seconds) for slow steps: TCG guests are slow. */
-  timeouts: { bootSeconds: number; commandSeconds: number };
+  timeouts: { bootSeconds: number };
 }

@@ -45,7 +45,7 @@ describe("defaults reproduce the seed lab (000/001)", () => {
       [1, "halab-node01", 1, 1024, 8, 1],
       [2, "halab-node02", 1, 1024, 8, 2],
     ]);
-    expect(spec.timeouts).toEqual({ bootSeconds: 600, commandSeconds: 300 });
+    expect(spec.timeouts).toEqual({ bootSeconds: 600 });
     expect(spec.host).toMatchObject({ libvirtUri: "qemu:///system", domainType: "auto", sshUser: "root" });
   });
 

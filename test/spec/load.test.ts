@@ -5,6 +5,13 @@ describe("rejected input names the field and the fix: schema, and every problem 
   test("unknown keys are errors that list the allowed keys", () => {
     expectRejected({ host: { sshPrt: 2222 } }, "host.sshPrt", 'unknown key "sshPrt"', "sshPort");
     expectRejected({ nodez: [] }, "nodez", "unknown key", "nodes");
+    // A setting nothing reads is refused rather than accepted and ignored.
+    expectRejected(
+      { timeouts: { commandSeconds: 600 } },
+      "timeouts.commandSeconds",
+      "unknown key",
+      "bootSeconds",
+    );
   });
 
   test("wrong types and enum values", () => {
