@@ -193,26 +193,31 @@ export async function stopMocks(): Promise<void> {
   await pulumi.runtime.disconnect();
 }
 
-/** The default lab (`parseLabSpec({})`) built as "dev", with what it was built from. */
-export interface DefaultLab {
+/** A lab built under the mocks, with what it was built from. */
+export interface BuiltLab {
   loaded: Loaded;
   spec: Spec.LabSpec;
   lab: Components.HaLab;
 }
 
 /**
- * Starts the mocks and builds the default lab before the file's tests (filled in by `beforeAll`),
- * and stops the mocks after them.
+ * Starts the mocks and builds the lab of `config` (a `kvm-ha-lab:lab` value) as `name` before the
+ * file's tests (filled in by `beforeAll`), and stops the mocks after them.
  */
-export function withDefaultLab(): DefaultLab {
-  const built = {} as DefaultLab;
+export function withLab(name: string, config: unknown): BuiltLab {
+  const built = {} as BuiltLab;
   beforeAll(async () => {
     built.loaded = await startMocks();
-    built.spec = built.loaded.spec.parseLabSpec({});
-    built.lab = await buildLab(built.loaded, "dev", built.spec);
+    built.spec = built.loaded.spec.parseLabSpec(config);
+    built.lab = await buildLab(built.loaded, name, built.spec);
   });
   afterAll(stopMocks);
   return built;
+}
+
+/** {@link withLab} for the default lab (`parseLabSpec({})`), built as "dev". */
+export function withDefaultLab(): BuiltLab {
+  return withLab("dev", {});
 }
 
 /** Builds the lab `name` of `spec` and waits until every resource is registered. */

@@ -4,25 +4,11 @@
  * (components/lb/load-balancer.ts) converge the real servers first, the directors after them, and
  * pacemaker's resources on the directors last.
  */
-import {
-  buildLab,
-  byType,
-  DYN,
-  get,
-  input,
-  isWrappedSecret,
-  recorded,
-  startMocks,
-  stopMocks,
-} from "../../support/pulumi-mocks";
-import { SEED_LDIRECTORD } from "../../fixtures/lb";
+import { byType, DYN, get, input, isWrappedSecret, recorded, withLab } from "../../support/pulumi-mocks";
+import { DIRECTOR_PACEMAKER, SEED_LDIRECTORD } from "../../fixtures/lb";
 import { ultramonkeyConfig } from "../../fixtures/ultramonkey";
 
-beforeAll(async () => {
-  const loaded = await startMocks();
-  await buildLab(loaded, "um", loaded.spec.parseLabSpec(ultramonkeyConfig()));
-});
-afterAll(stopMocks);
+withLab("um", ultramonkeyConfig());
 
 describe("the ultramonkey lab's graph", () => {
   test("four VMs, a cluster of two, two real servers and two directors; no shared storage, no service group", () => {
@@ -103,11 +89,7 @@ describe("the ultramonkey lab's graph", () => {
       expect.objectContaining({ address: "192.168.15.35" }),
       expect.objectContaining({ address: "192.168.15.45" }),
     ]);
-    expect(resources.inputs).toMatchObject({
-      vip: "192.168.5.55",
-      cidrNetmask: 24,
-      pingTargets: ["192.168.5.1"],
-    });
+    expect(resources.inputs).toMatchObject(DIRECTOR_PACEMAKER);
     // The program's key stays secret.
     expect(isWrappedSecret(resources.inputs.sshPrivateKey)).toBe(true);
     expect(resources.dependsOn).toEqual(

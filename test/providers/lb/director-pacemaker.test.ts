@@ -8,13 +8,11 @@ import { directorResourceSet, DIRECTOR_IDS, PING_ATTRIBUTE } from "../../../prov
 import { resourceSetCreateArgv } from "../../../providers/cluster/pacemaker/resource-set";
 import { VIPCHECK_AGENT } from "../../../providers/lb/vipcheck-agent";
 import { expectGolden } from "../../support/golden";
-import { VIP } from "../../fixtures/lb";
-
-/** The ultramonkey stack's values: the FIP .55 on the /24 service network, the gateway .1. */
-const ULTRAMONKEY = { vip: VIP, cidrNetmask: 24, pingTargets: ["192.168.5.1"] };
+import { DIRECTOR_PACEMAKER } from "../../fixtures/lb";
+import { pingColocation, pingOrder, pingScoreRule } from "../../fixtures/lb-pacemaker";
 
 describe("the directors' resource set", () => {
-  const set = directorResourceSet(ULTRAMONKEY);
+  const set = directorResourceSet(DIRECTOR_PACEMAKER);
 
   test("the seed's group order: VIPcheck (our agent), the VIP, ldirectord with the seed's operations", () => {
     expect(set.group.id).toBe("GrpBalancer");
@@ -47,31 +45,11 @@ describe("the directors' resource set", () => {
     });
     expect(set.constraints).toEqual({
       locations: [],
-      rules: [
-        {
-          id: DIRECTOR_IDS.connectivity,
-          rsc: "GrpBalancer",
-          score: "-INFINITY",
-          booleanOp: "or",
-          expressions: [
-            { attribute: "pingd_score", operation: "lt", type: "integer", value: "1" },
-            { attribute: "pingd_score", operation: "not_defined" },
-          ],
-        },
-      ],
-      colocations: [
-        { id: "GrpBalancer-with-PINGD", rsc: "GrpBalancer", withRsc: "PINGD-clone", score: "INFINITY" },
-      ],
-      orders: [
-        {
-          id: "order-PINGD-then-GrpBalancer",
-          first: "PINGD-clone",
-          then: "GrpBalancer",
-          kind: "Mandatory",
-          symmetrical: false,
-        },
-      ],
+      rules: [pingScoreRule("GrpBalancer")],
+      colocations: [pingColocation("GrpBalancer", "PINGD")],
+      orders: [pingOrder("GrpBalancer", "PINGD", false)],
     });
+    expect(set.constraints.rules[0]?.id).toBe(DIRECTOR_IDS.connectivity);
   });
 
   test("the pcs commands of the ultramonkey stack, byte for byte (golden)", () => {
@@ -80,7 +58,7 @@ describe("the directors' resource set", () => {
   });
 
   test("several ping targets go into one host_list", () => {
-    const two = directorResourceSet({ ...ULTRAMONKEY, pingTargets: ["192.168.5.1", "gw2"] });
+    const two = directorResourceSet({ ...DIRECTOR_PACEMAKER, pingTargets: ["192.168.5.1", "gw2"] });
     expect(two.clones[0]?.resource.attributes.host_list).toBe("192.168.5.1 gw2");
   });
 
@@ -91,7 +69,7 @@ describe("the directors' resource set", () => {
         "  - cidrNetmask: 33 is not a prefix length. Fix: use the service network's prefix length (e.g. 24)\n" +
         "  - pingTargets: there is no host to ping. Fix: give the service network's gateway (loadBalancer.pingTargets)",
     );
-    expect(() => directorResourceSet({ ...ULTRAMONKEY, pingTargets: ["192.168.5.1 x"] })).toThrow(
+    expect(() => directorResourceSet({ ...DIRECTOR_PACEMAKER, pingTargets: ["192.168.5.1 x"] })).toThrow(
       /pingTargets\[0\]: "192.168.5.1 x" is not an IPv4 address or host name/,
     );
   });

@@ -23,11 +23,12 @@ import {
   refreshDiff,
 } from "../../support/provider-driver";
 import { PROGRAM_KEY } from "../../fixtures/lab";
-import { lbNodeAccess, VIP } from "../../fixtures/lb";
+import { DIRECTOR_PACEMAKER, lbNodeAccess } from "../../fixtures/lb";
 import {
   COLOCATION_XML,
   LB_CIB_CONFIGURED,
   LB_CIB_EMPTY,
+  LB_CONSTRAINTS_XML,
   LB_VIP_XML,
   LDIRECTOR_XML,
   lbCib,
@@ -43,13 +44,9 @@ const p = lvsPacemakerProvider;
 const LD1 = lbNodeAccess(35);
 const LD2 = lbNodeAccess(45);
 const NAME = "ultramonkey-lb-pacemaker";
-const raw = named(
-  { nodes: [LD1, LD2], sshPrivateKey: PROGRAM_KEY, vip: VIP, cidrNetmask: 24, pingTargets: ["192.168.5.1"] },
-  NAME,
-);
-const SET = directorResourceSet({ vip: VIP, cidrNetmask: 24, pingTargets: ["192.168.5.1"] });
+const raw = named({ nodes: [LD1, LD2], sshPrivateKey: PROGRAM_KEY, ...DIRECTOR_PACEMAKER }, NAME);
+const SET = directorResourceSet(DIRECTOR_PACEMAKER);
 const CREATE = resourceSetCreateArgv(SET).map((argv) => shellJoin(argv));
-const CONSTRAINTS = RULE_XML + COLOCATION_XML + ORDER_XML;
 const DIRECTOR: Record<string, string> = { [LD1.address]: "ld1", [LD2.address]: "ld2" };
 
 /** `<director> <what>` of every script that ran. */
@@ -193,7 +190,7 @@ describe("LvsPacemaker: read, diff, update, delete", () => {
     const olds = await created();
     const missing = lbCib({
       resources: PING_CLONE_XML + lbGroupXml([VIPCHK_XML, LDIRECTOR_XML]),
-      constraints: CONSTRAINTS,
+      constraints: LB_CONSTRAINTS_XML,
     });
     on(READ_CIB, { stdout: `== cib\n${missing}` });
     const { props } = await refreshDiff(p, "GrpBalancer", olds, await checked(p, raw));

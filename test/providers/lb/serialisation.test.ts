@@ -8,7 +8,7 @@ import { lvsDirectorProvider } from "../../../providers/lb/lvs-director";
 import { lvsPacemakerProvider } from "../../../providers/lb/lvs-pacemaker";
 import { realServerProvider } from "../../../providers/lb/real-server";
 import { PROGRAM_KEY } from "../../fixtures/lab";
-import { FE1, lbNodeAccess, SEED_LDIRECTORD, VIP } from "../../fixtures/lb";
+import { DIRECTOR_PACEMAKER, FE1, lbNodeAccess, SEED_LDIRECTORD } from "../../fixtures/lb";
 
 const REAL_SERVER: Props = { node: lbNodeAccess(33), sshPrivateKey: PROGRAM_KEY, ...FE1 };
 const DIRECTOR: Props = {
@@ -20,9 +20,7 @@ const DIRECTOR: Props = {
 const PACEMAKER: Props = {
   nodes: [lbNodeAccess(35), lbNodeAccess(45)],
   sshPrivateKey: PROGRAM_KEY,
-  vip: VIP,
-  cidrNetmask: 24,
-  pingTargets: ["192.168.5.1"],
+  ...DIRECTOR_PACEMAKER,
 };
 
 test.each([

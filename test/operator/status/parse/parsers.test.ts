@@ -10,8 +10,8 @@ import { parseHealSummary } from "../../../../operator/status/parse/heal-summary
 import { parseIpAddresses } from "../../../../operator/status/parse/ip-addresses";
 import { parseIscsiSessions } from "../../../../operator/status/parse/iscsiadm-sessions";
 import { parseKnetLinks } from "../../../../operator/status/parse/knet-links";
+import { CRM_MON_NOT_CONNECTED } from "../../../fixtures/pacemaker";
 import {
-  CRM_MON_NOT_CONNECTED,
   crmMon,
   FAILURES,
   FENCE_HISTORY,

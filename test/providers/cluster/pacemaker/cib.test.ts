@@ -15,8 +15,9 @@ import {
   stonithPrimitives,
   type CibPrimitive,
 } from "../../../../providers/cluster/pacemaker/cib";
-import { LB_CIB_CONFIGURED } from "../../../fixtures/lb-pacemaker";
+import { LB_CIB_CONFIGURED, pingColocation, pingOrder } from "../../../fixtures/lb-pacemaker";
 import { CRM_MON_NOT_CONNECTED } from "../../../fixtures/pacemaker";
+import { crmMonNodeXml, crmMonResourceXml, crmMonXml } from "../../../fixtures/pacemaker-xml";
 import { CIB_XML } from "./fixtures";
 
 // ---------------------------------------------------------------------------------------------
@@ -89,46 +90,31 @@ const CIB_OTHER_XML = `<?xml version="1.0" ?>
  * it was fenced: node02h is offline and unclean, the survivor keeps quorum (two_node), the group
  * still shows as started on node02h.
  */
-const CRM_MON_XML = `<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
-  <summary>
-    <stack type="corosync"/>
-    <current_dc present="true" version="2.1.5-a3f44794f94" name="node01h" id="1" with_quorum="true" mixed_version="false"/>
-    <last_update time="Tue Mar  5 10:20:11 2024"/>
-    <last_change time="Tue Mar  5 10:12:40 2024" user="root" client="cibadmin" origin="node01h"/>
-    <nodes_configured number="2"/>
-    <resources_configured number="4" disabled="0" blocked="0"/>
-    <cluster_options stonith-enabled="true" symmetric-cluster="true" no-quorum-policy="stop" maintenance-mode="false" stop-all-resources="false" stonith-timeout-ms="60000" priority-fencing-delay-ms="0"/>
-  </summary>
-  <nodes>
-    <node name="node01h" id="1" online="true" standby="false" standby_onfail="false" maintenance="false" pending="false" unclean="false" shutdown="false" expected_up="true" is_dc="true" resources_running="1" type="member"/>
-    <node name="node02h" id="2" online="false" standby="false" standby_onfail="false" maintenance="false" pending="false" unclean="true" shutdown="false" expected_up="true" is_dc="false" resources_running="3" type="member"/>
-  </nodes>
-  <resources>
-    <resource id="kvmhost01" resource_agent="stonith:fence_virsh" role="Started" active="true" orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false" nodes_running_on="1">
-      <node name="node01h" id="1" cached="true"/>
-    </resource>
+const NODE02H = { name: "node02h", id: 2 };
+const CRM_MON_XML = crmMonXml({
+  dc: { name: "node01h", id: 1 },
+  mixedVersion: true,
+  lastUpdate: "Tue Mar  5 10:20:11 2024",
+  lastChange: "Tue Mar  5 10:12:40 2024",
+  clusterOptions: true,
+  nodes: [
+    crmMonNodeXml({ name: "node01h", id: 1, online: true, isDc: true, running: 1 }),
+    crmMonNodeXml({ name: "node02h", id: 2, online: false, unclean: true, isDc: false, running: 3 }),
+  ],
+  resources: `${crmMonResourceXml("    ", "kvmhost01", "stonith:fence_virsh", { name: "node01h", id: 1 })}
     <group id="service01" number_resources="3" managed="true" disabled="false">
-      <resource id="service01-ip" resource_agent="ocf:heartbeat:IPaddr2" role="Started" active="true" orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false" nodes_running_on="1">
-        <node name="node02h" id="2" cached="true"/>
-      </resource>
-      <resource id="service01-fs" resource_agent="ocf:heartbeat:Filesystem" role="Started" active="true" orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false" nodes_running_on="1">
-        <node name="node02h" id="2" cached="true"/>
-      </resource>
-      <resource id="service01-db" resource_agent="ocf:heartbeat:pgsql" role="Started" active="true" orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false" nodes_running_on="1">
-        <node name="node02h" id="2" cached="true"/>
-      </resource>
+${crmMonResourceXml("      ", "service01-ip", "ocf:heartbeat:IPaddr2", NODE02H)}
+${crmMonResourceXml("      ", "service01-fs", "ocf:heartbeat:Filesystem", NODE02H)}
+${crmMonResourceXml("      ", "service01-db", "ocf:heartbeat:pgsql", NODE02H)}
     </group>
-  </resources>
-  <node_history>
-    <node name="node01h">
+`,
+  history: `    <node name="node01h">
       <resource_history id="kvmhost01" orphan="false" migration-threshold="1000000">
         <operation_history call="6" task="start" rc="0" rc_text="ok" exec-time="1283ms" queue-time="0ms"/>
       </resource_history>
     </node>
-  </node_history>
-  <status code="0" message="OK"/>
-</pacemaker-result>
-`;
+`,
+});
 
 // ---------------------------------------------------------------------------------------------
 // parseCib
@@ -324,18 +310,9 @@ describe("parseCib", () => {
           ],
         },
       ],
-      colocations: [
-        { id: "GrpBalancer-with-PINGD", rsc: "GrpBalancer", withRsc: "PINGD-clone", score: "INFINITY" },
-      ],
-      orders: [
-        {
-          id: "order-PINGD-then-GrpBalancer",
-          first: "PINGD-clone",
-          then: "GrpBalancer",
-          kind: "Mandatory",
-          symmetrical: "false",
-        },
-      ],
+      colocations: [pingColocation("GrpBalancer", "PINGD")],
+      // The CIB's text: the reader maps it to a boolean (pcs-drift.ts).
+      orders: [pingOrder("GrpBalancer", "PINGD", "false")],
     });
   });
 

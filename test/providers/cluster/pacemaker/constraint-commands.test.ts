@@ -17,6 +17,7 @@ import {
 } from "../../../../providers/cluster/pacemaker/constraint-commands";
 import type { PcsOrder } from "../../../../providers/cluster/pacemaker/pcs-resource";
 import { Problems } from "../../../../spec/problems";
+import { pingColocation, pingOrder, pingScoreRule } from "../../../fixtures/lb-pacemaker";
 import { devGroup, devNodeNames } from "./fixtures";
 
 describe("pcs resource meta", () => {
@@ -91,21 +92,12 @@ describe("constraints of a group and its clones", () => {
       { rsc: "G", node: "ld2h", score: "50" },
     ],
     rules: [rule],
-    colocations: [{ id: "G-with-P", rsc: "G", withRsc: "P-clone", score: "INFINITY" }],
-    orders: [{ id: "order-P-then-G", first: "P-clone", then: "G", kind: "Mandatory", symmetrical: false }],
+    colocations: [pingColocation("G", "P")],
+    orders: [pingOrder("G", "P", false)],
   };
 
   it("keeps a resource off nodes where the attribute is undefined or below the minimum", () => {
-    expect(rule).toEqual({
-      id: "location-G-pingd",
-      rsc: "G",
-      score: "-INFINITY",
-      booleanOp: "or",
-      expressions: [
-        { attribute: "pingd_score", operation: "lt", type: "integer", value: "1" },
-        { attribute: "pingd_score", operation: "not_defined" },
-      ],
-    });
+    expect(rule).toEqual(pingScoreRule("G"));
   });
 
   it("adds simple locations per resource, then rules, colocations and orders", () => {

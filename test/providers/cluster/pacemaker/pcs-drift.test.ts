@@ -33,8 +33,11 @@ import {
   lbCib,
   lbGroupXml,
   PING_CLONE_XML,
+  pingColocation,
+  pingOrder,
   RULE_XML,
 } from "../../../fixtures/lb-pacemaker";
+import { DIRECTOR_PACEMAKER } from "../../../fixtures/lb";
 import { edited } from "../../../fixtures/pacemaker";
 import { stonithResource } from "../../../../providers/cluster/pacemaker/stonith-commands";
 import { CIB_XML, devFence, devGroup, devHostMap, devNodeNames, GLUSTER_OPTIONS } from "./fixtures";
@@ -212,7 +215,7 @@ describe("locationDrift", () => {
 });
 
 describe("the directors' resources (seed 002) read back from their CIB", () => {
-  const set = directorResourceSet({ vip: "192.168.5.55", cidrNetmask: 24, pingTargets: ["192.168.5.1"] });
+  const set = directorResourceSet(DIRECTOR_PACEMAKER);
   const lb = parseCib(LB_CIB_CONFIGURED);
   const [clone] = set.clones as [PcsClone];
   const ids = ["GrpBalancer", "VIPCHK1", "LB_VIP", "LDIRECTOR1", "PINGD-clone", "PINGD"];
@@ -324,18 +327,8 @@ describe("the directors' resources (seed 002) read back from their CIB", () => {
     expect(constraintsOfCib(bare, ids).constraints).toEqual({
       locations: [],
       rules: [],
-      colocations: [
-        { id: "GrpBalancer-with-PINGD", rsc: "GrpBalancer", withRsc: "PINGD-clone", score: "INFINITY" },
-      ],
-      orders: [
-        {
-          id: "order-PINGD-then-GrpBalancer",
-          first: "PINGD-clone",
-          then: "GrpBalancer",
-          kind: "Mandatory",
-          symmetrical: true,
-        },
-      ],
+      colocations: [pingColocation("GrpBalancer", "PINGD")],
+      orders: [pingOrder("GrpBalancer", "PINGD", true)],
     });
   });
 });

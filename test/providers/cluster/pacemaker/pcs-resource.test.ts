@@ -21,9 +21,9 @@ import {
   ruleWords,
   updateArgv,
   type PcsGroup,
-  type PcsLocationRule,
   type PcsResource,
 } from "../../../../providers/cluster/pacemaker/pcs-resource";
+import { pingColocation, pingOrder, pingScoreRule } from "../../../fixtures/lb-pacemaker";
 
 /** The words of a command line without quoting. */
 const words = (line: string): string[] => line.split(" ");
@@ -222,12 +222,10 @@ describe("clones and constraints", () => {
   });
 
   it("adds a colocation with its score and id, an order with kind, symmetry and id", () => {
-    expect(colocationArgv({ id: "G-with-P", rsc: "G", withRsc: "P-clone", score: "INFINITY" })).toEqual(
+    expect(colocationArgv(pingColocation("G", "P"))).toEqual(
       words("pcs constraint colocation add G with P-clone score=INFINITY id=G-with-P"),
     );
-    expect(
-      orderArgv({ id: "order-P-then-G", first: "P-clone", then: "G", kind: "Mandatory", symmetrical: false }),
-    ).toEqual(
+    expect(orderArgv(pingOrder("G", "P", false))).toEqual(
       words("pcs constraint order P-clone then G kind=Mandatory symmetrical=false id=order-P-then-G"),
     );
     expect(orderArgv({ id: "o", first: "a", then: "b", kind: "Optional", symmetrical: true })).toContain(
@@ -236,16 +234,7 @@ describe("clones and constraints", () => {
   });
 
   it("adds a location rule with its options before the expressions, joined by the boolean operator", () => {
-    const rule: PcsLocationRule = {
-      id: "location-G-pingd",
-      rsc: "G",
-      score: "-INFINITY",
-      booleanOp: "or",
-      expressions: [
-        { attribute: "pingd_score", operation: "lt", type: "integer", value: "1" },
-        { attribute: "pingd_score", operation: "not_defined" },
-      ],
-    };
+    const rule = pingScoreRule("G");
     expect(locationRuleArgv(rule)).toEqual(
       words(
         "pcs constraint location G rule constraint-id=location-G-pingd score=-INFINITY " +

@@ -27,11 +27,12 @@ import {
 import type { RunOptions, RunResult } from "../../../../providers/exec/ssh";
 import { shellJoin } from "../../../../providers/exec/ssh";
 import { directorResourceSet } from "../../../../providers/lb/director-pacemaker";
+import { DIRECTOR_PACEMAKER } from "../../../fixtures/lb";
 import {
-  COLOCATION_XML,
   LB_CIB_CONFIGURED,
   LB_CIB_EMPTY,
   LB_CLI_PREFER_XML,
+  LB_CONSTRAINTS_XML,
   LB_VIP_XML,
   LDIRECTOR_XML,
   lbCib,
@@ -43,8 +44,7 @@ import {
 } from "../../../fixtures/lb-pacemaker";
 import { edited } from "../../../fixtures/pacemaker";
 
-const set = directorResourceSet({ vip: "192.168.5.55", cidrNetmask: 24, pingTargets: ["192.168.5.1"] });
-const CONSTRAINTS = RULE_XML + COLOCATION_XML + ORDER_XML;
+const set = directorResourceSet(DIRECTOR_PACEMAKER);
 /** The command lines of a plan. */
 const lines = (plan: string[][]): string[] => plan.map((argv) => shellJoin(argv));
 const drift = (xml: string) => resourceSetDrift(set, parseCib(xml));
@@ -82,7 +82,7 @@ describe("a converged set", () => {
   test("the operator's pcs resource move (cli-prefer-…) is not drift", () => {
     const moved = lbCib({
       resources: PING_CLONE_XML + lbGroupXml(),
-      constraints: CONSTRAINTS + LB_CLI_PREFER_XML,
+      constraints: LB_CONSTRAINTS_XML + LB_CLI_PREFER_XML,
     });
     expect(driftLines(set, drift(moved))).toEqual([]);
   });
@@ -130,7 +130,7 @@ describe("drift and its repair", () => {
     const d = drift(
       lbCib({
         resources: PING_CLONE_XML + lbGroupXml([VIPCHK_XML, LDIRECTOR_XML]),
-        constraints: CONSTRAINTS,
+        constraints: LB_CONSTRAINTS_XML,
       }),
     );
     expect(resourceSetState(d).groupAsConfigured).toBe(false);
@@ -150,7 +150,7 @@ describe("drift and its repair", () => {
         resources:
           PING_CLONE_XML +
           lbGroupXml([VIPCHK_XML, LB_VIP_XML, edited(LDIRECTOR_XML, ' start-delay="5s"', "")]),
-        constraints: CONSTRAINTS,
+        constraints: LB_CONSTRAINTS_XML,
       }),
     );
     expect(driftLines(set, d)).toEqual(["LDIRECTOR1.op.start.start-delay: (none) → 5s"]);
@@ -168,7 +168,7 @@ describe("drift and its repair", () => {
         resources:
           edited(PING_CLONE_XML, 'name="multiplier" value="100"', 'name="multiplier" value="10"') +
           lbGroupXml(),
-        constraints: CONSTRAINTS,
+        constraints: LB_CONSTRAINTS_XML,
       }),
     );
     expect(resourceSetState(changed)).toMatchObject({ clonesAsConfigured: false, groupAsConfigured: true });
@@ -194,7 +194,7 @@ describe("drift and its repair", () => {
       resources:
         edited(PING_CLONE_XML, 'id="PINGD" provider="pacemaker"', 'id="PING2" provider="pacemaker"') +
         lbGroupXml(),
-      constraints: CONSTRAINTS,
+      constraints: LB_CONSTRAINTS_XML,
     });
     const d = drift(other);
     expect(driftLines(set, d)).toEqual(["PINGD-clone.resource: PING2 → PINGD"]);
@@ -238,7 +238,7 @@ describe("drift and its repair", () => {
             '<group id="GrpBalancer">',
             '<group id="GrpBalancer"><meta_attributes id="GrpBalancer-meta_attributes"><nvpair id="GrpBalancer-meta_attributes-resource-stickiness" name="resource-stickiness" value="0"/></meta_attributes>',
           ),
-        constraints: CONSTRAINTS,
+        constraints: LB_CONSTRAINTS_XML,
       }),
     );
     expect(resourceSetState(d)).toEqual({
@@ -327,7 +327,7 @@ describe("convergeResourceSet", () => {
 
   test("a member deleted: the removal, the CIB read again, the rebuild", async () => {
     const { run, scripts } = runner([
-      lbCib({ resources: PING_CLONE_XML + lbGroupXml([VIPCHK_XML]), constraints: CONSTRAINTS }),
+      lbCib({ resources: PING_CLONE_XML + lbGroupXml([VIPCHK_XML]), constraints: LB_CONSTRAINTS_XML }),
       lbCib({ resources: PING_CLONE_XML }),
     ]);
     await convergeResourceSet(run, set);
