@@ -110,6 +110,9 @@ export interface PcsClusterOutputs {
 /** How long starting the cluster may take under TCG. */
 const START_WAIT_SECONDS = 300;
 
+/** How often `pcs cluster setup` is tried when a member's pcsd answers too slowly. */
+const SETUP_ATTEMPTS = 3;
+
 /** The files that make a node a member of a pacemaker cluster: what `pcs cluster destroy` removes. */
 export const CLUSTER_FILES: readonly string[] = [
   "/etc/corosync/corosync.conf",
@@ -168,11 +171,19 @@ export function clusterScript(inputs: Inputs): string {
   const conf = "/etc/corosync/corosync.conf";
   // The password (stdin) reaches pcs on its stdin only: printf is a shell builtin, no argv.
   return `${SCRIPT_FAIL}
+${ONELINE}
 pw=$(cat)
 printf '%s\\n' "$pw" | ${shellJoin(auth)} >/dev/null
 current=$(sed -n 's/^[[:space:]]*cluster_name:[[:space:]]*//p' ${conf} 2>/dev/null || true)
 if [ "$current" != ${shellJoin([inputs.name])} ]; then
-  ${shellJoin(pcsClusterSetup(inputs, inputs.members))} >/dev/null
+  # pcs waits 60 s for each member's pcsd (setup takes no --request-timeout) while the member runs
+  # pcs cluster destroy, which under TCG can take longer: a timeout alone is tried again, boundedly.
+  for attempt in $(seq ${SETUP_ATTEMPTS}); do
+    out=$(${shellJoin(pcsClusterSetup(inputs, inputs.members))} 2>&1) && break
+    grep -q 'Connection timeout' <<<"$out" && [ "$attempt" -lt ${SETUP_ATTEMPTS} ] ||
+      fail "pcs cluster setup failed (attempt $attempt of ${SETUP_ATTEMPTS}): $(oneline "$out"). Fix: systemctl status pcsd on each member, then run pulumi up again"
+    echo "kvmlab: pcs cluster setup: a member's pcsd answered too slowly (attempt $attempt of ${SETUP_ATTEMPTS}); trying again" >&2
+  done
   echo "setup"
 fi
 token=$(sed -n 's/^[[:space:]]*token:[[:space:]]*//p' ${conf} | head -n 1)

@@ -27,8 +27,8 @@ describe("PcsCluster: scripts and settings", () => {
       `printf '%s\\n' "$pw" | pcs host auth node01h addr=192.168.8.121 node02h addr=192.168.8.122 -u hacluster >/dev/null`,
     );
     expect(script).toContain(
-      "  pcs cluster setup cluster01 node01h addr=192.168.9.121 addr=192.168.8.121 " +
-        "node02h addr=192.168.9.122 addr=192.168.8.122 transport knet totem token=20000 >/dev/null\n",
+      "    out=$(pcs cluster setup cluster01 node01h addr=192.168.9.121 addr=192.168.8.121 " +
+        "node02h addr=192.168.9.122 addr=192.168.8.122 transport knet totem token=20000 2>&1) && break\n",
     );
     expect(script).toContain(`if [ "$current" != cluster01 ]; then`);
     expect(script).toContain(`if [ "$token" != 20000 ]; then\n  pcs cluster config update totem token=20000`);
@@ -41,7 +41,7 @@ describe("PcsCluster: scripts and settings", () => {
 
   test("clusterScript with startAtBoot: setup --enable and pcs cluster enable --all", async () => {
     const script = clusterScript(await clusterInputs({ startAtBoot: true }));
-    expect(script).toContain("transport knet totem token=20000 --enable >/dev/null");
+    expect(script).toContain("transport knet totem token=20000 --enable 2>&1) && break");
     expect(script).toMatch(/pcs cluster enable --all --request-timeout=300 >\/dev\/null$/);
     expect(script).not.toContain("pcs cluster disable");
     bashSyntaxCheck(script);
@@ -164,6 +164,42 @@ describe("PcsCluster: scripts and settings", () => {
         ...startAndBoot,
       ]);
       expect(m.log().join("\n")).not.toContain(PASSWORD);
+    });
+
+    test("clusterScript: a setup that timed out on a member's pcsd is tried again, up to 3 times; any other failure fails at once", async () => {
+      const inputs = await clusterInputs();
+      const setups = () => m.log().filter((l) => l.startsWith("pcs cluster setup")).length;
+      let m = member();
+      m.state("setup.conf", COROSYNC_CONF);
+      m.state("setup.timeouts", "2");
+      let r = runOn(m, clusterScript(inputs), `${PASSWORD}\n`);
+      expect({ code: r.code, stdout: r.stdout, setups: setups() }).toEqual({
+        code: 0,
+        stdout: "setup\n",
+        setups: 3,
+      });
+      expect(r.stderr).toContain("a member's pcsd answered too slowly (attempt 2 of 3); trying again");
+      expect(m.read(CONF_PATH)).toBe(COROSYNC_CONF);
+
+      m = member();
+      m.state("setup.conf", COROSYNC_CONF);
+      m.state("setup.timeouts", "3");
+      r = runOn(m, clusterScript(inputs), `${PASSWORD}\n`);
+      expect({ code: r.code, setups: setups() }).toEqual({ code: 65, setups: 3 });
+      expect(r.stderr).toContain(
+        "kvmlab: pcs cluster setup failed (attempt 3 of 3): Destroying cluster on hosts:",
+      );
+      expect(r.stderr).toContain("Fix: systemctl status pcsd on each member, then run pulumi up again");
+      expect(m.log()).not.toContain("pcs cluster start --all --wait=300 --request-timeout=360");
+
+      m = member();
+      m.state("setup.conf", COROSYNC_CONF);
+      m.state("setup-fails", "Error: node02h: Unable to authenticate");
+      r = runOn(m, clusterScript(inputs), `${PASSWORD}\n`);
+      expect({ code: r.code, setups: setups() }).toEqual({ code: 65, setups: 1 });
+      expect(r.stderr).toContain(
+        "pcs cluster setup failed (attempt 1 of 3): Error: node02h: Unable to authenticate",
+      );
     });
 
     test("DESTROY_SCRIPT: the cluster destroyed and checked gone; a node in no cluster has nothing to destroy", () => {
