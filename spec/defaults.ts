@@ -451,6 +451,36 @@ function resolveServices(
 }
 
 /**
+ * The seed's reserved /etc/hosts names: the node after the seed's two (node03, node03m, node03h)
+ * at .123 of every network. They are the default whether the nodes are written out or not (a user
+ * who lists the nodes to change one of them keeps every other default); an entry whose name or
+ * address the lab already gives to a node, a service IP or the load balancer's VIP is left out —
+ * node03 added as a node takes its own names — and so is one its network cannot hold.
+ */
+function defaultReservedHosts(
+  networks: NetworkSpec[],
+  nodes: NodeSpec[],
+  services: ServiceGroupSpec[],
+  loadBalancer: LoadBalancerSpec | undefined,
+): { hostname: string; address: string }[] {
+  const next = DEFAULT_NODE_NAMES.length;
+  const taken = [
+    ...nodes.flatMap((n) => n.interfaces.flatMap((nic) => [nic.address, nic.hostname])),
+    ...services.flatMap((g) => g.resources.flatMap((r) => (r.kind === "ip" ? [r.address] : []))),
+    ...(loadBalancer !== undefined ? [loadBalancer.vip] : []),
+  ];
+  return networks
+    .map((net) => ({
+      hostname: deriveHostname(`node${pad2(next + 1)}`, net.role),
+      address: offsetAddress(net.cidr, FIRST_NODE_HOST_OFFSET + next),
+      gateway: net.gateway,
+    }))
+    .filter((r) => r.address !== "" && r.address !== r.gateway)
+    .filter((r) => !taken.includes(r.hostname) && !taken.includes(r.address))
+    .map(({ hostname, address }) => ({ hostname, address }));
+}
+
+/**
  * Fills in every default and derived field of a schema-checked config. Pure and total: it never
  * throws; values it cannot derive from malformed input come out as "" for spec/validate to
  * report.
@@ -478,16 +508,9 @@ export function applyDefaults(config: LabConfig): LabSpec {
     );
     gluster.mountBy = withServices && mountedByService ? "service" : "all";
   }
-  // The seed reserves the next node (node03 .123) in /etc/hosts; only when the nodes are defaulted.
-  const next = nodeConfigs.length;
-  const reservedHosts =
-    config.reservedHosts ??
-    (config.nodes !== undefined
-      ? []
-      : networks.map((net) => ({
-          hostname: deriveHostname(`node${pad2(next + 1)}`, net.role),
-          address: offsetAddress(net.cidr, FIRST_NODE_HOST_OFFSET + next),
-        })));
+  const loadBalancer =
+    config.loadBalancer !== undefined ? resolveLoadBalancer(config.loadBalancer, networks) : undefined;
+  const reservedHosts = config.reservedHosts ?? defaultReservedHosts(networks, nodes, services, loadBalancer);
   const i = config.image ?? {};
   return {
     name,
@@ -508,9 +531,7 @@ export function applyDefaults(config: LabConfig): LabSpec {
     cluster,
     fencing: resolveFencing(config, host),
     services,
-    ...(config.loadBalancer !== undefined
-      ? { loadBalancer: resolveLoadBalancer(config.loadBalancer, networks) }
-      : {}),
+    ...(loadBalancer !== undefined ? { loadBalancer } : {}),
     layers: config.layers ?? "cluster",
     timeouts: {
       bootSeconds: config.timeouts?.bootSeconds ?? DEFAULT_TIMEOUTS.bootSeconds,

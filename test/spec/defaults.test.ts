@@ -7,7 +7,7 @@ import {
   parseLabSpec,
   validateLabSpec,
 } from "../../spec";
-import { iface, nodes } from "./helpers";
+import { iface, nets, nodes } from "./helpers";
 
 describe("defaults reproduce the seed lab (000/001)", () => {
   const spec = parseLabSpec({});
@@ -142,6 +142,44 @@ describe("defaults reproduce the seed lab (000/001)", () => {
     expect(loaded.nodes[2].domainName).toBe("cfglab-node03");
     pulumi.runtime.setConfig("kvm-ha-lab:lab", JSON.stringify({ nodes: [{ name: "x", addresses: {} }] }));
     expect(() => loadLabSpec(new pulumi.Config("kvm-ha-lab"))).toThrow(LabSpecError);
+  });
+});
+
+describe("reserved hosts (seed 000: node03 at .123)", () => {
+  const seedReserved = parseLabSpec({}).reservedHosts;
+
+  test("stay when the nodes are written out, as they are or changed", () => {
+    expect(parseLabSpec({ nodes: nodes(2) }).reservedHosts).toEqual(seedReserved);
+    expect(parseLabSpec({ nodes: nodes(2, { 1: { memoryMiB: 1536 } }) }).reservedHosts).toEqual(seedReserved);
+    // Nodes of other names at other addresses: the seed's reservation is no business of theirs.
+    const elsewhere = nodes(2).map((n, i) => ({
+      ...n,
+      name: `db${i + 1}`,
+      addresses: Object.fromEntries(
+        Object.entries(n.addresses).map(([k, a]) => [k, a.replace(/\.12(\d)$/, ".3$1")]),
+      ),
+    }));
+    expect(parseLabSpec({ nodes: elsewhere }).reservedHosts).toEqual(seedReserved);
+  });
+
+  test("go only when removed, or where the lab uses the name or address itself", () => {
+    expect(parseLabSpec({ reservedHosts: [] }).reservedHosts).toEqual([]);
+    // node03 added: its own entries take the reserved ones' place.
+    expect(parseLabSpec({ nodes: nodes(3) }).reservedHosts).toEqual([]);
+    // A service VIP at .123 of the service network: that entry is left out, the others stay.
+    const vip = parseLabSpec({
+      services: [{ name: "web", resources: [{ kind: "ip", address: "192.168.7.123" }] }],
+    });
+    expect(vip.reservedHosts).toEqual(seedReserved.filter((r) => r.address !== "192.168.7.123"));
+    // A network too small to hold .123 reserves nothing there.
+    const tiny = parseLabSpec({
+      networks: nets(["192.168.7.0/24", "192.168.8.0/24", "192.168.9.96/27"]),
+      nodes: nodes(2).map((n, i) => ({
+        ...n,
+        addresses: { ...n.addresses, heartbeat: `192.168.9.${100 + i}` },
+      })),
+    });
+    expect(tiny.reservedHosts.map((r) => r.hostname)).toEqual(["node03", "node03m"]);
   });
 });
 

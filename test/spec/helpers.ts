@@ -35,10 +35,16 @@ export function expectRejected(
   return line;
 }
 
-/** Explicit nodes on the default networks, `n` of them at .121, .122, … */
-export function nodes(n: number): NonNullable<LabConfigInput["nodes"]> {
+type NodeEntry = NonNullable<LabConfigInput["nodes"]>[number];
+
+/**
+ * Explicit nodes on the default networks, `n` of them at .121, .122, … (as a user writes the
+ * seed's nodes out); `fields` adds fields to the node at an index (`{ 1: { memoryMiB: 1536 } }`).
+ */
+export function nodes(n: number, fields: Record<number, Partial<NodeEntry>> = {}): NodeEntry[] {
   return Array.from({ length: n }, (_, i) => ({
     name: `node0${i + 1}`,
+    ...fields[i],
     addresses: {
       service: `192.168.7.${121 + i}`,
       management: `192.168.8.${121 + i}`,
