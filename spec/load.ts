@@ -16,8 +16,12 @@ import { LAB_CONFIG_KEY } from "./config-key";
 
 export { LAB_CONFIG_KEY };
 
-/** Thrown when the lab description is invalid; the message lists every problem, one per line. */
-export class LabSpecError extends Error {
+/**
+ * Thrown when the lab description is invalid; the message lists every problem, one per line. A
+ * Pulumi `RunError`: the program's runner prints the message alone — no stack trace, no dump of
+ * the problems — and the engine reports the run as failed.
+ */
+export class LabSpecError extends pulumi.RunError {
   /** Every problem found, in the order reported. */
   public readonly problems: readonly Problem[];
 

@@ -1,6 +1,8 @@
 /** The program (index.ts) under Pulumi mocks (test/support/pulumi-mocks.ts): what it exports, and which of it is secret. */
 import * as pulumi from "@pulumi/pulumi";
 import { promiseOf, settle, startMocks, stopMocks } from "./support/pulumi-mocks";
+import { runProgram } from "./support/program-run";
+import { parseLabSpec } from "../spec";
 
 beforeAll(startMocks);
 afterAll(stopMocks);
@@ -25,5 +27,36 @@ describe("the program (index.ts)", () => {
       expect([key, await pulumi.isSecret(value)]).toEqual([key, false]);
     }
     expect(Object.keys(program).filter((k) => /private|key/i.test(k))).toEqual([]);
+  });
+});
+
+describe("a configuration the program refuses", () => {
+  test("is printed once, as its problems with their fixes: no stack trace, no dump, exit 32", async () => {
+    const run = await runProgram({ nodes: [{ name: "node01", addresses: {}, memoryMiB: 100 }] });
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      [
+        "error: [runtime] invalid lab configuration (kvm-ha-lab:lab): 1 problem",
+        "nodes[0].memoryMiB: Number must be greater than or equal to 256. Fix: use a value of at least 256",
+        "",
+      ].join("\n"),
+    );
+    // 32: the runner printed the failure itself (the engine adds nothing but the failed run).
+    expect(run.status).toBe(32);
+  });
+
+  test("is a Pulumi RunError whose message is the whole report", () => {
+    let thrown: unknown;
+    try {
+      parseLabSpec({ cluster: { tokenMs: 5 }, gluster: { replica: 1 } });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(pulumi.RunError.isInstance(thrown)).toBe(true);
+    expect((thrown as Error).message.split("\n")).toEqual([
+      "invalid lab configuration (kvm-ha-lab:lab): 2 problems",
+      expect.stringMatching(/^gluster\.replica: .+\. Fix: .+$/),
+      expect.stringMatching(/^cluster\.tokenMs: .+\. Fix: .+$/),
+    ]);
   });
 });
