@@ -115,6 +115,7 @@ export function expectedPlan(spec: LabSpec): { resources: string[]; problems: st
       ["CloudInitDisk", "cloud-init"],
       ["LibvirtDomain", "domain"],
       ["NodeReady", "ready"],
+      ["NodeFiles", "files"],
     ]) {
       add(`${DYN}${kind}`, `${n}-${suffix}`);
     }

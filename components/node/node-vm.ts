@@ -5,10 +5,12 @@ import { parseCidr } from "../../spec/ipv4";
 import { managementAddress } from "../../spec/queries";
 import {
   CloudInitDisk,
+  seedPath,
   type CloudInitInterface,
   type HostsEntry,
 } from "../../providers/node/cloud-init-disk";
 import { LibvirtDomain } from "../../providers/libvirt/libvirt-domain";
+import { NodeFiles } from "../../providers/node/node-files";
 import { NodeReady } from "../../providers/node/node-ready";
 import { NodeVolume } from "../../providers/libvirt/node-volume";
 import { interfaceNameFor } from "../../providers/node/cloud-init";
@@ -121,21 +123,27 @@ export class NodeVm extends pulumi.ComponentResource {
       { host, name: `${node.domainName}.qcow2`, baseImagePath: args.image.imagePath, sizeGiB: node.diskGiB },
       childOptions(this, opts),
     );
+    const seed = {
+      hosts: args.hosts,
+      authorizedKeys: args.authorizedKeys,
+      rootPublicKey: args.rootKey.publicKey,
+      rootPrivateKey: args.rootKey.privateKey,
+    };
+    const cloudInitName = `${node.domainName}-cidata.iso`;
     const cloudInit = new CloudInitDisk(
       `${name}-cloud-init`,
       {
         host,
-        name: `${node.domainName}-cidata.iso`,
+        name: cloudInitName,
         hostname: node.name,
         interfaces: cloudInitInterfaces(node, networks),
-        hosts: args.hosts,
-        authorizedKeys: args.authorizedKeys,
-        rootPublicKey: args.rootKey.publicKey,
-        rootPrivateKey: args.rootKey.privateKey,
+        ...seed,
         timeServers: args.timeServers,
       },
       childOptions(this, opts),
     );
+    // The seed's path, not the disk's output: a rewritten seed (an update, whose outputs a preview
+    // cannot know) must not look like a new disk, which would replace the VM.
     const domain = new LibvirtDomain(
       `${name}-domain`,
       {
@@ -145,24 +153,25 @@ export class NodeVm extends pulumi.ComponentResource {
         vcpus: node.vcpus,
         memoryMiB: node.memoryMiB,
         diskPath: volume.path,
-        cloudInitPath: cloudInit.path,
+        cloudInitPath: seedPath({ host, name: cloudInitName }),
         kernelPath: args.image.kernelPath,
         initrdPath: args.image.initrdPath,
         kernelArgs: NODE_KERNEL_ARGS,
         nics: node.interfaces.map((nic) => ({ network: libvirtNetwork(args, nic.network), mac: nic.mac })),
       },
-      childOptions(this, opts),
+      childOptions(this, opts, [cloudInit]),
     );
+    // The node's stable identity only: a restart of the domain (new vCPU/memory settings) leaves it
+    // — and everything that reaches the node through it — unchanged; a new domain replaces it.
     const ready = new NodeReady(
       `${name}-ready`,
       {
         node: { address: managementAddress(node, networks), ...NODE_SSH },
         sshPrivateKey: args.sshPrivateKey,
-        domainUuid: domain.uuid,
         hostname: node.name,
         timeoutSeconds: args.bootSeconds,
       },
-      childOptions(this, opts),
+      { ...childOptions(this, opts, [domain]), replaceWith: [domain] },
     );
 
     this.name = pulumi.output(node.name);
@@ -170,6 +179,12 @@ export class NodeVm extends pulumi.ComponentResource {
     this.access = pulumi
       .all([ready.node, ready.sshHostKey])
       .apply(([node, hostKey]): SshEndpoint => ({ ...node, ...(hostKey ? { hostKey } : {}) }));
+    // The seed's files on the running node: a change of them is written there, never a new VM.
+    new NodeFiles(
+      `${name}-files`,
+      { node: this.access, sshPrivateKey: args.sshPrivateKey, ...seed },
+      childOptions(this, opts),
+    );
     this.managementAddress = ready.node.address;
     this.domainName = domain.name;
     this.registerOutputs({

@@ -3,7 +3,9 @@
  * with genisoimage from the rendered meta-data, user-data and network-config
  * (providers/node/cloud-init.ts). user-data holds root's shared private key: the documents travel
  * on stdin (never on a command line), the ISO is mode 0600, and only its path and instance id are
- * kept in state. A changed seed is a new instance id, applied by cloud-init at the node's next boot.
+ * kept in state. A changed seed is rewritten in place (its path, which the domain boots with, never
+ * changes: the VM is not touched) with a new instance id, which cloud-init applies at the node's
+ * next start; the seed's files reach the running node at once through NodeFiles.
  */
 import { z } from "zod";
 import { defineProvider } from "../core/base";
@@ -12,6 +14,19 @@ import { hostField } from "../host/host-prep";
 import { labKind } from "../core/kind";
 import { instanceId, renderCloudInitSeed } from "./cloud-init";
 import { shellQuote } from "../exec/ssh";
+
+/**
+ * The inputs the seed's files are made of (providers/node/cloud-init.ts `seedFiles`), shared with
+ * NodeFiles, which keeps those files on the running node.
+ */
+export const seedFileFields = () => ({
+  hosts: z.array(z.object({ address: z.string(), names: z.array(z.string()) })),
+  /** Public keys authorised for root. */
+  authorizedKeys: z.array(z.string()).min(1, "at least the program's key must be authorised"),
+  /** Root's own key pair, the same on every node (password-less root SSH between nodes). */
+  rootPublicKey: z.string().min(1, "rootPublicKey is required"),
+  rootPrivateKey: z.string().min(1, "rootPrivateKey is required"),
+});
 
 const schema = () =>
   z.object({
@@ -31,12 +46,7 @@ const schema = () =>
         }),
       )
       .min(1, "a node needs at least one interface"),
-    hosts: z.array(z.object({ address: z.string(), names: z.array(z.string()) })),
-    /** Public keys authorised for root. */
-    authorizedKeys: z.array(z.string()).min(1, "at least the program's key must be authorised"),
-    /** Root's own key pair, the same on every node (password-less root SSH between nodes). */
-    rootPublicKey: z.string().min(1, "rootPublicKey is required"),
-    rootPrivateKey: z.string().min(1, "rootPrivateKey is required"),
+    ...seedFileFields(),
     /** chrony servers. */
     timeServers: z.array(z.string()).min(1, "at least one time server"),
   });

@@ -101,20 +101,65 @@ function uniqueKeys(keys: readonly string[]): string[] {
   return [...new Set(keys.map((k) => k.trim()).filter((k) => k !== ""))];
 }
 
+/** Input of {@link seedFiles}: what the seed's files are made of. */
+export type SeedFilesInput = Pick<
+  UserDataInput,
+  "hosts" | "authorizedKeys" | "rootPublicKey" | "rootPrivateKey"
+>;
+
+/** One file the seed writes (a `write_files` entry of user-data). */
+export type SeedFile = {
+  path: string;
+  owner: string;
+  /** Octal mode, as cloud-init takes it (`0644`). */
+  permissions: string;
+  content: string;
+};
+
+/**
+ * The files the seed writes on a node, in order: /etc/hosts (whole, from `hosts`), root's
+ * authorised keys (with the shared root public key), and root's shared key pair at
+ * {@link ROOT_PRIVATE_KEY_PATH}. The first boot writes them from user-data; NodeFiles keeps them on
+ * a running node. The private key is in the result: treat it as a secret.
+ */
+export function seedFiles(input: SeedFilesInput): SeedFile[] {
+  const authorizedKeys = uniqueKeys([...input.authorizedKeys, input.rootPublicKey]);
+  return [
+    { path: "/etc/hosts", owner: "root:root", permissions: "0644", content: renderHostsFile(input.hosts) },
+    {
+      path: "/root/.ssh/authorized_keys",
+      owner: "root:root",
+      permissions: "0600",
+      content: `${authorizedKeys.join("\n")}\n`,
+    },
+    {
+      path: ROOT_PRIVATE_KEY_PATH,
+      owner: "root:root",
+      permissions: "0600",
+      content: `${input.rootPrivateKey.trim()}\n`,
+    },
+    {
+      path: `${ROOT_PRIVATE_KEY_PATH}.pub`,
+      owner: "root:root",
+      permissions: "0644",
+      content: `${input.rootPublicKey.trim()}\n`,
+    },
+  ];
+}
+
 /**
  * Renders user-data (`#cloud-config`). cloud-init is told not to manage /etc/hosts
  * (`manage_etc_hosts: false`): the file is written whole from `hosts`, so the node's own names map
  * to its lab addresses, never to 127.0.1.1 (seed 003). Root gets the authorised keys (with the
- * shared root public key), the shared private key at {@link ROOT_PRIVATE_KEY_PATH} (mode 0600),
- * and SSH logins by key only. chrony syncs with `timeServers`. The last command creates
- * {@link CLOUD_INIT_DONE_MARKER}; nothing phones home. The private key appears in this document
- * only: treat the output as a secret.
+ * shared root public key), the shared private key at {@link ROOT_PRIVATE_KEY_PATH} (mode 0600):
+ * the {@link seedFiles}; and SSH logins by key only. chrony syncs with `timeServers`. The last
+ * command creates {@link CLOUD_INIT_DONE_MARKER}; nothing phones home. The private key appears in
+ * this document only (and in NodeFiles' payload): treat the output as a secret.
  */
 export function renderUserData(input: UserDataInput): string {
   if (input.rootPrivateKey.trim() === "")
     throw new Error(`user-data ${input.hostname}: root private key is empty`);
   if (input.timeServers.length === 0) throw new Error(`user-data ${input.hostname}: no time server`);
-  const authorizedKeys = uniqueKeys([...input.authorizedKeys, input.rootPublicKey]);
   const markerDir = CLOUD_INIT_DONE_MARKER.slice(0, CLOUD_INIT_DONE_MARKER.lastIndexOf("/"));
   return yamlDocument(
     {
@@ -129,32 +174,7 @@ export function renderUserData(input: UserDataInput): string {
       ssh_deletekeys: false,
       // The image has no locales package (minbase): leave the C.UTF-8 default alone.
       locale: false,
-      write_files: [
-        {
-          path: "/etc/hosts",
-          owner: "root:root",
-          permissions: "0644",
-          content: renderHostsFile(input.hosts),
-        },
-        {
-          path: "/root/.ssh/authorized_keys",
-          owner: "root:root",
-          permissions: "0600",
-          content: `${authorizedKeys.join("\n")}\n`,
-        },
-        {
-          path: ROOT_PRIVATE_KEY_PATH,
-          owner: "root:root",
-          permissions: "0600",
-          content: `${input.rootPrivateKey.trim()}\n`,
-        },
-        {
-          path: `${ROOT_PRIVATE_KEY_PATH}.pub`,
-          owner: "root:root",
-          permissions: "0644",
-          content: `${input.rootPublicKey.trim()}\n`,
-        },
-      ],
+      write_files: seedFiles(input),
       ntp: { enabled: true, ntp_client: "chrony", servers: [...input.timeServers], pools: [] },
       runcmd: [
         ["chmod", "0700", "/root/.ssh"],

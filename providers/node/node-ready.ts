@@ -4,6 +4,11 @@
  * progress. Checks the host name and records the boot id and the node's SSH host key, which later
  * connections pin.
  *
+ * Its inputs are the node's stable identity only (address, expected host name): every later part
+ * of the lab takes the node's endpoint from it, so nothing that changes on a running node (a
+ * restart for new vCPU/memory settings, a new seed) makes it — or them — look changed in a
+ * preview. A new domain is a new machine: the component replaces this resource with it.
+ *
  * `read` makes one short attempt: a node that does not answer (stopped, destroyed, network down)
  * shows as `reachable: false`, and the next `up` waits for it again after its domain is repaired.
  */
@@ -22,8 +27,6 @@ const schema = () =>
     /** The node, reached without a pinned host key (this kind learns it). */
     node: z.object({ address: z.string(), port: z.number().int(), user: z.string() }),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
-    /** The domain waited for (a new domain means a new wait). */
-    domainUuid: z.string().min(1, "domainUuid is required"),
     /** Expected host name (checked once SSH answers). */
     hostname: z.string().min(1),
     timeoutSeconds: z.number().int().min(10, "timeoutSeconds must be at least 10"),
@@ -132,10 +135,11 @@ async function waitReady(inputs: Inputs): Promise<NodeReadyOutputs> {
 export const nodeReadyProvider = defineProvider({
   kind: "NodeReady",
   schema,
-  forceNew: ["domainUuid", "node"],
+  // A replaced domain replaces it too (the component's replaceWith): a new machine, a new wait.
+  forceNew: ["node"],
   async create(inputs) {
     const outs = await waitReady(inputs);
-    return { id: `${inputs.hostname}@${inputs.domainUuid}`, outs };
+    return { id: `${inputs.hostname}@${inputs.node.address}`, outs };
   },
   async read(_id, olds) {
     try {

@@ -35,6 +35,7 @@ const SUBSTRATE = {
   [`${DYN}CloudInitDisk`]: 2,
   [`${DYN}LibvirtDomain`]: 2,
   [`${DYN}NodeReady`]: 2,
+  [`${DYN}NodeFiles`]: 2,
 };
 /** …the shared storage… */
 const STORAGE = {
@@ -62,7 +63,7 @@ describe("the default lab's resource graph", () => {
     expect(Object.fromEntries(byType("dev"))).toEqual({ ...SUBSTRATE, ...STORAGE, ...CLUSTER });
     const all = [...recorded.values()].filter((r) => r.name.startsWith("dev"));
     expect(all.filter((r) => !r.custom)).toHaveLength(13);
-    expect(all.filter((r) => r.custom)).toHaveLength(29);
+    expect(all.filter((r) => r.custom)).toHaveLength(31);
   });
 
   test("names every child after its parent, under the right parent", () => {
@@ -86,6 +87,7 @@ describe("the default lab's resource graph", () => {
       "dev-node01-cloud-init": "dev-node01",
       "dev-node01-domain": "dev-node01",
       "dev-node01-ready": "dev-node01",
+      "dev-node01-files": "dev-node01",
       "dev-node02-ready": "dev-node02",
       "dev-iscsi": "dev",
       "dev-iscsi-target": "dev-iscsi",
@@ -136,6 +138,15 @@ describe("the default lab's resource graph", () => {
     }
     // Nodes do not wait for each other.
     expect(deps("dev-node02-volume")).not.toContain("dev-node01-ready");
+    // Within a node: the seed before the domain, the domain before the wait, which a new domain
+    // replaces; the seed's files once the node answers. Storage waits for the files (names resolve).
+    expect(deps("dev-node01-domain")).toEqual(expect.arrayContaining(["dev-node01-cloud-init"]));
+    expect(deps("dev-node01-ready")).toEqual(expect.arrayContaining(["dev-node01-domain"]));
+    expect(get("dev-node01-ready").replaceWith).toEqual(["dev-node01-domain"]);
+    expect(deps("dev-node01-files")).toEqual(expect.arrayContaining(["dev-node01-ready"]));
+    expect(deps("dev-gluster-peers")).toEqual(
+      expect.arrayContaining(["dev-node01-files", "dev-node02-files"]),
+    );
     // Storage after every node; the cluster after storage; fencing after the cluster; services last.
     expect(deps("dev-gluster-peers")).toEqual(
       expect.arrayContaining(["dev-node01-ready", "dev-node02-ready"]),
@@ -192,8 +203,10 @@ describe("secrets", () => {
       node01: "node01h",
       node02: "node02h",
     });
+    expect(isWrappedSecret(get("dev-node01-files").inputs.rootPrivateKey)).toBe(true);
     for (const name of [
       "dev-node01-ready",
+      "dev-node01-files",
       "dev-gluster-volume",
       "dev-iscsi-target",
       "dev-svc-service01-group",

@@ -52,16 +52,16 @@ function previewOf(resources: readonly string[], op = "create") {
 describe("the expected plan of the default lab", () => {
   const { resources, problems } = expectedPlan(devLab());
 
-  test("is derived from the lab: 42 resources — 13 components and 29 dynamic resources", () => {
+  test("is derived from the lab: 44 resources — 13 components and 31 dynamic resources", () => {
     expect(problems).toEqual([]);
-    // 2 nodes × 4 (volume, cloud-init, domain, ready) + 3 networks + 3 key pairs + host prep and
-    // sshd + image build = 17 (substrate); + iSCSI target and 2 initiators, GlusterFS peers,
+    // 2 nodes × 5 (volume, cloud-init, domain, ready, files) + 3 networks + 3 key pairs + host prep
+    // and sshd + image build = 19 (substrate); + iSCSI target and 2 initiators, GlusterFS peers,
     // volume and 2 mounts = 7 (storage); + cluster password and pcs cluster, 1 STONITH device,
     // 1 service group with its database password = 5 (cluster).
     const dynamic = resources.filter((r) => r.startsWith(DYN));
-    expect(dynamic).toHaveLength(29);
-    expect(resources).toHaveLength(42);
-    expect(new Set(resources).size).toBe(42);
+    expect(dynamic).toHaveLength(31);
+    expect(resources).toHaveLength(44);
+    expect(new Set(resources).size).toBe(44);
     expect(resources).toEqual(
       expect.arrayContaining([
         "kvmlab:lab:HaLab dev",
@@ -78,8 +78,8 @@ describe("the expected plan of the default lab", () => {
   });
 
   test("follows the layers: the substrate alone, then storage", () => {
-    expect(expectedPlan(devLab("substrate")).resources.filter((r) => r.startsWith(DYN))).toHaveLength(17);
-    expect(expectedPlan(devLab("storage")).resources.filter((r) => r.startsWith(DYN))).toHaveLength(24);
+    expect(expectedPlan(devLab("substrate")).resources.filter((r) => r.startsWith(DYN))).toHaveLength(19);
+    expect(expectedPlan(devLab("storage")).resources.filter((r) => r.startsWith(DYN))).toHaveLength(26);
   });
 
   test("a preview of exactly the plan passes", () => {

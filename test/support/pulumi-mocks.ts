@@ -32,18 +32,22 @@ export interface Recorded {
   parent: string;
   /** Names of the resources it explicitly depends on. */
   dependsOn: string[];
+  /** Names of the resources whose replacement replaces it (`replaceWith`). */
+  replaceWith: string[];
 }
 
 interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getReplaceWithList(): string[];
 }
 type RegisterCallback = (err: unknown, response: unknown) => void;
 
 /** Every resource registered so far, by name. */
 export const recorded = new Map<string, Recorded>();
-const pendingParents = new Map<string, { parent: string; dependsOn: string[] }>();
+type Links = Pick<Recorded, "parent" | "dependsOn" | "replaceWith">;
+const pendingParents = new Map<string, Links>();
 let outstanding = 0;
 
 const nameOfUrn = (urn: string): string => urn.split("::").pop() ?? "";
@@ -58,11 +62,11 @@ export function plain(value: unknown): unknown {
 }
 
 /** Plausible computed outputs, as the real providers would return them. */
-function computedOutputs(kind: string, name: string, inputs: Props): Props {
+export function computedOutputs(kind: string, name: string, inputs: Props): Props {
   switch (kind) {
     case "SshKeyPair":
       return {
-        publicKey: `ssh-ed25519 AAAAC3${name} ${String(inputs.comment)}`,
+        publicKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${name.replace(/[^A-Za-z0-9]/g, "")} ${String(inputs.comment)}`,
         privateKey: pulumi.secret(
           `-----BEGIN OPENSSH PRIVATE KEY-----\n${name}\n-----END OPENSSH PRIVATE KEY-----`,
         ),
@@ -87,14 +91,19 @@ function computedOutputs(kind: string, name: string, inputs: Props): Props {
     case "LibvirtNetwork":
     case "LibvirtDomain":
       return { uuid: `uuid-${name}` };
+    case "NodeReady":
+      return {
+        bootId: `boot-${name}`,
+        sshHostKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${name.replace(/[^A-Za-z0-9]/g, "")}`,
+      };
     default:
       return {};
   }
 }
 
-function kindOf(args: MockResourceArgs): string {
-  const last = args.type.split(":").pop() ?? "";
-  return last;
+/** The kind of a dynamic resource's type token (`…/kvmlab:NodeReady` → `NodeReady`). */
+export function kindOfType(type: string): string {
+  return type.split(":").pop() ?? "";
 }
 
 function stripProvider(inputs: Props): Props {
@@ -141,24 +150,38 @@ export interface Loaded {
   spec: typeof Spec;
 }
 
+/** How {@link startMocks} runs the program. */
+export interface MockOptions {
+  /** Run as a preview (`pulumi preview`): an output the mocks leave out is unknown. */
+  preview?: boolean;
+  /**
+   * The state the engine hands back for a custom resource (its outputs); by default its inputs with
+   * {@link computedOutputs}.
+   */
+  state?: (resource: Recorded) => Promise<Props>;
+}
+
 /** Sets the mocks (project kvm-ha-lab, stack dev), then loads the components and the spec. */
-export async function startMocks(): Promise<Loaded> {
+export async function startMocks(options: MockOptions = {}): Promise<Loaded> {
   await pulumi.runtime.setMocks(
     {
-      newResource(args: MockResourceArgs) {
+      async newResource(args: MockResourceArgs) {
         const inputs = stripProvider(args.inputs as Props);
-        const links = pendingParents.get(args.name) ?? { parent: "", dependsOn: [] };
-        recorded.set(args.name, {
+        const links = pendingParents.get(args.name) ?? { parent: "", dependsOn: [], replaceWith: [] };
+        const resource: Recorded = {
           name: args.name,
           type: args.type,
           custom: args.custom === true,
           inputs,
           ...links,
-        });
+        };
+        recorded.set(args.name, resource);
         if (args.custom !== true) return { id: undefined, state: {} };
         return {
           id: `${args.name}-id`,
-          state: { ...inputs, ...computedOutputs(kindOf(args), args.name, inputs) },
+          state: options.state
+            ? await options.state(resource)
+            : { ...inputs, ...computedOutputs(kindOfType(args.type), args.name, inputs) },
         };
       },
       call(args) {
@@ -167,6 +190,7 @@ export async function startMocks(): Promise<Loaded> {
     },
     "kvm-ha-lab",
     "dev",
+    options.preview === true,
   );
 
   // Record each registration's parent and explicit dependencies, and count registrations in flight.
@@ -177,6 +201,7 @@ export async function startMocks(): Promise<Loaded> {
     pendingParents.set(req.getName(), {
       parent: nameOfUrn(req.getParent()),
       dependsOn: req.getDependenciesList().map(nameOfUrn),
+      replaceWith: req.getReplaceWithList().map(nameOfUrn),
     });
     await register(req, (err: unknown, response: unknown) => {
       outstanding--;

@@ -39,4 +39,26 @@ describe("key inputs of the default lab", () => {
     expect(hosts).toContainEqual({ address: "192.168.9.123", names: ["node03h"] });
     expect(hosts).toHaveLength(9);
   });
+
+  test("the domain boots the seed's fixed path; the seed's files go to the running node from the same inputs", () => {
+    for (const node of built.spec.nodes) {
+      const ci = get(`dev-${node.name}-cloud-init`).inputs;
+      // A plain value, not the disk's output: a rewritten seed is no new disk for the domain.
+      expect(input(`dev-${node.name}-domain`, "cloudInitPath")).toBe(
+        `/var/lib/kvm-ha-lab/halab/seeds/halab-${node.name}-cidata.iso`,
+      );
+      const files = get(`dev-${node.name}-files`).inputs;
+      for (const key of ["hosts", "authorizedKeys", "rootPublicKey"]) {
+        expect([key, files[key]]).toEqual([key, ci[key]]);
+      }
+      expect(input(`dev-${node.name}-files`, "rootPrivateKey")).toBe(
+        input(`dev-${node.name}-cloud-init`, "rootPrivateKey"),
+      );
+      // The node as the later parts of the lab reach it: its address and the host key NodeReady learnt.
+      expect(input(`dev-${node.name}-files`, "node")).toEqual({
+        ...(input(`dev-${node.name}-ready`, "node") as object),
+        hostKey: expect.stringMatching(/^ssh-ed25519 /),
+      });
+    }
+  });
 });

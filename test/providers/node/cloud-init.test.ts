@@ -18,6 +18,7 @@ import {
   interfaceNameFor,
   renderCloudInitSeed,
   renderNetworkConfig,
+  seedFiles,
   type CloudInitSeedInput,
 } from "../../../providers/node/cloud-init";
 import { expectGolden } from "../../support/golden";
@@ -109,6 +110,11 @@ describe("cloud-init seed", () => {
     ]);
     expect(rec(ud.ntp)).toMatchObject({ enabled: true, ntp_client: "chrony", servers: ["192.168.8.1"] });
     expect(recs(ud.runcmd).at(-1)).toEqual(["touch", CLOUD_INIT_DONE_MARKER]);
+  });
+
+  test("user-data writes the seed's files, those NodeFiles keeps on the running node", () => {
+    const ud = rec(parseYaml(seed["user-data"], { version: "1.1" }));
+    expect(recs(ud.write_files)).toEqual(seedFiles(seedInput(node01)));
   });
 
   test("user-data: the root private key only in write_files, mode 0600", () => {

@@ -11,15 +11,23 @@ import type { Props } from "../../../providers/core/base";
 import { nodeReadyProvider, readinessProbe } from "../../../providers/node/node-ready";
 import { CLOUD_INIT_DONE_MARKER } from "../../../providers/node/cloud-init";
 import { bashSyntaxCheck } from "../../support/bash";
-import { checked, failedProperties, failureOf, IN_PLACE, named } from "../../support/provider-driver";
+import {
+  checked,
+  failedProperties,
+  failureOf,
+  IN_PLACE,
+  named,
+  NO_DIFF,
+} from "../../support/provider-driver";
 import { nodeAccess, PROGRAM_KEY } from "../../fixtures/lab";
 import { cloudInitResult, NODE_BOOT_TOOLS } from "../../fixtures/fake-tools";
 
 const p = nodeReadyProvider;
 const N1 = nodeAccess(1);
+/** The domain UUID a NodeReady stored before it took the node's identity only (its id and an input then). */
 const UUID = "5d1d0c6e-0000-4000-8000-000000000001";
 const raw = named(
-  { node: N1, sshPrivateKey: PROGRAM_KEY, domainUuid: UUID, hostname: "node01", timeoutSeconds: 10 },
+  { node: N1, sshPrivateKey: PROGRAM_KEY, hostname: "node01", timeoutSeconds: 10 },
   "dev-node01-ready",
 );
 const RESULT_JSON = "/run/cloud-init/result.json";
@@ -52,7 +60,7 @@ describe("NodeReady provider", () => {
   test("create: the node answers as itself with the seed applied → its boot id and host key", async () => {
     node01();
     const { id, outs } = await p.create(await checked(p, raw));
-    expect(id).toBe(`node01@${UUID}`);
+    expect(id).toBe(`node01@${N1.address}`);
     expect(outs).toMatchObject({ bootId: "0b7c1e2a-5f4d-4c3b-9a8e-7d6c5b4a3f21", sshHostKey: FAKE_HOST_KEY });
     expect(lab.connects).toEqual([N1.address]);
   });
@@ -153,6 +161,11 @@ describe("NodeReady provider", () => {
       const read = await p.read(`node01@${UUID}`, await stored());
       expect(read.props).toMatchObject({ reachable: true, bootId: "0b7c1e2a-5f4d-4c3b-9a8e-7d6c5b4a3f21" });
       expect((await p.diff("x", read.props as Props, await checked(p, raw))).changes).toBe(false);
+    });
+
+    test("state that holds the domain's UUID as an input is no change (nor a replacement)", async () => {
+      const olds = { ...(await stored()), domainUuid: UUID };
+      expect(await p.diff(`node01@${UUID}`, olds, await checked(p, raw))).toEqual(NO_DIFF);
     });
 
     test("an unreachable node: reachable false (drift the next up waits for), not an error", async () => {
