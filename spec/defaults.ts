@@ -23,6 +23,7 @@ import { clusterMembers, networkWithRole } from "./queries";
 import type {
   LabConfig,
   LoadBalancerConfig,
+  Ocfs2Config,
   NetworkConfig,
   NodeConfig,
   ServiceGroupConfig,
@@ -40,6 +41,7 @@ import type {
   NetworkRole,
   NetworkSpec,
   NodeSpec,
+  Ocfs2Spec,
   ServiceGroupSpec,
   ServiceResourceSpec,
 } from "./types";
@@ -324,6 +326,62 @@ function resolveFencing(config: LabConfig, host: HostSpec): FenceDeviceSpec[] {
   }));
 }
 
+/** Seed 003's o2cb settings (`/etc/init.d/o2cb configure`'s defaults) and the lab's volume. */
+export const DEFAULT_OCFS2 = {
+  clusterName: "ocfs2",
+  port: 7777,
+  heartbeatDeadThreshold: 31,
+  idleTimeoutMs: 30000,
+  keepaliveDelayMs: 2000,
+  reconnectDelayMs: 2000,
+  slots: 4,
+  mountPoint: "/srv/ocfs2",
+} as const;
+
+/**
+ * Seed 003's OCFS2 cluster: every cluster member unless listed, numbered by its place in the list
+ * (0, 1, …: a node appended later never renumbers the others) unless its number is given; the
+ * interconnect on the heartbeat network (a private interconnect, as OCFS2 recommends), else the
+ * service network; the seed's timeouts; the label `<lab>-<cluster>`.
+ */
+function resolveOcfs2(
+  o: Ocfs2Config,
+  labName: string,
+  networks: NetworkSpec[],
+  nodes: NodeSpec[],
+): Ocfs2Spec {
+  const d = DEFAULT_OCFS2;
+  const network =
+    o.network ??
+    (networkWithRole(networks, "heartbeat") ?? networkWithRole(networks, "service"))?.name ??
+    "";
+  const entries = (o.nodes ?? clusterMembers(nodes).map((n) => n.name)).map((e) =>
+    typeof e === "string" ? { name: e } : e,
+  );
+  const clusterName = o.clusterName ?? d.clusterName;
+  return {
+    clusterName,
+    nodes: entries.map((e, i) => ({
+      name: e.name,
+      number: e.number ?? i,
+      address:
+        nodes.find((n) => n.name === e.name)?.interfaces.find((nic) => nic.network === network)?.address ??
+        "",
+    })),
+    network,
+    port: o.port ?? d.port,
+    heartbeatDeadThreshold: o.heartbeatDeadThreshold ?? d.heartbeatDeadThreshold,
+    idleTimeoutMs: o.idleTimeoutMs ?? d.idleTimeoutMs,
+    keepaliveDelayMs: o.keepaliveDelayMs ?? d.keepaliveDelayMs,
+    reconnectDelayMs: o.reconnectDelayMs ?? d.reconnectDelayMs,
+    lun: o.lun,
+    label: o.label ?? `${labName}-${clusterName}`,
+    slots: o.slots ?? d.slots,
+    mountPoint: o.mountPoint ?? d.mountPoint,
+    mountOptions: [...(o.mountOptions ?? [])],
+  };
+}
+
 /**
  * Seed 002's load balancer: the VIP at .55 of the service network, ldirectord's settings of the
  * seed, the check port the service port, the directors pinging the service network's gateway.
@@ -495,10 +553,13 @@ export function applyDefaults(config: LabConfig): LabSpec {
   const cluster = resolveCluster(config, networks, members.length);
   const iscsi = resolveIscsi(config, name, host, cluster.name);
   const gluster = resolveGluster(config, networks, members.length);
-  // A load-balancer lab's service is the load balancer itself: no service group unless configured.
+  // A load-balancer lab's service is the load balancer itself, an OCFS2 lab's the shared file
+  // system: no service group unless configured.
   const serviceConfigs =
     config.services ??
-    (config.loadBalancer !== undefined ? [] : defaultServiceConfigs(networks, gluster, iscsi));
+    (config.loadBalancer !== undefined || config.ocfs2 !== undefined
+      ? []
+      : defaultServiceConfigs(networks, gluster, iscsi));
   const services = resolveServices(serviceConfigs, networks, members, gluster);
   if (config.gluster?.mountBy === undefined) {
     // Without the cluster layer no service group mounts it: the program does, on every node.
@@ -525,6 +586,7 @@ export function applyDefaults(config: LabConfig): LabSpec {
       mirror: i.mirror ?? "http://deb.debian.org/debian",
       extraPackages: [...(i.extraPackages ?? [])],
       sizeGiB: i.sizeGiB ?? 4,
+      kernel: i.kernel ?? "cloud",
     },
     iscsi,
     gluster,
@@ -532,6 +594,7 @@ export function applyDefaults(config: LabConfig): LabSpec {
     fencing: resolveFencing(config, host),
     services,
     ...(loadBalancer !== undefined ? { loadBalancer } : {}),
+    ...(config.ocfs2 !== undefined ? { ocfs2: resolveOcfs2(config.ocfs2, name, networks, nodes) } : {}),
     layers: config.layers ?? "cluster",
     timeouts: {
       bootSeconds: config.timeouts?.bootSeconds ?? DEFAULT_TIMEOUTS.bootSeconds,

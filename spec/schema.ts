@@ -75,6 +75,8 @@ export const ImageConfigSchema = strictObject({
   mirror: text.optional(),
   extraPackages: z.array(text).optional(),
   sizeGiB: posInt.optional(),
+  /** `cloud` (default): Debian's cloud kernel; `generic`: linux-image-amd64 (has OCFS2's modules). */
+  kernel: z.enum(["cloud", "generic"]).optional(),
 });
 
 /** One entry of `iscsi.luns`. */
@@ -220,6 +222,35 @@ export const LoadBalancerConfigSchema = strictObject({
   pingTargets: z.array(text).min(1).optional(),
 });
 
+/** One entry of `ocfs2.nodes`: a node name, or the name with its o2cb node number. */
+export const Ocfs2NodeConfigSchema = z.union([
+  text,
+  strictObject({
+    name: text,
+    number: z.number().int().optional(),
+  }),
+]);
+
+/**
+ * `ocfs2`: seed 003's OCFS2 file system with the o2cb cluster stack on a LUN of the iSCSI target,
+ * mounted on every node. Ranges and minimums are checked in spec/validate/ocfs2.ts.
+ */
+export const Ocfs2ConfigSchema = strictObject({
+  clusterName: text.optional(),
+  nodes: z.array(Ocfs2NodeConfigSchema).optional(),
+  network: text.optional(),
+  port: portNumber.optional(),
+  heartbeatDeadThreshold: z.number().int().optional(),
+  idleTimeoutMs: z.number().int().optional(),
+  keepaliveDelayMs: z.number().int().optional(),
+  reconnectDelayMs: z.number().int().optional(),
+  lun: posInt,
+  label: text.optional(),
+  slots: z.number().int().optional(),
+  mountPoint: text.optional(),
+  mountOptions: z.array(text).optional(),
+});
+
 /** `timeouts`, in seconds. */
 export const TimeoutsConfigSchema = strictObject({
   bootSeconds: posInt.optional(),
@@ -240,6 +271,7 @@ export const LabConfigSchema = strictObject({
   services: z.array(ServiceGroupConfigSchema).optional(),
   timeouts: TimeoutsConfigSchema.optional(),
   loadBalancer: LoadBalancerConfigSchema.optional(),
+  ocfs2: Ocfs2ConfigSchema.optional(),
   layers: z.enum(["substrate", "storage", "cluster"]).optional(),
 });
 
@@ -257,3 +289,5 @@ export type ServiceResourceConfig = z.output<typeof ServiceResourceConfigSchema>
 export type ServiceGroupConfig = z.output<typeof ServiceGroupConfigSchema>;
 /** The parsed `loadBalancer` section. */
 export type LoadBalancerConfig = z.output<typeof LoadBalancerConfigSchema>;
+/** The parsed `ocfs2` section. */
+export type Ocfs2Config = z.output<typeof Ocfs2ConfigSchema>;

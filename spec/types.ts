@@ -110,7 +110,15 @@ export interface BaseImageSpec {
   extraPackages: string[];
   /** Size of the root file system in GiB. */
   sizeGiB: number;
+  /**
+   * Kernel flavour of a built image: `cloud` (linux-image-cloud-amd64, the light default, built
+   * without OCFS2 and DLM) or `generic` (linux-image-amd64, which ships OCFS2's modules).
+   */
+  kernel: KernelFlavour;
 }
+
+/** The kernel flavour of a built image. */
+export type KernelFlavour = "cloud" | "generic";
 
 export interface LunSpec {
   /** LUN number (1-based; LUN 0 is the target's controller). */
@@ -261,6 +269,49 @@ export interface LoadBalancerSpec {
   pingTargets: string[];
 }
 
+/** One node of the o2cb cluster (an entry of /etc/ocfs2/cluster.conf). */
+export interface Ocfs2NodeSpec {
+  /** The node's name: its host name, which o2cb matches to find the local node. */
+  name: string;
+  /** o2cb node number (0–254), stable: adding a node never renumbers the others. */
+  number: number;
+  /** The node's address on the interconnect network ("" when it has none: reported by validation). */
+  address: string;
+}
+
+/**
+ * Seed 003's shared-disk file system: OCFS2 with the classic o2cb cluster stack (not pacemaker's
+ * DLM) on a LUN of the iSCSI target, mounted on every node at once.
+ */
+export interface Ocfs2Spec {
+  /** o2cb cluster name (seed: `ocfs2`; up to 16 letters and digits). */
+  clusterName: string;
+  /** The nodes of the o2cb cluster (default: every cluster member), numbered. */
+  nodes: Ocfs2NodeSpec[];
+  /** Name of the interconnect network (default: the heartbeat network, else the service network). */
+  network: string;
+  /** TCP port of the interconnect (7777, the same on every node). */
+  port: number;
+  /** Disk heartbeat iterations (2 s each) before a node counts as dead (31; at least 7). */
+  heartbeatDeadThreshold: number;
+  /** Milliseconds before an idle interconnect connection counts as dead (30000; at least 5000). */
+  idleTimeoutMs: number;
+  /** Maximum milliseconds between keepalive packets (2000; at least 1000, below the idle timeout). */
+  keepaliveDelayMs: number;
+  /** Minimum milliseconds between connection attempts (2000; at least 2000). */
+  reconnectDelayMs: number;
+  /** The iSCSI LUN (id) the volume lives on. */
+  lun: number;
+  /** The volume label that marks the volume as this lab's (never reformatted when found). */
+  label: string;
+  /** Node slots: how many nodes may mount at once (4; at least the node count). */
+  slots: number;
+  /** Where every node mounts the volume. */
+  mountPoint: string;
+  /** Extra mount options (the fstab line always has `_netdev` and the ordering after iSCSI and o2cb). */
+  mountOptions: string[];
+}
+
 export interface LabSpec {
   /** Lab name: prefixes every libvirt object, so several stacks can share one host. */
   name: string;
@@ -277,6 +328,8 @@ export interface LabSpec {
   services: ServiceGroupSpec[];
   /** Seed 002's LVS load balancer (director pair + real servers); absent unless configured. */
   loadBalancer?: LoadBalancerSpec;
+  /** Seed 003's OCFS2 file system (o2cb cluster on an iSCSI LUN); absent unless configured. */
+  ocfs2?: Ocfs2Spec;
   /**
    * How far the lab is built: `substrate` (host, image, networks, node VMs), `storage` (+ iSCSI and
    * GlusterFS) or `cluster` (+ cluster, fencing, service groups: the whole lab, the default).

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../child-options";
-import type { BaseImageSpec } from "../../spec/types";
+import type { BaseImageSpec, KernelFlavour } from "../../spec/types";
 import { BaseImageBuild, type ImageFiles } from "../../providers/image/base-image-build";
 import { BaseImageFetch } from "../../providers/image/base-image-fetch";
 import { hostEndpoint, type HostEndpoint } from "../../providers/core/endpoints";
@@ -33,6 +33,20 @@ export const LAB_PACKAGES: readonly string[] = [
   "ocfs2-tools",
 ];
 
+/** The kernel package of each flavour (the cloud one is {@link LAB_PACKAGES}' own). */
+export const KERNEL_PACKAGES: Readonly<Record<KernelFlavour, string>> = {
+  cloud: "linux-image-cloud-amd64",
+  generic: "linux-image-amd64",
+};
+
+/**
+ * The lab's package list with the flavour's kernel: {@link LAB_PACKAGES} itself for the cloud
+ * flavour (the same list, so the same image key as before flavours existed).
+ */
+export function labPackages(kernel: KernelFlavour): string[] {
+  return LAB_PACKAGES.map((p) => (p === KERNEL_PACKAGES.cloud ? KERNEL_PACKAGES[kernel] : p));
+}
+
 /** Arguments of {@link BaseImage}. */
 export interface BaseImageArgs {
   /** How the image is obtained (`build`, `path`, `url`) and what goes in it. */
@@ -43,7 +57,7 @@ export interface BaseImageArgs {
 
 /**
  * The base image the node volumes are layered over. `build` debootstraps Debian (12 by default)
- * with {@link LAB_PACKAGES} on the host, cached by a content key; `url` fetches a cloud image on a
+ * with {@link LAB_PACKAGES} (and the kernel of `image.kernel`) on the host, cached by a content key; `url` fetches a cloud image on a
  * connected host; `path` uses an image already on the host (booted by its own boot loader).
  */
 export class BaseImage extends pulumi.ComponentResource {
@@ -68,8 +82,10 @@ export class BaseImage extends pulumi.ComponentResource {
             host,
             suite: image.suite,
             mirror: image.mirror,
-            packages: [...new Set([...LAB_PACKAGES, ...image.extraPackages])],
+            packages: [...new Set([...labPackages(image.kernel), ...image.extraPackages])],
             sizeGiB: image.sizeGiB,
+            // Given only for a flavour other than cloud: a cloud image's inputs stay as they were.
+            ...(image.kernel !== "cloud" ? { kernel: image.kernel } : {}),
           },
           childOptions(this, opts),
         );

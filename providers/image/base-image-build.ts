@@ -1,7 +1,7 @@
 /**
  * BaseImageBuild: the lab's Debian image built on the host by the rendered builder script
  * (providers/image/image-build-script.ts), into a content-addressed cache: the id is the cache key
- * (builder version, suite, package list, size), so unchanged inputs never rebuild — neither in this
+ * (builder version, suite, package list, size, kernel flavour), so unchanged inputs never rebuild — neither in this
  * stack nor in another one on the same host — and a changed list builds a new image next to the old.
  *
  * The cache is shared by every lab on the host, like a package cache: deleting the resource leaves
@@ -35,6 +35,8 @@ const schema = () =>
       .min(1, "packages must not be empty")
       .transform(normalisedPackages),
     sizeGiB: z.number().int().min(2, "sizeGiB must be at least 2").max(64, "sizeGiB must be at most 64"),
+    /** The kernel flavour, given only when not the cloud default (a cloud image's inputs are as before). */
+    kernel: z.enum(["generic"]).optional(),
     /** Desired: the image files exist (read sets false when the cache entry is gone). */
     present: z.boolean().default(true),
   });
@@ -80,7 +82,7 @@ export const baseImageBuildProvider = defineProvider({
   kind: "BaseImageBuild",
   schema,
   // A different image is a different cache entry: every shaping input replaces.
-  forceNew: ["host", "suite", "packages", "sizeGiB"],
+  forceNew: ["host", "suite", "packages", "sizeGiB", "kernel"],
   async create(inputs) {
     const outs = await build(inputs);
     return { id: outs.contentKey, outs };

@@ -45,9 +45,23 @@ export interface ImageBuildInput {
   mirror: string;
   packages: readonly string[];
   sizeGiB: number;
+  /**
+   * Kernel flavour, when not Debian's cloud kernel (the package list names the kernel package;
+   * the flavour is part of the key and the build checks the generic kernel's OCFS2 modules).
+   */
+  kernel?: "cloud" | "generic";
   /** Cache directory (default {@link IMAGE_CACHE_DIR}). */
   cacheDir?: string;
 }
+
+/** Kernel modules the generic flavour is chosen for (OCFS2 with the o2cb stack): the build checks them. */
+export const GENERIC_KERNEL_MODULES: readonly string[] = [
+  "ocfs2",
+  "ocfs2_stack_o2cb",
+  "ocfs2_dlm",
+  "ocfs2_dlmfs",
+  "ocfs2_nodemanager",
+];
 
 /** Files of a finished image, under its cache directory. */
 export interface BuiltImagePaths {
@@ -67,8 +81,10 @@ export function normalisedPackages(packages: readonly string[]): string[] {
 }
 
 /**
- * The cache key: sha256 over the builder version, suite, sorted package list and size. The mirror
- * is not part of it: any mirror of a suite serves the same packages.
+ * The cache key: sha256 over the builder version, suite, sorted package list, size and a kernel
+ * flavour other than the cloud default (the cloud image's key is the one it had before flavours
+ * existed: a lab that does not choose one never rebuilds). The mirror is not part of it: any
+ * mirror of a suite serves the same packages.
  */
 export function imageContentKey(input: ImageBuildInput): string {
   const shape = JSON.stringify({
@@ -76,6 +92,7 @@ export function imageContentKey(input: ImageBuildInput): string {
     suite: input.suite,
     packages: normalisedPackages(input.packages),
     sizeGiB: input.sizeGiB,
+    ...(input.kernel !== undefined && input.kernel !== "cloud" ? { kernel: input.kernel } : {}),
   });
   return createHash("sha256").update(shape).digest("hex").slice(0, 24);
 }
@@ -102,6 +119,24 @@ function checkInput(input: ImageBuildInput): void {
   }
   if (!Number.isInteger(input.sizeGiB) || input.sizeGiB < 2 || input.sizeGiB > 64)
     throw new Error(`image build: sizeGiB ${input.sizeGiB} must be an integer from 2 to 64`);
+  if (input.kernel !== undefined && input.kernel !== "cloud" && input.kernel !== "generic")
+    throw new Error(`image build: kernel "${String(input.kernel)}" must be cloud or generic`);
+}
+
+/**
+ * Shell lines checking that the built kernel has the modules its flavour is chosen for (the
+ * generic flavour: OCFS2's); nothing for the cloud flavour (the script of a cloud image is the one
+ * it was before flavours existed).
+ */
+function kernelCheck(input: ImageBuildInput): string {
+  if (input.kernel !== "generic") return "";
+  return `for mod in ${GENERIC_KERNEL_MODULES.join(" ")}; do
+  if [ -z "$(find "$root/lib/modules" -name "$mod.ko*" -print -quit)" ]; then
+    echo "image: the generic kernel has no $mod module" >&2
+    exit 1
+  fi
+done
+`;
 }
 
 /** Renders the builder script. Pure: the same input gives the same script. */
@@ -178,7 +213,7 @@ in_root apt-get clean
 rm -rf "$root"/var/lib/apt/lists/* "$root/usr/sbin/policy-rc.d" "$root/etc/apt/apt.conf.d/99kvmlab-build"
 for m in dev/pts dev sys proc; do umount -l "$root/$m"; done
 
-kernel=$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n 1)
+${kernelCheck(input)}kernel=$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n 1)
 initrd=$(ls "$root"/boot/initrd.img-* | sort -V | tail -n 1)
 install -m 0644 "$kernel" "$work/vmlinuz"
 install -m 0644 "$initrd" "$work/initrd.img"

@@ -19,6 +19,7 @@ import { checkAddressConflicts, checkNodes, checkReservedHosts } from "./nodes";
 import { checkServices } from "./services";
 import { checkLoadBalancer, checkRoleConfig } from "./lb";
 import { checkGluster, checkIscsi } from "./storage";
+import { checkOcfs2 } from "./ocfs2";
 
 export { formatProblem, type Problem } from "../problems";
 export { isAbsolutePath, isHostLabel, isMac, isResourceId } from "../patterns";
@@ -32,6 +33,7 @@ export { checkAddressConflicts, checkNodes, checkReservedHosts } from "./nodes";
 export { checkServices } from "./services";
 export { checkLoadBalancer, checkRoleConfig, LOAD_BALANCER_PACKAGES } from "./lb";
 export { checkGluster, checkIscsi } from "./storage";
+export { checkOcfs2, O2CB_MINIMUMS } from "./ocfs2";
 
 /**
  * Checks that only the user's config can show: keys of `nodes[].addresses` and `nodes[].macs` that
@@ -77,6 +79,7 @@ export function validateLabSpec(spec: LabSpec, config?: LabConfig): Problem[] {
     ...checkFencing(spec),
     ...checkServices(spec),
     ...checkLoadBalancer(spec),
+    ...checkOcfs2(spec),
   ];
   const seen = new Set<string>();
   return all.filter((p) => {

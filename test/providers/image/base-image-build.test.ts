@@ -15,7 +15,7 @@ import {
   imageContentKey,
   renderImageBuildScript,
 } from "../../../providers/image/image-build-script";
-import { checked, named, readsPresentThenGone } from "../../support/provider-driver";
+import { checked, failedProperties, named, readsPresentThenGone } from "../../support/provider-driver";
 import { HOST } from "../../fixtures/lab";
 
 describe("BaseImageBuild provider", () => {
@@ -94,7 +94,13 @@ describe("BaseImageBuild provider", () => {
     expect(await diff({ suite: "trixie" })).toMatchObject({ replaces: ["suite"] });
     expect(await diff({ packages: ["cloud-init"] })).toMatchObject({ replaces: ["packages"] });
     expect(await diff({ sizeGiB: 6 })).toMatchObject({ replaces: ["sizeGiB"] });
+    expect(await diff({ kernel: "generic" })).toMatchObject({ replaces: ["kernel"] });
     expect(await diff({})).toMatchObject({ changes: false });
+  });
+
+  test("a kernel flavour other than generic is refused by name; none given is the cloud image", async () => {
+    expect(await failedProperties(p, { ...raw, kernel: "cloud" })).toEqual(["kernel"]);
+    expect(await checked(p, raw)).not.toHaveProperty("kernel");
   });
 
   test("delete leaves the shared cache alone", async () => {

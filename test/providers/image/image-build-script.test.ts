@@ -8,7 +8,7 @@
  * and review the diff before committing it. The script is also syntax-checked with `bash -n`.
  */
 import { createHash } from "node:crypto";
-import { LAB_PACKAGES } from "../../../components/image/base-image";
+import { LAB_PACKAGES, labPackages } from "../../../components/image/base-image";
 import {
   IMAGE_BUILDER_VERSION,
   IMAGE_CACHE_DIR,
@@ -99,6 +99,28 @@ describe("imageContentKey", () => {
     expect(imageContentKey({ ...imageInput, packages: [...LAB_PACKAGES, "htop"] })).not.toBe(key);
     expect(imageContentKey({ ...imageInput, packages: LAB_PACKAGES.slice(1) })).not.toBe(key);
     expect(imageContentKey({ ...imageInput, sizeGiB: 5 })).not.toBe(key);
+  });
+
+  test("the cloud kernel keeps the key it had before flavours; the generic kernel is a key of its own", () => {
+    expect(imageContentKey({ ...imageInput, kernel: "cloud" })).toBe(key);
+    expect(labPackages("cloud")).toEqual([...LAB_PACKAGES]);
+    const generic = { ...imageInput, packages: labPackages("generic"), kernel: "generic" as const };
+    expect(generic.packages).toContain("linux-image-amd64");
+    expect(generic.packages).not.toContain("linux-image-cloud-amd64");
+    expect(imageContentKey(generic)).not.toBe(key);
+    // The flavour itself is part of the key, not only its package.
+    expect(imageContentKey(generic)).not.toBe(imageContentKey({ ...generic, kernel: undefined }));
+  });
+
+  test("the generic kernel's build checks OCFS2's modules; a cloud build's script is unchanged", () => {
+    expect(renderImageBuildScript({ ...imageInput, kernel: "cloud" })).toBe(renderImageBuildScript(imageInput));
+    const script = renderImageBuildScript({ ...imageInput, packages: labPackages("generic"), kernel: "generic" });
+    expect(script).toContain(
+      "for mod in ocfs2 ocfs2_stack_o2cb ocfs2_dlm ocfs2_dlmfs ocfs2_nodemanager; do",
+    );
+    expect(() => renderImageBuildScript({ ...imageInput, kernel: "rt" as "cloud" })).toThrow(
+      'image build: kernel "rt" must be cloud or generic',
+    );
   });
 
   test("does not change with the mirror, the package order, duplicates or blanks", () => {
