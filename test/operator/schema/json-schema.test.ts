@@ -18,7 +18,7 @@ import {
 
 const ROOT = path.join(__dirname, "..", "..", "..");
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
-const STACK_FILES = ["Pulumi.dev.yaml", "Pulumi.ultramonkey.yaml"];
+const STACK_FILES = ["Pulumi.dev.yaml", "Pulumi.ultramonkey.yaml", "Pulumi.ocfs2.yaml"];
 
 /** A validator of whole stack files (the stack schema with the lab schema it refers to). */
 function stackValidator() {
