@@ -24,6 +24,7 @@ import {
 } from "../../exec/node-exec";
 import { labKind } from "../../core/kind";
 import { renderGlmount } from "./glmount";
+import { dropFstabLine } from "../../node/fstab";
 import { shellQuote } from "../../exec/ssh";
 
 /** Where the script goes (seed 001). */
@@ -81,9 +82,7 @@ export function fstabLine(inputs: Inputs): string {
 }
 
 /** Deletes the fstab line of the mount point (whatever its source). */
-function dropFstab(mountPoint: string): string {
-  return `awk -v mp=${shellQuote(mountPoint)} '$2 != mp' /etc/fstab > /etc/fstab.kvmlab && cat /etc/fstab.kvmlab > /etc/fstab && rm -f /etc/fstab.kvmlab`;
-}
+const dropFstab = dropFstabLine;
 
 /** Installs the script (from stdin, base64), the mount point, and in mode `mounted` fstab + mount. */
 export function applyScript(inputs: Inputs): string {
