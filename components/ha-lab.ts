@@ -14,6 +14,8 @@ import type { ServiceGroup } from "./cluster/service-group";
 import type { LayerContext } from "./layers/context";
 import { buildCluster } from "./layers/cluster";
 import { buildLoadBalancer } from "./layers/lb";
+import { buildOcfs2 } from "./layers/ocfs2";
+import type { Ocfs2FileSystem } from "./ocfs2/ocfs2-file-system";
 import type { LoadBalancer } from "./lb/load-balancer";
 import { buildStorage, type Storage } from "./layers/storage";
 import { buildSubstrate, outputRecord } from "./layers/substrate";
@@ -27,7 +29,8 @@ export interface HaLabArgs {
 /**
  * The whole lab from one {@link LabSpec}, layer by layer as far as `spec.layers` says: the
  * substrate (host, image, networks, node VMs: components/layers/substrate.ts), shared storage
- * (iSCSI, GlusterFS: layers/storage.ts), the cluster with its fence devices and service groups
+ * (iSCSI, GlusterFS: layers/storage.ts) and, in a lab with an `ocfs2` section, seed 003's OCFS2
+ * file system on an iSCSI LUN (layers/ocfs2.ts), the cluster with its fence devices and service groups
  * (layers/cluster.ts), and in a lab with a `loadBalancer` section seed 002's load balancer after the
  * cluster (layers/lb.ts). `dependsOn` states the order where no value flows.
  */
@@ -57,6 +60,8 @@ export class HaLab extends pulumi.ComponentResource {
   public readonly iscsi?: IscsiTarget;
   /** The GlusterFS volume, when enabled. */
   public readonly gluster?: GlusterVolume;
+  /** Seed 003's OCFS2 file system (only in a lab with an `ocfs2` section, built past the substrate). */
+  public readonly ocfs2?: Ocfs2FileSystem;
   /** The cluster (only when the lab is built up to the cluster layer). */
   public readonly cluster?: HaCluster;
   /** The fence devices. */
@@ -95,6 +100,8 @@ export class HaLab extends pulumi.ComponentResource {
       spec.layers === "substrate" ? { all: [], lunDevices: [] } : buildStorage(context, substrate);
     this.iscsi = storage.iscsi;
     this.gluster = storage.gluster;
+    // Seed 003's OCFS2 file system, only in a lab that has one (storage layers, no pacemaker).
+    this.ocfs2 = spec.layers === "substrate" ? undefined : buildOcfs2(context, substrate, storage);
 
     if (spec.layers === "cluster") {
       const layer = buildCluster(context, substrate, storage, this.domainNames);

@@ -10,5 +10,6 @@ export * from "./cluster/ha-cluster";
 export * from "./cluster/fence-device";
 export * from "./cluster/service-group";
 export * from "./lb/load-balancer";
+export * from "./ocfs2/ocfs2-file-system";
 export * from "./ha-lab";
 export * from "./child-options";
