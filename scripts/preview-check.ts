@@ -137,6 +137,11 @@ export function expectedPlan(spec: LabSpec): { resources: string[]; problems: st
     add(`${DYN}GlusterVolume`, `${p}-gluster-volume`);
     for (const m of members) add(`${DYN}GlusterMount`, `${p}-gluster-mount-${m.name}`);
   }
+  // layers/ocfs2.ts, ocfs2/ocfs2-file-system.ts: seed 003's o2cb cluster with its volume.
+  if (spec.ocfs2 !== undefined) {
+    add("kvmlab:ocfs2:Ocfs2FileSystem", `${p}-ocfs2`);
+    add(`${DYN}Ocfs2Cluster`, `${p}-ocfs2-o2cb`);
+  }
   if (spec.layers === "storage") return { resources: out.sort(), problems };
 
   // layers/cluster.ts, cluster/ha-cluster.ts: the password and the stack's cluster resource.

@@ -6,16 +6,17 @@
  */
 import { renderClusterConf } from "../../../providers/ocfs2/o2cb-files";
 import { expectGolden } from "../../support/golden";
-import { byType, DYN, get, input, isWrappedSecret, withLab } from "../../support/pulumi-mocks";
+import { expectedPlan } from "../../../scripts/preview-check";
+import { byType, DYN, get, input, isWrappedSecret, recorded, withLab } from "../../support/pulumi-mocks";
 import { ocfs2Config } from "../../fixtures/ocfs2";
 
-withLab("o2", ocfs2Config());
+const built = withLab("ocfs2", ocfs2Config());
 
-const O2CB = "o2-ocfs2-o2cb";
+const O2CB = "ocfs2-ocfs2-o2cb";
 
 describe("the ocfs2 lab's graph", () => {
   test("three VMs, the iSCSI target with three initiators, one o2cb cluster; no pacemaker, no GlusterFS", () => {
-    const counts = Object.fromEntries(byType("o2"));
+    const counts = Object.fromEntries(byType("ocfs2"));
     expect(counts).toMatchObject({
       "kvmlab:node:ClusterNode": 3,
       "kvmlab:storage:IscsiTarget": 1,
@@ -34,15 +35,15 @@ describe("the ocfs2 lab's graph", () => {
   });
 
   test("the image has the generic kernel (its own key); the cloud kernel is not in it", () => {
-    const packages = input("o2-image-build", "packages") as string[];
+    const packages = input("ocfs2-image-build", "packages") as string[];
     expect(packages).toContain("linux-image-amd64");
     expect(packages).not.toContain("linux-image-cloud-amd64");
-    expect(input("o2-image-build", "kernel")).toBe("generic");
+    expect(input("ocfs2-image-build", "kernel")).toBe("generic");
   });
 
   test("the o2cb cluster: seed 003's values, the nodes numbered as the seed added them, reached on management", () => {
     const o2cb = get(O2CB);
-    expect(o2cb.parent).toBe("o2-ocfs2");
+    expect(o2cb.parent).toBe("ocfs2-ocfs2");
     expect(o2cb.inputs).toMatchObject({
       clusterName: "ocfs2",
       port: 7777,
@@ -76,13 +77,18 @@ describe("the ocfs2 lab's graph", () => {
     const deps = get(O2CB).dependsOn;
     expect(deps).toEqual(
       expect.arrayContaining([
-        "o2-iscsi-target",
+        "ocfs2-iscsi-target",
         ...["vm-host03", "vm-host02", "vm-host04"].flatMap((n) => [
-          `o2-iscsi-initiator-${n}`,
-          `o2-${n}-ready`,
+          `ocfs2-iscsi-initiator-${n}`,
+          `ocfs2-${n}-ready`,
         ]),
       ]),
     );
+  });
+
+  test("exactly the resources scripts/preview-check.ts plans for the stack", () => {
+    const declared = [...recorded.values()].map((r) => `${r.type} ${r.name}`).sort();
+    expect(declared).toEqual(expectedPlan(built.spec).resources);
   });
 
   test("the stack's cluster.conf, as o2cb_ctl writes it (golden)", () => {
