@@ -654,6 +654,17 @@ export const LAB_ENV_VARIABLES = {
   LAB_LB_PING_ATTRIBUTE: "the node attribute the ping clone sets",
   LAB_LB_CONSTRAINTS:
     "the ids of the directors' constraints: the ping rule, the colocation, the order (array)",
+  LAB_OCFS2_CLUSTER: "the o2cb cluster's name (ocfs2.clusterName; empty without an ocfs2 section)",
+  LAB_OCFS2_MOUNT: "where every o2cb node mounts the OCFS2 volume (ocfs2.mountPoint)",
+  LAB_OCFS2_LABEL: "the volume's label (ocfs2.label)",
+  LAB_OCFS2_DEVICE: "the volume's LUN device on the nodes",
+  LAB_OCFS2_SLOTS: "the volume's node slots (ocfs2.slots)",
+  LAB_OCFS2_DEAD_SECONDS:
+    "seconds before o2cb declares a silent node dead: (heartbeat dead threshold - 1) × 2 s of disk heartbeat",
+  LAB_OCFS2_NODES: "the o2cb nodes, in ocfs2.nodes order (array)",
+  LAB_OCFS2_NUMBERS: "each o2cb node's number (array)",
+  LAB_OCFS2_ADDRESSES: "each o2cb node's management address (array)",
+  LAB_OCFS2_DOMAINS: "each o2cb node's libvirt domain (array)",
 } as const;
 
 export type LabEnvName = keyof typeof LAB_ENV_VARIABLES;
@@ -803,6 +814,39 @@ export function labEnv(spec: LabSpec, outputs: LabOutputs | undefined, q: SpecMo
     LAB_SERVICE_DB: db?.name ?? "",
     LAB_DB_PORT: db?.kind === "postgresql" ? String(db.port) : "",
     ...lbEnv(spec, outputs, q, addressOf),
+    ...ocfs2Env(spec, outputs, devices, addressOf),
+  };
+}
+
+/** The names of the OCFS2 file system's variables. */
+type Ocfs2EnvName = Extract<LabEnvName, `LAB_OCFS2_${string}`>;
+
+/**
+ * The OCFS2 file system's variables (seed 003): the o2cb cluster, its nodes and the volume; empty
+ * values without an `ocfs2` section. `devices` are the LUNs' devices in LUN order.
+ */
+export function ocfs2Env(
+  spec: LabSpec,
+  outputs: LabOutputs | undefined,
+  devices: readonly string[],
+  addressOf: (node: string) => string,
+): Record<Ocfs2EnvName, string | string[]> {
+  const o = spec.ocfs2;
+  const nodes = o?.nodes ?? [];
+  const lunIndex = o === undefined ? -1 : spec.iscsi.luns.findIndex((l) => l.id === o.lun);
+  const domainOf = (name: string) =>
+    outputs?.domainNames?.[name] ?? spec.nodes.find((n) => n.name === name)?.domainName ?? "";
+  return {
+    LAB_OCFS2_CLUSTER: o?.clusterName ?? "",
+    LAB_OCFS2_MOUNT: o?.mountPoint ?? "",
+    LAB_OCFS2_LABEL: o?.label ?? "",
+    LAB_OCFS2_DEVICE: devices[lunIndex] ?? "",
+    LAB_OCFS2_SLOTS: o === undefined ? "" : String(o.slots),
+    LAB_OCFS2_DEAD_SECONDS: o === undefined ? "" : String((o.heartbeatDeadThreshold - 1) * 2),
+    LAB_OCFS2_NODES: nodes.map((n) => n.name),
+    LAB_OCFS2_NUMBERS: nodes.map((n) => String(n.number)),
+    LAB_OCFS2_ADDRESSES: nodes.map((n) => addressOf(n.name)),
+    LAB_OCFS2_DOMAINS: nodes.map((n) => domainOf(n.name)),
   };
 }
 

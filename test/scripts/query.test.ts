@@ -20,6 +20,7 @@ import {
 } from "../../scripts/query";
 import * as spec from "../../spec";
 import { ultramonkeyConfig } from "../fixtures/ultramonkey";
+import { ocfs2Config } from "../fixtures/ocfs2";
 
 /** A `jest --json` results document with the given assertion statuses in one file. */
 function jestResults(statuses: string[]) {
@@ -369,6 +370,26 @@ describe("the load balancer's variables (lab-env)", () => {
     // Real servers have no heartbeat NIC and no cluster name: only the members are listed.
     expect(env.LAB_CLUSTER_NODES).toEqual(["ld1h", "ld2h"]);
     expect(env.LAB_NODES).toEqual(["ld1", "ld2", "fe1", "fe2"]);
+  });
+
+  test("the ocfs2 lab's o2cb cluster and volume; a lab without one: every variable empty", () => {
+    const env = labEnv(spec.parseLabSpec(ocfs2Config()), undefined, spec, "Pulumi.ocfs2.yaml");
+    expect(Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("LAB_OCFS2_")))).toEqual({
+      LAB_OCFS2_CLUSTER: "ocfs2",
+      LAB_OCFS2_MOUNT: "/srv/ocfs2",
+      LAB_OCFS2_LABEL: "ocfs2-ocfs2",
+      LAB_OCFS2_DEVICE:
+        "/dev/disk/by-path/ip-192.168.13.1:3260-iscsi-iqn.2011-08.com.example.kvmhost:ocfs2-tgt01-lun-3",
+      LAB_OCFS2_SLOTS: "4",
+      LAB_OCFS2_DEAD_SECONDS: "60",
+      LAB_OCFS2_NODES: ["vm-host03", "vm-host02", "vm-host04"],
+      LAB_OCFS2_NUMBERS: ["0", "1", "2"],
+      LAB_OCFS2_ADDRESSES: ["192.168.13.153", "192.168.13.152", "192.168.13.154"],
+      LAB_OCFS2_DOMAINS: ["ocfs2-vm-host03", "ocfs2-vm-host02", "ocfs2-vm-host04"],
+    });
+    const none = labEnv(spec.parseLabSpec({ name: "dev" }), undefined, spec, "Pulumi.dev.yaml");
+    for (const [name, value] of Object.entries(none).filter(([k]) => k.startsWith("LAB_OCFS2_")))
+      expect([name, value]).toEqual([name, Array.isArray(value) ? [] : ""]);
   });
 
   test("a lab without a load balancer: every variable empty", () => {
