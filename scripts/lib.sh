@@ -196,9 +196,9 @@ node_ssh_options() {
 }
 
 # ---- end-to-end runs in a network namespace of their own ------------------------------------------
-# The steps every end-to-end run of a lab takes (scripts/e2e.sh, scripts/e2e-lb.sh). Outside the
-# namespace, e2e_prepare then e2e_enter; inside it, the rest. The run's work directory is E2E_WORK
-# (set by e2e_prepare, handed into the namespace by e2e_enter).
+# The steps every end-to-end run of a lab takes (scripts/e2e.sh, scripts/e2e-lb.sh,
+# scripts/e2e-ocfs2.sh). Outside the namespace, e2e_prepare then e2e_enter; inside it, the rest. The
+# run's work directory is E2E_WORK (set by e2e_prepare, handed into the namespace by e2e_enter).
 
 # e2e_prepare NAME — the host's packages, npm dependencies, the engine (E2E_ENV_FILE), a work
 # directory (E2E_WORK) and a network namespace name (E2E_NS); on exit the namespace's processes are
