@@ -352,9 +352,7 @@ function resolveOcfs2(
 ): Ocfs2Spec {
   const d = DEFAULT_OCFS2;
   const network =
-    o.network ??
-    (networkWithRole(networks, "heartbeat") ?? networkWithRole(networks, "service"))?.name ??
-    "";
+    o.network ?? (networkWithRole(networks, "heartbeat") ?? networkWithRole(networks, "service"))?.name ?? "";
   const entries = (o.nodes ?? clusterMembers(nodes).map((n) => n.name)).map((e) =>
     typeof e === "string" ? { name: e } : e,
   );

@@ -113,11 +113,15 @@ describe("imageContentKey", () => {
   });
 
   test("the generic kernel's build checks OCFS2's modules; a cloud build's script is unchanged", () => {
-    expect(renderImageBuildScript({ ...imageInput, kernel: "cloud" })).toBe(renderImageBuildScript(imageInput));
-    const script = renderImageBuildScript({ ...imageInput, packages: labPackages("generic"), kernel: "generic" });
-    expect(script).toContain(
-      "for mod in ocfs2 ocfs2_stack_o2cb ocfs2_dlm ocfs2_dlmfs ocfs2_nodemanager; do",
+    expect(renderImageBuildScript({ ...imageInput, kernel: "cloud" })).toBe(
+      renderImageBuildScript(imageInput),
     );
+    const script = renderImageBuildScript({
+      ...imageInput,
+      packages: labPackages("generic"),
+      kernel: "generic",
+    });
+    expect(script).toContain("for mod in ocfs2 ocfs2_stack_o2cb ocfs2_dlm ocfs2_dlmfs ocfs2_nodemanager; do");
     expect(() => renderImageBuildScript({ ...imageInput, kernel: "rt" as "cloud" })).toThrow(
       'image build: kernel "rt" must be cloud or generic',
     );
