@@ -130,8 +130,11 @@ o2cb cluster-status ${cluster} >/dev/null 2>&1 ||
  * converted|grown…>` lines and `uuid=<UUID>`. A blank LUN is formatted with the label and slots; a
  * volume with this lab's label is kept, switched from local to cluster mode when it is in local
  * mode, and given the wanted slots when it has fewer; anything else is refused untouched.
+ * tunefs.ocfs2 adds slots only to a volume mounted nowhere (its slot-count operation is not an
+ * online one): a volume that needs more while mounted fails with that fix (`mountPoint` names it);
+ * the default 4 slots leave room for a node added to a three-node lab.
  */
-export function volumeScript(v: Ocfs2Volume, clusterName: string): string {
+export function volumeScript(v: Ocfs2Volume, clusterName: string, mountPoint: string): string {
   const dev = shellQuote(v.device);
   const label = shellQuote(v.label);
   const again = "then run pulumi up again";
@@ -171,7 +174,7 @@ case "$type" in
     fi
     if [ "$slots" -lt ${v.slots} ]; then
       out=$(tunefs.ocfs2 -y -N ${v.slots} "$dev" 2>&1) ||
-        fail "tunefs.ocfs2 -N ${v.slots} ${v.device} failed: $(oneline "$out"). Fix: see dmesg on the node, ${again}"
+        fail "tunefs.ocfs2 -N ${v.slots} ${v.device} failed: $(oneline "$out"). Fix: adding node slots needs the volume unmounted on every node: unmount ${mountPoint} everywhere (umount ${mountPoint}), ${again}"
       echo "volume=grown from $slots to ${v.slots} slots"
     fi
     ;;

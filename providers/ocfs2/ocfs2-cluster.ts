@@ -112,7 +112,7 @@ export function renderAll(inputs: Inputs): Record<string, unknown> {
     defaults: renderO2cbDefaults(c),
     fstab: renderOcfs2Fstab(mountOf(inputs)),
     config: inputs.nodes.map((n) => nodeConfigScript(c, n, inputs.mountPoint)),
-    volume: volumeScript(inputs, inputs.clusterName),
+    volume: volumeScript(inputs, inputs.clusterName, inputs.mountPoint),
     mount: mountScript(mountOf(inputs)),
     state: stateScript(inputs.clusterName, inputs),
     remove: removeNodeScript(inputs.clusterName, inputs.mountPoint, "pulumi up again"),
@@ -153,7 +153,7 @@ async function converge(inputs: Inputs, leaving: readonly Node[]): Promise<Ocfs2
   for (const node of nodes) await onEach(inputs, node, nodeConfigScript(c, node, inputs.mountPoint));
   progress(`ocfs2: o2cb cluster ${inputs.clusterName} online on ${nodes.map((n) => n.name).join(", ")}`);
   const first = firstOf(nodes, "nodes: the cluster needs its nodes");
-  const { stdout } = await onEach(inputs, first, volumeScript(inputs, inputs.clusterName));
+  const { stdout } = await onEach(inputs, first, volumeScript(inputs, inputs.clusterName, inputs.mountPoint));
   const lines = stdout.split("\n");
   const uuid =
     lines

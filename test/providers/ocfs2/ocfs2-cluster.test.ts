@@ -160,6 +160,19 @@ describe("Ocfs2Cluster", () => {
     expect(onLun("volume")).toContain("SENTINEL=1\n");
   });
 
+  test("more slots for a volume still mounted: refused with the fix (tunefs adds slots offline only)", async () => {
+    const inputs = await checked(p, raw());
+    const { outs } = await p.create(inputs);
+    fs.writeFileSync(path.join(lun, "in-use"), "");
+    const more = await checked(p, raw(undefined, { slots: 6 }));
+    const err = await failureOf(p.update("x", { ...inputs, ...outs }, more));
+    expect(err.message).toContain("tunefs.ocfs2 -N 6");
+    expect(err.message).toContain(
+      "Fix: adding node slots needs the volume unmounted on every node: unmount /srv/ocfs2 everywhere",
+    );
+    expect(onLun("slots")).toBe("4\n");
+  });
+
   test("another file system, or an OCFS2 volume of another label, is refused untouched with the fix", async () => {
     fs.writeFileSync(path.join(lun, "volume"), "TYPE=ext4\nUUID=1234\n");
     const inputs = await checked(p, raw());
