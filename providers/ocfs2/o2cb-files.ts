@@ -13,7 +13,8 @@
  * - the fstab line of the volume: `_netdev`, and mounted only after the iSCSI login and the o2cb
  *   cluster (`x-systemd.requires=` orders and binds the mount unit to both), so a reboot brings it
  *   back unaided.
- * - the sysctl drop-in o2cb's self-fencing needs: a node o2cb fences panics, and reboots 30 s later
+ * - the sysctl drop-in of o2cb's self-fencing: o2cb resets a node it fences (or panics it, with its
+ *   `fence_method` panic), and a panicked node — or one hit by an oops — reboots 30 s later
  *   instead of hanging.
  */
 import { Problems } from "../../spec/problems";
@@ -194,9 +195,9 @@ export function renderO2cbDebconf(c: O2cbCluster): string {
   );
 }
 
-/** The sysctl drop-in of an o2cb node: a fenced node panics, then reboots after 30 s. */
+/** The sysctl drop-in of an o2cb node: a node that panics (o2cb's panic fencing, an oops) reboots after 30 s. */
 export function renderOcfs2Sysctl(): string {
-  return `# kvm-ha-lab: o2cb fences a node by panicking it; reboot instead of hanging.
+  return `# kvm-ha-lab: a node that panics (o2cb fencing with fence_method panic, an oops) reboots instead of hanging.
 kernel.panic = 30
 kernel.panic_on_oops = 1
 `;
