@@ -127,6 +127,12 @@ export interface ClusterServiceGroupOutputs {
 /** The application role and database the lab's PostgreSQL gets. */
 export const DB_ROLE = "lab";
 
+/**
+ * How long PostgreSQL's first initdb and start on the shared file system may take: over 3 minutes
+ * on a quiet host under TCG, and more than 600 s on a busy one.
+ */
+const PG_INIT_SECONDS = 1200;
+
 /** The group the inputs want, as a structure: members in start order, stickiness as its meta. */
 export function wantedGroup(inputs: Inputs): PcsGroup {
   return groupResources(
@@ -242,10 +248,11 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
       if (state === undefined) {
         const init = pgInitScript(inputs);
         if (init !== undefined) {
+          progress(`service group ${inputs.name}: initialising PostgreSQL's data on the shared file system`);
           const done = await run(init, {
             stdin: `${inputs.dbPassword}\n`,
             sensitive: [inputs.dbPassword],
-            timeoutSeconds: 600,
+            timeoutSeconds: PG_INIT_SECONDS,
           });
           if (done.stdout.includes("initialised"))
             progress(`service group ${inputs.name}: PostgreSQL data initialised`);
