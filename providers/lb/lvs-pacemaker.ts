@@ -21,8 +21,8 @@ import { defineProvider } from "../core/base";
 import { labKind } from "../core/kind";
 import { progress } from "../exec/host-exec";
 import { explained, firstOf, isUnreachable, onNode, sshEndpointField } from "../exec/node-exec";
-import { firstMemberCib } from "../cluster/pacemaker/cib-reader";
-import { resourceDeleteScript } from "../cluster/pacemaker/group-commands";
+import { firstMemberCib, removeFromCib } from "../cluster/pacemaker/cib-reader";
+import { resourceDeleteArgv } from "../cluster/pacemaker/group-commands";
 import {
   convergeResourceSet,
   driftLines,
@@ -132,20 +132,14 @@ export const lvsPacemakerProvider = defineProvider<ReturnType<typeof schema>, Lv
     return converge(news);
   },
   async delete(_id, olds) {
-    // The group first (it is colocated with and ordered after the clone); pcs deletes the
-    // constraints that name what it deletes. On the first director that can be reached.
-    const script = resourceDeleteScript([DIRECTOR_IDS.group, DIRECTOR_IDS.pingClone]);
-    for (const node of olds.nodes) {
-      try {
-        await onNode(node, olds.sshPrivateKey, (run) => run(script, { timeoutSeconds: 300 }));
-        return;
-      } catch (err) {
-        if (!isUnreachable(err)) throw err;
-      }
-    }
-    progress(
-      `lb: pacemaker resources of ${DIRECTOR_IDS.group}: no director reachable at delete, nothing left to remove`,
-    );
+    // The group first (it is colocated with and ordered after the clone).
+    await removeFromCib({
+      what: `lb: pacemaker resources of ${DIRECTOR_IDS.group}`,
+      nodes: olds.nodes,
+      privateKey: olds.sshPrivateKey,
+      ids: [DIRECTOR_IDS.group, DIRECTOR_IDS.pingClone],
+      argvOf: resourceDeleteArgv,
+    });
   },
 });
 

@@ -17,7 +17,7 @@ import {
 } from "../../../spec/patterns";
 import { Problems } from "../../../spec/problems";
 import type { ServiceGroupSpec, ServiceResourceSpec } from "../../../spec/types";
-import { shellQuote } from "../../exec/ssh";
+import { shellJoin, shellQuote } from "../../exec/ssh";
 import { checkServiceAddress, lunDeviceOf } from "../service-checks";
 import type { PcsGroup, PcsOperation, PcsResource } from "./pcs-resource";
 import { checkCibId, isPort, quoted } from "./pcs-validate";
@@ -265,9 +265,17 @@ export function groupRebuildRemoval(id: string): string {
 }
 
 /**
- * Deletes resources (groups, clones, primitives) with the constraints that name them; one already
- * gone, or a cluster that no longer answers, is nothing to delete.
+ * `pcs resource delete <id> --force`: a group, clone or primitive out of the CIB with the
+ * constraints that name it, without waiting for it to stop (pacemaker stops what it no longer has).
+ */
+export function resourceDeleteArgv(id: string): string[] {
+  return ["pcs", "resource", "delete", id, "--force"];
+}
+
+/**
+ * Deletes resources (groups, clones, primitives) the caller found in the CIB, with the constraints
+ * that name them; a failure fails the script.
  */
 export function resourceDeleteScript(ids: readonly string[]): string {
-  return ids.map((id) => `pcs resource delete ${shellQuote(id)} --force >/dev/null 2>&1 || true`).join("\n");
+  return ids.map((id) => `${shellJoin(resourceDeleteArgv(id))} >/dev/null`).join("\n");
 }

@@ -228,7 +228,7 @@ export function resourceSetRemoval(want: PcsResourceSet, d: ResourceSetDrift): s
     ...(groupRebuilt(d) ? [groupRebuildRemoval(want.group.id)] : []),
     ...(clonesRebuilt(d).length > 0 ? [resourceDeleteScript(clonesRebuilt(d).map((c) => c.id))] : []),
   ];
-  return parts.length > 0 ? parts.join("\n") : undefined;
+  return parts.length > 0 ? ["set -e", ...parts].join("\n") : undefined;
 }
 
 /**

@@ -20,20 +20,12 @@
 import { z } from "zod";
 import { defineProvider } from "../../core/base";
 import { progress } from "../../exec/host-exec";
-import {
-  explained,
-  firstOf,
-  onNode,
-  removeUnlessUnreachable,
-  runCommands,
-  SCRIPT_FAIL,
-  sshEndpointField,
-} from "../../exec/node-exec";
-import { cibOf, firstMemberCib } from "./cib-reader";
+import { explained, firstOf, onNode, runCommands, SCRIPT_FAIL, sshEndpointField } from "../../exec/node-exec";
+import { cibOf, firstMemberCib, removeFromCib } from "./cib-reader";
 import type { CibState } from "./cib";
 import { labKind } from "../../core/kind";
 import { PG_BIN_DIR, renderPgInit } from "./pg-init";
-import { groupRebuildRemoval, groupResources, resourceDeleteScript } from "./group-commands";
+import { groupRebuildRemoval, groupResources, resourceDeleteArgv } from "./group-commands";
 import { groupLocations, groupMetaArgv, GROUP_META } from "./constraint-commands";
 import {
   constraintRemoveArgv,
@@ -300,8 +292,10 @@ export const serviceGroupProvider = defineProvider<ReturnType<typeof schema>, Cl
     locations: locationArgv(inputs.name, wantedLocations(inputs)),
     pgInit: pgInitScript(inputs) ?? "",
   }),
-  // What read and converge check beyond the rendered commands (disabled members, constraints, stickiness).
-  revision: 3,
+  // What read and converge check beyond the rendered commands (disabled members, constraints,
+  // stickiness); 4: the delete removes the group from the CIB of the first member whose pacemaker
+  // answers and checks it gone (a delete runs the stored code).
+  revision: 4,
   schema,
   forceNew: ["stack", "name"],
   deleteBeforeReplace: true,
@@ -317,13 +311,14 @@ export const serviceGroupProvider = defineProvider<ReturnType<typeof schema>, Cl
     return converge(news);
   },
   async delete(_id, olds) {
-    const first = olds.nodes[0];
-    if (olds.stack === "cman" || first === undefined) return;
-    await removeUnlessUnreachable(`service group ${olds.name}`, () =>
-      onNode(first, olds.sshPrivateKey, (run) =>
-        run(resourceDeleteScript([olds.name]), { timeoutSeconds: 300 }),
-      ),
-    );
+    if (olds.stack === "cman") return;
+    await removeFromCib({
+      what: `service group ${olds.name}`,
+      nodes: olds.nodes,
+      privateKey: olds.sshPrivateKey,
+      ids: [olds.name],
+      argvOf: resourceDeleteArgv,
+    });
   },
 });
 

@@ -15,7 +15,6 @@ import { defineProvider } from "../../core/base";
 import { progress } from "../../exec/host-exec";
 import {
   explained,
-  firstAnswer,
   firstOf,
   onNode,
   orIfUnreachable,
@@ -24,8 +23,8 @@ import {
   SCRIPT_FAIL,
   sshEndpointField,
 } from "../../exec/node-exec";
-import { cibIfAnswering, cibOf, firstMemberCib } from "./cib-reader";
-import type { CibPrimitive, CibState } from "./cib";
+import { cibOf, firstMemberCib, removeFromCib } from "./cib-reader";
+import type { CibPrimitive } from "./cib";
 import { labKind } from "../../core/kind";
 import { stonithResource } from "./stonith-commands";
 import { createArgv, updateArgv, type PcsResource } from "./pcs-resource";
@@ -171,47 +170,6 @@ async function converge(inputs: Inputs): Promise<StonithDeviceOutputs> {
   return { deviceId: inputs.name };
 }
 
-/**
- * The delete's removal of the device from the CIB (the cluster's, not a node's), on the first
- * member whose pacemaker answers: a device the CIB does not hold is gone (read, not assumed);
- * otherwise `pcs stonith delete`, and the CIB read again must not hold it. A member down or with
- * pacemaker stopped is skipped. When no member's pacemaker answers although a member was reached,
- * the delete fails: the device would come back with the cluster. No member reachable at all: the
- * device goes with the cluster's nodes.
- */
-async function removeDevice(olds: Inputs): Promise<void> {
-  const holds = (cib: CibState) => cib.stonith.some((p) => p.id === olds.name);
-  let reached = false;
-  const removed = await firstAnswer(olds.nodes, (node) =>
-    onNode(node, olds.sshPrivateKey, (run) =>
-      explained(node.address, async () => {
-        reached = true;
-        const before = await cibIfAnswering(run);
-        if (before === undefined) return undefined;
-        if (holds(before)) {
-          await runCommands(run, [["pcs", "stonith", "delete", olds.name]], { timeoutSeconds: 120 });
-          const after = await cibIfAnswering(run);
-          if (after === undefined || holds(after)) {
-            throw new Error(
-              `pcs stonith delete ${olds.name} succeeded, but the CIB ${after === undefined ? "could not be read after it" : "still holds the device"}. ` +
-                "Fix: see pcs stonith status on a node, then run pulumi destroy again",
-            );
-          }
-        }
-        return true;
-      }),
-    ),
-  );
-  if (removed !== undefined) return;
-  if (reached) {
-    throw new Error(
-      `STONITH ${olds.name}: pacemaker answers on no member, so the device cannot be removed from the CIB. ` +
-        "Fix: start the cluster (pcs cluster start --all on a node), then run pulumi destroy again",
-    );
-  }
-  progress(`STONITH ${olds.name}: no member reachable at delete: the device goes with the cluster's nodes`);
-}
-
 /** The StonithDevice provider. */
 export const stonithDeviceProvider = defineProvider<ReturnType<typeof schema>, StonithDeviceOutputs>({
   kind: "StonithDevice",
@@ -259,7 +217,15 @@ export const stonithDeviceProvider = defineProvider<ReturnType<typeof schema>, S
     return converge(news);
   },
   async delete(_id, olds) {
-    if (olds.stack === "pacemaker") await removeDevice(olds);
+    if (olds.stack === "pacemaker") {
+      await removeFromCib({
+        what: `STONITH ${olds.name}`,
+        nodes: olds.nodes,
+        privateKey: olds.sshPrivateKey,
+        ids: [olds.name],
+        argvOf: (id) => ["pcs", "stonith", "delete", id],
+      });
+    }
     await removeOnEach(
       olds.nodes,
       (node) => `fence key on ${node.address}`,

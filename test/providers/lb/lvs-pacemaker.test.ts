@@ -5,10 +5,7 @@
  */
 import { exactly, forget, inTurn, lab, on } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
-import {
-  groupRebuildRemoval,
-  resourceDeleteScript,
-} from "../../../providers/cluster/pacemaker/group-commands";
+import { groupRebuildRemoval } from "../../../providers/cluster/pacemaker/group-commands";
 import { resourceSetCreateArgv } from "../../../providers/cluster/pacemaker/resource-set";
 import { shellJoin } from "../../../providers/exec/ssh";
 import { directorResourceSet } from "../../../providers/lb/director-pacemaker";
@@ -49,6 +46,9 @@ const SET = directorResourceSet(DIRECTOR_PACEMAKER);
 const CREATE = resourceSetCreateArgv(SET).map((argv) => shellJoin(argv));
 const DIRECTOR: Record<string, string> = { [LD1.address]: "ld1", [LD2.address]: "ld2" };
 
+/** The removal before the group is built again (one script). */
+const REBUILD_REMOVAL = `set -e\n${groupRebuildRemoval("GrpBalancer")}`;
+
 /** `<director> <what>` of every script that ran. */
 function steps(): string[] {
   return lab.calls.map((c) => {
@@ -56,10 +56,10 @@ function steps(): string[] {
       ? "cib"
       : READ_CIB.test(c.script)
         ? "read-cib"
-        : c.script.startsWith("set -e\n")
-          ? "batch"
-          : c.script === groupRebuildRemoval("GrpBalancer")
-            ? "rebuild-removal"
+        : c.script === REBUILD_REMOVAL
+          ? "rebuild-removal"
+          : c.script.startsWith("set -e\n")
+            ? "batch"
             : c.script.split("\n")[0];
     return `${DIRECTOR[c.where] ?? c.where} ${what}`;
   });
@@ -67,7 +67,9 @@ function steps(): string[] {
 
 /** The command lines of every batch. */
 const batches = (): string[][] =>
-  lab.calls.filter((c) => c.script.startsWith("set -e\n")).map((c) => c.script.split("\n").slice(1));
+  lab.calls
+    .filter((c) => c.script.startsWith("set -e\n") && c.script !== REBUILD_REMOVAL)
+    .map((c) => c.script.split("\n").slice(1));
 
 describe("LvsPacemaker: check and create", () => {
   test("check: the desired state defaults to converged; a bad VIP, prefix or ping target is named", async () => {
@@ -197,7 +199,7 @@ describe("LvsPacemaker: read, diff, update, delete", () => {
     expect(props).toMatchObject({ groupAsConfigured: false });
     forget();
     on(CIB_QUERY, inTurn({ stdout: missing }, { stdout: lbCib({ resources: PING_CLONE_XML }) }));
-    on(exactly(groupRebuildRemoval("GrpBalancer")), {});
+    on(exactly(REBUILD_REMOVAL), {});
     on(/^set -e\npcs /, {});
     await p.update("GrpBalancer", props, await checked(p, raw));
     expect(steps()).toEqual(["ld1 cib", "ld1 rebuild-removal", "ld1 cib", "ld1 batch"]);
@@ -219,22 +221,71 @@ describe("LvsPacemaker: read, diff, update, delete", () => {
     ]);
   });
 
-  test("delete removes the group, then the clone, from ld1, or from ld2 when ld1 is down; none reachable is nothing to remove", async () => {
-    const olds = await created();
-    const remove = resourceDeleteScript(["GrpBalancer", "PINGD-clone"]);
-    on(exactly(remove), {});
-    await p.delete("GrpBalancer", olds);
-    expect(steps()).toEqual(["ld1 pcs resource delete GrpBalancer --force >/dev/null 2>&1 || true"]);
-    expect(lab.calls[0]?.script).toBe(remove);
-    forget();
-    on(exactly(remove), {});
-    lab.down = [LD1.address];
-    await p.delete("GrpBalancer", olds);
-    expect(steps()).toEqual(["ld2 pcs resource delete GrpBalancer --force >/dev/null 2>&1 || true"]);
-    forget();
-    lab.down = [LD1.address, LD2.address];
-    await expect(p.delete("GrpBalancer", olds)).resolves.toBeUndefined();
-    expect(lab.calls).toEqual([]);
+  describe("delete", () => {
+    const DELETE = /^set -e\npcs resource delete /;
+    /** The CIB as the director's pacemaker answers it: each read in turn (empty: pacemaker stopped). */
+    const cibReads = (...cibs: string[]) =>
+      on(READ_CIB, inTurn(...cibs.map((c) => ({ stdout: c === "" ? "== cib\n" : `== cib\n${c}` }))));
+
+    test("the group, then the clone, deleted on ld1 and the CIB read again without them; on ld2 when ld1 is down", async () => {
+      const olds = await created();
+      cibReads(LB_CIB_CONFIGURED, LB_CIB_EMPTY);
+      on(DELETE, {});
+      await p.delete("GrpBalancer", olds);
+      expect(steps()).toEqual(["ld1 read-cib", "ld1 batch", "ld1 read-cib"]);
+      expect(batches()).toEqual([
+        ["pcs resource delete GrpBalancer --force", "pcs resource delete PINGD-clone --force"],
+      ]);
+      forget();
+      lab.down = [LD1.address];
+      cibReads(LB_CIB_CONFIGURED, LB_CIB_EMPTY);
+      on(DELETE, {});
+      await p.delete("GrpBalancer", olds);
+      expect(steps()).toEqual(["ld2 read-cib", "ld2 batch", "ld2 read-cib"]);
+    });
+
+    test("only what the CIB holds is deleted; a CIB holding neither is nothing to delete", async () => {
+      const olds = await created();
+      cibReads(lbCib({ resources: PING_CLONE_XML }), LB_CIB_EMPTY);
+      on(DELETE, {});
+      await p.delete("GrpBalancer", olds);
+      expect(batches()).toEqual([["pcs resource delete PINGD-clone --force"]]);
+      forget();
+      cibReads(LB_CIB_EMPTY);
+      await p.delete("GrpBalancer", olds);
+      expect(steps()).toEqual(["ld1 read-cib"]);
+    });
+
+    test("pcs failing, or the group still in the CIB after it, fails the delete with the words and the fix", async () => {
+      const olds = await created();
+      cibReads(LB_CIB_CONFIGURED);
+      on(DELETE, { code: 1, stderr: "Error: Unable to delete resource 'GrpBalancer'\n" });
+      let err = await failureOf(p.delete("GrpBalancer", olds));
+      expect(err.message).toContain("Error: Unable to delete resource 'GrpBalancer'");
+      forget();
+      cibReads(LB_CIB_CONFIGURED, LB_CIB_CONFIGURED);
+      on(DELETE, {});
+      err = await failureOf(p.delete("GrpBalancer", olds));
+      expect(err.message).toBe(
+        'LvsPacemaker "ultramonkey-lb-pacemaker": delete failed: pcs resource delete GrpBalancer --force succeeded, ' +
+          "but the CIB still holds GrpBalancer, PINGD-clone. Fix: see pcs status on a node, then run pulumi destroy again",
+      );
+    });
+
+    test("pacemaker answering on no director reached fails the delete (the resources would come back); none reachable is nothing to remove", async () => {
+      const olds = await created();
+      cibReads("");
+      const err = await failureOf(p.delete("GrpBalancer", olds));
+      expect(err.message).toBe(
+        'LvsPacemaker "ultramonkey-lb-pacemaker": delete failed: lb: pacemaker resources of GrpBalancer: pacemaker answers on no member, ' +
+          "so it cannot be removed from the CIB. Fix: start the cluster (pcs cluster start --all on a node), then run pulumi destroy again",
+      );
+      expect(steps()).toEqual(["ld1 read-cib", "ld2 read-cib"]);
+      forget();
+      lab.down = [LD1.address, LD2.address];
+      await expect(p.delete("GrpBalancer", olds)).resolves.toBeUndefined();
+      expect(lab.calls).toEqual([]);
+    });
   });
 
   test("ld1 down at an update: converged on ld2; both down: the update fails naming the last one", async () => {

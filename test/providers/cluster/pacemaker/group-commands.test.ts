@@ -223,11 +223,11 @@ describe("removing groups and resources", () => {
     );
   });
 
-  it("deletes resources one by one, what is already gone being no failure", () => {
+  it("deletes resources one by one, a failure being the script's (the caller found them in the CIB)", () => {
     expect(resourceDeleteScript(["GrpBalancer", "PINGD-clone"])).toBe(
-      "pcs resource delete GrpBalancer --force >/dev/null 2>&1 || true\n" +
-        "pcs resource delete PINGD-clone --force >/dev/null 2>&1 || true",
+      "pcs resource delete GrpBalancer --force >/dev/null\n" +
+        "pcs resource delete PINGD-clone --force >/dev/null",
     );
-    expect(resourceDeleteScript(["a b"])).toBe("pcs resource delete 'a b' --force >/dev/null 2>&1 || true");
+    expect(resourceDeleteScript(["a b"])).toBe("pcs resource delete 'a b' --force >/dev/null");
   });
 });

@@ -137,7 +137,7 @@ describe("drift and its repair", () => {
     expect(driftLines(set, d)).toEqual([
       "GrpBalancer.members: VIPCHK1 LDIRECTOR1 → VIPCHK1 LB_VIP LDIRECTOR1",
     ]);
-    expect(resourceSetRemoval(set, d)).toBe(groupRebuildRemoval("GrpBalancer"));
+    expect(resourceSetRemoval(set, d)).toBe(`set -e\n${groupRebuildRemoval("GrpBalancer")}`);
     // pcs deleted the constraints that named the group with it: read again, they are missing too.
     const after = drift(lbCib({ resources: PING_CLONE_XML }));
     expect(resourceSetRemoval(set, after)).toBeUndefined();
@@ -198,7 +198,7 @@ describe("drift and its repair", () => {
     });
     const d = drift(other);
     expect(driftLines(set, d)).toEqual(["PINGD-clone.resource: PING2 → PINGD"]);
-    expect(resourceSetRemoval(set, d)).toBe(resourceDeleteScript(["PINGD-clone"]));
+    expect(resourceSetRemoval(set, d)).toBe(`set -e\n${resourceDeleteScript(["PINGD-clone"])}`);
   });
 
   test("a constraint changed, one added, one deleted: the set's constraints removed and added again", () => {
@@ -333,7 +333,7 @@ describe("convergeResourceSet", () => {
     await convergeResourceSet(run, set);
     expect(scripts).toEqual([
       "cibadmin --query",
-      groupRebuildRemoval("GrpBalancer"),
+      `set -e\n${groupRebuildRemoval("GrpBalancer")}`,
       "cibadmin --query",
       `set -e\n${lines(resourceSetCreateArgv(set).slice(1)).join("\n")}`,
     ]);

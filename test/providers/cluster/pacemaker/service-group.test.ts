@@ -298,15 +298,60 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
     expect(batches().flat().join("\n")).not.toContain("cli-prefer-service01");
   });
 
-  test("delete removes the group from node01; unreachable node01 is nothing to remove", async () => {
-    const olds = await createdGroup();
-    await serviceGroupProvider.delete("service01", olds);
-    expect(lab.calls.map((c) => `${NODE_OF[c.where]} ${c.script}`)).toEqual([
-      "node01 pcs resource delete service01 --force >/dev/null 2>&1 || true",
-    ]);
-    forget();
-    lab.down = [N1];
-    await expect(serviceGroupProvider.delete("service01", olds)).resolves.toBeUndefined();
+  describe("delete", () => {
+    /** The CIB as the node's pacemaker answers it: each read in turn (empty: pacemaker stopped). */
+    const cibReads = (...cibs: string[]) =>
+      on(READ_CIB, inTurn(...cibs.map((c) => ({ stdout: c === "" ? "== cib\n" : `== cib\n${c}` }))));
+
+    test("the group deleted on node01 and the CIB read again without it; on node02 when node01 is down; none reachable is nothing to remove", async () => {
+      const olds = await createdGroup();
+      cibReads(CIB_CONFIGURED, CIB_NO_GROUP);
+      await serviceGroupProvider.delete("service01", olds);
+      expect(lab.calls.map((c) => `${NODE_OF[c.where]} ${c.script.split("\n").slice(-1)[0]}`)).toEqual([
+        `node01 echo "== cib"; cibadmin --query 2>/dev/null || true`,
+        "node01 pcs resource delete service01 --force",
+        `node01 echo "== cib"; cibadmin --query 2>/dev/null || true`,
+      ]);
+      forget();
+      lab.down = [N1];
+      cibReads(CIB_CONFIGURED, CIB_NO_GROUP);
+      await serviceGroupProvider.delete("service01", olds);
+      expect(lab.calls.map((c) => NODE_OF[c.where])).toEqual(["node02", "node02", "node02"]);
+      forget();
+      lab.down = [N1, N2];
+      await expect(serviceGroupProvider.delete("service01", olds)).resolves.toBeUndefined();
+      expect(lab.calls).toEqual([]);
+    });
+
+    test("a group the CIB does not hold is nothing to delete", async () => {
+      const olds = await createdGroup();
+      cibReads(CIB_NO_GROUP);
+      await serviceGroupProvider.delete("service01", olds);
+      expect(lab.calls).toHaveLength(1);
+    });
+
+    test("pcs failing, the group left in the CIB, or pacemaker answering nowhere fails the delete with the fix", async () => {
+      const olds = await createdGroup();
+      cibReads(CIB_CONFIGURED);
+      on(/^set -e\npcs resource delete /, {
+        code: 1,
+        stderr: "Error: Unable to delete resource 'service01'\n",
+      });
+      let err = await failureOf(serviceGroupProvider.delete("service01", olds));
+      expect(err.message).toContain("Error: Unable to delete resource 'service01'");
+      forget();
+      cibReads(CIB_CONFIGURED, CIB_CONFIGURED);
+      err = await failureOf(serviceGroupProvider.delete("service01", olds));
+      expect(err.message).toContain(
+        "pcs resource delete service01 --force succeeded, but the CIB still holds service01. Fix: see pcs status on a node",
+      );
+      forget();
+      cibReads("");
+      err = await failureOf(serviceGroupProvider.delete("service01", olds));
+      expect(err.message).toContain(
+        "service group service01: pacemaker answers on no member, so it cannot be removed from the CIB. Fix: start the cluster",
+      );
+    });
   });
 
   test("check refuses a group without resources", async () => {

@@ -338,8 +338,8 @@ describe("StonithDevice: read, diff, update, delete", () => {
       succeeds(/^set -e\npcs stonith delete /);
       const err = await failureOf(stonithDeviceProvider.delete("kvmhost01", olds));
       expect(err.message).toBe(
-        'StonithDevice "dev-fence-kvmhost01-stonith": delete failed: pcs stonith delete kvmhost01 succeeded, but the CIB still holds the device. ' +
-          "Fix: see pcs stonith status on a node, then run pulumi destroy again",
+        'StonithDevice "dev-fence-kvmhost01-stonith": delete failed: pcs stonith delete kvmhost01 succeeded, but the CIB still holds kvmhost01. ' +
+          "Fix: see pcs status on a node, then run pulumi destroy again",
       );
     });
 
@@ -357,7 +357,7 @@ describe("StonithDevice: read, diff, update, delete", () => {
       cibReads("");
       const err = await failureOf(stonithDeviceProvider.delete("kvmhost01", olds));
       expect(err.message).toBe(
-        'StonithDevice "dev-fence-kvmhost01-stonith": delete failed: STONITH kvmhost01: pacemaker answers on no member, so the device cannot be removed from the CIB. ' +
+        'StonithDevice "dev-fence-kvmhost01-stonith": delete failed: STONITH kvmhost01: pacemaker answers on no member, so it cannot be removed from the CIB. ' +
           "Fix: start the cluster (pcs cluster start --all on a node), then run pulumi destroy again",
       );
       expect(steps()).toEqual(["node01 read-cib", "node02 read-cib"]);
