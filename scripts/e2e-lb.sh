@@ -74,32 +74,16 @@ if [ "${1:-}" != --inside ]; then
 fi
 
 # ---- inside the namespace (and its own mount namespace: ip netns exec made one) ----------------
-# shellcheck disable=SC1090
-source "$KVMLAB_ENV_FILE"
 work=$E2E_WORK
 fail() { die "e2e-lb: $*"; }
-e2e_own_libvirt
-e2e_stack_init "$STACK"
-start_progress
-trap stop_progress EXIT
-
-# The LAB_* variables from the stack file and the stack's outputs.
-load_e2e_env() {
-  pulumi stack output --json >"$work/outputs.json" || fail "pulumi stack output failed"
-  load_lab_env "Pulumi.$STACK.yaml" "$work/outputs.json"
-}
+e2e_inside "$STACK"
 
 e2e_phase lb-up-cold pulumi up --yes --non-interactive --skip-preview || fail "pulumi up of the load-balancer lab failed"
 load_e2e_env
 [ "${#LAB_LB_DIRECTORS[@]}" = 2 ] || fail "the test lab has ${#LAB_LB_DIRECTORS[@]} directors; the checks need two"
 [ "${#LAB_LB_REAL_SERVERS[@]}" -ge 2 ] || fail "the test lab has ${#LAB_LB_REAL_SERVERS[@]} real servers; the checks need two"
 
-stack_private_key "$LAB_NAME-host-program-key" "$work/program.key"
-# shellcheck disable=SC2207
-SSH=(ssh $(node_ssh_options "$work/program.key"))
-on() { # on ADDRESS COMMAND — runs COMMAND as root on a node
-  "${SSH[@]}" "root@$1" "$2"
-}
+e2e_node_access
 # drill_where, drill_is_on, drill_rebooted, drill_online: where a resource runs, a node back.
 # shellcheck source=scripts/drill.sh
 source "$REPO/scripts/drill.sh"
@@ -230,8 +214,6 @@ check_pacemaker_drift() {
   e2e_wait 300 "the VIP's table complete again" table_complete
   log "e2e-lb: pacemaker drift shown by a refresh and repaired by up, checked on the live CIB"
 }
-# cib_query ADDRESS FILE — the live CIB read on ADDRESS (cibadmin --query).
-cib_query() { on "$1" "cibadmin --query" >"$2" || fail "cibadmin --query failed on $1"; }
 check_pacemaker_drift
 
 # ---- (c) the active director destroyed ------------------------------------------------------------

@@ -79,30 +79,14 @@ if [ "${1:-}" != --inside ]; then
 fi
 
 # ---- inside the namespace (and its own mount namespace: ip netns exec made one) ----------------
-# shellcheck disable=SC1090
-source "$KVMLAB_ENV_FILE"
 work=$E2E_WORK
 fail() { die "e2e-ocfs2: $*"; }
-e2e_own_libvirt
-e2e_stack_init "$STACK"
-start_progress
-trap stop_progress EXIT
-
-# The LAB_* variables from the stack file and the stack's outputs.
-load_e2e_env() {
-  pulumi stack output --json >"$work/outputs.json" || fail "pulumi stack output failed"
-  load_lab_env "Pulumi.$STACK.yaml" "$work/outputs.json"
-}
+e2e_inside "$STACK"
 
 e2e_phase ocfs2-up-cold pulumi up --yes --non-interactive --skip-preview || fail "pulumi up of the OCFS2 lab failed"
 load_e2e_env
 
-stack_private_key "$LAB_NAME-host-program-key" "$work/program.key"
-# shellcheck disable=SC2207
-SSH=(ssh $(node_ssh_options "$work/program.key"))
-on() { # on ADDRESS COMMAND — runs COMMAND as root on a node
-  "${SSH[@]}" "root@$1" "$2"
-}
+e2e_node_access
 virsh_() { virsh -c qemu:///system "$@"; }
 MP=$LAB_OCFS2_MOUNT
 

@@ -99,40 +99,21 @@ if [ "${1:-}" != --inside ]; then
 fi
 
 # ---- inside the namespace (and its own mount namespace: ip netns exec made one) ----------------
-# shellcheck disable=SC1090
-source "$KVMLAB_ENV_FILE"
 work=$E2E_WORK
 fail() { die "e2e: $*"; }
 layer_done() { echo "$1" >>"$work/layers"; } # layer_done LAYER — every check of LAYER passed
 set_lab() { pulumi config set --path "kvm-ha-lab:lab.$1" "$2" >/dev/null; } # set_lab PATH VALUE
-# The live CIB of the cluster, read on ADDRESS into FILE (cibadmin --query).
-cib_query() { # cib_query ADDRESS FILE
-  on "$1" "cibadmin --query" >"$2" || fail "cibadmin --query failed on $1"
-}
-# The LAB_* variables from the stack file as it is now and the stack's outputs.
-load_e2e_env() {
-  pulumi stack output --json >"$work/outputs.json" || fail "pulumi stack output failed"
-  load_lab_env "Pulumi.$STACK.yaml" "$work/outputs.json"
-}
 
 # A libvirt of our own; the project, copied, with the test stack's config (the work tree is never
 # touched).
-e2e_own_libvirt
-e2e_stack_init "$STACK"
-start_progress
-trap stop_progress EXIT
+e2e_inside "$STACK"
 
 e2e_phase up-cold pulumi up --yes --non-interactive --skip-preview || fail "pulumi up failed"
 load_e2e_env
 
 # Keys from the state (secrets decrypted by the engine, kept in the run's work dir only).
-stack_private_key "$LAB_NAME-host-program-key" "$work/program.key"
+e2e_node_access
 stack_private_key "$LAB_NAME-host-fence-key" "$work/fence.key"
-# shellcheck disable=SC2207
-SSH=(ssh $(node_ssh_options "$work/program.key"))
-on() { # on ADDRESS COMMAND — runs COMMAND as root on a node
-  "${SSH[@]}" "root@$1" "$2"
-}
 
 check_mesh() {
   local i

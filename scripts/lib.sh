@@ -14,8 +14,9 @@
 #   golden_changes PATH; node_ssh_options KEY_FILE;
 #   end-to-end runs: e2e_prepare NAME, e2e_cleanup, e2e_enter [--note TEXT] SCRIPT ARG… (outside
 #     the namespace; E2E_ENV_FILE, E2E_WORK, E2E_NS), e2e_timing NAME SECONDS, e2e_stage NAME, e2e_phase NAME
-#     COMMAND…, e2e_own_libvirt, e2e_stack_init STACK, e2e_expect_drift WHAT NAME[=OPS]…,
-#     e2e_destroyed, e2e_wait SECONDS WHAT COMMAND… (inside).
+#     COMMAND…, e2e_inside STACK, load_e2e_env, e2e_node_access (on, cib_query), e2e_own_libvirt,
+#     e2e_stack_init STACK, e2e_expect_drift WHAT NAME[=OPS]…, e2e_destroyed,
+#     e2e_wait SECONDS WHAT COMMAND… (inside).
 # shellcheck shell=bash
 
 set -euo pipefail
@@ -265,6 +266,39 @@ e2e_phase() {
   e2e_stage "$name"
   # bc writes less than a second as `.123`.
   log "e2e: $name took $(printf '%.0f' "$dt") s"
+}
+
+# e2e_inside STACK — the first step inside the namespace: the engine's environment
+# (KVMLAB_ENV_FILE), a libvirt of the run's own, the program copied with the run's stack made
+# (e2e_stack_init: the shell is left in the copy), the providers' progress shown until the script
+# exits.
+e2e_inside() {
+  # shellcheck disable=SC1090
+  source "$KVMLAB_ENV_FILE"
+  E2E_STACK="$1"
+  e2e_own_libvirt
+  e2e_stack_init "$1"
+  start_progress
+  trap stop_progress EXIT
+}
+
+# load_e2e_env — the LAB_* variables from the run's stack file as it is now and the stack's outputs.
+load_e2e_env() {
+  pulumi stack output --json >"$E2E_WORK/outputs.json" || die "e2e: pulumi stack output failed"
+  load_lab_env "Pulumi.$E2E_STACK.yaml" "$E2E_WORK/outputs.json"
+}
+
+# e2e_node_access — after the first up: the program's key from the state (E2E_WORK/program.key),
+# SSH (the ssh command for the nodes) and two commands: `on ADDRESS COMMAND` runs COMMAND as root
+# on a node; `cib_query ADDRESS FILE` reads the live CIB on ADDRESS into FILE.
+e2e_node_access() {
+  stack_private_key "$LAB_NAME-host-program-key" "$E2E_WORK/program.key"
+  # shellcheck disable=SC2207
+  SSH=(ssh $(node_ssh_options "$E2E_WORK/program.key"))
+  # shellcheck disable=SC2317 # called by the e2e scripts
+  on() { "${SSH[@]}" "root@$1" "$2"; }
+  # shellcheck disable=SC2317
+  cib_query() { on "$1" "cibadmin --query" >"$2" || die "e2e: cibadmin --query failed on $1"; }
 }
 
 # e2e_own_libvirt — a libvirt of the run's own: private runtime and state directories and an empty
