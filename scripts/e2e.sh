@@ -61,7 +61,9 @@ fi
 
 STACK=e2e
 # The settings of the test lab that the checks rely on: the GlusterFS ping timeout (checked after
-# an out-of-band change) and the data LUN's size (changed and restored by a fault test).
+# an out-of-band change) and the data LUN's size (changed and restored by a fault test). Its
+# service01 is the dev stack's: started by `up` (the seed's autostart=0 leaves the group stopped,
+# and a stopped group's members are not started).
 E2E_PING_TIMEOUT=10
 E2E_DATA_LUN_MIB=1024
 e2e_stack_file() {
@@ -81,6 +83,13 @@ config:
     gluster:
       options:
         network.ping-timeout: "$E2E_PING_TIMEOUT"
+    services:
+      - name: service01
+        autostart: true
+        resources:
+          - { kind: ip, address: 192.168.7.99 }
+          - { kind: gluster-mount }
+          - { kind: postgresql }
 EOF
 }
 
