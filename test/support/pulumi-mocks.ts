@@ -163,6 +163,12 @@ export interface MockOptions {
 
 /** Sets the mocks (project kvm-ha-lab, stack dev), then loads the components and the spec. */
 export async function startMocks(options: MockOptions = {}): Promise<Loaded> {
+  // Pulumi serialises each kind's provider when its first resource registers (the text the engine
+  // would store): seconds per kind, again in every test file, and no graph test reads it. A stub
+  // stands in; every provider's real serialisation is tested once (providers/core/serialisation).
+  jest.doMock(require.resolve("@pulumi/pulumi/runtime/closure/serializeClosure"), () => ({
+    serializeFunction: () => Promise.resolve({ text: "", exportName: "handler", containsSecrets: false }),
+  }));
   await pulumi.runtime.setMocks(
     {
       async newResource(args: MockResourceArgs) {

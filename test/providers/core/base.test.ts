@@ -10,6 +10,7 @@ import { labKind } from "../../../providers/core/kind";
 import { publicKeyFingerprint, sshKeyPairProvider } from "../../../providers/secrets/keypair";
 import { generateSecret, RandomSecret, randomSecretProvider } from "../../../providers/secrets/secret";
 import { SshKeyPair } from "../../../providers/secrets/keypair";
+import { serialiseAndRevive } from "../../support/serialised";
 
 /** A test kind backed by an in-memory "remote system", so read can see drift and disappearance. */
 function widgetProvider(live: Map<string, { size: number }>, opts: { withUpdate?: boolean } = {}) {
@@ -268,12 +269,9 @@ describe("closure serialisation (what pulumi.dynamic.Resource does with a provid
   ])(
     "%s serialises, and the revived provider checks and creates",
     async (_label, provider, args, pattern) => {
-      const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
-      expect(sf.containsSecrets).toBe(false);
-      expect(sf.text.length).toBeLessThan(200_000);
-      const mod = { exports: {} as Record<string, unknown> };
-      new Function("exports", "require", "module", sf.text)(mod.exports, require, mod);
-      const revived = (mod.exports[sf.exportName] as () => typeof provider)();
+      const { revived, containsSecrets, textLength } = await serialiseAndRevive(provider);
+      expect(containsSecrets).toBe(false);
+      expect(textLength).toBeLessThan(200_000);
       expect(revived.kind).toBe(provider.kind);
       const check = await revived.check({}, args);
       expect(check.failures).toEqual([]);

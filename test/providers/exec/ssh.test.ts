@@ -1,7 +1,6 @@
 /**
  * Tests of providers/exec/ssh.ts against a real OpenSSH server started on 127.0.0.1 for this file.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import {
@@ -20,6 +19,7 @@ import { join } from "node:path";
 import { utils } from "ssh2";
 import { z } from "zod";
 import { defineProvider, type Props } from "../../../providers/core/base";
+import { serialiseAndRevive } from "../../support/serialised";
 import {
   HostKeyMismatchError,
   RemoteCommandError,
@@ -351,10 +351,7 @@ describe("a provider that uses the SSH module survives closure serialisation", (
         return { id: r.stdout.trim(), outs: { hostKey: r.hostKey ?? "" } };
       },
     });
-    const sf = await pulumi.runtime.serializeFunction(() => provider);
-    const mod = { exports: {} as Record<string, unknown> };
-    new Function("exports", "require", "module", sf.text)(mod.exports, require, mod);
-    const revived = (mod.exports[sf.exportName] as () => typeof provider)();
+    const { revived } = await serialiseAndRevive(provider, true);
     const inputs: Props = {
       host: target.host,
       port: target.port,

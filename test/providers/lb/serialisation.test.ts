@@ -2,8 +2,8 @@
  * The lb providers survive Pulumi's serialisation (what `pulumi up` stores in the state and runs on
  * refresh): serialised, revived, and the revived provider checks its inputs and renders its digest.
  */
-import * as pulumi from "@pulumi/pulumi";
 import type { Props } from "../../../providers/core/base";
+import { serialiseAndRevive } from "../../support/serialised";
 import { lvsDirectorProvider } from "../../../providers/lb/lvs-director";
 import { lvsPacemakerProvider } from "../../../providers/lb/lvs-pacemaker";
 import { realServerProvider } from "../../../providers/lb/real-server";
@@ -28,11 +28,8 @@ test.each([
   ["LvsDirector", lvsDirectorProvider, DIRECTOR],
   ["LvsPacemaker", lvsPacemakerProvider, PACEMAKER],
 ] as const)("%s serialises, and the revived provider checks and renders", async (_label, provider, args) => {
-  const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
-  expect(sf.containsSecrets).toBe(false);
-  const mod = { exports: {} as Record<string, unknown> };
-  new Function("exports", "require", "module", sf.text)(mod.exports, require, mod);
-  const revived = (mod.exports[sf.exportName] as () => typeof provider)();
+  const { revived, containsSecrets } = await serialiseAndRevive(provider);
+  expect(containsSecrets).toBe(false);
   expect(revived.kind).toBe(provider.kind);
   const check = await revived.check({}, args);
   expect(check.failures).toEqual([]);

@@ -3,8 +3,8 @@
  * and runs on refresh): serialised, revived, and the revived provider checks its inputs and renders
  * the same digest.
  */
-import * as pulumi from "@pulumi/pulumi";
 import type { Props } from "../../../providers/core/base";
+import { serialiseAndRevive } from "../../support/serialised";
 import { ocfs2ClusterProvider } from "../../../providers/ocfs2/ocfs2-cluster";
 import { PROGRAM_KEY } from "../../fixtures/lab";
 import { SEED_O2CB } from "../../fixtures/ocfs2";
@@ -22,11 +22,8 @@ const ARGS: Props = {
 
 test("Ocfs2Cluster serialises, and the revived provider checks and renders", async () => {
   const provider = ocfs2ClusterProvider;
-  const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
-  expect(sf.containsSecrets).toBe(false);
-  const mod = { exports: {} as Record<string, unknown> };
-  new Function("exports", "require", "module", sf.text)(mod.exports, require, mod);
-  const revived = (mod.exports[sf.exportName] as () => typeof provider)();
+  const { revived, containsSecrets } = await serialiseAndRevive(provider);
+  expect(containsSecrets).toBe(false);
   expect(revived.kind).toBe("Ocfs2Cluster");
   const check = await revived.check({}, ARGS);
   expect(check.failures).toEqual([]);
