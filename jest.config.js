@@ -13,6 +13,9 @@ module.exports = {
   roots: ["<rootDir>/test", "<rootDir>/providers", "<rootDir>/spec"],
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   testTimeout: 60000,
+  // Every core: jest's default leaves one free, which on a 2-core machine is one worker for files
+  // that spend much of their time waiting on sshd, bash and the fake lab's processes.
+  maxWorkers: "100%",
   transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
   collectCoverageFrom: ["<rootDir>/providers/**/*.ts", "<rootDir>/spec/**/*.ts"],
   // V8's own coverage, not istanbul's: istanbul rewrites the code with counters, and Pulumi's
