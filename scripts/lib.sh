@@ -279,7 +279,30 @@ e2e_inside() {
   e2e_own_libvirt
   e2e_stack_init "$1"
   start_progress
-  trap stop_progress EXIT
+  trap e2e_exit EXIT
+}
+
+# shellcheck disable=SC2317 # run by the trap
+# e2e_exit — on leaving the namespace: the progress stopped; after a failure, what the nodes say
+# (e2e_keep_logs) is kept before the run's cleanup removes them.
+e2e_exit() {
+  local status=$?
+  stop_progress
+  [ "$status" = 0 ] || e2e_keep_logs
+}
+
+# e2e_keep_logs — each reachable node's cluster status and recent journal, to
+# KVMLAB_CACHE/e2e-logs/STACK-TIME/ADDRESS.log (needs e2e_node_access and the LAB_* variables;
+# does nothing before them).
+e2e_keep_logs() {
+  [ -n "${LAB_ADDRESSES+set}" ] && declare -F on >/dev/null || return 0
+  local dir a
+  dir="$KVMLAB_CACHE/e2e-logs/$E2E_STACK-$(date +%Y%m%d-%H%M%S)"
+  mkdir -p "$dir"
+  for a in "${LAB_ADDRESSES[@]}"; do
+    on "$a" "crm_mon -1 -rf 2>&1; journalctl --no-pager -n 5000 2>&1" >"$dir/$a.log" 2>&1 || true
+  done
+  log "e2e: the nodes' status and journals are kept in $dir"
 }
 
 # load_e2e_env — the LAB_* variables from the run's stack file as it is now and the stack's outputs.
