@@ -9,8 +9,10 @@
  * restart for new vCPU/memory settings, a new seed) makes it — or them — look changed in a
  * preview. A new domain is a new machine: the component replaces this resource with it.
  *
- * `read` makes one short attempt: a node that does not answer (stopped, destroyed, network down)
- * shows as `reachable: false`, and the next `up` waits for it again after its domain is repaired.
+ * `read` tries a few times ({@link READ_ATTEMPT}): a node that does not answer (stopped, destroyed,
+ * network down) shows as `reachable: false`, and the next `up` waits for it again after its domain
+ * is repaired. One slow handshake is no such drift: on a loaded TCG host a running node's sshd took
+ * longer than one short attempt (found live: a refresh reported a running director unreachable).
  */
 import { z } from "zod";
 import { defineProvider } from "../core/base";
@@ -21,6 +23,12 @@ import { errorMessage, isRemoteCommandError, runRemote, type SshTarget } from ".
 
 const ATTEMPT_CONNECT_SECONDS = 10;
 const PAUSE_MS = 3000;
+
+/**
+ * How `read` reaches a node: connection failures retried with backoff (a node that is down fails
+ * each attempt at once or within the connect timeout), a handshake given time under load.
+ */
+export const READ_ATTEMPT = { retries: 3, connectTimeoutSeconds: 20, timeoutSeconds: 30 } as const;
 
 const schema = () =>
   z.object({
@@ -72,13 +80,13 @@ hostname
 cat /proc/sys/kernel/random/boot_id`;
 }
 
-function target(inputs: Inputs, hostKey?: string): SshTarget {
+function target(inputs: Inputs, hostKey?: string, connectTimeoutSeconds = ATTEMPT_CONNECT_SECONDS): SshTarget {
   return {
     host: inputs.node.address,
     port: inputs.node.port,
     username: inputs.node.user,
     privateKey: inputs.sshPrivateKey,
-    connectTimeoutSeconds: ATTEMPT_CONNECT_SECONDS,
+    connectTimeoutSeconds,
     ...(hostKey ? { hostKey } : {}),
   };
 }
@@ -143,10 +151,11 @@ export const nodeReadyProvider = defineProvider({
   },
   async read(_id, olds) {
     try {
-      const result = await runRemote(target(olds), "cat /proc/sys/kernel/random/boot_id", {
-        retries: 0,
-        timeoutSeconds: 20,
-      });
+      const result = await runRemote(
+        target(olds, undefined, READ_ATTEMPT.connectTimeoutSeconds),
+        "cat /proc/sys/kernel/random/boot_id",
+        { retries: READ_ATTEMPT.retries, timeoutSeconds: READ_ATTEMPT.timeoutSeconds },
+      );
       return { reachable: true, bootId: result.stdout.trim(), sshHostKey: result.hostKey ?? olds.sshHostKey };
     } catch {
       return { reachable: false };
