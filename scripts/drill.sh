@@ -25,7 +25,7 @@
 #   DRILL_WRITER_GIVEUP (optional, seconds, default 900).
 # Defines: DRILL_NS (empty when the caller left it unset), DRILL_DB, DRILL_WRITER_FAILED, drill_psql,
 #   drill_sql, drill_where, drill_is_on, drill_rebooted, drill_online, drill_acked_at_least,
-#   drill_committed_after, drill_writer, drill_check_rows, drill_wait, drill_run.
+#   drill_committed_after, drill_writer, drill_check_rows, drill_wait, drill_create_testdb, drill_run.
 # shellcheck shell=bash
 
 DRILL_NS=("${DRILL_NS[@]}")
@@ -113,6 +113,23 @@ drill_wait() { # drill_wait SECONDS WHAT COMMAND… — polls COMMAND (a functio
   done
 }
 
+# drill_create_testdb ADDRESS NODE — creates the database testdb through the VIP, served by NODE
+# (reached at ADDRESS). The copy loads the storage while the other node comes back: when pacemaker
+# restarts the group in place under it (a failed monitor), the statement is cut. Then it says what
+# the cluster saw, waits for the database, and tries once more (noted in KVMLAB_E2E_TIMINGS as
+# drill-createdb-cut); a second failure fails the drill.
+drill_create_testdb() {
+  local address="$1" node="$2"
+  DRILL_SQL_TIMEOUT=300 drill_sql "drop database if exists testdb" >/dev/null 2>&1 || true
+  DRILL_SQL_TIMEOUT=300 drill_psql -c "create database testdb" && return 0
+  log "drill: create database testdb was cut on $node; the cluster's failures there:"
+  on "$address" "crm_mon -1 -rf | sed -n '/Failed Resource Actions/,\$p'" >&2 || true
+  drill_wait 600 "the database answering on $LAB_VIP after the cut" drill_sql "select 1"
+  DRILL_SQL_TIMEOUT=300 drill_sql "drop database if exists testdb" >/dev/null 2>&1 || true
+  DRILL_SQL_TIMEOUT=300 drill_psql -c "create database testdb" || fail "drill: createdb testdb on $node failed twice"
+  [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "drill-createdb-cut 1" >>"$KVMLAB_E2E_TIMINGS"
+}
+
 drill_run() {
   [ "${#LAB_NODES[@]}" -ge 2 ] || fail "drill: the lab has ${#LAB_NODES[@]} node(s); the drill needs two"
   if [ -z "$LAB_VIP" ] || [ -z "$LAB_DB_PORT" ]; then
@@ -170,19 +187,7 @@ drill_run() {
   [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "failover $failover" >>"$KVMLAB_E2E_TIMINGS"
 
   # 4. A database created on node2.
-  DRILL_SQL_TIMEOUT=300 drill_sql "drop database if exists testdb" >/dev/null 2>&1 || true
-  if ! DRILL_SQL_TIMEOUT=300 drill_psql -c "create database testdb"; then
-    # The copy loads the storage while node1 comes back: when pacemaker restarts the group in place
-    # under it (a failed monitor), the statement is cut. Say what the cluster saw, wait for the
-    # database, try once more; the committed rows are checked all the same.
-    log "drill: create database testdb was cut on $node2; the cluster's failures there:"
-    on "$n2" "crm_mon -1 -rf | sed -n '/Failed Resource Actions/,\$p'" >&2 || true
-    drill_wait 600 "the database answering on $LAB_VIP after the cut" drill_sql "select 1"
-    DRILL_SQL_TIMEOUT=300 drill_sql "drop database if exists testdb" >/dev/null 2>&1 || true
-    DRILL_SQL_TIMEOUT=300 drill_psql -c "create database testdb" ||
-      fail "drill: createdb testdb on $node2 failed twice"
-    [ -z "${KVMLAB_E2E_TIMINGS:-}" ] || echo "drill-createdb-cut 1" >>"$KVMLAB_E2E_TIMINGS"
-  fi
+  drill_create_testdb "$n2" "$node2"
 
   # No committed row lost, read where the group runs now (node2).
   touch "$dir/stop"

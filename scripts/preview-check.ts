@@ -111,6 +111,7 @@ export function expectedPlan(spec: LabSpec): { resources: string[]; problems: st
     const n = `${p}-${node.name}`;
     add("kvmlab:node:ClusterNode", n);
     for (const [kind, suffix] of [
+      ["SshKeyPair", "host-key"],
       ["NodeVolume", "volume"],
       ["CloudInitDisk", "cloud-init"],
       ["LibvirtDomain", "domain"],

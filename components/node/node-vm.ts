@@ -13,6 +13,7 @@ import { LibvirtDomain } from "../../providers/libvirt/libvirt-domain";
 import { NodeFiles } from "../../providers/node/node-files";
 import { NodeReady } from "../../providers/node/node-ready";
 import { NodeVolume } from "../../providers/libvirt/node-volume";
+import { SshKeyPair } from "../../providers/secrets/keypair";
 import { interfaceNameFor } from "../../providers/node/cloud-init";
 import { hostEndpoint, type HostEndpoint, type SshEndpoint } from "../../providers/core/endpoints";
 
@@ -129,6 +130,14 @@ export class NodeVm extends pulumi.ComponentResource {
       rootPublicKey: args.rootKey.publicKey,
       rootPrivateKey: args.rootKey.privateKey,
     };
+    // The node's own SSH host key, generated before it boots: every connection pins it, and nothing
+    // learnt from the running node (which a refresh could find changed or missing) reaches the
+    // endpoint the rest of the lab connects with.
+    const hostKey = new SshKeyPair(
+      `${name}-host-key`,
+      { comment: `host@${node.name}` },
+      childOptions(this, opts),
+    );
     const cloudInitName = `${node.domainName}-cidata.iso`;
     const cloudInit = new CloudInitDisk(
       `${name}-cloud-init`,
@@ -138,6 +147,8 @@ export class NodeVm extends pulumi.ComponentResource {
         hostname: node.name,
         interfaces: cloudInitInterfaces(node, networks),
         ...seed,
+        hostPublicKey: hostKey.publicKey,
+        hostPrivateKey: hostKey.privateKey,
         timeServers: args.timeServers,
       },
       childOptions(this, opts),
@@ -167,6 +178,7 @@ export class NodeVm extends pulumi.ComponentResource {
       `${name}-ready`,
       {
         node: { address: managementAddress(node, networks), ...NODE_SSH },
+        hostKey: hostKey.publicKey,
         sshPrivateKey: args.sshPrivateKey,
         hostname: node.name,
         timeoutSeconds: args.bootSeconds,
@@ -175,10 +187,10 @@ export class NodeVm extends pulumi.ComponentResource {
     );
 
     this.name = pulumi.output(node.name);
-    // Later connections pin the host key the node presented when it became ready.
+    // Every connection pins the node's generated host key; the endpoint is known once it is ready.
     this.access = pulumi
-      .all([ready.node, ready.sshHostKey])
-      .apply(([node, hostKey]): SshEndpoint => ({ ...node, ...(hostKey ? { hostKey } : {}) }));
+      .all([ready.node, ready.hostKey])
+      .apply(([node, key]): SshEndpoint => ({ ...node, hostKey: key }));
     // The seed's files on the running node: a change of them is written there, never a new VM.
     new NodeFiles(
       `${name}-files`,

@@ -12,7 +12,7 @@
  * - payloads travel on stdin, never on the command line;
  * - strings listed as `sensitive` are redacted from everything this module puts into errors.
  */
-import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
 import { createHash } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { posix as posixPath } from "node:path";
@@ -226,6 +226,16 @@ function hostKeyMatches(expected: string, blob: Buffer): boolean {
   return formatHostKey(blob) === `${type} ${Buffer.from(b64, "base64").toString("base64")}`;
 }
 
+/**
+ * The host key algorithms that make a server present a key of the pinned key's type (a server with
+ * several host keys would otherwise present the one the client prefers, which may be another).
+ */
+export function hostKeyAlgorithms(pinned: string): ServerHostKeyAlgorithm[] {
+  const type = pinned.trim().split(/\s+/)[0] ?? "";
+  if (type === "ssh-rsa") return ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+  return [type as ServerHostKeyAlgorithm];
+}
+
 function tail(text: string): string {
   return text.length > TAIL_CHARS ? `…${text.slice(-TAIL_CHARS)}` : text;
 }
@@ -298,6 +308,9 @@ function connectOnce(target: SshTarget): Promise<{ client: Client; hostKey: stri
       readyTimeout: (target.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000,
       keepaliveInterval: 15000,
       keepaliveCountMax: 4,
+      ...(target.hostKey !== undefined
+        ? { algorithms: { serverHostKey: hostKeyAlgorithms(target.hostKey) } }
+        : {}),
       hostVerifier: (key: Buffer): boolean => {
         seenKey = formatHostKey(key);
         if (target.hostKey !== undefined && !hostKeyMatches(target.hostKey, key)) {

@@ -1,11 +1,12 @@
 /**
  * CloudInitDisk: a node's NoCloud seed ISO (volume label `cidata`) in `<stateDir>/seeds/`, made
  * with genisoimage from the rendered meta-data, user-data and network-config
- * (providers/node/cloud-init.ts). user-data holds root's shared private key: the documents travel
- * on stdin (never on a command line), the ISO is mode 0600, and only its path and instance id are
- * kept in state. A changed seed is rewritten in place (its path, which the domain boots with, never
- * changes: the VM is not touched) with a new instance id, which cloud-init applies at the node's
- * next start; the seed's files reach the running node at once through NodeFiles.
+ * (providers/node/cloud-init.ts). user-data holds root's shared private key and the node's own
+ * host key: the documents travel on stdin (never on a command line), the ISO is mode 0600, and
+ * only its path and instance id are kept in state. A changed seed is rewritten in place (its path,
+ * which the domain boots with, never changes: the VM is not touched) with a new instance id, which
+ * cloud-init applies at the node's next start; the seed's files reach the running node at once
+ * through NodeFiles.
  */
 import { z } from "zod";
 import { defineProvider } from "../core/base";
@@ -47,6 +48,9 @@ const schema = () =>
       )
       .min(1, "a node needs at least one interface"),
     ...seedFileFields(),
+    /** The node's own SSH host key pair (ed25519, OpenSSH forms): sshd presents it from the first boot. */
+    hostPublicKey: z.string().startsWith("ssh-ed25519 ", "hostPublicKey must be an ed25519 public key"),
+    hostPrivateKey: z.string().min(1, "hostPrivateKey is required"),
     /** chrony servers. */
     timeServers: z.array(z.string()).min(1, "at least one time server"),
   });
@@ -101,7 +105,7 @@ async function write(inputs: Inputs): Promise<CloudInitDiskOutputs> {
     .join("\n");
   await runOnHost(seedIsoScript(path), {
     stdin: `${stdin}\n`,
-    sensitive: [inputs.rootPrivateKey],
+    sensitive: [inputs.rootPrivateKey, inputs.hostPrivateKey],
     timeoutSeconds: 60,
   });
   return {
@@ -116,9 +120,9 @@ async function write(inputs: Inputs): Promise<CloudInitDiskOutputs> {
 /** The CloudInitDisk provider. */
 export const cloudInitDiskProvider = defineProvider({
   kind: "CloudInitDisk",
-  // The documents carry root's private key: rendered with a placeholder (a key change is an input change).
+  // The documents carry private keys: rendered with placeholders (a key change is an input change).
   render: (inputs) => ({
-    seed: renderCloudInitSeed({ ...inputs, rootPrivateKey: "(secret)" }),
+    seed: renderCloudInitSeed({ ...inputs, rootPrivateKey: "(secret)", hostPrivateKey: "(secret)" }),
     script: seedIsoScript(seedPath(inputs)),
   }),
   schema,
@@ -142,6 +146,6 @@ export const cloudInitDiskProvider = defineProvider({
 /** A node's cloud-init seed ISO. */
 export const CloudInitDisk = labKind<CloudInitDiskInputs, CloudInitDiskOutputs>(cloudInitDiskProvider, {
   outputs: { path: true, instanceId: true },
-  secretInputs: ["rootPrivateKey"],
+  secretInputs: ["rootPrivateKey", "hostPrivateKey"],
 });
 export type CloudInitDisk = InstanceType<typeof CloudInitDisk>;

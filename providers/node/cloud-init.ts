@@ -93,7 +93,14 @@ export function renderNetworkConfig(input: NetworkConfigInput): string {
 /** Input of {@link renderUserData}: the host-independent part of the CloudInitDisk inputs. */
 export type UserDataInput = Pick<
   CloudInitDiskInputs,
-  "hostname" | "hosts" | "authorizedKeys" | "rootPublicKey" | "rootPrivateKey" | "timeServers"
+  | "hostname"
+  | "hosts"
+  | "authorizedKeys"
+  | "rootPublicKey"
+  | "rootPrivateKey"
+  | "hostPublicKey"
+  | "hostPrivateKey"
+  | "timeServers"
 >;
 
 /** Keys without blank ones or repeats, trimmed, in first-seen order. */
@@ -152,13 +159,18 @@ export function seedFiles(input: SeedFilesInput): SeedFile[] {
  * (`manage_etc_hosts: false`): the file is written whole from `hosts`, so the node's own names map
  * to its lab addresses, never to 127.0.1.1 (seed 003). Root gets the authorised keys (with the
  * shared root public key), the shared private key at {@link ROOT_PRIVATE_KEY_PATH} (mode 0600):
- * the {@link seedFiles}; and SSH logins by key only. chrony syncs with `timeServers`. The last
- * command creates {@link CLOUD_INIT_DONE_MARKER}; nothing phones home. The private key appears in
- * this document only (and in NodeFiles' payload): treat the output as a secret.
+ * the {@link seedFiles}; and SSH logins by key only. sshd's ed25519 host key is the node's
+ * generated one (`hostPublicKey`/`hostPrivateKey`), so the program pins it from the first
+ * connection on: a node's identity is known before it boots and never changes with a restart.
+ * chrony syncs with `timeServers`. The last command creates {@link CLOUD_INIT_DONE_MARKER}; nothing
+ * phones home. The private keys appear in this document only (root's also in NodeFiles' payload):
+ * treat the output as a secret.
  */
 export function renderUserData(input: UserDataInput): string {
   if (input.rootPrivateKey.trim() === "")
     throw new Error(`user-data ${input.hostname}: root private key is empty`);
+  if (input.hostPrivateKey.trim() === "" || !input.hostPublicKey.trim().startsWith("ssh-ed25519 "))
+    throw new Error(`user-data ${input.hostname}: the host key must be an ed25519 key pair`);
   if (input.timeServers.length === 0) throw new Error(`user-data ${input.hostname}: no time server`);
   const markerDir = CLOUD_INIT_DONE_MARKER.slice(0, CLOUD_INIT_DONE_MARKER.lastIndexOf("/"));
   return yamlDocument(
@@ -172,6 +184,10 @@ export function renderUserData(input: UserDataInput): string {
       disable_root: false,
       // Keep host keys across instance ids: a changed seed must not make the node a stranger.
       ssh_deletekeys: false,
+      ssh_keys: {
+        ed25519_private: `${input.hostPrivateKey.trim()}\n`,
+        ed25519_public: input.hostPublicKey.trim(),
+      },
       // The image has no locales package (minbase): leave the C.UTF-8 default alone.
       locale: false,
       write_files: seedFiles(input),

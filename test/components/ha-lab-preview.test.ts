@@ -46,6 +46,18 @@ describe("the preview of a change to the dev lab", () => {
     expectGolden(`preview-${name}.txt`, formatPlan(plan));
   });
 
+  test("a refresh that found node02 down (or too slow to answer): only its readiness waits again", async () => {
+    // Nothing that reaches node02 takes an output of its NodeReady that the wait could change.
+    const plan = await planPreview(devLab(), devLab(), (olds) => {
+      const ready = olds.get("dev-node02-ready");
+      if (ready === undefined) throw new Error("the dev lab has no dev-node02-ready");
+      olds.set("dev-node02-ready", { ...ready, outputs: { ...ready.outputs, reachable: false } });
+    });
+    expect(formatPlan(plan)).toBe(
+      "1 change: 1 to update\n~ dev-node02-ready (NodeReady) update: reachable\n",
+    );
+  });
+
   test("a running lab built before the seed's files were kept on the nodes: only those are created", async () => {
     // That lab's state: no NodeFiles, and each NodeReady took its domain's UUID.
     const plan = await planPreview(devLab(), devLab(), (olds) => {

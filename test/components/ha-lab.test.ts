@@ -26,7 +26,8 @@ const SUBSTRATE = {
   "kvmlab:image:BaseImage": 1,
   "kvmlab:network:LabNetwork": 3,
   "kvmlab:node:ClusterNode": 2,
-  [`${DYN}SshKeyPair`]: 3,
+  // the program, fence and root keys, and one host key per node
+  [`${DYN}SshKeyPair`]: 5,
   [`${DYN}HostPrep`]: 1,
   [`${DYN}HostSshd`]: 1,
   [`${DYN}BaseImageBuild`]: 1,
@@ -63,7 +64,7 @@ describe("the default lab's resource graph", () => {
     expect(Object.fromEntries(byType("dev"))).toEqual({ ...SUBSTRATE, ...STORAGE, ...CLUSTER });
     const all = [...recorded.values()].filter((r) => r.name.startsWith("dev"));
     expect(all.filter((r) => !r.custom)).toHaveLength(13);
-    expect(all.filter((r) => r.custom)).toHaveLength(31);
+    expect(all.filter((r) => r.custom)).toHaveLength(33);
   });
 
   test("names every child after its parent, under the right parent", () => {
@@ -196,6 +197,7 @@ describe("secrets", () => {
     expect(isWrappedSecret(get("dev-cluster-pcs").inputs.haclusterPassword)).toBe(true);
     expect(isWrappedSecret(get("dev-fence-kvmhost01-stonith").inputs.identityKey)).toBe(true);
     expect(isWrappedSecret(get("dev-node01-cloud-init").inputs.rootPrivateKey)).toBe(true);
+    expect(isWrappedSecret(get("dev-node01-cloud-init").inputs.hostPrivateKey)).toBe(true);
     // PostgreSQL's role password: generated, secret on its way to the service group.
     expect(isWrappedSecret(get("dev-svc-service01-group").inputs.dbPassword)).toBe(true);
     expect(input("dev-svc-service01-group", "dbClientCidr")).toBe("192.168.7.0/24");

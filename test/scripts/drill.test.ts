@@ -157,3 +157,62 @@ describe("drill_check_rows", () => {
     expect(down.stderr).toContain("drill: could not read the counter rows through the VIP (node02)");
   });
 });
+
+/** A PostgreSQL that answers, drops and creates testdb; the first FAKE_CUTS creates are cut. */
+const PSQL_CREATEDB = `
+sql=\${@: -1}
+case "$sql" in
+  "select 1") echo 1; exit 0 ;;
+  "drop database if exists testdb") exit 0 ;;
+  "create database testdb")
+    n=$(cat "$FAKE_ROOT/creates" 2>/dev/null || echo 0)
+    echo $((n + 1)) >"$FAKE_ROOT/creates"
+    if [ "$n" -lt "\${FAKE_CUTS:-0}" ]; then
+      echo 'FATAL:  terminating connection due to administrator command' >&2
+      exit 2
+    fi
+    exit 0 ;;
+esac
+echo "fake psql: unexpected SQL: $sql" >&2
+exit 3
+`;
+
+describe("drill_create_testdb", () => {
+  // The node's side: what the drill asks it, and its cluster's failures.
+  const ON = `on() { echo "on $1: $2" >&2; echo "* service01-db monitor on node02h 'Timed Out'" >&2; }\n`;
+  const creates = (fake: FakeBin) => fs.readFileSync(path.join(fake.root, "creates"), "utf8").trim();
+
+  test("creates the database once when nothing cuts it", () => {
+    const fake = fakeBin({ psql: PSQL_CREATEDB });
+    const r = drill(fake, `${ON}drill_create_testdb 192.0.2.2 node02 && echo created`);
+    expect(r).toMatchObject({ status: 0, stdout: "created\n" });
+    expect(creates(fake)).toBe("1");
+    expect(r.stderr).not.toContain("was cut");
+  });
+
+  test("a create cut by a restart of the group: says what the cluster saw, waits, tries once more, notes it", () => {
+    const fake = fakeBin({ psql: PSQL_CREATEDB });
+    const timings = path.join(fake.root, "timings");
+    const r = drill(fake, `${ON}drill_create_testdb 192.0.2.2 node02 && echo created`, {
+      FAKE_CUTS: "1",
+      KVMLAB_E2E_TIMINGS: timings,
+    });
+    expect(r).toMatchObject({ status: 0, stdout: "created\n" });
+    expect(creates(fake)).toBe("2");
+    expect(r.stderr).toContain(
+      "drill: create database testdb was cut on node02; the cluster's failures there:",
+    );
+    expect(r.stderr).toContain("on 192.0.2.2: crm_mon -1 -rf");
+    expect(r.stderr).toContain("service01-db monitor on node02h 'Timed Out'");
+    expect(fs.readFileSync(timings, "utf8")).toBe("drill-createdb-cut 1\n");
+  });
+
+  test("a create cut twice fails the drill, naming the node", () => {
+    const fake = fakeBin({ psql: PSQL_CREATEDB });
+    const r = drill(fake, `${ON}drill_create_testdb 192.0.2.2 node02 && echo created`, { FAKE_CUTS: "2" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("drill: createdb testdb on node02 failed twice");
+    expect(creates(fake)).toBe("2");
+  });
+});

@@ -52,20 +52,21 @@ function previewOf(resources: readonly string[], op = "create") {
 describe("the expected plan of the default lab", () => {
   const { resources, problems } = expectedPlan(devLab());
 
-  test("is derived from the lab: 44 resources — 13 components and 31 dynamic resources", () => {
+  test("is derived from the lab: 46 resources — 13 components and 33 dynamic resources", () => {
     expect(problems).toEqual([]);
-    // 2 nodes × 5 (volume, cloud-init, domain, ready, files) + 3 networks + 3 key pairs + host prep
-    // and sshd + image build = 19 (substrate); + iSCSI target and 2 initiators, GlusterFS peers,
+    // 2 nodes × 6 (host key, volume, cloud-init, domain, ready, files) + 3 networks + 3 key pairs +
+    // host prep and sshd + image build = 21 (substrate); + iSCSI target and 2 initiators, GlusterFS peers,
     // volume and 2 mounts = 7 (storage); + cluster password and pcs cluster, 1 STONITH device,
     // 1 service group with its database password = 5 (cluster).
     const dynamic = resources.filter((r) => r.startsWith(DYN));
-    expect(dynamic).toHaveLength(31);
-    expect(resources).toHaveLength(44);
-    expect(new Set(resources).size).toBe(44);
+    expect(dynamic).toHaveLength(33);
+    expect(resources).toHaveLength(46);
+    expect(new Set(resources).size).toBe(46);
     expect(resources).toEqual(
       expect.arrayContaining([
         "kvmlab:lab:HaLab dev",
         `${DYN}SshKeyPair dev-root-key`,
+        `${DYN}SshKeyPair dev-node02-host-key`,
         `${DYN}LibvirtDomain dev-node02-domain`,
         `${DYN}LibvirtNetwork dev-net-heartbeat-libvirt`,
         `${DYN}IscsiInitiator dev-iscsi-initiator-node01`,
@@ -78,14 +79,14 @@ describe("the expected plan of the default lab", () => {
   });
 
   test("follows the layers: the substrate alone, then storage", () => {
-    expect(expectedPlan(devLab("substrate")).resources.filter((r) => r.startsWith(DYN))).toHaveLength(19);
-    expect(expectedPlan(devLab("storage")).resources.filter((r) => r.startsWith(DYN))).toHaveLength(26);
+    expect(expectedPlan(devLab("substrate")).resources.filter((r) => r.startsWith(DYN))).toHaveLength(21);
+    expect(expectedPlan(devLab("storage")).resources.filter((r) => r.startsWith(DYN))).toHaveLength(28);
   });
 
   test("a preview of exactly the plan passes", () => {
     const preview = previewOf(resources);
     expect(checkPlan(preview, resources)).toEqual([]);
-    expect(countByType(stepsOf(preview)).get(`${DYN}SshKeyPair`)).toBe(3);
+    expect(countByType(stepsOf(preview)).get(`${DYN}SshKeyPair`)).toBe(5);
   });
 
   test("a preview missing one dynamic resource fails (the old check accepted 28 of 29)", () => {

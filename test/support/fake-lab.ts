@@ -189,14 +189,24 @@ async function run(
   });
 }
 
-/** The fake `withSession`: a node listed in `lab.down` cannot be reached (nothing runs there). */
+/** The SSH host key every fake machine presents. */
+export const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKey";
+
+/**
+ * The fake `withSession`: a node listed in `lab.down` cannot be reached (nothing runs there); a
+ * pinned host key other than {@link FAKE_HOST_KEY} is refused, as the real module refuses it.
+ */
 async function fakeWithSession<T>(target: SshTarget, fn: (session: SshSession) => Promise<T>): Promise<T> {
-  const { describeTarget, SshConnectionError } = realSsh();
+  const { describeTarget, SshConnectionError, HostKeyMismatchError } = realSsh();
   lab.connects.push(target.host);
   if (lab.down.includes(target.host)) {
     throw new SshConnectionError(describeTarget(target), 5, `connect EHOSTUNREACH ${target.host}:22`);
   }
-  const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKey";
+  const hostKey = FAKE_HOST_KEY;
+  const pinned = target.hostKey?.trim().split(/\s+/).slice(0, 2).join(" ");
+  if (pinned !== undefined && pinned !== hostKey) {
+    throw new HostKeyMismatchError(describeTarget(target), target.hostKey?.trim() ?? "", hostKey);
+  }
   const session = {
     target,
     hostKey,

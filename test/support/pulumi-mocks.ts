@@ -92,10 +92,7 @@ export function computedOutputs(kind: string, name: string, inputs: Props): Prop
     case "LibvirtDomain":
       return { uuid: `uuid-${name}` };
     case "NodeReady":
-      return {
-        bootId: `boot-${name}`,
-        sshHostKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${name.replace(/[^A-Za-z0-9]/g, "")}`,
-      };
+      return { bootId: `boot-${name}` };
     default:
       return {};
   }

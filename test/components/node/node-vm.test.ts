@@ -1,5 +1,9 @@
 /** The nodes in the default lab's graph (components/node/node-vm.ts), under Pulumi mocks. */
-import { get, input, withDefaultLab } from "../../support/pulumi-mocks";
+import { computedOutputs, get, input, withDefaultLab } from "../../support/pulumi-mocks";
+
+/** The outputs the mocks give a node's generated host key pair. */
+const hostKeyOf = (node: string) =>
+  computedOutputs("SshKeyPair", `dev-${node}-host-key`, { comment: `host@${node}` });
 
 const built = withDefaultLab();
 
@@ -54,11 +58,27 @@ describe("key inputs of the default lab", () => {
       expect(input(`dev-${node.name}-files`, "rootPrivateKey")).toBe(
         input(`dev-${node.name}-cloud-init`, "rootPrivateKey"),
       );
-      // The node as the later parts of the lab reach it: its address and the host key NodeReady learnt.
+      // The node as the later parts of the lab reach it: its address and its generated host key.
       expect(input(`dev-${node.name}-files`, "node")).toEqual({
         ...(input(`dev-${node.name}-ready`, "node") as object),
-        hostKey: expect.stringMatching(/^ssh-ed25519 /),
+        hostKey: hostKeyOf(node.name).publicKey,
       });
     }
+  });
+
+  test("each node has its own generated host key: its seed gives it to sshd, every connection pins it", () => {
+    const keys = new Set<unknown>();
+    for (const node of built.spec.nodes) {
+      expect(input(`dev-${node.name}-host-key`, "comment")).toBe(`host@${node.name}`);
+      const key = hostKeyOf(node.name).publicKey;
+      expect(key).toMatch(/^ssh-ed25519 /);
+      expect(input(`dev-${node.name}-cloud-init`, "hostPublicKey")).toBe(key);
+      expect(input(`dev-${node.name}-cloud-init`, "hostPrivateKey")).toMatch(
+        new RegExp(`PRIVATE KEY-----\ndev-${node.name}-host-key\n`),
+      );
+      expect(input(`dev-${node.name}-ready`, "hostKey")).toBe(key);
+      keys.add(key);
+    }
+    expect(keys.size).toBe(built.spec.nodes.length);
   });
 });

@@ -22,6 +22,7 @@ import { defineProvider, type Props } from "../../../providers/core/base";
 import { serialiseAndRevive } from "../../support/serialised";
 import {
   HostKeyMismatchError,
+  hostKeyAlgorithms,
   RemoteCommandError,
   runRemote,
   shellJoin,
@@ -39,6 +40,7 @@ let dir = "";
 let sshd: ChildProcess | undefined;
 let target: SshTarget;
 let hostPublicKey = "";
+let hostEcdsaPublicKey = "";
 
 /** A TCP port that nothing listens on (at the moment of asking). */
 function freePort(): Promise<number> {
@@ -106,6 +108,10 @@ beforeAll(async () => {
   const hostKeyPath = join(dir, "ssh_host_ed25519_key");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test-host", "-f", hostKeyPath]);
   hostPublicKey = readFileSync(`${hostKeyPath}.pub`, "utf8").trim();
+  // A second host key, as a real node has (the client prefers ed25519 when it may choose).
+  const ecdsaKeyPath = join(dir, "ssh_host_ecdsa_key");
+  execFileSync("ssh-keygen", ["-q", "-t", "ecdsa", "-N", "", "-C", "test-host", "-f", ecdsaKeyPath]);
+  hostEcdsaPublicKey = readFileSync(`${ecdsaKeyPath}.pub`, "utf8").trim();
   const client = utils.generateKeyPairSync("ed25519", { comment: "kvmlab-test" });
   writeFileSync(join(dir, "authorized_keys"), `${client.public}\n`, { mode: 0o600 });
   // sshd refuses to start without its privilege-separation directory; the package normally creates it.
@@ -115,6 +121,7 @@ beforeAll(async () => {
     `Port ${port}`,
     "ListenAddress 127.0.0.1",
     `HostKey ${hostKeyPath}`,
+    `HostKey ${ecdsaKeyPath}`,
     `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
     `PidFile ${join(dir, "sshd.pid")}`,
     "UsePAM no",
@@ -226,6 +233,14 @@ describe("host keys", () => {
   test("a pinned, matching host key connects (a trailing comment is ignored)", async () => {
     const r = await runRemote({ ...target, hostKey: hostPublicKey }, "echo ok");
     expect(r.stdout).toBe("ok\n");
+  });
+
+  test("a pinned key of the server's less preferred type is the one it presents (the pin picks the algorithm)", async () => {
+    const r = await runRemote({ ...target, hostKey: hostEcdsaPublicKey }, "echo ok");
+    expect(r.stdout).toBe("ok\n");
+    expect(r.hostKey).toBe(hostEcdsaPublicKey.split(" ").slice(0, 2).join(" "));
+    expect(hostKeyAlgorithms(hostEcdsaPublicKey)).toEqual(["ecdsa-sha2-nistp256"]);
+    expect(hostKeyAlgorithms("ssh-rsa AAAAB3 c")).toEqual(["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]);
   });
 
   test("a host key mismatch is rejected at once, without retries", async () => {

@@ -22,6 +22,12 @@ describe("CloudInitDisk provider", () => {
     "-----END OPENSSH PRIVATE KEY-----",
     "",
   ].join("\n");
+  const HOST_PRIVATE_KEY = [
+    "-----BEGIN OPENSSH PRIVATE KEY-----",
+    "SE9TVC1LRVktU0VDUkVULU1BVEVSSUFM",
+    "-----END OPENSSH PRIVATE KEY-----",
+    "",
+  ].join("\n");
   const ISO = `${STATE_DIR}/seeds/dev-node01-cidata.iso`;
   const raw = named(
     {
@@ -39,6 +45,8 @@ describe("CloudInitDisk provider", () => {
       authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIProgramKeyForTestsOnly program@dev"],
       rootPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRootKeyForTestsOnly root@dev",
       rootPrivateKey: PRIVATE_KEY,
+      hostPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTestsOnly host@node01",
+      hostPrivateKey: HOST_PRIVATE_KEY,
       timeServers: ["192.168.8.1"],
     },
     "dev-node01-cloud-init",
@@ -154,10 +162,11 @@ describe("CloudInitDisk provider", () => {
     expect(metaData).toContain(`instance-id: ${String(outs.instanceId)}`);
     expect(userData.startsWith("#cloud-config\n")).toBe(true);
     expect(userData).toContain("VEVTVC1PTkxZLVNFQ1JFVC1NQVRFUklBTA==");
+    expect(userData).toContain("SE9TVC1LRVktU0VDUkVULU1BVEVSSUFM");
     expect(networkConfig).toMatch(/macaddress: "?52:54:00:26:66:5d"?\n/);
     expect(networkConfig).not.toContain("PRIVATE KEY");
-    // Errors of that command redact the key.
-    expect(opts.sensitive).toEqual([PRIVATE_KEY]);
+    // Errors of that command redact the keys.
+    expect(opts.sensitive).toEqual([PRIVATE_KEY, HOST_PRIVATE_KEY]);
   });
 
   test("the ISO script decodes the three stdin lines into the three seed files", () => {

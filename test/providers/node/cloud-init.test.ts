@@ -36,6 +36,14 @@ const ROOT_PRIVATE_KEY = [
   "-----END OPENSSH PRIVATE KEY-----",
   "",
 ].join("\n");
+const HOST_PUBLIC_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTestsOnly00000000000000000000 host@node01";
+const HOST_PRIVATE_KEY = [
+  "-----BEGIN OPENSSH PRIVATE KEY-----",
+  "SE9TVC1URVNULU9OTFktTk9ULUEtUkVBTC1LRVk=",
+  "-----END OPENSSH PRIVATE KEY-----",
+  "",
+].join("\n");
 
 function seedInput(node: NodeSpec): CloudInitSeedInput {
   const nics = cloudInitInterfaces(node, dev.networks);
@@ -45,6 +53,8 @@ function seedInput(node: NodeSpec): CloudInitSeedInput {
     authorizedKeys: [PROGRAM_PUBLIC_KEY, ROOT_PUBLIC_KEY],
     rootPublicKey: ROOT_PUBLIC_KEY,
     rootPrivateKey: ROOT_PRIVATE_KEY,
+    hostPublicKey: HOST_PUBLIC_KEY,
+    hostPrivateKey: HOST_PRIVATE_KEY,
     timeServers: [dev.host.address],
     interfaces: nics.map((nic, i) => ({
       ...nic,
@@ -117,15 +127,26 @@ describe("cloud-init seed", () => {
     expect(recs(ud.write_files)).toEqual(seedFiles(seedInput(node01)));
   });
 
-  test("user-data: the root private key only in write_files, mode 0600", () => {
+  test("user-data: the root private key only in write_files, mode 0600; the host key only in ssh_keys", () => {
     const ud = rec(parseYaml(seed["user-data"], { version: "1.1" }));
     const holders = recs(ud.write_files).filter((f) => String(f.content).includes("PRIVATE KEY"));
     expect(holders).toEqual([
       { path: ROOT_PRIVATE_KEY_PATH, owner: "root:root", permissions: "0600", content: ROOT_PRIVATE_KEY },
     ]);
-    expect(seed["user-data"].split("BEGIN OPENSSH PRIVATE KEY")).toHaveLength(2);
+    // sshd presents the node's generated host key from the first boot (the program pins it).
+    expect(rec(ud.ssh_keys)).toEqual({ ed25519_private: HOST_PRIVATE_KEY, ed25519_public: HOST_PUBLIC_KEY });
+    expect(seed["user-data"].split("BEGIN OPENSSH PRIVATE KEY")).toHaveLength(3);
     expect(seed["network-config"]).not.toContain("PRIVATE KEY");
     expect(seed["meta-data"]).not.toContain("PRIVATE KEY");
+  });
+
+  test("user-data: a host key that is not an ed25519 pair is refused", () => {
+    expect(() => renderCloudInitSeed({ ...seedInput(node01), hostPublicKey: "ssh-rsa AAAAB3Nza" })).toThrow(
+      "user-data node01: the host key must be an ed25519 key pair",
+    );
+    expect(() => renderCloudInitSeed({ ...seedInput(node01), hostPrivateKey: " " })).toThrow(
+      "user-data node01: the host key must be an ed25519 key pair",
+    );
   });
 
   test("meta-data: instance id is a content hash, local-hostname is the node", () => {

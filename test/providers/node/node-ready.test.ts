@@ -6,7 +6,7 @@
  * sandbox: a node that answers as another host, a seed that failed, a node that never answers.
  */
 import * as path from "node:path";
-import { fakeMachine, forReal, lab, on, type FakeMachine } from "../../support/fake-lab";
+import { FAKE_HOST_KEY, fakeMachine, forReal, lab, on, type FakeMachine } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
 import { nodeReadyProvider, readinessProbe } from "../../../providers/node/node-ready";
 import { CLOUD_INIT_DONE_MARKER } from "../../../providers/node/cloud-init";
@@ -27,13 +27,17 @@ const N1 = nodeAccess(1);
 /** The domain UUID a NodeReady stored before it took the node's identity only (its id and an input then). */
 const UUID = "5d1d0c6e-0000-4000-8000-000000000001";
 const raw = named(
-  { node: N1, sshPrivateKey: PROGRAM_KEY, hostname: "node01", timeoutSeconds: 10 },
+  {
+    node: N1,
+    hostKey: `${FAKE_HOST_KEY} host@node01`,
+    sshPrivateKey: PROGRAM_KEY,
+    hostname: "node01",
+    timeoutSeconds: 10,
+  },
   "dev-node01-ready",
 );
 const RESULT_JSON = "/run/cloud-init/result.json";
 const BOOT_ID = "/proc/sys/kernel/random/boot_id";
-/** The host key the fake SSH session presents. */
-const FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKey";
 
 /** node01 as it boots: its host name, cloud-init's result (none: still running), the marker. */
 function node01(
@@ -57,12 +61,28 @@ describe("NodeReady provider", () => {
     bashSyntaxCheck(readinessProbe(60));
   });
 
-  test("create: the node answers as itself with the seed applied → its boot id and host key", async () => {
+  test("create: the node answers as itself, with its own host key and the seed applied → its boot id", async () => {
     node01();
     const { id, outs } = await p.create(await checked(p, raw));
     expect(id).toBe(`node01@${N1.address}`);
-    expect(outs).toMatchObject({ bootId: "0b7c1e2a-5f4d-4c3b-9a8e-7d6c5b4a3f21", sshHostKey: FAKE_HOST_KEY });
+    expect(outs).toMatchObject({ bootId: "0b7c1e2a-5f4d-4c3b-9a8e-7d6c5b4a3f21" });
     expect(lab.connects).toEqual([N1.address]);
+  });
+
+  test("create: a machine with another host key on the address → refused at once (never trusted), naming the fix", async () => {
+    node01();
+    const other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAnotherMachine host@node01";
+    const started = Date.now();
+    const err = await failureOf(p.create(await checked(p, { ...raw, hostKey: other })));
+    expect(err.message).toMatch(
+      /^NodeReady "dev-node01-ready": create failed: 192\.168\.8\.121 presents another SSH host key than node01's \(ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKey\)\. Fix: another machine holds this address/,
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(lab.calls).toEqual([]);
+  });
+
+  test("check: the host key must be an ed25519 public key", async () => {
+    expect(await failedProperties(p, { ...raw, hostKey: "ssh-rsa AAAAB3Nza" })).toEqual(["hostKey"]);
   });
 
   test("create: another machine answers on the address (host-name mismatch) → fails at once naming both", async () => {
@@ -153,7 +173,6 @@ describe("NodeReady provider", () => {
     const stored = async (): Promise<Props> => ({
       ...(await checked(p, raw)),
       bootId: "old-boot",
-      sshHostKey: FAKE_HOST_KEY,
     });
 
     test("a node that answers: reachable, its current boot id, no drift", async () => {
