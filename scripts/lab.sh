@@ -116,13 +116,14 @@ if [ "$action" = config ]; then
   exit $?
 fi
 
-# stack_access — the stack's outputs and the program key, from its state into a private temporary
-# directory ($secrets, removed on exit).
+# stack_access — the stack's outputs, the program key and the nodes' host keys, from its state into
+# a private temporary directory ($secrets, removed on exit).
 secrets=
 stack_access() {
   secrets=$(mktemp -d /tmp/kvmlab-secrets.XXXXXX)
   pulumi stack output --json >"$secrets/outputs.json"
   stack_private_key -host-program-key "$secrets/key"
+  stack_known_hosts "$secrets/known_hosts"
 }
 cleanup() {
   stop_progress
@@ -150,7 +151,7 @@ case "$action" in
       shift
       if [ -t 0 ] && [ $# -eq 0 ]; then tty=(-t); fi
       # shellcheck disable=SC2046
-      "${run_in_ns[@]}" ssh $(node_ssh_options "$secrets/key") "${tty[@]}" "root@$address" "$@"
+      "${run_in_ns[@]}" ssh $(node_ssh_options "$secrets/key" "$secrets/known_hosts") "${tty[@]}" "root@$address" "$@"
     }
     ;;
 esac
@@ -192,13 +193,14 @@ case "$action" in
       [ -s "$secrets/preview.json" ] || cp "$secrets/preview.err" "$secrets/preview.json"
       drift_args=(--drift "$secrets/preview.json" "$preview_status")
     fi
-    "${run_in_ns[@]}" "${OPERATOR[@]}" status "$stack_file" "$secrets/outputs.json" "$secrets/key" "$stack" "${drift_args[@]}"
+    "${run_in_ns[@]}" "${OPERATOR[@]}" status "$stack_file" "$secrets/outputs.json" "$secrets/key" "$stack" "${drift_args[@]}" \
+      --known-hosts "$secrets/known_hosts"
     exit $?
     ;;
   diagram)
     # With where the groups run and which nodes answer, when the lab is up.
     "${run_in_ns[@]}" "${OPERATOR[@]}" status "$stack_file" "$secrets/outputs.json" "$secrets/key" "$stack" \
-      --no-drift --json >"$secrets/facts.json" || die "could not ask the lab (use --spec-only to draw the stack file alone)"
+      --no-drift --json --known-hosts "$secrets/known_hosts" >"$secrets/facts.json" || die "could not ask the lab (use --spec-only to draw the stack file alone)"
     draw_diagram "$secrets/facts.json"
     exit 0
     ;;
@@ -238,5 +240,5 @@ if [ "$action" = up ]; then
   [ -z "${ns:-}" ] || netns_args=(--netns "$ns")
   echo
   "${run_in_ns[@]}" "${OPERATOR[@]}" summary "$stack_file" "$secrets/outputs.json" "$stack" \
-    --key "$secrets/key" "${netns_args[@]}" || log "the lab is up; the summary failed (above)"
+    --key "$secrets/key" --known-hosts "$secrets/known_hosts" "${netns_args[@]}" || log "the lab is up; the summary failed (above)"
 fi

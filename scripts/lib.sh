@@ -11,7 +11,7 @@
 #     (sets the LAB_* variables: `query --help` lists them);
 #   copy_program DIR;
 #   stack_secret URN_SUFFIX FIELD FILE, stack_private_key URN_SUFFIX FILE (the current stack);
-#   golden_changes PATH; node_ssh_options KEY_FILE;
+#   golden_changes PATH; stack_known_hosts FILE, node_ssh_options KEY_FILE KNOWN_HOSTS;
 #   end-to-end runs: e2e_prepare NAME, e2e_cleanup, e2e_enter [--note TEXT] SCRIPT ARG… (outside
 #     the namespace; E2E_ENV_FILE, E2E_WORK, E2E_NS), e2e_timing NAME SECONDS, e2e_stage NAME, e2e_phase NAME
 #     COMMAND…, e2e_inside STACK, load_e2e_env, e2e_node_access (on, cib_query), e2e_own_libvirt,
@@ -190,10 +190,17 @@ golden_changes() {
   git status --porcelain --untracked-files=all --ignored=matching -- "$1"
 }
 
-# SSH options for the lab's nodes (root, the program key; host keys are the lab's own, not pinned here).
+# The nodes' generated host keys, as the program pins them, from the current stack's state into
+# FILE (known_hosts lines).
+stack_known_hosts() {
+  pulumi stack export | query known-hosts >"$1" || die "could not read the nodes' host keys from the stack's state"
+}
+
+# node_ssh_options KEY_FILE KNOWN_HOSTS — SSH options for the lab's nodes: root with the program
+# key, each node's host key pinned (KNOWN_HOSTS from stack_known_hosts), as the program pins it.
 node_ssh_options() {
-  local key="$1"
-  echo "-i $key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10"
+  local key="$1" known="$2"
+  echo "-i $key -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$known -o GlobalKnownHostsFile=/dev/null -o HostKeyAlgorithms=ssh-ed25519 -o LogLevel=ERROR -o ConnectTimeout=10"
 }
 
 # ---- end-to-end runs in a network namespace of their own ------------------------------------------
@@ -311,13 +318,14 @@ load_e2e_env() {
   load_lab_env "Pulumi.$E2E_STACK.yaml" "$E2E_WORK/outputs.json"
 }
 
-# e2e_node_access — after the first up: the program's key from the state (E2E_WORK/program.key),
-# SSH (the ssh command for the nodes) and two commands: `on ADDRESS COMMAND` runs COMMAND as root
+# e2e_node_access — after the first up: the program's key and the nodes' host keys from the state
+# (E2E_WORK/program.key, E2E_WORK/known_hosts), SSH (the ssh command for the nodes) and two commands: `on ADDRESS COMMAND` runs COMMAND as root
 # on a node; `cib_query ADDRESS FILE` reads the live CIB on ADDRESS into FILE.
 e2e_node_access() {
   stack_private_key "$LAB_NAME-host-program-key" "$E2E_WORK/program.key"
+  stack_known_hosts "$E2E_WORK/known_hosts"
   # shellcheck disable=SC2207
-  SSH=(ssh $(node_ssh_options "$E2E_WORK/program.key"))
+  SSH=(ssh $(node_ssh_options "$E2E_WORK/program.key" "$E2E_WORK/known_hosts"))
   # shellcheck disable=SC2317 # called by the e2e scripts
   on() { "${SSH[@]}" "root@$1" "$2"; }
   # shellcheck disable=SC2317

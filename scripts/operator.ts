@@ -5,14 +5,15 @@
  *                                                     (docs/lab.schema.json, docs/stack.schema.json)
  *   operator.ts diagram STACK_FILE [FACTS]            the lab as Graphviz DOT (FACTS: live facts, JSON
  *                                                     from `status --json`)
- *   operator.ts summary STACK_FILE OUTPUTS STACK [--netns NS] [--key KEY_FILE]
+ *   operator.ts summary STACK_FILE OUTPUTS STACK [--netns NS] [--key KEY_FILE] [--known-hosts FILE]
  *                                                     what `up` prints at the end: where the service
  *                                                     groups run (asked live with KEY_FILE), how to
  *                                                     reach them, the next commands
  *   operator.ts status STACK_FILE OUTPUTS KEY_FILE STACK [--drift PREVIEW STATUS | --no-drift] [--json]
- *                                                     the live status of the lab, one screen
+ *                      [--known-hosts FILE]           the live status of the lab, one screen
  *
- * OUTPUTS is `pulumi stack output --json` saved in a file; KEY_FILE the program's private key; the
+ * OUTPUTS is `pulumi stack output --json` saved in a file; KEY_FILE the program's private key;
+ * --known-hosts the nodes' host keys (`query known-hosts`), which the probes then pin; the
  * live commands run the lab's read-only probes over SSH and on the host (in the lab's network
  * namespace, where lab.sh runs this). Errors go to stderr with exit status 1 (2: usage).
  */
@@ -94,17 +95,40 @@ function usage(): string {
     "",
     "  schema [--write]                   the JSON Schemas of kvm-ha-lab:lab (--write: into docs/)",
     "  diagram STACK_FILE [FACTS]         the lab as Graphviz DOT (FACTS: `status --json` of the live lab)",
-    "  summary STACK_FILE OUTPUTS STACK [--netns NS] [--key KEY_FILE]",
+    "  summary STACK_FILE OUTPUTS STACK [--netns NS] [--key KEY_FILE] [--known-hosts FILE]",
     "                                     the summary `up` ends with",
     "  status STACK_FILE OUTPUTS KEY_FILE STACK [--drift PREVIEW_JSON STATUS | --no-drift] [--json]",
+    "         [--known-hosts FILE]",
     "                                     the live status of the lab",
   ].join("\n");
 }
 
+/**
+ * The host keys of `known_hosts` lines (`ADDRESS TYPE BASE64`, as `query known-hosts` writes them)
+ * by address; blank lines and comments are skipped, a malformed line is an error naming it.
+ */
+export function parseKnownHosts(text: string, file: string): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const [i, line] of text.split("\n").entries()) {
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    const [address, type, key] = line.trim().split(/\s+/);
+    if (address === undefined || type === undefined || key === undefined) {
+      throw new UsageError(`${file}:${i + 1}: not a known_hosts line (ADDRESS TYPE KEY): ${line}`);
+    }
+    keys[address] = `${type} ${key}`;
+  }
+  return keys;
+}
+
 /** Runs one command; returns what to print. */
-export async function run(argv: readonly string[], gather: GatherOptions = {}): Promise<string> {
+export async function run(argv: readonly string[], options: GatherOptions = {}): Promise<string> {
   const [command, ...words] = argv;
   const rest = [...words];
+  const knownHostsFile = option(rest, "--known-hosts")?.[0];
+  const gather: GatherOptions =
+    knownHostsFile !== undefined
+      ? { ...options, hostKeys: parseKnownHosts(readText(knownHostsFile, "known hosts"), knownHostsFile) }
+      : options;
   switch (command) {
     case "schema": {
       const write = flag(rest, "--write");

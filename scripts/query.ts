@@ -6,6 +6,8 @@
  *   query.ts lab-env STACK_FILE [OUTPUTS]   the lab as shell assignments LAB_…=…, for `eval`
  *   query.ts output KEY [KEY…]              one value of the stack outputs read on stdin
  *   query.ts secret URN_SUFFIX FIELD        a resource's output from a stack export read on stdin
+ *   query.ts known-hosts                    the nodes' pinned host keys (known_hosts lines) from a
+ *                                           stack export read on stdin
  *   query.ts jest-summary RESULTS           "N passed, M failed, K skipped, T todo" of a `jest --json` file
  *   query.ts jest-gate RESULTS              the same, or exit 1 naming every skipped or todo test
  *   query.ts coverage-gate SUMMARY BASELINE ROOT
@@ -147,6 +149,31 @@ export function resourceOutput(exported: unknown, suffix: string, field: string)
     return shellText(JSON.parse(value.plaintext) as unknown);
   }
   return shellText(value);
+}
+
+/**
+ * The nodes' SSH host keys as `known_hosts` lines (`ADDRESS TYPE BASE64`, `[ADDRESS]:PORT` for a
+ * port other than 22), from a stack export: the address and generated key every NodeReady pins.
+ * The scripts' own SSH to the nodes pins them the same way.
+ */
+export function knownHosts(exported: unknown): string[] {
+  const deployment = isRecord(exported) ? exported.deployment : undefined;
+  const resources = isRecord(deployment) && Array.isArray(deployment.resources) ? deployment.resources : [];
+  const lines: string[] = [];
+  for (const r of resources) {
+    if (!isRecord(r) || typeof r.type !== "string" || !r.type.endsWith(":NodeReady")) continue;
+    const outputs = isRecord(r.outputs) ? r.outputs : {};
+    const node = isRecord(outputs.node) ? outputs.node : {};
+    const [type, key] = typeof outputs.hostKey === "string" ? outputs.hostKey.trim().split(/\s+/) : [];
+    if (typeof node.address !== "string" || type === undefined || key === undefined) {
+      throw new QueryError(`${String(r.urn)}: no node address or host key in its state: run up first`);
+    }
+    const port = typeof node.port === "number" ? node.port : 22;
+    lines.push(`${port === 22 ? node.address : `[${node.address}]:${port}`} ${type} ${key}`);
+  }
+  if (lines.length === 0)
+    throw new QueryError("the stack has no node (NodeReady) in its state: run up first");
+  return lines;
 }
 
 // ---- reports --------------------------------------------------------------------------------------
@@ -950,6 +977,8 @@ function usage(): string {
     "                                e.g. `output nodeAddresses node01`, `output vips service01`",
     "  secret URN_SUFFIX FIELD       FIELD of the resource whose URN ends in URN_SUFFIX, decrypted",
     "                                (`pulumi stack export --show-secrets` on stdin)",
+    "  known-hosts                   the nodes' pinned host keys as known_hosts lines",
+    "                                (`pulumi stack export` on stdin)",
     '  jest-summary RESULTS          "N passed, M failed, K skipped, T todo" of a `jest --json --outputFile` file',
     "  jest-gate RESULTS             the summary, or an error naming every skipped or todo test",
     "  coverage-gate SUMMARY BASELINE ROOT",
@@ -1005,6 +1034,10 @@ export async function run(argv: readonly string[]): Promise<string> {
     case "secret": {
       const [suffix, field] = args(rest, 2, 2, command);
       return resourceOutput(readJson("-", "stack export"), suffix, field);
+    }
+    case "known-hosts": {
+      args(rest, 0, 0, command);
+      return knownHosts(readJson("-", "stack export")).join("\n");
     }
     case "jest-summary": {
       const [file] = args(rest, 1, 1, command);

@@ -41,6 +41,8 @@ export interface GatherOptions {
   runHost?: (script: string) => Promise<string>;
   /** Runs a script as root on the node at `address` with the private key; returns its stdout. */
   runNode?: (address: string, privateKey: string, script: string) => Promise<string>;
+  /** The nodes' host keys by address (`query known-hosts`), pinned by the default node runner. */
+  hostKeys?: Readonly<Record<string, string>>;
   /** The clock. */
   now?: () => Date;
 }
@@ -49,20 +51,27 @@ async function hostRunner(script: string): Promise<string> {
   return (await runOnHost(script, { timeoutSeconds: PROBE_SECONDS })).stdout;
 }
 
-async function nodeRunner(address: string, privateKey: string, script: string): Promise<string> {
-  const target = {
-    ...nodeTarget({ address, port: 22, user: "root" }, privateKey),
-    connectTimeoutSeconds: CONNECT_SECONDS,
+/** Runs probes on the nodes, each node's host key pinned when `hostKeys` has it. */
+const nodeRunner =
+  (hostKeys: Readonly<Record<string, string>> = {}) =>
+  async (address: string, privateKey: string, script: string): Promise<string> => {
+    const hostKey = hostKeys[address];
+    const target = {
+      ...nodeTarget(
+        { address, port: 22, user: "root", ...(hostKey !== undefined ? { hostKey } : {}) },
+        privateKey,
+      ),
+      connectTimeoutSeconds: CONNECT_SECONDS,
+    };
+    return withSession(
+      target,
+      async (session) => (await session.run(script, { timeoutSeconds: PROBE_SECONDS })).stdout,
+      {
+        retries: 1,
+        retryDelayMs: 500,
+      },
+    );
   };
-  return withSession(
-    target,
-    async (session) => (await session.run(script, { timeoutSeconds: PROBE_SECONDS })).stdout,
-    {
-      retries: 1,
-      retryDelayMs: 500,
-    },
-  );
-}
 
 /** Runs a probe; its sections, or why it did not answer. */
 async function probe(run: () => Promise<string>): Promise<ProbeAnswer> {
@@ -94,7 +103,7 @@ export async function gatherFacts(
   opts: GatherOptions = {},
 ): Promise<LabFacts> {
   const runHost = opts.runHost ?? hostRunner;
-  const runNode = opts.runNode ?? nodeRunner;
+  const runNode = opts.runNode ?? nodeRunner(opts.hostKeys);
   const now = opts.now ?? (() => new Date());
   const started = now();
   const storage = spec.layers !== "substrate";
@@ -171,7 +180,7 @@ export async function gatherGroupNodes(
   opts: GatherOptions = {},
 ): Promise<Record<string, string | undefined> | undefined> {
   if (spec.layers !== "cluster") return undefined;
-  const runNode = opts.runNode ?? nodeRunner;
+  const runNode = opts.runNode ?? nodeRunner(opts.hostKeys);
   const addresses = addressesOf(spec, outputs);
   for (const m of clusterMembers(spec.nodes)) {
     const answer = await probe(() => runNode(addresses[m.name], privateKey, clusterProbeScript()));

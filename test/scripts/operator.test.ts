@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { main, run } from "../../scripts/operator";
+import { main, parseKnownHosts, run } from "../../scripts/operator";
 import { renderDiagram } from "../../operator/diagram/render";
 import { labJsonSchema, schemaText } from "../../operator/schema/json-schema";
 import { DEV_OUTPUTS } from "../fixtures/operator-status";
@@ -83,5 +83,34 @@ describe("operator.ts", () => {
     expect(errors[0]).toMatch(/status: give --drift PREVIEW_JSON STATUS or --no-drift/);
     expect(errors[1]).toMatch(/unknown command "bogus"/);
     expect(errors[2]).toMatch(/not the outputs of this program .*Fix: run `npm run lab -- up`/);
+  });
+});
+
+describe("--known-hosts: the nodes' pinned host keys for the live probes", () => {
+  test("known_hosts lines by address (comments and blank lines skipped)", () => {
+    const text = "# the lab\n192.168.8.121 ssh-ed25519 AAAA1\n\n192.168.8.122 ssh-ed25519 AAAA2\n";
+    expect(parseKnownHosts(text, "kh")).toEqual({
+      "192.168.8.121": "ssh-ed25519 AAAA1",
+      "192.168.8.122": "ssh-ed25519 AAAA2",
+    });
+  });
+
+  test("a malformed line, or a file that is not there, is an error naming it", async () => {
+    expect(() => parseKnownHosts("192.168.8.121 ssh-ed25519\n", "kh")).toThrow(
+      "kh:1: not a known_hosts line (ADDRESS TYPE KEY): 192.168.8.121 ssh-ed25519",
+    );
+    const missing = path.join(dir, "no-known-hosts");
+    await expect(
+      run(["status", DEV, outputs, key, "dev", "--no-drift", "--known-hosts", missing], labRunners(HEALTHY)),
+    ).rejects.toThrow(missing);
+  });
+
+  test("status with the nodes' host keys given reads the lab as without them (the probes' runner pins them)", async () => {
+    const known = path.join(dir, "known_hosts");
+    writeFileSync(known, "192.168.8.121 ssh-ed25519 AAAA1\n192.168.8.122 ssh-ed25519 AAAA2\n");
+    const args = ["status", DEV, outputs, key, "dev", "--no-drift"];
+    expect(await run([...args, "--known-hosts", known], labRunners(HEALTHY))).toBe(
+      await run(args, labRunners(HEALTHY)),
+    );
   });
 });

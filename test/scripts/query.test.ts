@@ -13,6 +13,7 @@ import {
   jestGate,
   jestNotRun,
   jestSummary,
+  knownHosts,
   LAB_ENV_VARIABLES,
   labEnv,
   lbEnv,
@@ -397,5 +398,46 @@ describe("the load balancer's variables (lab-env)", () => {
     const lb = Object.entries(env).filter(([k]) => k.startsWith("LAB_LB_"));
     expect(lb.length).toBe(25);
     for (const [name, value] of lb) expect([name, value]).toEqual([name, Array.isArray(value) ? [] : ""]);
+  });
+});
+
+describe("known-hosts", () => {
+  const DYN = "pulumi-nodejs:dynamic/kvmlab";
+  const ready = (name: string, address: string, hostKey: unknown, port = 22) => ({
+    urn: `urn:pulumi:dev::kvm-ha-lab::kvmlab:node:ClusterNode$${DYN}:NodeReady::dev-${name}-ready`,
+    type: `${DYN}:NodeReady`,
+    outputs: {
+      node: { address, port, user: "root" },
+      hostKey,
+      bootId: "b",
+      sshPrivateKey: { ciphertext: "x" },
+    },
+  });
+  const exported = (...resources: unknown[]) => ({ version: 3, deployment: { resources } });
+
+  test("one line per node: its address and the generated key every connection pins (comment dropped)", () => {
+    const doc = exported(
+      {
+        urn: "urn:…SshKeyPair::dev-root-key",
+        type: `${DYN}:SshKeyPair`,
+        outputs: { publicKey: "ssh-ed25519 ROOT r" },
+      },
+      ready("node01", "192.168.8.121", "ssh-ed25519 AAAAnode01 host@node01"),
+      ready("node02", "192.168.8.122", "ssh-ed25519 AAAAnode02 host@node02", 2222),
+    );
+    expect(knownHosts(doc)).toEqual([
+      "192.168.8.121 ssh-ed25519 AAAAnode01",
+      "[192.168.8.122]:2222 ssh-ed25519 AAAAnode02",
+    ]);
+  });
+
+  test("a stack without nodes, or a node without its key in the state, is an error naming the fix", () => {
+    expect(() => knownHosts(exported())).toThrow(
+      "the stack has no node (NodeReady) in its state: run up first",
+    );
+    expect(() => knownHosts({})).toThrow("run up first");
+    expect(() => knownHosts(exported(ready("node01", "192.168.8.121", undefined)))).toThrow(
+      /NodeReady::dev-node01-ready: no node address or host key in its state: run up first$/,
+    );
   });
 });
