@@ -200,6 +200,16 @@ describe("NodeReady provider", () => {
       expect(lab.calls).toEqual([]);
     });
 
+    test("a machine with another host key at the node's address: not the node (reachable false); the up then refuses it", async () => {
+      node01();
+      const olds = { ...(await stored()), hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAnotherMachine" };
+      const read = await p.read(`node01@${UUID}`, olds);
+      expect(read.props).toMatchObject({ reachable: false, bootId: "old-boot" });
+      expect(lab.calls).toEqual([]);
+      const err = await failureOf(p.update("x", olds, { ...(await checked(p, raw)), hostKey: olds.hostKey }));
+      expect(err.message).toMatch(/presents another SSH host key than node01's/);
+    });
+
     test("the update waits again and records the node's state", async () => {
       node01();
       const { outs } = await p.update("x", await stored(), await checked(p, raw));
