@@ -2,6 +2,9 @@
 # Brings up a lab stack on this machine (README "Quick start"), and shows it:
 #
 #   bash scripts/lab.sh [preview|up|refresh|destroy] [--stack NAME]    (default: preview, dev)
+#   bash scripts/lab.sh preview|up --policy [--stack NAME]              with the lab's policy pack
+#                                                                        (policy/, README "Policy";
+#                                                                        always on prod and staging)
 #   bash scripts/lab.sh ssh NODE [COMMAND…] [--stack NAME]              root shell on a node
 #   bash scripts/lab.sh heal [--stack NAME]                              heal the GlusterFS volume
 #   bash scripts/lab.sh drill [--stack NAME]                             seed 001's failover drill
@@ -37,6 +40,7 @@ group=
 out=
 spec_only=0
 drift=1
+policy=0
 command_words=()
 while [ $# -gt 0 ]; do
   if [ "$action" = config ] && [ "$1" != --stack ]; then
@@ -55,6 +59,7 @@ while [ $# -gt 0 ]; do
     --out) out=${2:?--out needs a file name, e.g. lab.svg}; shift ;;
     --spec-only) spec_only=1 ;;
     --no-drift) drift=0 ;;
+    --policy) policy=1 ;;
     *)
       [ "$action" = ssh ] ||
         die "unknown argument '$1': use preview|up|refresh|destroy|heal|drill|status|diagram|psql|db-password|config|ssh NODE [--stack NAME]"
@@ -65,6 +70,16 @@ while [ $# -gt 0 ]; do
 done
 stack_file="Pulumi.$stack.yaml"
 [ -f "$stack_file" ] || die "no $stack_file: create it (see README, Configuration) or use --stack dev"
+# --policy: the lab's policy pack runs with the preview or the up (mandatory on prod and staging,
+# where it always runs; advisory elsewhere).
+policy_args=()
+case "$stack:$action" in prod:preview | prod:up | staging:preview | staging:up) policy=1 ;; esac
+if [ "$policy" = 1 ]; then
+  case "$action" in
+    preview | up) policy_args=(--policy-pack "$REPO/policy") ;;
+    *) die "--policy goes with preview or up, not $action" ;;
+  esac
+fi
 
 # draw_diagram [FACTS] — the stack file's lab (with the live FACTS when given) as an SVG in $out.
 draw_diagram() {
@@ -226,8 +241,8 @@ esac
 log "pulumi $action (stack $stack)"
 start_progress
 case "$action" in
-  preview) "${run_in_ns[@]}" pulumi preview --non-interactive --diff=false ;;
-  up) "${run_in_ns[@]}" pulumi up --refresh --yes --non-interactive ;;
+  preview) "${run_in_ns[@]}" pulumi preview --non-interactive --diff=false "${policy_args[@]}" ;;
+  up) "${run_in_ns[@]}" pulumi up --refresh --yes --non-interactive "${policy_args[@]}" ;;
   *) "${run_in_ns[@]}" pulumi "$action" --yes --non-interactive ;;
 esac
 stop_progress

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (README "Quick start", and .ci/run): installs what the tests need,
 # then typecheck, lint, jest (unit + provider tests against a real sshd on loopback) with coverage,
-# and a preview of the default lab through the real Pulumi engine (scripts/preview-check.sh).
+# a preview of the default lab through the real Pulumi engine (scripts/preview-check.sh), and the
+# lab's policy pack run by that engine (scripts/policy-check.sh).
 #
 # Gates after jest, each of which fails the command:
 #   - a skipped or todo test (every test must run: a test that probes for a tool skips silently
@@ -62,6 +63,8 @@ log "engine preview of the default lab"
 # shellcheck disable=SC1090
 source "$env_file"
 KVMLAB_ENV_FILE="$env_file" bash scripts/preview-check.sh
+log "policy pack on the default lab (prod with STONITH off blocked, dev passing)"
+KVMLAB_ENV_FILE="$env_file" bash scripts/policy-check.sh
 log "all checks passed"
 echo "jest: $summary"
 echo "$coverage"

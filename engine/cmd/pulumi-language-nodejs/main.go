@@ -6,7 +6,9 @@
 // version is not available"). See docs/ENGINE.md. This host implements the part of the
 // LanguageRuntime gRPC protocol that `pulumi preview/up/refresh/destroy` use: it starts the program with
 // the runner that ships inside the program's own @pulumi/pulumi package (cmd/run), exactly as upstream's
-// host does, and reports the Node packages that carry Pulumi plugins. Everything else is "unimplemented".
+// host does, and reports the Node packages that carry Pulumi plugins. `RunPlugin` starts policy packs
+// (`--policy-pack DIR`) the way upstream's host does; other plugin kinds and everything else are
+// "unimplemented".
 package main
 
 import (
@@ -23,9 +25,13 @@ import (
 	"strings"
 	"syscall"
 
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	sdk "github.com/pulumi/pulumi/sdk/v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -307,6 +313,97 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// RunPlugin starts a policy pack (a plugin of kind analyzer: `pulumi preview|up --policy-pack DIR`), as
+// upstream's host does: `node node_modules/@pulumi/pulumi/cmd/run-policy-pack <engine> DIR` in DIR, the
+// node_modules being the nearest one above DIR. The pack's stack, project and configuration reach it in
+// the environment a program gets (PULUMI_NODEJS_STACK, PULUMI_CONFIG, …), so pulumi.getStack() and
+// pulumi.Config work in it: the engine sends them in the analyzer's ConfigureStack call, which sdk's
+// PolicyProxy answers (its port is what the engine reads first) before the pack starts; the proxy then
+// forwards every other call to the pack's own analyzer server. Other plugin kinds are unimplemented.
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	if req.GetKind() != string(apitype.AnalyzerPlugin) {
+		return status.Errorf(codes.Unimplemented,
+			"this language host runs policy packs only, not %q plugins (docs/ENGINE.md)", req.GetKind())
+	}
+	ctx := server.Context()
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	packDir := programDirOf(req.GetInfo(), req.GetPwd())
+	modules, err := findUp(packDir, "node_modules")
+	if err != nil {
+		return fmt.Errorf("no node_modules found for the policy pack in %s: run `npm ci` in the project first", packDir)
+	}
+	runner := filepath.Join(modules, "@pulumi", "pulumi", "cmd", "run-policy-pack")
+	if _, err := os.Stat(runner); err != nil {
+		return fmt.Errorf("@pulumi/pulumi is not installed in %s: run `npm ci` in the project first", modules)
+	}
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		return errors.New("node is not on PATH: install Node.js 20")
+	}
+
+	env := req.GetEnv()
+	if len(env) == 0 {
+		env = os.Environ()
+	}
+	proxy, packStdout, err := sdk.NewPolicyProxy(ctx, stdout)
+	if err != nil {
+		return fmt.Errorf("could not start the policy pack proxy: %w", err)
+	}
+	config, err := proxy.AwaitConfiguration(ctx)
+	if err != nil {
+		return fmt.Errorf("could not get the stack's configuration for the policy pack: %w", err)
+	}
+	if config != nil {
+		set := func(k, v string) {
+			if v != "" {
+				env = append(env, k+"="+v)
+			}
+		}
+		set("PULUMI_NODEJS_ORGANIZATION", config.GetOrganization())
+		set("PULUMI_NODEJS_PROJECT", config.GetProject())
+		set("PULUMI_NODEJS_STACK", config.GetStack())
+		set("PULUMI_NODEJS_DRY_RUN", strconv.FormatBool(config.GetDryRun()))
+		if config.GetConfig() != nil {
+			raw, err := json.Marshal(config.GetConfig())
+			if err != nil {
+				return err
+			}
+			set("PULUMI_CONFIG", string(raw))
+		}
+		if keys := config.GetConfigSecretKeys(); len(keys) > 0 {
+			raw, err := json.Marshal(keys)
+			if err != nil {
+				return err
+			}
+			set("PULUMI_CONFIG_SECRET_KEYS", string(raw))
+		}
+	}
+
+	args := append([]string{runner}, req.GetArgs()...)
+	args = append(args, packDir)
+	cmd := exec.CommandContext(ctx, nodeBin, args...)
+	cmd.Dir = packDir
+	cmd.Env = env
+	cmd.Stdout = packStdout
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("could not start the policy pack with %s: %w", nodeBin, err)
+	}
+	if err := proxy.Attach(ctx, cmd); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return fmt.Errorf("the policy pack exited with %v", exitErr)
+		}
+		return fmt.Errorf("policy pack: %w", err)
+	}
+	return closer.Close()
 }
 
 func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest,
