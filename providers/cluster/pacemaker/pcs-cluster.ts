@@ -110,8 +110,14 @@ export interface PcsClusterOutputs {
 /** How long starting the cluster may take under TCG. */
 const START_WAIT_SECONDS = 300;
 
-/** How often `pcs cluster setup` is tried when a member's pcsd answers too slowly. */
-const SETUP_ATTEMPTS = 3;
+/**
+ * How often `pcs cluster setup` is tried when a member's pcsd answers too slowly. Its first step
+ * destroys any cluster on every member through pcsd, whose `systemctl disable` calls each reload
+ * systemd: 5–13 s each under TCG on a busy host, so the request outlives pcs's fixed 60 s three
+ * times in a row (found live while the host compiled beside the lab); the member finishes it
+ * meanwhile, so a later attempt has less to do.
+ */
+const SETUP_ATTEMPTS = 5;
 
 /** The files that make a node a member of a pacemaker cluster: what `pcs cluster destroy` removes. */
 export const CLUSTER_FILES: readonly string[] = [

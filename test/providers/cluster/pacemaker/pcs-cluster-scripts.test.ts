@@ -166,28 +166,28 @@ describe("PcsCluster: scripts and settings", () => {
       expect(m.log().join("\n")).not.toContain(PASSWORD);
     });
 
-    test("clusterScript: a setup that timed out on a member's pcsd is tried again, up to 3 times; any other failure fails at once", async () => {
+    test("clusterScript: a setup that timed out on a member's pcsd is tried again, up to 5 times; any other failure fails at once", async () => {
       const inputs = await clusterInputs();
       const setups = () => m.log().filter((l) => l.startsWith("pcs cluster setup")).length;
       let m = member();
       m.state("setup.conf", COROSYNC_CONF);
-      m.state("setup.timeouts", "2");
+      m.state("setup.timeouts", "4");
       let r = runOn(m, clusterScript(inputs), `${PASSWORD}\n`);
       expect({ code: r.code, stdout: r.stdout, setups: setups() }).toEqual({
         code: 0,
         stdout: "setup\n",
-        setups: 3,
+        setups: 5,
       });
-      expect(r.stderr).toContain("a member's pcsd answered too slowly (attempt 2 of 3); trying again");
+      expect(r.stderr).toContain("a member's pcsd answered too slowly (attempt 4 of 5); trying again");
       expect(m.read(CONF_PATH)).toBe(COROSYNC_CONF);
 
       m = member();
       m.state("setup.conf", COROSYNC_CONF);
-      m.state("setup.timeouts", "3");
+      m.state("setup.timeouts", "5");
       r = runOn(m, clusterScript(inputs), `${PASSWORD}\n`);
-      expect({ code: r.code, setups: setups() }).toEqual({ code: 65, setups: 3 });
+      expect({ code: r.code, setups: setups() }).toEqual({ code: 65, setups: 5 });
       expect(r.stderr).toContain(
-        "kvmlab: pcs cluster setup failed (attempt 3 of 3): Destroying cluster on hosts:",
+        "kvmlab: pcs cluster setup failed (attempt 5 of 5): Destroying cluster on hosts:",
       );
       expect(r.stderr).toContain("Fix: systemctl status pcsd on each member, then run pulumi up again");
       expect(m.log()).not.toContain("pcs cluster start --all --wait=300 --request-timeout=360");
@@ -198,7 +198,7 @@ describe("PcsCluster: scripts and settings", () => {
       r = runOn(m, clusterScript(inputs), `${PASSWORD}\n`);
       expect({ code: r.code, setups: setups() }).toEqual({ code: 65, setups: 1 });
       expect(r.stderr).toContain(
-        "pcs cluster setup failed (attempt 1 of 3): Error: node02h: Unable to authenticate",
+        "pcs cluster setup failed (attempt 1 of 5): Error: node02h: Unable to authenticate",
       );
     });
 
