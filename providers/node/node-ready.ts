@@ -8,7 +8,8 @@
  * Its inputs are the node's stable identity only (address, host key, expected host name): every
  * later part of the lab takes the node's endpoint from it and has no output of it in its inputs,
  * so nothing that changes on a running node (a restart for new vCPU/memory settings, a new seed,
- * a refresh that found it down) makes them look changed in a preview. A new domain is a new machine: the component replaces this resource with it.
+ * a refresh that found it down) makes them look changed in a preview. A new domain is a new
+ * machine: the component replaces this resource with it.
  *
  * `read` tries a few times ({@link READ_ATTEMPT}): a node that does not answer (stopped, destroyed,
  * network down) shows as `reachable: false`, and the next `up` waits for it again after its domain
