@@ -9,7 +9,7 @@
 #   run_ts FILE ARGS…, query COMMAND ARGS… (scripts/query.ts), operator COMMAND ARGS… and OPERATOR
 #     (scripts/operator.ts), load_lab_env STACK_FILE [OUTPUTS]
 #     (sets the LAB_* variables: `query --help` lists them);
-#   copy_program DIR;
+#   copy_program DIR; throwaway_backend DIR, stack_from_dev STACK;
 #   stack_secret URN_SUFFIX FIELD FILE, stack_private_key URN_SUFFIX FILE (the current stack);
 #   golden_changes PATH; stack_known_hosts FILE, node_ssh_options KEY_FILE KNOWN_HOSTS;
 #   end-to-end runs: e2e_prepare NAME, e2e_cleanup, e2e_enter [--note TEXT] SCRIPT ARG… (outside
@@ -168,6 +168,26 @@ copy_program() {
     esac
   done
   ln -s "$REPO/node_modules" "$dir/node_modules"
+}
+
+# throwaway_backend DIR — the program copied to DIR (copy_program), the shell left in it, with a
+# local backend and a passphrase of its own there: nothing of the work tree or the user's state is
+# touched.
+throwaway_backend() {
+  copy_program "$1"
+  cd "$1"
+  export PULUMI_BACKEND_URL="file://$1/state" PULUMI_CONFIG_PASSPHRASE_FILE="$1/passphrase"
+  mkdir -p state
+  head -c 32 /dev/urandom | base64 >"$PULUMI_CONFIG_PASSPHRASE_FILE"
+}
+
+# stack_from_dev STACK — in a throwaway_backend, the stack STACK made (and selected) from
+# Pulumi.dev.yaml without a machine's own passphrase salt, with the whole graph whatever layer the
+# dev stack is built up to today.
+stack_from_dev() {
+  sed '/^encryptionsalt:/d' "$REPO/Pulumi.dev.yaml" >"Pulumi.$1.yaml"
+  pulumi stack init "$1" --secrets-provider passphrase --non-interactive >/dev/null
+  pulumi config set --stack "$1" --path 'kvm-ha-lab:lab.layers' cluster >/dev/null
 }
 
 # Writes FIELD of the current stack's resource whose name ends in SUFFIX to FILE, mode 600: a

@@ -17,19 +17,7 @@ source "${KVMLAB_ENV_FILE:-$KVMLAB_CACHE/engine/current/env.sh}"
 
 work=$(mktemp -d /tmp/kvmlab-policy.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-copy_program "$work"
-cd "$work"
-export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE_FILE="$work/passphrase"
-mkdir -p state
-head -c 32 /dev/urandom | base64 >"$PULUMI_CONFIG_PASSPHRASE_FILE"
-
-# stack_from_dev STACK — a stack made from Pulumi.dev.yaml (without a machine's own passphrase
-# salt), the whole graph whatever layer the dev stack is built up to today.
-stack_from_dev() {
-  sed '/^encryptionsalt:/d' "$REPO/Pulumi.dev.yaml" >"Pulumi.$1.yaml"
-  pulumi stack init "$1" --secrets-provider passphrase --non-interactive >/dev/null
-  pulumi config set --stack "$1" --path 'kvm-ha-lab:lab.layers' cluster >/dev/null
-}
+throwaway_backend "$work"
 
 # policy_preview STACK — `pulumi preview --policy-pack policy` of STACK, its output to STACK.out;
 # sets STATUS to its exit status and COUNT_MANDATORY / COUNT_ADVISORY to the violations reported.

@@ -20,17 +20,8 @@ source "${KVMLAB_ENV_FILE:-$KVMLAB_CACHE/engine/current/env.sh}"
 
 work=$(mktemp -d /tmp/kvmlab-preview.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-copy_program "$work"
-cp "$REPO/Pulumi.dev.yaml" "$work/"
-# A machine's own dev stack adds its passphrase salt to Pulumi.dev.yaml: not this throwaway stack's.
-sed -i '/^encryptionsalt:/d' "$work/Pulumi.dev.yaml"
-cd "$work"
-export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE_FILE="$work/passphrase"
-mkdir -p state
-head -c 32 /dev/urandom | base64 >"$PULUMI_CONFIG_PASSPHRASE_FILE"
-pulumi stack init dev --secrets-provider passphrase --non-interactive >/dev/null
-# The whole graph, whatever layer the dev stack is built up to today.
-pulumi config set --path 'kvm-ha-lab:lab.layers' cluster >/dev/null
+throwaway_backend "$work"
+stack_from_dev dev
 pulumi stack export >empty-export.json
 
 preview() { # preview NAME — pulumi preview --json to NAME.json, its log to NAME.err
