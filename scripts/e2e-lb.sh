@@ -15,7 +15,8 @@
 #   (c) the active director destroyed (`virsh destroy`) → the VIP and ldirectord come up on the other
 #       director and HTTP answers again; the gap (last good answer → first good answer) is printed
 #       and recorded; the destroyed director, fenced back up by fence_virsh, rejoins the cluster and
-#       the group stays where it is (no failback: stickiness INFINITY);
+#       the group stays where it is (no failback: stickiness INFINITY); done KVMLAB_LB_FAILOVERS
+#       times (default 3), each time to the director holding the VIP, for the gap's median;
 #   (d) the active director's service link cut (`virsh domif-setlink … down`) → its ping score drops
 #       to 0 and the location rule moves the group to the other director; the link restored;
 #   (e) the VIP held by a foreign host on the service network (the KVM host's side of its bridge):
@@ -45,10 +46,13 @@ E2E_LB_NAME=e2elb
 E2E_LB_REQUESTS=20
 # Seconds allowed beyond checkinterval + checktimeout for the polling over SSH to see a change.
 E2E_LB_GRACE=5
+# Director failovers of check (c), one after the other (each destroys the director holding the VIP),
+# for the median of the failover gap.
+E2E_LB_FAILOVERS=${KVMLAB_LB_FAILOVERS:-3}
 E2E_LB_CHECKS="a b c d e"
 
 if [ "${1:-}" = --plan ]; then
-  echo "lab: Pulumi.ultramonkey.yaml as $E2E_LB_NAME (stack $STACK); checks: $E2E_LB_CHECKS, pacemaker drift; destroy"
+  echo "lab: Pulumi.ultramonkey.yaml as $E2E_LB_NAME (stack $STACK); checks: $E2E_LB_CHECKS (c: $E2E_LB_FAILOVERS director failovers), pacemaker drift; destroy"
   exit 0
 fi
 
@@ -266,7 +270,10 @@ check_director_failover() {
   answers_as "${LAB_LB_REAL_SERVERS[0]}" || answers_as "${LAB_LB_REAL_SERVERS[1]}" || fail "(c) the VIP does not answer after the rejoin"
   log "e2e-lb: (c) ${LAB_LB_DIRECTORS[$a]} fenced back up and rejoined; the group stayed on ${LAB_LB_DIRECTORS[$b]}"
 }
-e2e_phase lb-director-failover check_director_failover
+for ((failover = 1; failover <= E2E_LB_FAILOVERS; failover++)); do
+  log "e2e-lb: (c) failover $failover of $E2E_LB_FAILOVERS"
+  e2e_phase lb-director-failover check_director_failover
+done
 
 # ---- (d) the active director's service link cut ---------------------------------------------------
 ping_score() { # ping_score INDEX — the ping clone's attribute of director INDEX, asked of the other one
