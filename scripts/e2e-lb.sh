@@ -46,6 +46,9 @@ E2E_LB_NAME=e2elb
 E2E_LB_REQUESTS=20
 # Seconds allowed beyond checkinterval + checktimeout for the polling over SSH to see a change.
 E2E_LB_GRACE=5
+# The stop timeout ldirectord's drift sets (a value pacemaker accepts: an on-fail it refuses for a
+# stop falls back to fencing, and a stop that then times out fences the director).
+E2E_LB_DRIFT_TIMEOUT=97s
 # Director failovers of check (c), one after the other (each destroys the director holding the VIP),
 # for the median of the failover gap.
 E2E_LB_FAILOVERS=${KVMLAB_LB_FAILOVERS:-3}
@@ -198,7 +201,7 @@ e2e_phase lb-check-pages check_real_server_pages
 # ---- 2. pacemaker drift ---------------------------------------------------------------------------
 check_pacemaker_drift() {
   local d1=${LAB_LB_DIRECTOR_ADDRESSES[0]} rule=${LAB_LB_CONSTRAINTS[0]} id
-  on "$d1" "pcs constraint remove $rule && pcs resource update $LAB_LB_LDIRECTORD_RESOURCE op stop interval=0s timeout=60s on-fail=stop && pcs resource disable $LAB_LB_VIP_RESOURCE" >/dev/null ||
+  on "$d1" "pcs constraint remove $rule && pcs resource update $LAB_LB_LDIRECTORD_RESOURCE op stop interval=0s timeout=$E2E_LB_DRIFT_TIMEOUT on-fail=block && pcs resource disable $LAB_LB_VIP_RESOURCE" >/dev/null ||
     fail "could not make the directors' resources drift"
   cib_query "$d1" "$work/lb-cib-drift.xml"
   query cib-check "$work/lb-cib-drift.xml" --absent "$rule" --stopped "$LAB_LB_VIP_RESOURCE" >/dev/null ||
@@ -212,8 +215,9 @@ check_pacemaker_drift() {
   for id in "${LAB_LB_CONSTRAINTS[@]}"; do
     query cib-ids "$work/lb-cib-repaired.xml" | grep -qx "$id" || fail "the constraint $id is not back in the CIB"
   done
-  grep "<op " "$work/lb-cib-repaired.xml" | grep "\"$LAB_LB_LDIRECTORD_RESOURCE-stop-" | grep -q 'on-fail="block"' ||
-    fail "$LAB_LB_LDIRECTORD_RESOURCE's stop is not on-fail=block again"
+  grep "<op " "$work/lb-cib-repaired.xml" | grep "\"$LAB_LB_LDIRECTORD_RESOURCE-stop-" | grep 'on-fail="block"' |
+    grep -vq "timeout=\"$E2E_LB_DRIFT_TIMEOUT\"" ||
+    fail "$LAB_LB_LDIRECTORD_RESOURCE's stop is not back to its own timeout with on-fail=block"
   pulumi preview --refresh --non-interactive --expect-no-changes >/dev/null || fail "after the repair a refresh still finds changes"
   e2e_wait 300 "the VIP's table complete again" table_complete
   log "e2e-lb: pacemaker drift shown by a refresh and repaired by up, checked on the live CIB"

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { clusterMembers, findNetworkByRole } from "../../spec/queries";
+import { clusterMembers, clusterNodeName, findNetworkByRole } from "../../spec/queries";
 import { SshKeyPair } from "../../providers/secrets/keypair";
 import type { HostSshd } from "../../providers/host/host-sshd";
 import { BaseImage } from "../image/base-image";
@@ -53,6 +53,7 @@ export function buildSubstrate({ name, spec, child, parent }: LayerContext): Sub
   );
 
   const hosts = hostsTable(spec);
+  const members = new Set(clusterMembers(spec.nodes).map((n) => n.name));
   const nodes = spec.nodes.map(
     (node) =>
       new NodeVm(
@@ -70,6 +71,7 @@ export function buildSubstrate({ name, spec, child, parent }: LayerContext): Sub
           timeServers: [spec.host.address],
           sshPrivateKey: host.programPrivateKey,
           bootSeconds: spec.timeouts.bootSeconds,
+          ...(members.has(node.name) ? { clusterNode: clusterNodeName(node, spec.cluster.links) } : {}),
         },
         child([image, ...networks]),
       ),

@@ -71,6 +71,11 @@ export interface NodeVmArgs {
   sshPrivateKey: pulumi.Input<string>;
   /** How long to wait for the node to answer on SSH, in seconds. */
   bootSeconds: number;
+  /**
+   * Its cluster node name when the node is a cluster member: a restart for new vCPU/memory settings
+   * then drains it first and waits until it has rejoined (providers/libvirt/domain-restart.ts).
+   */
+  clusterNode?: string;
 }
 
 /** The NICs of a node as cloud-init configures them: matched by MAC, static address, NAT gateway. */
@@ -153,6 +158,7 @@ export class NodeVm extends pulumi.ComponentResource {
       },
       childOptions(this, opts),
     );
+    const endpoint = { address: managementAddress(node, networks), ...NODE_SSH };
     // The seed's path, not the disk's output: a rewritten seed (an update, whose outputs a preview
     // cannot know) must not look like a new disk, which would replace the VM.
     const domain = new LibvirtDomain(
@@ -169,6 +175,17 @@ export class NodeVm extends pulumi.ComponentResource {
         initrdPath: args.image.initrdPath,
         kernelArgs: NODE_KERNEL_ARGS,
         nics: node.interfaces.map((nic) => ({ network: libvirtNetwork(args, nic.network), mac: nic.mac })),
+        ...(args.clusterNode !== undefined
+          ? {
+              member: pulumi.output(hostKey.publicKey).apply((key) => ({
+                node: { ...endpoint, hostKey: key },
+                hostname: node.name,
+                clusterNode: args.clusterNode ?? "",
+                bootSeconds: args.bootSeconds,
+              })),
+              sshPrivateKey: args.sshPrivateKey,
+            }
+          : {}),
       },
       childOptions(this, opts, [cloudInit]),
     );
@@ -177,7 +194,7 @@ export class NodeVm extends pulumi.ComponentResource {
     const ready = new NodeReady(
       `${name}-ready`,
       {
-        node: { address: managementAddress(node, networks), ...NODE_SSH },
+        node: endpoint,
         hostKey: hostKey.publicKey,
         sshPrivateKey: args.sshPrivateKey,
         hostname: node.name,

@@ -43,7 +43,8 @@ export interface LabKindOptions<I, O> {
 
 /**
  * Makes the typed dynamic-resource class of one kind around its provider: every input and every
- * declared output becomes an output property; secret inputs are wrapped with `pulumi.secret`.
+ * declared output becomes an output property; secret inputs are wrapped with `pulumi.secret` (an
+ * optional one left out stays out).
  */
 export function labKind<I extends object, O extends object>(
   provider: LabProvider,
@@ -58,7 +59,7 @@ export function labKind<I extends object, O extends object>(
     constructor(name: string, args: KindArgs<I>, opts?: pulumi.CustomResourceOptions) {
       const props: pulumi.Inputs = { ...args };
       for (const key of outputNames) props[key] = undefined;
-      for (const key of secretInputs) props[key] = pulumi.secret(props[key]);
+      for (const key of secretInputs) if (props[key] !== undefined) props[key] = pulumi.secret(props[key]);
       super(provider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: secretInputs }));
     }
   }

@@ -5,7 +5,8 @@
  * - the group `GrpBalancer`, in the seed's order: `VIPCHK1` (our ocf:kvmlab:VIPcheck: refuses to
  *   start while the VIP answers elsewhere), `LB_VIP` (ocf:heartbeat:IPaddr2, the floating IP),
  *   `LDIRECTOR1` (ocf:heartbeat:ldirectord with the seed's operations: monitor 30 s / timeout 60 s
- *   / restart, start delayed 5 s, stop on-fail=block). The seed's orders VIPCHK1 → LB_VIP →
+ *   / restart, start delayed 5 s, stop on-fail=block; start and stop given 120 s instead of the
+ *   seed's 60 s, see {@link LDIRECTORD_START_STOP_TIMEOUT}). The seed's orders VIPCHK1 → LB_VIP →
  *   LDIRECTOR1 are the group's member order: pcs 0.11 refuses an order constraint between members
  *   of one group ("Cannot create an order constraint for resources in the same group"), and a
  *   group already starts its members in order and stops them in reverse.
@@ -23,6 +24,7 @@ import { parseIpv4 } from "../../spec/ipv4";
 import { HOST_NAME } from "../../spec/patterns";
 import { Problems } from "../../spec/problems";
 import { attributeBelowRule } from "../cluster/pacemaker/constraint-commands";
+import { RESOURCE_OPERATIONS } from "../cluster/pacemaker/group-commands";
 import type { PcsResource } from "../cluster/pacemaker/pcs-resource";
 import { checkResourceSet, type PcsResourceSet } from "../cluster/pacemaker/resource-set";
 import { DIRECTOR_IDS, PING_ATTRIBUTE } from "./director-ids";
@@ -30,6 +32,14 @@ import { LDIRECTORD_CF_PATH } from "./ldirectord-cf";
 import { VIPCHECK_AGENT } from "./vipcheck-agent";
 
 export { DIRECTOR_IDS, PING_ATTRIBUTE };
+
+/**
+ * ldirectord's start and stop timeout. The seed gives 60 s; under TCG on a busy host ldirectord's
+ * start took longer than that on a director, and so did its stop on the other — a stop that times
+ * out blocks the group (the seed's on-fail=block) or, where on-fail is not allowed, fences the
+ * director (found live in the load-balancer e2e).
+ */
+export const LDIRECTORD_START_STOP_TIMEOUT = "120s";
 
 /** The ping clone's score per reachable target (seed: `multiplier=100`). */
 export const PING_MULTIPLIER = 100;
@@ -85,14 +95,17 @@ function vipcheck(p: DirectorPacemaker): PcsResource {
   };
 }
 
-/** `LB_VIP`: the floating IP (IPaddr2 finds the NIC from the routing table). */
+/**
+ * `LB_VIP`: the floating IP (IPaddr2 finds the NIC from the routing table), monitored as a service
+ * group's VIP is (its default 20 s monitor timed out on a busy TCG host).
+ */
 function vip(p: DirectorPacemaker): PcsResource {
   return {
     id: DIRECTOR_IDS.vip,
     agent: "ocf:heartbeat:IPaddr2",
     attributes: { ip: p.vip, cidr_netmask: String(p.cidrNetmask) },
     meta: {},
-    operations: [],
+    operations: RESOURCE_OPERATIONS.ip.map((op) => ({ ...op })),
   };
 }
 
@@ -108,10 +121,15 @@ function ldirectord(): PcsResource {
       {
         name: "start",
         interval: "0s",
-        timeout: "60s",
+        timeout: LDIRECTORD_START_STOP_TIMEOUT,
         options: { "start-delay": "5s", "on-fail": "restart" },
       },
-      { name: "stop", interval: "0s", timeout: "60s", options: { "on-fail": "block" } },
+      {
+        name: "stop",
+        interval: "0s",
+        timeout: LDIRECTORD_START_STOP_TIMEOUT,
+        options: { "on-fail": "block" },
+      },
     ],
   };
 }

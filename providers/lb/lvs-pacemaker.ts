@@ -11,7 +11,8 @@
  * input that reads false when it does not hold: the group with other members, settings or meta
  * (`groupAsConfigured`), the ping clone missing or changed (`clonesAsConfigured`), a constraint
  * missing, changed or added on these resources (`constraintsAsConfigured`: the operator's `cli-…`
- * constraints of `pcs resource move` excepted), a resource disabled (`enabled`); every
+ * constraints of `pcs resource move` excepted), a resource disabled (`enabled`), a resource
+ * banned from a director by a past failure (`failuresCleared`: fail-counts.ts); every
  * difference as a line in `drift`. Nothing of the set in the CIB reads as gone. `update` repairs
  * with the fewest commands (resource-set.ts).
  */
@@ -56,6 +57,8 @@ const schema = () =>
     constraintsAsConfigured: z.boolean().default(true),
     /** Desired: no resource of the set disabled. */
     enabled: z.boolean().default(true),
+    /** Desired: no resource of the set banned from a director by a past failure. */
+    failuresCleared: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 

@@ -4,8 +4,9 @@
  *
  * `read` reports the live domain: gone (undefined: the next `up` defines and starts it again),
  * stopped (`running: false`: the next `up` starts it), and its vCPUs, memory and NICs from the live
- * XML. vCPU or memory changes redefine the domain and restart a running VM; anything else that
- * shapes the machine (disk, seed, kernel, NICs, type) replaces it.
+ * XML. vCPU or memory changes redefine the domain and restart a running VM — one at a time, cleanly,
+ * a cluster member drained first and rejoined after (domain-restart.ts); anything else that shapes
+ * the machine (disk, seed, kernel, NICs, type) replaces it.
  */
 import { z } from "zod";
 import { defineProvider } from "../core/base";
@@ -13,6 +14,7 @@ import { progress } from "../exec/host-exec";
 import { hostField } from "../host/host-prep";
 import { labKind } from "../core/kind";
 import { renderDomainXml } from "./domain-xml";
+import { memberField, restartDomain } from "./domain-restart";
 import {
   attr,
   elements,
@@ -44,6 +46,10 @@ const schema = () =>
     nics: z.array(z.object({ network: z.string().min(1), mac: z.string() })).min(1, "a node needs a NIC"),
     /** Desired: running (drift when the VM was stopped out of band). */
     running: z.boolean().default(true),
+    /** When the node is a cluster member: how its restart drains it and waits for it (domain-restart.ts). */
+    member: memberField().optional(),
+    /** The program's SSH key, to drain and wait for a member (secret; with `member`). */
+    sshPrivateKey: z.string().min(1).optional(),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -83,10 +89,8 @@ async function defineAndStart(inputs: Inputs, restart: boolean): Promise<Libvirt
   await virshDefine(uri, "domain", domainXml(inputs, existing));
   const now = await state(uri, inputs.name);
   if (restart && now === "running") {
-    progress(`domain ${inputs.name}: restarting for the new vCPU/memory settings`);
-    await virsh(uri, ["destroy", inputs.name]);
-  }
-  if (restart || now !== "running") {
+    await restartDomain(uri, inputs.name, inputs.member, inputs.sshPrivateKey);
+  } else if (now !== "running") {
     progress(
       `domain ${inputs.name}: starting (${inputs.domainType}, ${inputs.vcpus} vCPU, ${inputs.memoryMiB} MiB)`,
     );
@@ -160,5 +164,6 @@ export const libvirtDomainProvider = defineProvider({
 /** A node VM. */
 export const LibvirtDomain = labKind<LibvirtDomainInputs, LibvirtDomainOutputs>(libvirtDomainProvider, {
   outputs: { uuid: true },
+  secretInputs: ["sshPrivateKey"],
 });
 export type LibvirtDomain = InstanceType<typeof LibvirtDomain>;

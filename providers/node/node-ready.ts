@@ -89,7 +89,10 @@ hostname
 cat /proc/sys/kernel/random/boot_id`;
 }
 
-function target(inputs: Inputs, connectTimeoutSeconds = ATTEMPT_CONNECT_SECONDS): SshTarget {
+/** What a wait for a node needs: its inputs without the desired state. */
+export type NodeWait = Omit<Inputs, "reachable">;
+
+function target(inputs: NodeWait, connectTimeoutSeconds = ATTEMPT_CONNECT_SECONDS): SshTarget {
   return {
     host: inputs.node.address,
     port: inputs.node.port,
@@ -100,7 +103,11 @@ function target(inputs: Inputs, connectTimeoutSeconds = ATTEMPT_CONNECT_SECONDS)
   };
 }
 
-async function waitReady(inputs: Inputs): Promise<NodeReadyOutputs> {
+/**
+ * Waits until the node answers on SSH with its pinned host key and cloud-init done, within
+ * `timeoutSeconds`, and checks its host name; also the wait for a node restarted in place.
+ */
+export async function waitNodeReady(inputs: NodeWait): Promise<NodeReadyOutputs> {
   const start = Date.now();
   const deadline = start + inputs.timeoutSeconds * 1000;
   let last = "no answer yet";
@@ -162,7 +169,7 @@ export const nodeReadyProvider = defineProvider({
   // A replaced domain replaces it too (the component's replaceWith): a new machine, a new wait.
   forceNew: ["node"],
   async create(inputs) {
-    const outs = await waitReady(inputs);
+    const outs = await waitNodeReady(inputs);
     return { id: `${inputs.hostname}@${inputs.node.address}`, outs };
   },
   async read(_id, olds) {
@@ -178,7 +185,7 @@ export const nodeReadyProvider = defineProvider({
     }
   },
   async update(_id, _olds, news) {
-    return waitReady(news);
+    return waitNodeReady(news);
   },
 });
 

@@ -144,6 +144,20 @@ describe("the default lab's resource graph", () => {
     expect(deps("dev-node01-domain")).toEqual(expect.arrayContaining(["dev-node01-cloud-init"]));
     expect(deps("dev-node01-ready")).toEqual(expect.arrayContaining(["dev-node01-domain"]));
     expect(get("dev-node01-ready").replaceWith).toEqual(["dev-node01-domain"]);
+    // A restart for new settings drains the member by its cluster name and waits for it by its
+    // generated host key: no input of the domain comes from the running node.
+    expect(input("dev-node02-domain", "member")).toEqual({
+      node: {
+        address: "192.168.8.122",
+        port: 22,
+        user: "root",
+        hostKey: expect.stringMatching(/^ssh-ed25519 /),
+      },
+      hostname: "node02",
+      clusterNode: "node02h",
+      bootSeconds: expect.any(Number),
+    });
+    expect(deps("dev-node02-domain")).not.toContain("dev-node02-ready");
     expect(deps("dev-node01-files")).toEqual(expect.arrayContaining(["dev-node01-ready"]));
     expect(deps("dev-gluster-peers")).toEqual(
       expect.arrayContaining(["dev-node01-files", "dev-node02-files"]),
@@ -198,6 +212,8 @@ describe("secrets", () => {
     expect(isWrappedSecret(get("dev-fence-kvmhost01-stonith").inputs.identityKey)).toBe(true);
     expect(isWrappedSecret(get("dev-node01-cloud-init").inputs.rootPrivateKey)).toBe(true);
     expect(isWrappedSecret(get("dev-node01-cloud-init").inputs.hostPrivateKey)).toBe(true);
+    // A member's domain reaches the node to drain it before a restart.
+    expect(isWrappedSecret(get("dev-node01-domain").inputs.sshPrivateKey)).toBe(true);
     // PostgreSQL's role password: generated, secret on its way to the service group.
     expect(isWrappedSecret(get("dev-svc-service01-group").inputs.dbPassword)).toBe(true);
     expect(input("dev-svc-service01-group", "dbClientCidr")).toBe("192.168.7.0/24");

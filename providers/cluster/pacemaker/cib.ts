@@ -176,6 +176,19 @@ export interface CibState {
   };
   /** Cluster nodes (`<nodes>`): corosync node id and name. */
   nodes: { id: string; uname: string }[];
+  /** The fail counts in the status section (a node's transient attributes), every one recorded. */
+  failCounts: CibFailCount[];
+}
+
+/** A resource's fail count on a node (`fail-count-<rsc>#<op>_<interval>` = `value`). */
+export interface CibFailCount {
+  /** The node's name (its `uname`). */
+  node: string;
+  resource: string;
+  /** The failed operation (`start`, `monitor`, …); empty in pacemaker 1's `fail-count-<rsc>`. */
+  operation: string;
+  /** `INFINITY` or a count. */
+  value: string;
 }
 
 /** A node of `crm_mon --output-as=xml`. */
@@ -298,11 +311,25 @@ function primitiveOf(p: XmlElement, group?: string, clone?: string): CibPrimitiv
   };
 }
 
+/** The fail counts of `<status>`: each node state's transient attributes named `fail-count-…`. */
+function failCountsOf(status: XmlElement | undefined): CibFailCount[] {
+  return elements(status, "node_state").flatMap((state) =>
+    Object.entries(nvpairs(child(state, "transient_attributes"), "instance_attributes")).flatMap(
+      ([name, value]) => {
+        const m = /^fail-count-(.+?)(?:#([A-Za-z_-]+?)_\d+)?$/.exec(name);
+        return m === null
+          ? []
+          : [{ node: attr(state, "uname"), resource: m[1] ?? "", operation: m[2] ?? "", value }];
+      },
+    ),
+  );
+}
+
 /**
  * Parses the CIB printed by `cibadmin --query` (or `pcs cluster cib`): properties, resource
- * defaults, primitives, groups, clones, fence devices, simple and rule constraints (not sets) and
- * nodes. The `<status>`
- * section is ignored ({@link parseCrmMonXml} reads the state). Throws when the text is not a CIB.
+ * defaults, primitives, groups, clones, fence devices, simple and rule constraints (not sets),
+ * nodes, and of the `<status>` section only the fail counts ({@link parseCrmMonXml} reads the
+ * state). Throws when the text is not a CIB.
  */
 export function parseCib(xml: string): CibState {
   const cib = child(parseDocument(xml, "cibadmin --query"), "cib");
@@ -385,6 +412,7 @@ export function parseCib(xml: string): CibState {
       id: attr(n, "id"),
       uname: attr(n, "uname"),
     })),
+    failCounts: failCountsOf(child(cib, "status")),
   };
 }
 

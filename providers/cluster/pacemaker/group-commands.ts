@@ -49,22 +49,28 @@ export const RESOURCE_AGENTS: Readonly<Record<ServiceResourceSpec["kind"], strin
 
 /**
  * Operation timeouts per resource kind. Measured under TCG: PostgreSQL's crash recovery on
- * GlusterFS after a failover took longer than the agent's default 120 s start.
+ * GlusterFS after a failover took longer than the agent's default 120 s start; and on a loaded host
+ * the agents' default monitors (IPaddr2's 20 s, pgsql's 60 s) timed out together during a drill,
+ * so pacemaker restarted the whole group in place (a cut of the service with no fault behind it).
+ * Every monitor therefore gets a timeout well above what a busy TCG guest needs; the intervals stay
+ * the agents' defaults, so a real failure is seen as soon as before.
  */
 export const RESOURCE_OPERATIONS: Readonly<Record<ServiceResourceSpec["kind"], readonly PcsOperation[]>> = {
-  ip: [],
+  ip: [{ name: "monitor", interval: "10s", timeout: "60s" }],
   "gluster-mount": [
     { name: "start", timeout: "180s" },
     { name: "stop", timeout: "180s" },
+    { name: "monitor", interval: "20s", timeout: "120s" },
   ],
   "iscsi-filesystem": [
     { name: "start", timeout: "180s" },
     { name: "stop", timeout: "180s" },
+    { name: "monitor", interval: "20s", timeout: "120s" },
   ],
   postgresql: [
     { name: "start", timeout: "600s" },
     { name: "stop", timeout: "300s" },
-    { name: "monitor", interval: "30s", timeout: "60s" },
+    { name: "monitor", interval: "30s", timeout: "120s" },
   ],
 };
 

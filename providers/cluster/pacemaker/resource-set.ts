@@ -15,13 +15,15 @@
  * deleted and created again ({@link groupRebuildRemoval}); a clone holding another primitive is
  * deleted and created again; other settings are updated in place (`pcs resource update`, `pcs
  * resource meta`); constraints that differ are all removed and added again (the operator's
- * `cli-…` ones are not touched); disabled resources of the set are enabled.
+ * `cli-…` ones are not touched); disabled resources of the set are enabled; a resource a past
+ * failure bans from a node is cleaned up there (fail-counts.ts).
  */
 import { Problems } from "../../../spec/problems";
 import type { Runner } from "../../exec/node-exec";
 import { runCommands } from "../../exec/node-exec";
 import type { CibState } from "./cib";
 import { cibOf } from "./cib-reader";
+import { banLine, bansOf, cleanupArgv, type Ban } from "./fail-counts";
 import { checkConstraints, constraintsArgv, GROUP_META, type PcsConstraints } from "./constraint-commands";
 import { groupRebuildRemoval, resourceDeleteScript } from "./group-commands";
 import {
@@ -121,6 +123,8 @@ export interface ResourceSetDrift {
   liveConstraintIds: string[];
   /** The set's resources whose target-role is Stopped. */
   disabled: string[];
+  /** The set's resources a past failure keeps off a node (fail-counts.ts). */
+  banned: Ban[];
 }
 
 /** The set in `cib` compared with `want`. */
@@ -145,6 +149,7 @@ export function resourceSetDrift(want: PcsResourceSet, cib: CibState): ResourceS
     constraints: constraintsDrift(want.constraints, live.constraints),
     liveConstraintIds: live.ids,
     disabled,
+    banned: bansOf(cib, ids),
   };
 }
 
@@ -162,6 +167,7 @@ export function absentDrift(want: PcsResourceSet): ResourceSetDrift {
     }),
     liveConstraintIds: [],
     disabled: [],
+    banned: [],
   };
 }
 
@@ -185,6 +191,7 @@ export function driftLines(want: PcsResourceSet, d: ResourceSetDrift): string[] 
     ),
     ...d.constraints,
     ...d.disabled.map((id) => `${id}.meta.target-role: Stopped → (none)`),
+    ...d.banned.map(banLine),
   ];
 }
 
@@ -198,6 +205,8 @@ export interface ResourceSetState {
   constraintsAsConfigured: boolean;
   /** No resource of the set is disabled. */
   enabled: boolean;
+  /** No resource of the set is banned from a node by a past failure. */
+  failuresCleared: boolean;
 }
 
 /** {@link ResourceSetState} of a drift. */
@@ -215,6 +224,7 @@ export function resourceSetState(d: ResourceSetDrift): ResourceSetState {
     ),
     constraintsAsConfigured: d.constraints.length === 0,
     enabled: d.disabled.length === 0,
+    failuresCleared: d.banned.length === 0,
   };
 }
 
@@ -272,6 +282,7 @@ export function resourceSetRepair(want: PcsResourceSet, d: ResourceSetDrift): st
     ...constraints,
     ...(created ? [...groupStartArgv(want.group, true), [PCS, "resource", "cleanup", want.group.id]] : []),
     ...(disabled.length > 0 ? [enableArgv(disabled)] : []),
+    ...d.banned.map(cleanupArgv),
   ];
 }
 

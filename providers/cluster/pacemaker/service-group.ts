@@ -12,8 +12,9 @@
  * answers (pcs-drift.ts): the group gone (→ created again), a member
  * deleted or with other parameters (`resourcesAsConfigured: false`), a member disabled
  * (`membersEnabled: false`), location constraints or stickiness changed
- * (`constraintsAsConfigured: false`); with `autostart` the group disabled (`enabled: false`).
- * Constraints made by `pcs resource move` (`cli-…`) are the operator's, not drift.
+ * (`constraintsAsConfigured: false`); with `autostart` the group disabled (`enabled: false`); a
+ * member banned from a node by a past failure (`failuresCleared: false`: `pcs resource cleanup` of
+ * it there, fail-counts.ts). Constraints made by `pcs resource move` (`cli-…`) are the operator's, not drift.
  * `update`: other parameters or operation timeouts → `pcs resource update` of that member in place;
  * a member missing, added, reordered or of another agent → the group is built again.
  */
@@ -37,6 +38,7 @@ import {
 } from "./pcs-resource";
 import { groupDrift, groupOfCib, locationDrift, locationsOfCib } from "./pcs-drift";
 import { disabledMembers, memberUpdateArgv } from "./resource-set";
+import { bansOf, cleanupArgv, type Ban } from "./fail-counts";
 import { shellQuote } from "../../exec/ssh";
 
 const resourceSchema = () =>
@@ -104,6 +106,8 @@ const schema = () =>
     constraintsAsConfigured: z.boolean().default(true),
     /** Desired (autostart): the group enabled. */
     enabled: z.boolean().default(true),
+    /** Desired: no member banned from a node by a past failure (fail-counts.ts). */
+    failuresCleared: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -171,7 +175,13 @@ export function liveState(inputs: Inputs, cib: CibState): Partial<Inputs> | unde
     membersEnabled: live.members.every((m) => m.meta["target-role"] !== "Stopped"),
     constraintsAsConfigured: locations.length === 0 && drift.meta.length === 0,
     enabled: inputs.autostart ? live.meta["target-role"] !== "Stopped" : inputs.enabled,
+    failuresCleared: groupBans(inputs, cib).length === 0,
   };
+}
+
+/** The group's members (and the group) that a past failure bans from a node. */
+export function groupBans(inputs: Inputs, cib: CibState): Ban[] {
+  return bansOf(cib, [inputs.name, ...wantedGroup(inputs).members.map((m) => m.id)]);
 }
 
 /**
@@ -265,6 +275,7 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
         const disabled = disabledMembers(cib, inputs.name);
         if (disabled.length > 0) fixes.push(enableArgv(disabled));
         if (inputs.autostart && !state.enabled) fixes.push(enableArgv([inputs.name]));
+        fixes.push(...groupBans(inputs, cib).map(cleanupArgv));
         await runCommands(run, fixes, { timeoutSeconds: 300 });
       }
       // Constraints and stickiness: ours removed and set again (the operator's cli-… ones stay).

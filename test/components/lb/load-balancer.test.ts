@@ -48,6 +48,23 @@ describe("the ultramonkey lab's graph", () => {
     ]);
   });
 
+  test("a director's restart drains it as a cluster member (the program's key a secret); a real server's does not", () => {
+    expect(input("um-ld1-domain", "member")).toEqual({
+      node: {
+        address: "192.168.15.35",
+        port: 22,
+        user: "root",
+        hostKey: expect.stringMatching(/^ssh-ed25519 /),
+      },
+      hostname: "ld1",
+      clusterNode: "ld1h",
+      bootSeconds: expect.any(Number),
+    });
+    expect(isWrappedSecret(get("um-ld1-domain").inputs.sshPrivateKey)).toBe(true);
+    expect(input("um-fe1-domain", "member")).toBeUndefined();
+    expect(input("um-fe1-domain", "sshPrivateKey")).toBeUndefined();
+  });
+
   test("the real servers get the VIP, the check page and their service NIC's MAC", () => {
     const fe1 = get("um-lb-real-fe1");
     expect(fe1.parent).toBe("um-lb");

@@ -22,16 +22,19 @@ describe("the directors' resource set", () => {
       ["LDIRECTOR1", "ocf:heartbeat:ldirectord"],
     ]);
     expect(VIPCHECK_AGENT).toBe("ocf:kvmlab:VIPcheck");
+    // The seed's, except start and stop: 120 s instead of 60 s (too short under TCG).
     expect(set.group.members[2]?.operations).toEqual([
       { name: "monitor", interval: "30s", timeout: "60s", options: { "on-fail": "restart" } },
       {
         name: "start",
         interval: "0s",
-        timeout: "60s",
+        timeout: "120s",
         options: { "start-delay": "5s", "on-fail": "restart" },
       },
-      { name: "stop", interval: "0s", timeout: "60s", options: { "on-fail": "block" } },
+      { name: "stop", interval: "0s", timeout: "120s", options: { "on-fail": "block" } },
     ]);
+    // The VIP monitored within 60 s, as a service group's VIP.
+    expect(set.group.members[1]?.operations).toEqual([{ name: "monitor", interval: "10s", timeout: "60s" }]);
     expect(set.group.meta).toEqual({});
   });
 

@@ -36,6 +36,7 @@ import {
   VIPCHK_XML,
 } from "../../fixtures/lb-pacemaker";
 import { CIB_QUERY, edited, READ_CIB } from "../../fixtures/pacemaker";
+import { failCountStatus } from "../../fixtures/pacemaker-xml";
 
 const p = lvsPacemakerProvider;
 const LD1 = lbNodeAccess(35);
@@ -188,6 +189,30 @@ describe("LvsPacemaker: read, diff, update, delete", () => {
     ]);
   });
 
+  test("ldirectord banned from ld2 by a failed start: shown as drift, repaired by a cleanup there only", async () => {
+    const olds = await created();
+    // What a start that timed out during the converge leaves (found live): the group can no
+    // longer fail over with ldirectord. A monitor failure counted once bans nothing.
+    const banned = lbCib({
+      resources: PING_CLONE_XML + lbGroupXml(),
+      constraints: LB_CONSTRAINTS_XML,
+      status: failCountStatus([
+        { id: 2, node: "ld2h", resource: "LDIRECTOR1", operation: "start_0", value: "INFINITY" },
+        { id: 1, node: "ld1h", resource: "LB_VIP", operation: "monitor_10000", value: "1" },
+      ]),
+    });
+    on(READ_CIB, { stdout: `== cib\n${banned}` });
+    const { props, diff } = await refreshDiff(p, "GrpBalancer", olds, await checked(p, raw));
+    expect(diff).toEqual(IN_PLACE);
+    expect(props).toMatchObject({ failuresCleared: false, groupAsConfigured: true, enabled: true });
+    expect(props.drift).toEqual(["LDIRECTOR1 on ld2h: banned by a failure (its start failed) → cleaned up"]);
+    forget();
+    on(CIB_QUERY, { stdout: banned });
+    on(/^set -e\npcs /, {});
+    await p.update("GrpBalancer", props, await checked(p, raw));
+    expect(batches()).toEqual([["pcs resource cleanup LDIRECTOR1 node=ld2h"]]);
+  });
+
   test("a member deleted: the group stopped and deleted, the CIB read again, the group built again", async () => {
     const olds = await created();
     const missing = lbCib({
@@ -216,7 +241,7 @@ describe("LvsPacemaker: read, diff, update, delete", () => {
     expect(batches()).toEqual([
       [
         "pcs resource update VIPCHK1 target_ip=192.168.5.56",
-        "pcs resource update LB_VIP ip=192.168.5.56 cidr_netmask=24",
+        "pcs resource update LB_VIP ip=192.168.5.56 cidr_netmask=24 op monitor interval=10s timeout=60s",
       ],
     ]);
   });

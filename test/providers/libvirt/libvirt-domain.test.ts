@@ -2,13 +2,14 @@
  * The LibvirtDomain provider against the fake KVM host (test/support/fake-lab.ts), driven as the
  * engine drives it: check → create, read → diff → update, delete.
  */
-import { lab, on, type Call } from "../../support/fake-lab";
+import { FAKE_HOST_KEY, lab, on, type Call } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
 import { virshCommand } from "../../../providers/libvirt/virsh";
 import { libvirtDomainProvider } from "../../../providers/libvirt/libvirt-domain";
+import { DRAINED, shutdownScript } from "../../../providers/libvirt/domain-restart";
 import { renderDomainXml } from "../../../providers/libvirt/domain-xml";
 import { bashSyntaxCheck } from "../../support/bash";
-import { checked, failureOf, IN_PLACE, named } from "../../support/provider-driver";
+import { checked, failedProperties, failureOf, IN_PLACE, named } from "../../support/provider-driver";
 import { DAEMON_DOWN, notFound, virshCall, virshRuns, virshSucceeds } from "../../support/virsh";
 import { HOST, STATE_DIR, URI } from "../../fixtures/lab";
 
@@ -169,23 +170,116 @@ ${liveNics
     });
   });
 
-  test("update restarts a running domain only when vCPUs or memory change", async () => {
+  /** The KVM host's clean shutdown of dev-node01 answered: it stopped. */
+  const shutsDown = () => on(/ shutdown dev-node01/, {});
+  /** Where each script ran, named by what it is, in order (drain, shutdown, readiness, rejoin, virsh). */
+  const steps = () =>
+    lab.calls.map((c) => {
+      if (c.script === shutdownScript(URI, "dev-node01")) return `${c.where}: shutdown`;
+      if (c.script.includes("pcs node standby")) return `${c.where}: drain`;
+      if (c.script.includes("pcs node unstandby")) return `${c.where}: rejoin`;
+      if (c.script.includes("cloud-init status")) return `${c.where}: ready`;
+      return `${c.where}: ${/virsh -q -c \S+ (\S+)/.exec(c.script)?.[1] ?? c.script}`;
+    });
+
+  test("update restarts a running domain only when vCPUs or memory change, with a clean shutdown", async () => {
     liveDomain("running");
+    shutsDown();
     const inputs = await checked(p, raw);
     const olds = { ...inputs, uuid: UUID };
 
     await p.update(UUID, olds, { ...inputs, vcpus: 2 });
-    expect(virshRuns()).toEqual(converged("destroy", "start"));
+    expect(virshRuns()).toEqual(converged("start"));
+    expect(lab.calls.filter((c) => c.script === shutdownScript(URI, "dev-node01"))).toHaveLength(1);
     expect(defineCall().opts.stdin).toBe(expectedXml(UUID, 2));
 
     lab.calls = [];
     await p.update(UUID, olds, { ...inputs, memoryMiB: 2048 });
-    expect(virshRuns()).toContain("destroy dev-node01");
+    expect(steps()).toContain("kvm-host: shutdown");
 
     // Same size (e.g. only the desired running flag differed while it runs): redefine, no restart.
     lab.calls = [];
     await p.update(UUID, { ...olds, running: false }, inputs);
     expect(virshRuns()).toEqual(converged());
+    expect(steps()).not.toContain("kvm-host: shutdown");
+  });
+
+  describe("a cluster member's restart", () => {
+    const ADDRESS = "192.168.8.121";
+    const member = {
+      node: { address: ADDRESS, port: 22, user: "root", hostKey: FAKE_HOST_KEY },
+      hostname: "node01",
+      clusterNode: "node01h",
+      bootSeconds: 60,
+    };
+    const memberRaw = { ...raw, member, sshPrivateKey: "PRIVATE KEY" };
+
+    /** The member answers: drained (or `idle`), ready again after its restart, rejoined. */
+    function memberAnswers(drain: string): void {
+      on(/pcs node standby node01h/, { stdout: `${drain}\n` });
+      on(/cloud-init status/, { stdout: "node01\nboot-2\n" });
+      on(/pcs node unstandby node01h/, {});
+    }
+
+    test("drained before its shutdown, waited for and rejoined after its start", async () => {
+      liveDomain("running");
+      shutsDown();
+      memberAnswers(DRAINED);
+      const inputs = await checked(p, memberRaw);
+      await p.update(UUID, { ...inputs, uuid: UUID }, { ...inputs, memoryMiB: 1536 });
+      expect(steps()).toEqual([
+        "kvm-host: domuuid",
+        "kvm-host: define",
+        "kvm-host: domstate",
+        `${ADDRESS}: drain`,
+        "kvm-host: shutdown",
+        "kvm-host: start",
+        `${ADDRESS}: ready`,
+        `${ADDRESS}: rejoin`,
+        "kvm-host: autostart",
+        "kvm-host: domuuid",
+      ]);
+      // The program's key reaches the node and nothing else.
+      expect(lab.calls.some((c) => c.script.includes("PRIVATE KEY"))).toBe(false);
+    });
+
+    test("a member whose cluster does not run is restarted and waited for, not rejoined", async () => {
+      liveDomain("running");
+      shutsDown();
+      memberAnswers("idle");
+      const inputs = await checked(p, memberRaw);
+      await p.update(UUID, { ...inputs, uuid: UUID }, { ...inputs, vcpus: 2 });
+      expect(steps().filter((s) => s.startsWith(ADDRESS))).toEqual([
+        `${ADDRESS}: drain`,
+        `${ADDRESS}: ready`,
+      ]);
+    });
+
+    test("a drain refused (another member down) stops the update before the VM is touched", async () => {
+      liveDomain("running");
+      on(/pcs node standby node01h/, {
+        code: 65,
+        stderr:
+          "kvmlab: node01h is not restarted while other members are not online (node02h ): two members down at once is an outage. Fix: bring them back (pcs status), then run `pulumi up` again\n",
+      });
+      const inputs = await checked(p, memberRaw);
+      const err = await failureOf(p.update(UUID, { ...inputs, uuid: UUID }, { ...inputs, vcpus: 2 }));
+      expect(err.message).toContain("node01h is not restarted while other members are not online (node02h )");
+      expect(steps()).not.toContain("kvm-host: shutdown");
+      expect(steps()).not.toContain("kvm-host: start");
+    });
+
+    test("the member's fields are checked: a plain cluster node name, a pinned ed25519 host key", async () => {
+      const bad = {
+        ...memberRaw,
+        member: {
+          ...member,
+          clusterNode: "node01h; reboot",
+          node: { ...member.node, hostKey: "ssh-rsa AAAA" },
+        },
+      };
+      expect(await failedProperties(p, bad)).toEqual(["member.clusterNode", "member.node.hostKey"]);
+    });
   });
 
   test("vCPU/memory changes are in place; what shapes the machine replaces, deleting first", async () => {

@@ -264,14 +264,14 @@ describe("parseCib", () => {
         id: "LDIRECTOR1-start-interval-0s",
         name: "start",
         interval: "0s",
-        timeout: "60s",
+        timeout: "120s",
         options: { "on-fail": "restart", "start-delay": "5s" },
       },
       {
         id: "LDIRECTOR1-stop-interval-0s",
         name: "stop",
         interval: "0s",
-        timeout: "60s",
+        timeout: "120s",
         options: { "on-fail": "block" },
       },
     ]);
@@ -280,7 +280,7 @@ describe("parseCib", () => {
       id: "LB_VIP-monitor-interval-10s",
       name: "monitor",
       interval: "10s",
-      timeout: "20s",
+      timeout: "60s",
     });
     expect(lb.groups).toEqual([
       { id: "GrpBalancer", members: ["VIPCHK1", "LB_VIP", "LDIRECTOR1"], meta: {} },

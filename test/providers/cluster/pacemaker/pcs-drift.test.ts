@@ -83,7 +83,7 @@ describe("the CIB holds what the builders want for the default lab", () => {
     expect(drift.rebuild).toEqual([]);
     expect(drift.update.map((m) => m.id)).toEqual(["service01-fs", "service01-db"]);
     expect(drift.settings).toContain("service01-fs.op.start.timeout: 60s → 180s");
-    expect(drift.settings).toContain("service01-db.op.monitor.timeout: 30s → 60s");
+    expect(drift.settings).toContain("service01-db.op.monitor.timeout: 30s → 120s");
     expect(drift.meta).toEqual(["service01.meta.resource-stickiness: (none) → 1000"]);
   });
 });
@@ -111,7 +111,7 @@ describe("resourceDrift", () => {
     const ops = (timeout: string, interval: string) => [
       { name: "start", interval: "0s", timeout },
       { name: "stop", interval: "0s", timeout: "300s" },
-      { name: "monitor", interval, timeout: "60s" },
+      { name: "monitor", interval, timeout: "120s" },
     ];
     expect(resourceDrift(db, { ...db, operations: ops("120s", "30s") })).toEqual([
       "service01-db.op.start.timeout: 120s → 600s",

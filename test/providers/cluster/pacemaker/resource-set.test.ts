@@ -74,6 +74,7 @@ describe("a converged set", () => {
       clonesAsConfigured: true,
       constraintsAsConfigured: true,
       enabled: true,
+      failuresCleared: true,
     });
     expect(resourceSetRemoval(set, d)).toBeUndefined();
     expect(resourceSetRepair(set, d)).toEqual([]);
@@ -98,6 +99,7 @@ describe("a cluster without the set", () => {
       clonesAsConfigured: false,
       constraintsAsConfigured: false,
       enabled: true,
+      failuresCleared: true,
     });
     expect(resourceSetRepair(set, d)).toEqual(resourceSetCreateArgv(set));
     expect(lines(resourceSetCreateArgv(set)).map((l) => l.split(" ").slice(0, 4).join(" "))).toEqual([
@@ -157,8 +159,8 @@ describe("drift and its repair", () => {
     expect(resourceSetRemoval(set, d)).toBeUndefined();
     expect(lines(resourceSetRepair(set, d))).toEqual([
       "pcs resource update LDIRECTOR1 configfile=/etc/ha.d/ldirectord.cf " +
-        "op monitor interval=30s timeout=60s on-fail=restart op start interval=0s timeout=60s start-delay=5s on-fail=restart " +
-        "op stop interval=0s timeout=60s on-fail=block",
+        "op monitor interval=30s timeout=60s on-fail=restart op start interval=0s timeout=120s start-delay=5s on-fail=restart " +
+        "op stop interval=0s timeout=120s on-fail=block",
     ]);
   });
 
@@ -246,6 +248,7 @@ describe("drift and its repair", () => {
       clonesAsConfigured: true,
       constraintsAsConfigured: true,
       enabled: false,
+      failuresCleared: true,
     });
     expect(driftLines(set, d)).toEqual([
       "GrpBalancer.meta.resource-stickiness: 0 → (none)",

@@ -59,7 +59,7 @@ describe("ClusterServiceGroup: builders", () => {
         agent: "ocf:heartbeat:IPaddr2",
         attributes: { ip: "192.168.7.99", cidr_netmask: "24" },
         meta: {},
-        operations: [],
+        operations: [{ name: "monitor", interval: "10s", timeout: "60s" }],
       },
       {
         id: "service01-fs",
@@ -74,6 +74,7 @@ describe("ClusterServiceGroup: builders", () => {
         operations: [
           { name: "start", timeout: "180s" },
           { name: "stop", timeout: "180s" },
+          { name: "monitor", interval: "20s", timeout: "120s" },
         ],
       },
       {
@@ -92,7 +93,7 @@ describe("ClusterServiceGroup: builders", () => {
         operations: [
           { name: "start", timeout: "600s" },
           { name: "stop", timeout: "300s" },
-          { name: "monitor", interval: "30s", timeout: "60s" },
+          { name: "monitor", interval: "30s", timeout: "120s" },
         ],
       },
     ]);
@@ -115,6 +116,7 @@ describe("ClusterServiceGroup: builders", () => {
       membersEnabled: true,
       constraintsAsConfigured: true,
       enabled: true,
+      failuresCleared: true,
     };
     expect(liveState(inputs, parseCib(CIB_CONFIGURED))).toEqual(all);
     expect(liveState(inputs, parseCib(CIB_NO_GROUP))).toBeUndefined();

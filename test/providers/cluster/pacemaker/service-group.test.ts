@@ -24,6 +24,7 @@ import {
   refreshDiff,
 } from "../../../support/provider-driver";
 import { batches, callsOf, steps } from "../../../support/pacemaker-calls";
+import { failCountStatus } from "../../../fixtures/pacemaker-xml";
 import {
   DB_PASSWORD,
   GROUP,
@@ -103,7 +104,7 @@ describe("ClusterServiceGroup: create", () => {
       await checked(serviceGroupProvider, groupRaw({ lunDevices: { "2": device } }, group, iscsi)),
     );
     expect(batches()[0]?.[1]).toBe(
-      `pcs resource create service01-fs ocf:heartbeat:Filesystem device=${device} directory=/shared00 fstype=ext4 op start timeout=180s op stop timeout=180s --group service01 --disabled`,
+      `pcs resource create service01-fs ocf:heartbeat:Filesystem device=${device} directory=/shared00 fstype=ext4 op start timeout=180s op stop timeout=180s op monitor interval=20s timeout=120s --group service01 --disabled`,
     );
     expect(batches()[1]).toEqual([PREFERS, STICKINESS]);
   });
@@ -250,6 +251,24 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
     expect(props.membersEnabled).toBe(false);
     expect(batches()).toEqual([["pcs resource enable service01-fs"]]);
     expect(steps()).toEqual(["node01 cib", "node01 batch", "node01 cib"]);
+  });
+
+  test("PostgreSQL banned from node02h by a failed start → failuresCleared false → cleaned up there", async () => {
+    const olds = await createdGroup();
+    const banned = cib({
+      resources: STONITH_XML + groupXml(),
+      constraints: LOCATIONS_XML,
+      status: failCountStatus([
+        { id: 2, node: "node02h", resource: "service01-db", operation: "start_0", value: "INFINITY" },
+      ]),
+    });
+    const props = await driftThenUpdate(olds, banned, [banned, CIB_CONFIGURED]);
+    expect(props).toMatchObject({
+      failuresCleared: false,
+      resourcesAsConfigured: true,
+      membersEnabled: true,
+    });
+    expect(batches()).toEqual([["pcs resource cleanup service01-db node=node02h"]]);
   });
 
   test("autostart and the group stopped → enabled false → pcs resource enable service01", async () => {
