@@ -13,7 +13,9 @@
 #   lb_alternates NAME… — the responders on stdin (one a line) change with every answer and include
 #     every NAME (round robin over fresh connections);
 #   lb_gap LOG T — the seconds between the last good answer at or before T and the first after it in
-#     LOG (`EPOCH_SECONDS HTTP_CODE` lines, 200 = good), one decimal.
+#     LOG (`EPOCH_SECONDS HTTP_CODE` lines, 200 = good), one decimal;
+#   lb_longest_gap LOG — the longest time between two good answers in LOG, one decimal; fails when
+#     LOG has fewer than two.
 # shellcheck shell=bash
 
 lb_ipvs_reals() {
@@ -73,5 +75,14 @@ lb_gap() {
     END {
       if (before == "" || after == "") exit 1
       printf "%.1f\n", after - before
+    }' "$1"
+}
+
+lb_longest_gap() {
+  awk '
+    $2 == 200 { if (n > 0 && $1 - last > gap) gap = $1 - last; last = $1; n++ }
+    END {
+      if (n < 2) exit 1
+      printf "%.1f\n", gap
     }' "$1"
 }

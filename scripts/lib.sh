@@ -379,15 +379,23 @@ e2e_stack_init() {
 # resource named plans an update or a replacement (NAME=OP[,OP…]: the ops allowed instead), and
 # the preview succeeds with no error diagnostic (a read that crashes is no "drift shown"); dies
 # with the preview's log otherwise.
-e2e_expect_drift() {
-  local what="$1" status=0 shown
-  shift
-  pulumi preview --refresh --json --non-interactive >"$E2E_WORK/drift.json" 2>"$E2E_WORK/drift.err" || status=$?
-  shown=$(query drift-check "$E2E_WORK/drift.json" "$status" "$@") || {
+e2e_expect_drift() { e2e_preview_shows --refresh "$@"; }
+
+# e2e_expect_only WHAT RESOURCE_NAME[=OPS]… — `pulumi preview` of a changed config plans a change
+# of each resource named, as e2e_expect_drift, and of no other resource (a precise preview).
+e2e_expect_only() { e2e_preview_shows --only "$@"; }
+
+# e2e_preview_shows --refresh|--only WHAT RESOURCE_NAME[=OPS]… — what both of the above run.
+e2e_preview_shows() {
+  local mode="$1" what="$2" status=0 shown refresh=() only=()
+  shift 2
+  if [ "$mode" = --refresh ]; then refresh=(--refresh); else only=(--only); fi
+  pulumi preview "${refresh[@]}" --json --non-interactive >"$E2E_WORK/drift.json" 2>"$E2E_WORK/drift.err" || status=$?
+  shown=$(query drift-check "$E2E_WORK/drift.json" "$status" "${only[@]}" "$@") || {
     cat "$E2E_WORK/drift.err" >&2
-    die "e2e: $what: pulumi preview --refresh does not show the drift as expected (above)"
+    die "e2e: $what: pulumi preview ${refresh[*]} does not show the change as expected (above)"
   }
-  log "e2e: preview --refresh shows $what: $shown"
+  log "e2e: preview ${refresh[*]} shows $what: $shown"
 }
 
 # e2e_destroyed — after `pulumi destroy`: no libvirt domain or network left (asked of libvirtd, or

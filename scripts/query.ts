@@ -13,7 +13,7 @@
  *   query.ts coverage-gate SUMMARY BASELINE ROOT
  *                                           coverage per area of jest's coverage-summary.json held to
  *                                           the baseline (docs/coverage-baseline.json); exit 1 below it
- *   query.ts drift-check PREVIEW STATUS NAME[=OPS]…
+ *   query.ts drift-check PREVIEW STATUS [--only] NAME[=OPS]…
  *                                           a `preview --refresh --json` shows each resource's drift
  *   query.ts cib-ids CIB | cib-new-ids BEFORE AFTER | cib-check CIB --OPTION VALUE…
  *                                           the constraint ids of a live CIB; what it must show
@@ -246,13 +246,16 @@ export const DRIFT_OPS = ["update", "replace", "create-replacement", "delete-rep
  * Whether a `pulumi preview --refresh --json` shows the drift the e2e made: the preview succeeded
  * (STATUS 0) with no error diagnostic, and each resource named (by its name, the last part of the
  * URN) has a step of an op of {@link DRIFT_OPS} — or of the ops given as `NAME=OP[,OP…]`.
- * A preview that fails, e.g. a read that crashes, shows nothing. Returns `NAME: op` per resource.
+ * A preview that fails, e.g. a read that crashes, shows nothing. With `only`, any other resource
+ * planned to change (a drift op, a create or a delete) is a problem too. Returns `NAME: op` per
+ * resource.
  */
 export function driftCheck(
   preview: unknown,
   status: number,
   expected: readonly string[],
   file: string,
+  only = false,
 ): { shown: string[]; problems: string[] } {
   const problems: string[] = [];
   if (status !== 0) problems.push(`pulumi preview exited with status ${status}`);
@@ -272,11 +275,19 @@ export function driftCheck(
   }
   if (expected.length === 0) problems.push("name at least one resource that must show drift");
   const shown: string[] = [];
+  const nameOf = (urn: string) => urn.split("::").slice(3).join("::");
+  const names = expected.map((e) => (e.includes("=") ? e.slice(0, e.indexOf("=")) : e));
+  if (only) {
+    for (const s of steps) {
+      if ([...DRIFT_OPS, "create", "delete"].includes(s.op) && !names.includes(nameOf(s.urn)))
+        problems.push(`${nameOf(s.urn)}: planned ${s.op}, expected no change`);
+    }
+  }
   for (const e of expected) {
     const [name, ops] = e.includes("=")
       ? [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1).split(",")]
       : [e, DRIFT_OPS];
-    const mine = steps.filter((s) => s.urn.split("::").slice(3).join("::") === name);
+    const mine = steps.filter((s) => nameOf(s.urn) === name);
     const hit = mine.find((s) => ops.includes(s.op));
     if (hit !== undefined) shown.push(`${name}: ${hit.op}`);
     else {
@@ -984,7 +995,7 @@ function usage(): string {
     "  coverage-gate SUMMARY BASELINE ROOT",
     "                                coverage per area (coverage-summary.json; files under ROOT) held to",
     "                                the baseline's figures less its tolerance",
-    "  drift-check PREVIEW STATUS NAME[=OPS]…",
+    "  drift-check PREVIEW STATUS [--only] NAME[=OPS]…",
     "                                a `preview --refresh --json` (exit STATUS) shows each NAME updated",
     "                                or replaced (or one of OPS), with no error diagnostic",
     "  cib-ids CIB                   the constraint ids of a CIB (`cibadmin --query`)",
@@ -1048,12 +1059,13 @@ export async function run(argv: readonly string[]): Promise<string> {
       return jestGate(readJson(file, "jest results"), file);
     }
     case "drift-check": {
-      if (rest.length < 3)
-        throw new UsageError("drift-check: expected PREVIEW_JSON STATUS RESOURCE_NAME[=OPS]…");
-      const [file, status, ...expected] = rest;
+      const only = rest[2] === "--only";
+      const [file, status, ...expected] = only ? [...rest.slice(0, 2), ...rest.slice(3)] : rest;
+      if (expected.length === 0)
+        throw new UsageError("drift-check: expected PREVIEW_JSON STATUS [--only] RESOURCE_NAME[=OPS]…");
       if (!/^\d+$/.test(status))
         throw new UsageError(`drift-check: STATUS must be an exit status, got ${status}`);
-      const { shown, problems } = driftCheck(readJson(file, "preview"), Number(status), expected, file);
+      const { shown, problems } = driftCheck(readJson(file, "preview"), Number(status), expected, file, only);
       if (problems.length > 0)
         throw new QueryError(`the preview does not show the drift:\n  ${problems.join("\n  ")}`);
       return shown.join(", ");

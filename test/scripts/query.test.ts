@@ -184,6 +184,23 @@ describe("drift shown by preview --refresh --json", () => {
     expect(driftCheck(p, 0, ["e2e-gluster-volume"], "d.json").problems).toHaveLength(1);
   });
 
+  test("--only: any other resource planned to change is a problem (a change that must touch one resource)", () => {
+    const p = preview([
+      { op: "update", name: "e2e-ld1-domain" },
+      { op: "same", name: "e2e-ld2-domain" },
+      { op: "update", name: "e2e-lb-pacemaker" },
+      { op: "create", name: "e2e-extra" },
+    ]);
+    expect(driftCheck(p, 0, ["e2e-ld1-domain"], "d.json", true)).toEqual({
+      shown: ["e2e-ld1-domain: update"],
+      problems: [
+        "e2e-lb-pacemaker: planned update, expected no change",
+        "e2e-extra: planned create, expected no change",
+      ],
+    });
+    expect(driftCheck(p, 0, ["e2e-ld1-domain"], "d.json").problems).toEqual([]);
+  });
+
   test("a failed preview or an error diagnostic is not drift shown, even with the expected steps", () => {
     // What `preview --expect-no-changes` failing used to accept: a read that crashes.
     const crashed = preview(
