@@ -147,6 +147,15 @@ table_lists() {
 
 responder() { curl -s --max-time 5 "$URL" | lb_responder; }
 answers_as() { [ "$(responder)" = "$1" ]; } # answers_as NAME — the VIP's page names NAME
+# answers_real — the VIP's page names one of the real servers (not the sorry page, not nothing). On
+# a host busy with a director's boot one request can time out, or ldirectord's check of a real
+# server can, which drops it from the table for a round: the checks wait for this, never ask once.
+answers_real() {
+  local who r
+  who=$(responder)
+  for r in "${LAB_LB_REAL_SERVERS[@]}"; do [ "$who" != "$r" ] || return 0; done
+  return 1
+}
 
 # until_within SECONDS COMMAND… — polls COMMAND every second; prints the seconds it took, fails
 # when it did not succeed within SECONDS.
@@ -277,7 +286,7 @@ check_director_failover() {
   on "${LAB_LB_DIRECTOR_ADDRESSES[$a]}" "pcs cluster start --wait=300 >/dev/null" || fail "(c) ${LAB_LB_DIRECTORS[$a]} did not rejoin"
   e2e_wait 300 "${LAB_LB_DIRECTORS[$a]} online" drill_online "${LAB_LB_DIRECTOR_ADDRESSES[$b]}" "${LAB_LB_DIRECTOR_CLUSTER_NODES[$a]}"
   stays_on 60 "$b" || fail "(c) the group went back to ${LAB_LB_DIRECTORS[$a]} when it returned (failback)"
-  answers_as "${LAB_LB_REAL_SERVERS[0]}" || answers_as "${LAB_LB_REAL_SERVERS[1]}" || fail "(c) the VIP does not answer after the rejoin"
+  e2e_wait 120 "a real server answering through the VIP after the rejoin" answers_real
   log "e2e-lb: (c) ${LAB_LB_DIRECTORS[$a]} fenced back up and rejoined; the group stayed on ${LAB_LB_DIRECTORS[$b]}"
 }
 for ((failover = 1; failover <= E2E_LB_FAILOVERS; failover++)); do
@@ -302,7 +311,7 @@ check_link_cut() {
   log "e2e-lb: (d) ${LAB_LB_DIRECTORS[$a]}'s service link ($mac) down"
   e2e_wait 300 "${LAB_LB_DIRECTORS[$a]}'s ping score at 0" score_is "$a" 0
   e2e_wait 300 "the group moving to ${LAB_LB_DIRECTORS[$b]}" drill_is_on "${LAB_LB_DIRECTOR_ADDRESSES[$b]}" "$LAB_LB_VIP_RESOURCE" "${LAB_LB_DIRECTOR_CLUSTER_NODES[$b]}"
-  e2e_wait 120 "HTTP through the VIP" answers_as "${LAB_LB_REAL_SERVERS[0]}"
+  e2e_wait 120 "a real server answering through the VIP" answers_real
   virsh_ domif-setlink "${LAB_LB_DIRECTOR_DOMAINS[$a]}" "$mac" up >/dev/null || fail "(d) could not restore the link"
   e2e_wait 300 "${LAB_LB_DIRECTORS[$a]}'s ping score back" score_is "$a" "$(ping_score "$b")"
   log "e2e-lb: (d) the ping score moved the group to ${LAB_LB_DIRECTORS[$b]}; the link is back"
