@@ -22,10 +22,11 @@
 #   (e) the VIP held by a foreign host on the service network (the KVM host's side of its bridge):
 #       the group, restarted, does not start the VIP (VIPcheck refuses on both directors); the
 #       address gone and the failures cleared, the group starts and serves again;
-#   (f) the director holding the VIP given more memory in the stack: the preview plans its domain's
-#       update and no other change; `up` drains it (the group moves to the other director), restarts
-#       it with the new size and it rejoins, out of standby; HTTP answers throughout but for that
-#       one move (the longest gap is printed and recorded as lb-resize-gap); a refresh is clean;
+#   (f) (run right after the drift round) the director holding the VIP given more memory in the
+#       stack: the preview plans its domain's update and no other change; `up` drains it (the group
+#       moves to the other director), restarts it with the new size and it rejoins, out of standby;
+#       HTTP answers throughout but for that one move (the longest gap is printed and recorded as
+#       lb-resize-gap); a refresh is clean;
 #   3. `pulumi destroy` leaves no domain, network, file or sshd of the stack behind.
 # Nothing of the lab leaves the namespace; the image build (apt to Debian's mirror) runs outside.
 #
@@ -169,6 +170,17 @@ until_within() {
   echo $((SECONDS - t0))
 }
 
+# An HTTP probe every 0.2 s: `EPOCH_SECONDS HTTP_CODE` lines in $work/probe.log until $work/probe.stop.
+probe() {
+  local code
+  while [ ! -e "$work/probe.stop" ] && kill -0 $$ 2>/dev/null; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$URL" 2>/dev/null) || true
+    echo "$(date +%s.%N) ${code:-000}" >>"$work/probe.log"
+    sleep 0.2
+  done
+}
+answered_after() { awk -v t="$1" '$1 > t && $2 == 200 { found = 1 } END { exit !found }' "$work/probe.log"; }
+
 # ---- 1. converged -------------------------------------------------------------------------------
 e2e_wait 600 "the VIP's table complete on the active director" table_complete
 e2e_phase lb-refresh-noop pulumi preview --refresh --non-interactive --expect-no-changes ||
@@ -239,17 +251,48 @@ check_pacemaker_drift() {
 }
 check_pacemaker_drift
 
-# ---- (c) the active director destroyed ------------------------------------------------------------
-# An HTTP probe every 0.2 s: `EPOCH_SECONDS HTTP_CODE` lines in $work/probe.log until $work/probe.stop.
-probe() {
-  local code
-  while [ ! -e "$work/probe.stop" ] && kill -0 $$ 2>/dev/null; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$URL" 2>/dev/null) || true
-    echo "$(date +%s.%N) ${code:-000}" >>"$work/probe.log"
-    sleep 0.2
-  done
+# ---- (f) a director resized in place ---------------------------------------------------------------
+# online_active CLUSTER_NODE — asked of the other director: the node is online and not in standby.
+online_active() {
+  local other=$1
+  on "${LAB_LB_DIRECTOR_ADDRESSES[$other]}" "crm_mon -1 --output-as=xml" |
+    grep -q "name=\"$2\" id=\"[0-9]*\" online=\"true\" standby=\"false\""
 }
-answered_after() { awk -v t="$1" '$1 > t && $2 == 200 { found = 1 } END { exit !found }' "$work/probe.log"; }
+
+check_resize() {
+  local a b i idx=-1 prober kib gap
+  a=$(active_index) || fail "(f) the VIP runs on no director"
+  b=$((1 - a))
+  for i in "${!LAB_NODES[@]}"; do [ "${LAB_NODES[$i]}" != "${LAB_LB_DIRECTORS[$a]}" ] || idx=$i; done
+  [ "$idx" -ge 0 ] || fail "(f) ${LAB_LB_DIRECTORS[$a]} is not among the stack's nodes"
+  pulumi config set --path "kvm-ha-lab:lab.nodes[$idx].memoryMiB" "$E2E_LB_RESIZE_MIB" ||
+    fail "(f) could not set ${LAB_LB_DIRECTORS[$a]}'s memory in the stack"
+  e2e_expect_only "${LAB_LB_DIRECTORS[$a]}'s memory set to $E2E_LB_RESIZE_MIB MiB" "$LAB_NAME-${LAB_LB_DIRECTORS[$a]}-domain=update"
+  rm -f "$work/probe.stop" "$work/probe.log"
+  probe &
+  prober=$!
+  e2e_wait 60 "the HTTP probe answered" answered_after 0
+  e2e_phase lb-resize pulumi up --yes --non-interactive --skip-preview || fail "(f) up of the resized director failed"
+  sleep 5
+  touch "$work/probe.stop"
+  wait "$prober" || true
+  kib=$(virsh_ dominfo "${LAB_LB_DIRECTOR_DOMAINS[$a]}" | awk '/^Max memory:/ { print $3 }')
+  [ "$kib" = $((E2E_LB_RESIZE_MIB * 1024)) ] ||
+    fail "(f) ${LAB_LB_DIRECTOR_DOMAINS[$a]} has ${kib:-no} KiB, not $E2E_LB_RESIZE_MIB MiB"
+  drill_is_on "${LAB_LB_DIRECTOR_ADDRESSES[$b]}" "$LAB_LB_VIP_RESOURCE" "${LAB_LB_DIRECTOR_CLUSTER_NODES[$b]}" ||
+    fail "(f) the VIP is not on ${LAB_LB_DIRECTORS[$b]}, where the drain moved it"
+  online_active "$b" "${LAB_LB_DIRECTOR_CLUSTER_NODES[$a]}" ||
+    fail "(f) ${LAB_LB_DIRECTORS[$a]} is not back in the cluster out of standby"
+  gap=$(lb_longest_gap "$work/probe.log") || fail "(f) the probe got fewer than two good answers"
+  e2e_timing lb-resize-gap "$gap"
+  e2e_wait 120 "the VIP's table complete" table_complete
+  pulumi preview --refresh --non-interactive --expect-no-changes >/dev/null ||
+    fail "(f) after the resize a refresh finds changes"
+  log "e2e-lb: (f) ${LAB_LB_DIRECTORS[$a]} drained, restarted with $E2E_LB_RESIZE_MIB MiB and back; the group on ${LAB_LB_DIRECTORS[$b]}; longest HTTP gap ${gap} s"
+}
+e2e_phase lb-resize-check check_resize
+
+# ---- (c) the active director destroyed ------------------------------------------------------------
 
 # stays_on SECONDS INDEX — the VIP stays on director INDEX for SECONDS (asked every 5 s).
 stays_on() {
@@ -353,47 +396,6 @@ check_vipcheck() {
   log "e2e-lb: (e) VIPcheck kept the group from claiming a VIP held elsewhere; freed, the group serves again"
 }
 e2e_phase lb-vipcheck check_vipcheck
-
-# ---- (f) a director resized in place ---------------------------------------------------------------
-# online_active CLUSTER_NODE — asked of the other director: the node is online and not in standby.
-online_active() {
-  local other=$1
-  on "${LAB_LB_DIRECTOR_ADDRESSES[$other]}" "crm_mon -1 --output-as=xml" |
-    grep -q "name=\"$2\" id=\"[0-9]*\" online=\"true\" standby=\"false\""
-}
-
-check_resize() {
-  local a b i idx=-1 prober kib gap
-  a=$(active_index) || fail "(f) the VIP runs on no director"
-  b=$((1 - a))
-  for i in "${!LAB_NODES[@]}"; do [ "${LAB_NODES[$i]}" != "${LAB_LB_DIRECTORS[$a]}" ] || idx=$i; done
-  [ "$idx" -ge 0 ] || fail "(f) ${LAB_LB_DIRECTORS[$a]} is not among the stack's nodes"
-  pulumi config set --path "kvm-ha-lab:lab.nodes[$idx].memoryMiB" "$E2E_LB_RESIZE_MIB" ||
-    fail "(f) could not set ${LAB_LB_DIRECTORS[$a]}'s memory in the stack"
-  e2e_expect_only "${LAB_LB_DIRECTORS[$a]}'s memory set to $E2E_LB_RESIZE_MIB MiB" "$LAB_NAME-${LAB_LB_DIRECTORS[$a]}-domain=update"
-  rm -f "$work/probe.stop" "$work/probe.log"
-  probe &
-  prober=$!
-  e2e_wait 60 "the HTTP probe answered" answered_after 0
-  e2e_phase lb-resize pulumi up --yes --non-interactive --skip-preview || fail "(f) up of the resized director failed"
-  sleep 5
-  touch "$work/probe.stop"
-  wait "$prober" || true
-  kib=$(virsh_ dominfo "${LAB_LB_DIRECTOR_DOMAINS[$a]}" | awk '/^Max memory:/ { print $3 }')
-  [ "$kib" = $((E2E_LB_RESIZE_MIB * 1024)) ] ||
-    fail "(f) ${LAB_LB_DIRECTOR_DOMAINS[$a]} has ${kib:-no} KiB, not $E2E_LB_RESIZE_MIB MiB"
-  drill_is_on "${LAB_LB_DIRECTOR_ADDRESSES[$b]}" "$LAB_LB_VIP_RESOURCE" "${LAB_LB_DIRECTOR_CLUSTER_NODES[$b]}" ||
-    fail "(f) the VIP is not on ${LAB_LB_DIRECTORS[$b]}, where the drain moved it"
-  online_active "$b" "${LAB_LB_DIRECTOR_CLUSTER_NODES[$a]}" ||
-    fail "(f) ${LAB_LB_DIRECTORS[$a]} is not back in the cluster out of standby"
-  gap=$(lb_longest_gap "$work/probe.log") || fail "(f) the probe got fewer than two good answers"
-  e2e_timing lb-resize-gap "$gap"
-  e2e_wait 120 "the VIP's table complete" table_complete
-  pulumi preview --refresh --non-interactive --expect-no-changes >/dev/null ||
-    fail "(f) after the resize a refresh finds changes"
-  log "e2e-lb: (f) ${LAB_LB_DIRECTORS[$a]} drained, restarted with $E2E_LB_RESIZE_MIB MiB and back; the group on ${LAB_LB_DIRECTORS[$b]}; longest HTTP gap ${gap} s"
-}
-e2e_phase lb-resize-check check_resize
 
 # ---- 3. destroy -----------------------------------------------------------------------------------
 e2e_phase lb-destroy pulumi destroy --yes --non-interactive || fail "pulumi destroy failed"
