@@ -89,15 +89,38 @@ echo "did not shut down within ${seconds} s: destroyed"
 ${virshCommand(uri, ["destroy", name])} >/dev/null`;
 }
 
-let queue: Promise<unknown> = Promise.resolve();
-let waiting = 0;
+/** The restarts queued in this process (see {@link oneAtATime}). */
+interface RestartQueue {
+  tail: Promise<unknown>;
+  waiting: number;
+}
 
-/** Runs `fn` after every earlier call's `fn` has ended (failed or not): one at a time in a process. */
+/** Where the queue lives: the process's global object (see {@link oneAtATime}). */
+const QUEUE_KEY = "__kvmlabDomainRestarts";
+
+function restartQueue(): RestartQueue {
+  const global = globalThis as unknown as Record<string, RestartQueue | undefined>;
+  const existing = global[QUEUE_KEY];
+  if (existing !== undefined) return existing;
+  const created: RestartQueue = { tail: Promise.resolve(), waiting: 0 };
+  global[QUEUE_KEY] = created;
+  return created;
+}
+
+/**
+ * Runs `fn` after every earlier call's `fn` has ended (failed or not): one at a time in a process.
+ * The queue is kept on the global object, not in a module variable: the engine runs the provider
+ * from its serialised text, where a module variable is a copy made at serialisation (and a Promise
+ * does not survive it: found live, "Cannot read properties of undefined (reading 'then')").
+ */
 export function oneAtATime<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  if (waiting > 0) progress(`${what}: waiting for another node's restart to end (one node at a time)`);
-  waiting++;
-  const run = queue.then(fn, fn).finally(() => waiting--);
-  queue = run.catch(() => undefined);
+  const queue = restartQueue();
+  if (queue.waiting > 0) progress(`${what}: waiting for another node's restart to end (one node at a time)`);
+  queue.waiting++;
+  const run = queue.tail.then(fn, fn).finally(() => {
+    queue.waiting--;
+  });
+  queue.tail = run.catch(() => undefined);
   return run;
 }
 

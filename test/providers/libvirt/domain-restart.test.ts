@@ -14,6 +14,8 @@ import {
 import { USER_ERROR_EXIT } from "../../../providers/exec/node-exec";
 import { fakeBin, logOf, removeTempDirs, runWithFakes } from "../../support/bash";
 import { URI } from "../../fixtures/lab";
+import { serialiseAndRevive } from "../../support/serialised";
+import { libvirtDomainProvider } from "../../../providers/libvirt/libvirt-domain";
 
 afterEach(removeTempDirs);
 
@@ -137,5 +139,32 @@ describe("one restart at a time", () => {
     await expect(first).rejects.toThrow("a failed");
     await expect(second).resolves.toBe("b done");
     expect(events).toEqual(["a starts", "a fails", "b starts"]);
+  });
+});
+
+describe("as the engine runs it: serialised and revived", () => {
+  test("the queue still orders restarts (a module-level Promise did not survive serialisation)", async () => {
+    const { revived } = await serialiseAndRevive({ oneAtATime });
+    const events: string[] = [];
+    let release: () => void = () => undefined;
+    const first = revived.oneAtATime("domain a", async () => {
+      events.push("a starts");
+      await new Promise<void>((resolve) => (release = resolve));
+      events.push("a ends");
+    });
+    const second = revived.oneAtATime("domain b", async () => {
+      events.push("b starts");
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(events).toEqual(["a starts"]);
+    release();
+    await Promise.all([first, second]);
+    expect(events).toEqual(["a starts", "a ends", "b starts"]);
+  });
+
+  test("LibvirtDomain serialises without secrets and revives as itself", async () => {
+    const { revived, containsSecrets } = await serialiseAndRevive(libvirtDomainProvider);
+    expect(containsSecrets).toBe(false);
+    expect(revived.kind).toBe("LibvirtDomain");
   });
 });
