@@ -159,6 +159,7 @@ export class NodeVm extends pulumi.ComponentResource {
       childOptions(this, opts),
     );
     const endpoint = { address: managementAddress(node, networks), ...NODE_SSH };
+    const clusterNode = args.clusterNode;
     // The seed's path, not the disk's output: a rewritten seed (an update, whose outputs a preview
     // cannot know) must not look like a new disk, which would replace the VM.
     const domain = new LibvirtDomain(
@@ -175,12 +176,12 @@ export class NodeVm extends pulumi.ComponentResource {
         initrdPath: args.image.initrdPath,
         kernelArgs: NODE_KERNEL_ARGS,
         nics: node.interfaces.map((nic) => ({ network: libvirtNetwork(args, nic.network), mac: nic.mac })),
-        ...(args.clusterNode !== undefined
+        ...(clusterNode !== undefined
           ? {
               member: pulumi.output(hostKey.publicKey).apply((key) => ({
                 node: { ...endpoint, hostKey: key },
                 hostname: node.name,
-                clusterNode: args.clusterNode ?? "",
+                clusterNode,
                 bootSeconds: args.bootSeconds,
               })),
               sshPrivateKey: args.sshPrivateKey,

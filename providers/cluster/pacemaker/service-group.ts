@@ -14,7 +14,8 @@
  * (`membersEnabled: false`), location constraints or stickiness changed
  * (`constraintsAsConfigured: false`); with `autostart` the group disabled (`enabled: false`); a
  * member banned from a node by a past failure (`failuresCleared: false`: `pcs resource cleanup` of
- * it there, fail-counts.ts). Constraints made by `pcs resource move` (`cli-…`) are the operator's, not drift.
+ * it there, fail-counts.ts). Constraints made by `pcs resource move` (`cli-…`) are the operator's,
+ * not drift.
  * `update`: other parameters or operation timeouts → `pcs resource update` of that member in place;
  * a member missing, added, reordered or of another agent → the group is built again.
  */
