@@ -46,6 +46,11 @@ describe("the preview of a change to the dev lab", () => {
     expectGolden(`preview-${name}.txt`, formatPlan(plan));
   });
 
+  test("node03 removed from a three-node lab: no replacement, node03's resources deleted, the rest in place", async () => {
+    const three = { ...devLab(), nodes: nodes(3), cluster: { twoNode: false } };
+    expectGolden("preview-node-removed.txt", formatPlan(await planPreview(three, devLab())));
+  });
+
   test("a refresh that found node02 down (or too slow to answer): only its readiness waits again", async () => {
     // Nothing that reaches node02 takes an output of its NodeReady that the wait could change.
     const plan = await planPreview(devLab(), devLab(), (olds) => {

@@ -9,6 +9,7 @@ export function kindOf(script: string): string {
   if (script.startsWith("set -e\n")) return "batch";
   if (/PG_VERSION/.test(script)) return "pg-init";
   if (/chpasswd/.test(script)) return "pcsd";
+  if (/pcs cluster node (add|remove) /.test(script)) return "membership";
   if (/pcs host auth/.test(script)) return "cluster";
   if (/cluster_uuid/.test(script)) return "uuid";
   if (script === DESTROY_SCRIPT) return "destroy";

@@ -9,9 +9,10 @@
  * `read` takes corosync.conf, `crm_mon` and the CIB from the first member that answers: cluster
  * name, transport, token, topology (members and link addresses), whether every member is online
  * (`running`), start at boot, properties and resource defaults. Changes of the token, the
- * properties, the defaults or start-at-boot are applied in place without a restart; a change of
- * name, transport, two_node or topology replaces the cluster (the preview says so), which
- * restarts it.
+ * properties, the defaults or start-at-boot are applied in place without a restart; so are members
+ * added or removed (membership.ts: `pcs cluster node add/remove`, two_node rewritten by pcs). A
+ * change of name or transport, of a kept member's id or link addresses, or of two_node without a
+ * change of members replaces the cluster (the preview says so), which restarts it.
  */
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
@@ -43,6 +44,12 @@ import {
   pcsResourceDefaultsUpdate,
 } from "./pcs-setup";
 import { shellJoin } from "../../exec/ssh";
+import {
+  membershipChange,
+  membershipScript,
+  MEMBERSHIP_WAIT_SECONDS,
+  type MembershipChange,
+} from "./membership";
 
 const NAME = /^[A-Za-z0-9_-]+$/;
 
@@ -94,6 +101,7 @@ const schema = () =>
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 type Stored = Inputs & Partial<PcsClusterOutputs>;
+type Member = Inputs["members"][number];
 
 /** Inputs of a PcsCluster as its schema takes them, `transport` as the spec's (check refuses non-knet). */
 export type PcsClusterInputs = Omit<z.input<ReturnType<typeof schema>>, "transport"> &
@@ -287,10 +295,16 @@ function onFirstMember<T>(inputs: Inputs, body: (run: Runner) => Promise<T>): Pr
   );
 }
 
-async function converge(inputs: Inputs): Promise<PcsClusterOutputs> {
-  const secret = { stdin: pcsPasswordStdin(inputs.haclusterPassword), sensitive: [inputs.haclusterPassword] };
+/** The run options that give a script the hacluster password on stdin, redacted from errors. */
+function passwordOnStdin(inputs: Inputs): { stdin: string; sensitive: string[] } {
+  return { stdin: pcsPasswordStdin(inputs.haclusterPassword), sensitive: [inputs.haclusterPassword] };
+}
+
+/** pcsd ready on the members in `which` (the hacluster password on stdin), all at once. */
+async function pcsdOn(inputs: Inputs, which: readonly Member[]): Promise<void> {
+  const secret = passwordOnStdin(inputs);
   await Promise.all(
-    inputs.members.map((m) =>
+    which.map((m) =>
       onNode(m.access, inputs.sshPrivateKey, (run) =>
         explained(`${m.name} (${m.access.address})`, () =>
           run(pcsdScript(inputs.name), { ...secret, timeoutSeconds: 180 }),
@@ -298,6 +312,11 @@ async function converge(inputs: Inputs): Promise<PcsClusterOutputs> {
       ),
     ),
   );
+}
+
+async function converge(inputs: Inputs): Promise<PcsClusterOutputs> {
+  const secret = passwordOnStdin(inputs);
+  await pcsdOn(inputs, inputs.members);
   return onFirstMember(inputs, async (run) => {
     const done = await run(clusterScript(inputs), { ...secret, timeoutSeconds: START_WAIT_SECONDS + 300 });
     if (done.stdout.includes("setup"))
@@ -311,6 +330,43 @@ async function converge(inputs: Inputs): Promise<PcsClusterOutputs> {
     ).stdout.trim();
     return { clusterUuid: uuid, topology: wantedTopology(inputs.members) };
   });
+}
+
+/**
+ * Members added and removed in place (membership.ts), run on the first member that stays: pcsd
+ * readied on the new ones first. Each join and leave is reported as it happens.
+ */
+async function changeMembers(news: Inputs, change: MembershipChange<Member>): Promise<void> {
+  const joining = new Set(change.added);
+  const staying = firstOf(
+    news.members.filter((m) => !joining.has(m)),
+    "members: no member of the live cluster stays",
+  );
+  await pcsdOn(news, change.added);
+  const names = [...change.added.map((m) => `+${pcsNodeName(m)}`), ...change.removed.map((n) => `-${n}`)];
+  progress(
+    `cluster ${news.name}: membership ${names.join(" ")} (from ${staying.name}; no restart of the others)`,
+  );
+  const done = await onNode(staying.access, news.sshPrivateKey, (run) =>
+    explained(`${staying.name} (${staying.access.address})`, () =>
+      run(membershipScript(news.members, change, news.startAtBoot), {
+        ...passwordOnStdin(news),
+        timeoutSeconds: MEMBERSHIP_WAIT_SECONDS * (2 * change.removed.length + change.added.length) + 120,
+      }),
+    ),
+  );
+  for (const line of done.stdout.split("\n").filter((l) => /^(added|removed) /.test(l)))
+    progress(`cluster ${news.name}: ${line}`);
+}
+
+/**
+ * The in-place change of members from the live topology to `news`, when there is one to make (the
+ * empty change is none).
+ */
+function membersToChange(olds: Stored, news: Inputs): MembershipChange<Member> | undefined {
+  if (olds.topology === undefined || olds.topology === wantedTopology(news.members)) return undefined;
+  const change = membershipChange(olds.topology, news.members);
+  return change !== undefined && change.added.length + change.removed.length > 0 ? change : undefined;
 }
 
 /** Inputs an update can apply with `pcs property` / `pcs resource defaults` alone. */
@@ -351,10 +407,15 @@ export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsC
     destroy: DESTROY_SCRIPT,
   }),
   schema,
-  // The members' names, ids and link addresses (not how the program reaches them) decide a replacement.
-  diff: (olds, news) =>
-    olds.topology !== undefined && olds.topology !== wantedTopology(news.members) ? ["topology"] : [],
-  forceNew: ["name", "transport", "twoNode", "topology" as keyof Inputs & string],
+  // The members' names, ids and link addresses (not how the program reaches them) decide a
+  // replacement, unless members only join or leave; two_node follows the members (pcs rewrites it).
+  diff(olds, news) {
+    if (olds.topology === undefined) return [];
+    if (olds.topology === wantedTopology(news.members))
+      return olds.twoNode === news.twoNode ? [] : ["topology"];
+    return membershipChange(olds.topology, news.members) === undefined ? ["topology"] : [];
+  },
+  forceNew: ["name", "transport", "topology" as keyof Inputs & string],
   deleteBeforeReplace: true,
   async create(inputs) {
     const outs = await converge(inputs);
@@ -362,7 +423,10 @@ export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsC
   },
   read: (_id, olds) => readCluster(olds),
   async update(_id, olds, news) {
-    if (!settingsOnlyChange(olds, news) || olds.clusterUuid === undefined) return converge(news);
+    const change = membersToChange(olds, news);
+    if (change !== undefined) await changeMembers(news, change);
+    if (change !== undefined || !settingsOnlyChange(olds, news) || olds.clusterUuid === undefined)
+      return converge(news);
     const clusterUuid = olds.clusterUuid;
     await onFirstMember(news, (run) => applySettings(news, run));
     progress(`cluster ${news.name}: properties and resource defaults set`);

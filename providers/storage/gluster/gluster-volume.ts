@@ -13,9 +13,10 @@
  *
  * Drift (`read`, from the first node): the volume gone (→ created again), stopped (`started:
  * false`), a brick process down (`bricksOnline: false`), options changed, added or removed, bricks
- * or layout changed. Option changes are updated in place (`volume set`/`reset`); a change of the
- * layout (replica, arbiter, bricks, name, device) replaces the volume, which destroys its data: it
- * is refused unless `allowDestructiveChanges` is set.
+ * or layout changed. Option changes are updated in place (`volume set`/`reset`); so is a node's
+ * brick added to or taken out of the replica set (replica-change.ts: online, healed, no data lost).
+ * Any other change of the layout (replica, arbiter, bricks, name, device) replaces the volume,
+ * which destroys its data: it is refused unless `allowDestructiveChanges` is set.
  */
 import { z } from "zod";
 import { defineProvider } from "../../core/base";
@@ -35,6 +36,7 @@ import {
 import { parseVolumeInfoXml, parseVolumeStatusXml, type GlusterVolumeInfo } from "./gluster-xml";
 import { labKind } from "../../core/kind";
 import { shellJoin, shellQuote } from "../../exec/ssh";
+import { HEAL_WAIT_SECONDS, replicaChange, replicaChangeScript, type ReplicaChange } from "./replica-change";
 
 const BRICK = /^[A-Za-z0-9.-]+:\/[^\s'"]*[^\s'"/]$/;
 
@@ -81,9 +83,11 @@ export const VOLUME_ID_DIR = "/var/lib/kvm-ha-lab/gluster";
 
 /**
  * Fields whose change replaces the volume (and destroys its data). Not `nodes`: how the program
- * reaches them (address, pinned host key) is not the layout — `bricks` is.
+ * reaches them (address, pinned host key) is not the layout — `bricks` is. Not `replica` and
+ * `bricks` either: a change of those that cannot be made online (replica-change.ts) is reported as
+ * `layout`.
  */
-const LAYOUT: readonly string[] = ["name", "replica", "arbiter", "transport", "bricks", "brickDevice"];
+const LAYOUT: readonly string[] = ["name", "arbiter", "transport", "brickDevice", "layout"];
 
 /** The path part of a brick. */
 export function brickPath(brick: string): string {
@@ -265,22 +269,65 @@ async function onBrickNodes<T>(
   return Promise.all(brickPlaces(inputs).map((place) => onBrickNode(inputs, place, fn)));
 }
 
+/**
+ * The bricks in `places` readied (brickScript), every one checked before any is touched: a brick of
+ * a deleted volume is reused with its files.
+ */
+async function prepareBricks(inputs: Inputs, places: ReturnType<typeof brickPlaces>): Promise<void> {
+  const states = await Promise.all(
+    places.map((place) =>
+      onBrickNode(inputs, place, async (run, brick) => {
+        const { stdout } = await run(brickScript(inputs, brick), { timeoutSeconds: 300 });
+        return { brick, stale: stdout.trim().startsWith("stale") };
+      }),
+    ),
+  );
+  await Promise.all(
+    places.map((place) =>
+      onBrickNode(inputs, place, async (run, brick) => {
+        if (states.find((s) => s.brick === brick)?.stale) {
+          progress(
+            `gluster: ${brick} held volume ${inputs.name} before it was deleted: reused with its files`,
+          );
+          await run(clearStaleBrickScript(brick), { timeoutSeconds: 120 });
+        }
+      }),
+    ),
+  );
+}
+
+/**
+ * A brick added to the replica set (readied first) or taken out of it, online, from the first node
+ * (its brick stays either way); the heal is waited for.
+ */
+async function changeReplicas(inputs: Inputs, change: ReplicaChange): Promise<void> {
+  if (change.kind === "grow") {
+    await prepareBricks(
+      inputs,
+      brickPlaces(inputs).filter((p) => change.bricks.includes(p.brick)),
+    );
+  }
+  const first = firstOf(inputs.nodes, "nodes: the volume needs its nodes");
+  progress(
+    `gluster: volume ${inputs.name} ${change.kind === "grow" ? "grows" : "shrinks"} to replica ${change.replica} ` +
+      `(${change.kind === "grow" ? "+" : "-"}${change.bricks.join(` ${change.kind === "grow" ? "+" : "-"}`)}), online; waiting for the heal`,
+  );
+  const done = await onNode(first, inputs.sshPrivateKey, (run) =>
+    explained(first.address, () =>
+      run(replicaChangeScript(inputs.name, change), { timeoutSeconds: 2 * HEAL_WAIT_SECONDS + 300 }),
+    ),
+  );
+  const said = done.stdout.split("\n").filter((l) => l === "grown" || l === "shrunk" || l === "healed");
+  progress(`gluster: volume ${inputs.name}: ${said.join(", ") || "already changed"}`);
+}
+
 async function converge(inputs: Inputs, olds?: Stored): Promise<GlusterVolumeOutputs> {
   const first = firstOf(inputs.nodes, "nodes: the volume needs its nodes");
   const existing = await onNode(first, inputs.sshPrivateKey, (run) => volumeInfo(run, inputs.name));
   let initialOptions = olds?.initialOptions ?? {};
   if (existing === undefined) {
     // Every brick is checked before anything is created.
-    const states = await onBrickNodes(inputs, async (run, brick) => {
-      const { stdout } = await run(brickScript(inputs, brick), { timeoutSeconds: 300 });
-      return { brick, stale: stdout.trim().startsWith("stale") };
-    });
-    await onBrickNodes(inputs, async (run, brick) => {
-      if (states.find((s) => s.brick === brick)?.stale) {
-        progress(`gluster: ${brick} held volume ${inputs.name} before it was deleted: reused with its files`);
-        await run(clearStaleBrickScript(brick), { timeoutSeconds: 120 });
-      }
-    });
+    await prepareBricks(inputs, brickPlaces(inputs));
     await onNode(first, inputs.sshPrivateKey, (run) =>
       explained(first.address, () => run(createCommand(inputs), { timeoutSeconds: 300 })),
     );
@@ -354,6 +401,11 @@ export const glusterVolumeProvider = defineProvider<ReturnType<typeof schema>, G
     }
     return failures;
   },
+  // A change of replica or bricks that cannot be made online needs a new volume.
+  diff(olds, news) {
+    const same = olds.replica === news.replica && olds.bricks.join(" ") === news.bricks.join(" ");
+    return same || replicaChange(olds, news) !== undefined ? [] : ["layout"];
+  },
   forceNew: LAYOUT as (keyof Inputs & string)[],
   deleteBeforeReplace: true,
   guardReplace(olds, news, replaces) {
@@ -390,6 +442,8 @@ export const glusterVolumeProvider = defineProvider<ReturnType<typeof schema>, G
     }
   },
   async update(_id, olds, news) {
+    const change = replicaChange(olds, news);
+    if (change !== undefined) await changeReplicas(news, change);
     return converge(news, olds);
   },
   async delete(_id, olds) {

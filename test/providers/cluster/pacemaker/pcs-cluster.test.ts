@@ -30,6 +30,7 @@ import {
   MEMBERS,
   N1,
   N2,
+  NODE03,
   NODE_NAMES,
   PASSWORD,
   pcsRaw,
@@ -270,6 +271,54 @@ describe("PcsCluster: read, diff, update", () => {
     expect(await diffTo({ name: "cluster02" })).toEqual({
       changes: true,
       replaces: ["name"],
+      deleteBeforeReplace: true,
+    });
+  });
+
+  test("node03 added (two_node off): in place — pcsd on node03, its join from node01, then the usual converge on all three", async () => {
+    const olds = await createdCluster();
+    on(STATE, { stdout: pcsState() });
+    const news = await pcsNews({ members: [...MEMBERS, NODE03], twoNode: false });
+    const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, news);
+    expect(diff).toEqual(IN_PLACE);
+
+    forget();
+    on(/pcs cluster node add /, { stdout: "added node03h\n" });
+    clusterAnswers(pcsState());
+    const { outs } = await pcsClusterProvider.update("cluster01", props, news);
+    expect(outs).toMatchObject({ topology: wantedTopology([...MEMBERS, NODE03]), clusterUuid: UUID });
+    const all = steps();
+    expect(all.slice(0, 2)).toEqual(["node03 pcsd", "node01 membership"]);
+    expect(all.slice(2, 5).sort()).toEqual(["node01 pcsd", "node02 pcsd", "node03 pcsd"]);
+    expect(all.slice(5)).toEqual(["node01 cluster", "node01 state", "node01 uuid"]);
+    const join = callsOf("membership")[0];
+    expect(join?.script).toContain(
+      "pcs cluster node add node03h addr=192.168.9.123 addr=192.168.8.123 --start",
+    );
+    expect(join?.opts).toMatchObject({ stdin: `${PASSWORD}\n`, sensitive: [PASSWORD] });
+    expect(join?.script).not.toContain("pcs cluster node remove");
+  });
+
+  test("node03 removed again: in place — node01 moves its resources off and removes it; nothing runs on node03", async () => {
+    const three = { members: [...MEMBERS, NODE03], twoNode: false };
+    const olds = { ...(await createdCluster(three)), topology: wantedTopology([...MEMBERS, NODE03]) };
+    const news = await pcsNews();
+    expect(await pcsClusterProvider.diff("cluster01", olds, news)).toEqual(IN_PLACE);
+
+    forget();
+    on(/pcs cluster node remove /, { stdout: "removed node03h\n" });
+    clusterAnswers(pcsState());
+    await pcsClusterProvider.update("cluster01", olds, news);
+    expect(steps()[0]).toBe("node01 membership");
+    expect(callsOf("membership")[0]?.script).toContain("pcs node standby node03h --wait=600 2>&1) || fail");
+    expect(lab.calls.filter((c) => c.where === NODE03.access.address)).toEqual([]);
+  });
+
+  test("two_node off in corosync.conf of the same two members: a new cluster (pcs sets two_node only at setup)", async () => {
+    const olds = { ...(await createdCluster()), twoNode: false };
+    expect(await pcsClusterProvider.diff("cluster01", olds, await pcsNews())).toEqual({
+      changes: true,
+      replaces: ["topology"],
       deleteBeforeReplace: true,
     });
   });

@@ -29,6 +29,7 @@ import {
   VOLUME_ID_DIR,
   volumeDeleteScript,
 } from "../../../../providers/storage/gluster/gluster-volume";
+import { replicaChangeScript } from "../../../../providers/storage/gluster/replica-change";
 import { addFakes, bashSyntaxCheck, failingTool } from "../../../support/bash";
 import {
   checked,
@@ -73,6 +74,10 @@ describe("GlusterVolume", () => {
   const BRICK = /getfattr/;
   const CREATE = / volume create /;
   const stored = async () => ({ ...(await checked(p, raw)), volumeId: VOLUME_ID, initialOptions: INITIAL });
+  /** data00 stored as one replica set of three without an arbiter. */
+  const plainStored = async () => ({ ...(await stored()), arbiter: false });
+  /** data00 on node01 and node02 only, one replica set of two. */
+  const shrunk = { nodes: [N1, N2], bricks: BRICKS.slice(0, 2), replica: 2, arbiter: false };
   const record = `mkdir -p ${VOLUME_ID_DIR} && echo 0x${VOLUME_HEX} > ${VOLUME_ID_DIR}/data00.volume-id`;
   /** gluster's changes and the brick scripts that print nothing (run for real in brick-script.test.ts). */
   const CHANGES = [/setfattr -x/, CREATE, /^set -e\n/, / volume start data00 force /, /\.volume-id$/];
@@ -147,13 +152,11 @@ describe("GlusterVolume", () => {
   });
 
   describe("diff", () => {
-    const shrunk = { nodes: [N1, N2], bricks: BRICKS.slice(0, 2), replica: 2, arbiter: false };
-
     test("a layout change without allowDestructiveChanges: diff refuses, naming the fields and the setting", async () => {
       const news = await checked(p, { ...raw, ...shrunk });
       const err = await failureOf(p.diff("data00", await stored(), news));
       expect(err.message).toContain(
-        'GlusterVolume "dev-gluster-volume": diff failed: changing replica, arbiter, bricks of volume data00 replaces it',
+        'GlusterVolume "dev-gluster-volume": diff failed: changing arbiter, layout of volume data00 replaces it',
       );
       expect(err.message).toContain("allowDestructiveChanges");
       expect(lab.calls).toEqual([]);
@@ -163,9 +166,23 @@ describe("GlusterVolume", () => {
       const news = await checked(p, { ...raw, ...shrunk, allowDestructiveChanges: true });
       expect(await p.diff("data00", await stored(), news)).toEqual({
         changes: true,
-        replaces: ["replica", "arbiter", "bricks"],
+        replaces: ["arbiter", "layout"],
         deleteBeforeReplace: true,
       });
+    });
+
+    test("a node's brick added to or taken out of the one replica set: in place, without allowDestructiveChanges", async () => {
+      const two = { ...(await plainStored()), nodes: [N1, N2], bricks: BRICKS.slice(0, 2), replica: 2 };
+      const three = await checked(p, { ...raw, arbiter: false });
+      expect(await p.diff("data00", two, three)).toEqual(IN_PLACE);
+      expect(await p.diff("data00", await plainStored(), await checked(p, { ...raw, ...shrunk }))).toEqual(
+        IN_PLACE,
+      );
+      // The kept bricks in another order cannot be made online: a new layout, refused.
+      const swapped = await checked(p, { ...raw, arbiter: false, bricks: [BRICKS[1], BRICKS[0], BRICKS[2]] });
+      expect((await failureOf(p.diff("data00", two, swapped))).message).toContain(
+        "changing layout of volume data00 replaces it",
+      );
     });
 
     test("an option change (or the setting itself) updates in place", async () => {
@@ -312,6 +329,41 @@ describe("GlusterVolume", () => {
       await p.update("data00", read.props as Props, inputs);
       expect(scripts(N1.address)).toContain(`${GLUSTER} volume start data00 force >/dev/null`);
       expect(ran(/^set -e\n/)).toBe(false);
+    });
+
+    test("node03 joins: its brick readied, added from node01 and healed, then the usual converge records the id on all three", async () => {
+      const olds = { ...(await plainStored()), nodes: [N1, N2], bricks: BRICKS.slice(0, 2), replica: 2 };
+      on(INFO, { stdout: volumeInfoXml(data00({ arbiter: 0 })) });
+      on(STATUS, { stdout: volumeStatusXml([true, true, true]) });
+      on(BRICK, { stdout: "ready\n" });
+      on(/ volume add-brick /, { stdout: "grown\nhealed\n" });
+      succeeds(...CHANGES);
+      const news = await checked(p, { ...raw, arbiter: false });
+      const { outs } = await p.update("data00", olds, news);
+      expect(outs).toMatchObject({ volumeId: VOLUME_ID });
+      expect(lab.calls.filter((c) => BRICK.test(c.script)).map((c) => c.where)).toEqual([N3.address]);
+      const change = callIndex(/ volume add-brick /);
+      expect(lab.calls[change]).toMatchObject({
+        where: N1.address,
+        script: replicaChangeScript("data00", { kind: "grow", replica: 3, bricks: [BRICKS[2]] }),
+      });
+      expect(callIndex(BRICK)).toBeLessThan(change);
+      expect(ran(CREATE)).toBe(false);
+      for (const n of [N1, N2, N3]) expect(scripts(n.address)).toContain(record);
+    });
+
+    test("node03 leaves: the change runs on node01 (remove-brick after the heal), nothing on node03", async () => {
+      on(INFO, { stdout: volumeInfoXml(data00({ arbiter: 0, replica: 2, bricks: BRICKS.slice(0, 2) })) });
+      on(STATUS, { stdout: volumeStatusXml([true, true]) });
+      on(/ volume remove-brick /, { stdout: "healed\nshrunk\n" });
+      succeeds(...CHANGES);
+      const news = await checked(p, { ...raw, ...shrunk });
+      await p.update("data00", await plainStored(), news);
+      expect(theCall(/ volume remove-brick /)).toMatchObject({
+        where: N1.address,
+        script: replicaChangeScript("data00", { kind: "shrink", replica: 2, bricks: [BRICKS[2]] }),
+      });
+      expect(lab.calls.filter((c) => c.where === N3.address)).toEqual([]);
     });
 
     test("the first node unreachable: the volume reads as stopped, not an error", async () => {
