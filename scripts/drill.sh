@@ -25,7 +25,8 @@
 #   DRILL_WRITER_GIVEUP (optional, seconds, default 900).
 # Defines: DRILL_NS (empty when the caller left it unset), DRILL_DB, DRILL_WRITER_FAILED, drill_psql,
 #   drill_sql, drill_where, drill_is_on, drill_rebooted, drill_online, drill_acked_at_least,
-#   drill_committed_after, drill_writer, drill_check_rows, drill_wait, drill_create_testdb, drill_run.
+#   drill_committed_after, drill_writer, drill_check_rows, drill_longest_gap, drill_wait,
+#   drill_create_testdb, drill_run.
 # shellcheck shell=bash
 
 DRILL_NS=("${DRILL_NS[@]}")
@@ -98,6 +99,16 @@ drill_check_rows() {
   lost=$(comm -23 <(cut -d' ' -f1 "$dir/acked" | sort) <(sort <<<"$present") | wc -l)
   [ "$lost" = 0 ] || fail "drill: $lost of $acked committed rows are missing on $where"
   echo "$acked"
+}
+
+# drill_longest_gap FILE FROM — the longest time (s, one decimal) between two rows the writer
+# recorded in FILE (its acked file), counting from the last row before the epoch FROM (a pause
+# that began before FROM counts whole); fails when fewer than two rows count.
+drill_longest_gap() {
+  awk -v from="$2" '
+    $2 < from { last = $2; n = 1; next }
+    { if (n > 0 && $2 - last > gap) gap = $2 - last; last = $2; n++ }
+    END { if (n < 2) exit 1; printf "%.1f\n", gap }' "$1"
 }
 
 drill_wait() { # drill_wait SECONDS WHAT COMMAND… — polls COMMAND (a function or program) every 2 s

@@ -35,14 +35,17 @@
 #                                   KVMLAB_E2E_TIMINGS=FILE appends "phase seconds" lines;
 #                                   KVMLAB_E2E_UPTO=substrate|storage|cluster stops after that
 #                                   layer — anything else is refused before the run starts;
-#                                   KVMLAB_DRILLS=N runs the failover drill N times, default 1)
+#                                   KVMLAB_DRILLS=N runs the failover drill N times, default 1;
+#                                   KVMLAB_E2E_GROW=1 adds the grow-and-shrink stage after the
+#                                   cluster layer: scripts/e2e-grow.sh, default 0)
 # The PASSED line names the layers and the stages that ran; a run that completed fewer layers
 # than asked for fails.
 #
 # The steps every end-to-end run takes are lib.sh's (e2e_prepare, e2e_enter, e2e_own_libvirt,
 # e2e_stack_init, e2e_phase, e2e_stage, e2e_timing, e2e_expect_drift, e2e_destroyed).
 # For the parts it sources (e2e-storage.sh, e2e-cluster.sh) this script defines: STACK, work,
-# E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, E2E_DRILLS, the LAB_* variables, load_e2e_env, fail,
+# E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, E2E_DRILLS, E2E_GROW_NODE, E2E_GROW_MAX_GAP, the LAB_*
+# variables, load_e2e_env, fail,
 # layer_done, on, set_lab, cib_query (and everything of lib.sh and e2e-checks.sh).
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -53,9 +56,14 @@ source "$(dirname "$0")/e2e-checks.sh"
 E2E_RUN_LAYERS=$(e2e_layers "${KVMLAB_E2E_UPTO:-cluster}") || die "e2e: nothing was run"
 E2E_DRILLS=${KVMLAB_DRILLS:-1}
 [[ "$E2E_DRILLS" =~ ^[0-9]+$ ]] || die "KVMLAB_DRILLS='$E2E_DRILLS' is not a number of drills"
+E2E_GROW=${KVMLAB_E2E_GROW:-0}
+case "$E2E_GROW" in 0 | 1) ;; *) die "KVMLAB_E2E_GROW='$E2E_GROW' must be 0 or 1" ;; esac
+case " $E2E_RUN_LAYERS " in *" cluster "*) ;; *)
+  [ "$E2E_GROW" = 0 ] || die "KVMLAB_E2E_GROW=1 needs the cluster layer (KVMLAB_E2E_UPTO=cluster)" ;;
+esac
 # `bash scripts/e2e.sh --plan` prints what a run would cover and stops (nothing else runs).
 if [ "${1:-}" = --plan ]; then
-  echo "layers: $E2E_RUN_LAYERS; drills: $E2E_DRILLS"
+  echo "layers: $E2E_RUN_LAYERS; drills: $E2E_DRILLS; grow and shrink: $([ "$E2E_GROW" = 1 ] && echo yes || echo no)"
   exit 0
 fi
 
@@ -66,6 +74,10 @@ STACK=e2e
 # and a stopped group's members are not started).
 E2E_PING_TIMEOUT=10
 E2E_DATA_LUN_MIB=1024
+# The grow-and-shrink stage's third node (the seed's reserved name) and the writer's longest pause
+# it allows: one move of the group (the drill's failover: 95 s median under TCG).
+E2E_GROW_NODE=node03
+E2E_GROW_MAX_GAP=120
 e2e_stack_file() {
   cat <<EOF
 config:
@@ -193,6 +205,10 @@ case " $E2E_RUN_LAYERS " in *" cluster "*)
   # shellcheck source=scripts/e2e-cluster.sh
   source "$REPO/scripts/e2e-cluster.sh"
   layer_done cluster
+  if [ "$E2E_GROW" = 1 ]; then
+    # shellcheck source=scripts/e2e-grow.sh
+    source "$REPO/scripts/e2e-grow.sh"
+  fi
   ;;
 esac
 

@@ -138,6 +138,28 @@ describe("drill_check_rows", () => {
     });
   });
 
+  test("drill_longest_gap: the longest pause from the row before FROM on; too few rows fail", () => {
+    const fake = fakeBin({ psql: PSQL });
+    const rows = [
+      "1 100.0 1 inserted",
+      "2 150.5 1 inserted",
+      "3 200.0 1 inserted",
+      "4 230.2 1 inserted",
+      "5 231.0 1 found",
+    ];
+    const write = `printf '%s\\n' ${rows.map((r) => `"${r}"`).join(" ")} >"$dir/acked"\n`;
+    // From 120: the pause 100.0 → 150.5 began before it and counts whole.
+    expect(drill(fake, `${write}drill_longest_gap "$dir/acked" 120`)).toMatchObject({
+      status: 0,
+      stdout: "50.5\n",
+    });
+    expect(drill(fake, `${write}drill_longest_gap "$dir/acked" 160`)).toMatchObject({
+      status: 0,
+      stdout: "49.5\n",
+    });
+    expect(drill(fake, `${write}drill_longest_gap "$dir/acked" 240`).status).toBe(1);
+  });
+
   test("fails naming the node when a committed row is missing", () => {
     const fake = fakeBin({ psql: PSQL });
     table(fake, ["1", "3"]);
