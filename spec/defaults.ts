@@ -122,6 +122,9 @@ export const DEFAULT_TIMEOUTS = { bootSeconds: 600 } as const;
 /** Host part of the libvirt state directory; the lab name is appended. */
 export const DEFAULT_STATE_ROOT = "/var/lib/kvm-ha-lab";
 
+/** The name `iscsi.host` gives the KVM host (the default: the target runs there); no node has it. */
+export const KVM_HOST = "kvmhost";
+
 /** Path of the fence_virsh private key on the nodes (seed 001). */
 export const DEFAULT_FENCE_IDENTITY_FILE = "/etc/cluster/fence_virsh_key";
 
@@ -192,28 +195,32 @@ function resolveNetworks(config: LabConfig, labName: string): NetworkSpec[] {
   });
 }
 
-/** The seed's nodes, addressed at .121, .122, … of every network. */
-function defaultNodeConfigs(networks: NetworkSpec[]): NodeConfig[] {
-  return DEFAULT_NODE_NAMES.map((name, i) => ({
-    name,
-    addresses: Object.fromEntries(
-      networks.map((net) => [net.name, offsetAddress(net.cidr, FIRST_NODE_HOST_OFFSET + i)]),
-    ),
-  }));
+/** The seed's nodes, by name: their addresses are derived (.121, .122, … of every network). */
+const DEFAULT_NODE_CONFIGS: readonly NodeConfig[] = DEFAULT_NODE_NAMES.map((name) => ({ name }));
+
+/**
+ * The address of the node at `index` in `nodes` on a network when its entry gives none, as the
+ * seed's nodes are addressed: host part .121 + index (node01 .121, node02 .122, a third .123), or
+ * "" when the network cannot hold it.
+ */
+export function derivedNodeAddress(cidr: string, index: number): string {
+  return offsetAddress(cidr, FIRST_NODE_HOST_OFFSET + index);
 }
 
 /**
- * The nodes. Cluster members are numbered (node id, default priority) among themselves. A real
- * server (seed 002) gets node id and priority 0, 512 MiB by default, and a NIC on a heartbeat
- * network only when it is given an address there (it takes no part in the cluster's traffic).
+ * The nodes. Cluster members are numbered (node id, default priority) among themselves. An address
+ * the entry does not give is derived from its index ({@link derivedNodeAddress}). A real server
+ * (seed 002) gets node id and priority 0, 512 MiB by default, and a NIC on a heartbeat network only
+ * when it is given an address there (it takes no part in the cluster's traffic).
  */
-function resolveNodes(labName: string, networks: NetworkSpec[], nodes: NodeConfig[]): NodeSpec[] {
+function resolveNodes(labName: string, networks: NetworkSpec[], nodes: readonly NodeConfig[]): NodeSpec[] {
   let memberIndex = 0;
-  return nodes.map((n) => {
+  return nodes.map((n, position) => {
     const realServer = n.role === "real-server";
     const index = realServer ? -1 : memberIndex++;
+    const given = n.addresses ?? {};
     const onNetworks = networks.filter(
-      (net) => !realServer || net.role !== "heartbeat" || n.addresses[net.name] !== undefined,
+      (net) => !realServer || net.role !== "heartbeat" || given[net.name] !== undefined,
     );
     return {
       name: n.name,
@@ -224,7 +231,7 @@ function resolveNodes(labName: string, networks: NetworkSpec[], nodes: NodeConfi
       diskGiB: n.diskGiB ?? DEFAULT_NODE_SIZE.diskGiB,
       interfaces: onNetworks.map((net) => ({
         network: net.name,
-        address: n.addresses[net.name] ?? "",
+        address: given[net.name] ?? derivedNodeAddress(net.cidr, position),
         mac: (n.macs?.[net.name] ?? deriveMac(labName, n.name, net.name)).toLowerCase(),
         hostname: deriveHostname(n.name, net.role),
       })),
@@ -248,6 +255,11 @@ function resolveHost(config: LabConfig, labName: string, networks: NetworkSpec[]
   };
 }
 
+/** The LUN directory the target gets unless configured: `<stateDir>/tgtd/<cluster name>`. */
+export function defaultIscsiDirectory(stateDir: string, clusterName: string): string {
+  return `${stateDir}/tgtd/${clusterName}`;
+}
+
 function resolveIscsi(config: LabConfig, labName: string, host: HostSpec, clusterName: string): IscsiSpec {
   const i = config.iscsi ?? {};
   const luns: { id?: number; file: string; sizeMiB: number; purpose?: LunSpec["purpose"] }[] = i.luns ?? [
@@ -256,11 +268,11 @@ function resolveIscsi(config: LabConfig, labName: string, host: HostSpec, cluste
   ];
   return {
     enabled: i.enabled ?? true,
-    host: i.host ?? "kvmhost",
+    host: i.host ?? KVM_HOST,
     // Scoped by lab name so that two labs on one host get distinct targets.
     iqn:
       i.iqn ?? `iqn.2011-08.com.example.kvmhost:${labName.toLowerCase().replace(/[^a-z0-9.-]/g, "-")}-tgt01`,
-    directory: i.directory ?? `${host.stateDir}/tgtd/${clusterName}`,
+    directory: i.directory ?? defaultIscsiDirectory(host.stateDir, clusterName),
     luns: luns.map((l, k) => ({
       id: l.id ?? k + 1,
       file: l.file,
@@ -449,12 +461,14 @@ function resolveServices(
       const name = r.name ?? `${g.name}-${RESOURCE_NAME_TAG[r.kind]}`;
       switch (r.kind) {
         case "ip": {
-          const [address, suffix] = r.address.split("/", 2);
+          // `a.b.c.d` or `a.b.c.d/nn`; anything else (`…/abc`, `…/24/1`) is passed on whole, for
+          // validation to report as no address.
+          const m = /^([^/]*)(?:\/([0-9]{1,2}))?$/.exec(r.address);
+          const address = m ? m[1] : r.address;
+          const suffixPrefix = m?.[2] !== undefined ? Number(m[2]) : undefined;
           const networkName = r.network ?? service?.name ?? "";
           const net = networks.find((n) => n.name === networkName);
           const netPrefix = net ? parseCidr(net.cidr)?.prefix : undefined;
-          const suffixPrefix =
-            suffix !== undefined && /^[0-9]{1,2}$/.test(suffix) ? Number(suffix) : undefined;
           return {
             kind: "ip",
             name,
@@ -528,7 +542,7 @@ function defaultReservedHosts(
   return networks
     .map((net) => ({
       hostname: deriveHostname(`node${pad2(next + 1)}`, net.role),
-      address: offsetAddress(net.cidr, FIRST_NODE_HOST_OFFSET + next),
+      address: derivedNodeAddress(net.cidr, next),
       gateway: net.gateway,
     }))
     .filter((r) => r.address !== "" && r.address !== r.gateway)
@@ -544,7 +558,7 @@ function defaultReservedHosts(
 export function applyDefaults(config: LabConfig): LabSpec {
   const name = config.name ?? DEFAULT_LAB_NAME;
   const networks = resolveNetworks(config, name);
-  const nodeConfigs = config.nodes ?? defaultNodeConfigs(networks);
+  const nodeConfigs = config.nodes ?? DEFAULT_NODE_CONFIGS;
   const nodes = resolveNodes(name, networks, nodeConfigs);
   const host = resolveHost(config, name, networks);
   const members = clusterMembers(nodes);

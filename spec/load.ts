@@ -92,23 +92,41 @@ export function issueToProblems(issue: ZodIssue): Problem[] {
       ];
     case "invalid_literal":
       return [{ path, problem: "value is not allowed", fix: `use ${JSON.stringify(issue.expected)}` }];
-    case "too_small":
+    case "too_small": {
+      // The fix states the bound the problem states: an exclusive one (`> 0`) is not "at least 0".
+      const least = Number(issue.minimum);
       return [
         {
           path,
           problem: issue.type === "string" ? "must not be empty" : issue.message.replace(/\.$/, ""),
           fix:
             issue.type === "array"
-              ? `list at least ${issue.minimum} entr${issue.minimum === 1 ? "y" : "ies"}`
+              ? `list at least ${least} entr${least === 1 ? "y" : "ies"}`
               : issue.type === "string"
                 ? "give a non-empty value"
-                : `use a value of at least ${issue.minimum}`,
+                : issue.inclusive
+                  ? `use a value of at least ${least}`
+                  : `use a value greater than ${least}`,
         },
       ];
-    case "too_big":
+    }
+    case "too_big": {
+      const most = Number(issue.maximum);
       return [
-        { path, problem: issue.message.replace(/\.$/, ""), fix: `use a value of at most ${issue.maximum}` },
+        {
+          path,
+          problem: issue.message.replace(/\.$/, ""),
+          fix:
+            issue.type === "array"
+              ? `list at most ${most} entr${most === 1 ? "y" : "ies"}`
+              : issue.type === "string"
+                ? `shorten it to at most ${most} characters`
+                : issue.inclusive
+                  ? `use a value of at most ${most}`
+                  : `use a value less than ${most}`,
+        },
       ];
+    }
     case "invalid_union":
       return [{ path, problem: "value has the wrong type", fix: "write a string, number or boolean" }];
     default:

@@ -25,16 +25,34 @@ export const IQN =
 export const GLUSTER_VOLUME = /^[A-Za-z0-9_-]{1,64}$/;
 /** A libvirt object name (domain, network): 1–200 letters, digits, `_`, `.`, `+` or `-`. */
 export const LIBVIRT_NAME = /^[A-Za-z0-9_.+-]{1,200}$/;
+/**
+ * A node's libvirt domain name as the lab accepts it: what the domain provider, pcmk_host_map and
+ * cluster.conf's fence port all take — 1–200 letters, digits, `_`, `.` or `-`, a letter, digit or
+ * `_` first.
+ */
+export const LAB_DOMAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
+/** A Debian suite name as the image builder takes it (e.g. `bookworm`): lowercase, a letter first. */
+export const DEBIAN_SUITE = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+/** A Debian package name (Debian Policy 5.6.1): lowercase letters, digits, `+`, `-`, `.`; 2 or more. */
+export const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
+/** A GlusterFS volume option name: `<translator>.<option>` (e.g. `performance.cache-size`). */
+export const GLUSTER_OPTION = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/;
 /** A LUN backing file name (no directory): letters, digits, `_`, `.` or `-`. */
 export const LUN_FILE = /^[A-Za-z0-9_.-]+$/;
 /** A libvirt connection URI (`scheme://…` without blanks, e.g. `qemu:///system`). */
 export const LIBVIRT_URI = /^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/;
-/** An http or https URL without blanks. */
-export const HTTP_URL = /^https?:\/\/\S+$/;
-/** A block device path under `/dev/`, without blanks. */
-export const DEVICE_PATH = /^\/dev\/\S+$/;
+/** An http or https URL without blanks, quotes or backslashes (it goes into shell scripts). */
+export const HTTP_URL = /^https?:\/\/[^\s'"\\]+$/;
+/** A block device path under `/dev/`: plain segments (`.` and `..` are excluded by {@link isDevicePath}). */
+export const DEVICE_PATH = /^\/dev(\/[A-Za-z0-9_.-]+)+$/;
 /** An absolute path without blanks (`/` and `..` are excluded by {@link isAbsolutePath}). */
 export const ABSOLUTE_PATH = /^\/\S*$/;
+/**
+ * A path the lab mounts, owns or writes on the host or a node: absolute, plain segments of letters,
+ * digits, `.`, `_`, `+` or `-`, no trailing `/` (`.` and `..` are excluded by {@link isLabPath}). It
+ * goes unquoted into fstab, pcs arguments and cluster.conf attributes.
+ */
+export const LAB_PATH = /^(\/[A-Za-z0-9_.+-]+)+$/;
 /** A page path under a web root: plain segments separated by `/`, an optional leading `/` (see {@link isPagePath}). */
 export const PAGE_PATH = /^\/?[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
 
@@ -98,6 +116,21 @@ export function isMac(mac: string): boolean {
 /** True for an absolute path other than `/` without `..` components or whitespace. */
 export function isAbsolutePath(path: string): boolean {
   return ABSOLUTE_PATH.test(path) && path !== "/" && !path.split("/").includes("..");
+}
+
+/** True when a path has a `.` or `..` segment. */
+function hasDotSegment(path: string): boolean {
+  return path.split("/").some((s) => s === "." || s === "..");
+}
+
+/** True for a {@link LAB_PATH} without `.` or `..` segments (e.g. `/gldata00/pgsql`). */
+export function isLabPath(path: string): boolean {
+  return LAB_PATH.test(path) && !hasDotSegment(path);
+}
+
+/** True for a {@link DEVICE_PATH} without `.` or `..` segments (e.g. `/dev/vdb`). */
+export function isDevicePath(path: string): boolean {
+  return DEVICE_PATH.test(path) && !hasDotSegment(path);
 }
 
 /** True for a {@link PAGE_PATH} without `..` segments (e.g. `haCheker/haCheck.html`). */

@@ -20,7 +20,48 @@ function strictObject<T extends z.ZodRawShape>(shape: T) {
 }
 
 const text = z.string().min(1);
-const posInt = z.number().int().positive();
+
+/**
+ * The range of every whole number of the lab, `[least, most]`. The upper bounds keep a typo (an
+ * extra zero) from reaching libvirt, corosync or the disk: each is far above what a lab on one KVM
+ * host uses, or the limit of the tool that takes the value.
+ */
+export const NUMBER_RANGES = {
+  /** A TCP port. */
+  port: [1, 65535],
+  /** libvirt's vCPUs of a lab node. */
+  vcpus: [1, 64],
+  /** A node's memory: 256 MiB to 64 GiB. */
+  memoryMiB: [256, 65536],
+  /** A node's root disk: up to 1 TiB (a copy-on-write overlay). */
+  diskGiB: [1, 1024],
+  /** A node's failover-domain priority (rgmanager's range). */
+  priority: [1, 100],
+  /** The built image's root file system (the image builder's range). */
+  imageSizeGiB: [2, 64],
+  /** An iSCSI LUN number (0 is the target's controller; tgt's LUNs of the lab stop at 255). */
+  lunId: [1, 255],
+  /** A LUN's backing file: up to 1 TiB. */
+  lunSizeMiB: [1, 1048576],
+  /** GlusterFS replica count (bricks on at most 32 cluster members). */
+  replica: [2, 32],
+  /** corosync's totem token: 1 s to 5 min. */
+  tokenMs: [1000, 300000],
+  /** A netmask as a prefix length. */
+  cidrNetmask: [1, 32],
+  /** Resource stickiness (pacemaker's INFINITY is 1000000). */
+  stickiness: [0, 1000000],
+  /** ldirectord's check timeout and interval: up to an hour. */
+  checkSeconds: [1, 3600],
+  /** A node's boot: at least the 10 s the providers wait at least, at most an hour. */
+  bootSeconds: [10, 3600],
+} as const satisfies Record<string, readonly [number, number]>;
+
+/** A whole number in one of the {@link NUMBER_RANGES}. */
+function whole(range: keyof typeof NUMBER_RANGES) {
+  const [least, most] = NUMBER_RANGES[range];
+  return z.number().int().min(least).max(most);
+}
 
 /** Property values: YAML `true`/`20000` are accepted and stored as the strings pcs expects. */
 const propertyValue = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
@@ -31,7 +72,7 @@ export const HostConfigSchema = strictObject({
   libvirtUri: text.optional(),
   domainType: z.enum(["auto", "kvm", "qemu"]).optional(),
   address: text.optional(),
-  sshPort: z.number().int().min(1).max(65535).optional(),
+  sshPort: whole("port").optional(),
   sshUser: text.optional(),
   daemon: z.enum(["managed", "external"]).optional(),
   stateDir: text.optional(),
@@ -47,16 +88,19 @@ export const NetworkConfigSchema = strictObject({
   gateway: text.optional(),
 });
 
-/** One entry of `nodes`. `addresses` and `macs` are keyed by network name. */
+/**
+ * One entry of `nodes`. `addresses` and `macs` are keyed by network name; an address left out is
+ * derived as the seed's are (host part .121 + the entry's index, on every network).
+ */
 export const NodeConfigSchema = strictObject({
   name: text,
   domainName: text.optional(),
-  vcpus: z.number().int().min(1).max(64).optional(),
-  memoryMiB: z.number().int().min(256).optional(),
-  diskGiB: posInt.optional(),
-  addresses: z.record(z.string(), text),
+  vcpus: whole("vcpus").optional(),
+  memoryMiB: whole("memoryMiB").optional(),
+  diskGiB: whole("diskGiB").optional(),
+  addresses: z.record(z.string(), text).optional(),
   macs: z.record(z.string(), text).optional(),
-  priority: posInt.optional(),
+  priority: whole("priority").optional(),
   /** `member` (default): a cluster member; `real-server`: an LVS real server outside the cluster. */
   role: z.enum(["member", "real-server"]).optional(),
 });
@@ -74,16 +118,16 @@ export const ImageConfigSchema = strictObject({
   suite: text.optional(),
   mirror: text.optional(),
   extraPackages: z.array(text).optional(),
-  sizeGiB: posInt.optional(),
+  sizeGiB: whole("imageSizeGiB").optional(),
   /** `cloud` (default): Debian's cloud kernel; `generic`: linux-image-amd64 (has OCFS2's modules). */
   kernel: z.enum(["cloud", "generic"]).optional(),
 });
 
 /** One entry of `iscsi.luns`. */
 export const LunConfigSchema = strictObject({
-  id: posInt.optional(),
+  id: whole("lunId").optional(),
   file: text,
-  sizeMiB: posInt,
+  sizeMiB: whole("lunSizeMiB"),
   purpose: z.enum(["quorum", "data", "other"]).optional(),
 });
 
@@ -100,7 +144,7 @@ export const IscsiConfigSchema = strictObject({
 export const GlusterConfigSchema = strictObject({
   enabled: z.boolean().optional(),
   volume: text.optional(),
-  replica: z.number().int().min(2).optional(),
+  replica: whole("replica").optional(),
   arbiter: z.boolean().optional(),
   brickPath: text.optional(),
   brickDevice: text.optional(),
@@ -116,7 +160,7 @@ export const ClusterConfigSchema = strictObject({
   stack: z.enum(["pacemaker", "cman"]).optional(),
   name: text.optional(),
   transport: z.enum(["knet", "udpu", "udp"]).optional(),
-  tokenMs: z.number().int().min(1000).optional(),
+  tokenMs: whole("tokenMs").optional(),
   twoNode: z.boolean().optional(),
   links: z.array(text).optional(),
   startAtBoot: z.boolean().optional(),
@@ -144,7 +188,7 @@ export const ServiceResourceConfigSchema = z.discriminatedUnion("kind", [
     name: text.optional(),
     /** `192.168.7.99` or `192.168.7.99/24`. */
     address: text,
-    cidrNetmask: z.number().int().min(1).max(32).optional(),
+    cidrNetmask: whole("cidrNetmask").optional(),
     network: text.optional(),
     monitorLink: z.boolean().optional(),
   }),
@@ -157,7 +201,7 @@ export const ServiceResourceConfigSchema = z.discriminatedUnion("kind", [
   strictObject({
     kind: z.literal("iscsi-filesystem"),
     name: text.optional(),
-    lun: posInt,
+    lun: whole("lunId"),
     fsType: z.enum(["ext4", "xfs"]).optional(),
     mountPoint: text,
   }),
@@ -165,7 +209,7 @@ export const ServiceResourceConfigSchema = z.discriminatedUnion("kind", [
     kind: z.literal("postgresql"),
     name: text.optional(),
     dataDir: text.optional(),
-    port: z.number().int().min(1).max(65535).optional(),
+    port: whole("port").optional(),
   }),
 ]);
 
@@ -179,7 +223,7 @@ export const ServiceGroupConfigSchema = strictObject({
     ordered: z.boolean().optional(),
     restricted: z.boolean().optional(),
   }).optional(),
-  stickiness: z.number().int().min(0).optional(),
+  stickiness: whole("stickiness").optional(),
   resources: z.array(ServiceResourceConfigSchema).min(1),
 });
 
@@ -200,7 +244,7 @@ export const IPVS_SCHEDULERS = [
   "mh",
 ] as const;
 
-const portNumber = z.number().int().min(1).max(65535);
+const portNumber = whole("port");
 
 /** `loadBalancer`: seed 002's LVS director pair (ldirectord) in front of the real servers. */
 export const LoadBalancerConfigSchema = strictObject({
@@ -213,8 +257,8 @@ export const LoadBalancerConfigSchema = strictObject({
   checkPort: portNumber.optional(),
   request: text.optional(),
   receive: text.optional(),
-  checkTimeout: posInt.optional(),
-  checkInterval: posInt.optional(),
+  checkTimeout: whole("checkSeconds").optional(),
+  checkInterval: whole("checkSeconds").optional(),
   autoreload: z.boolean().optional(),
   quiescent: z.boolean().optional(),
   fallback: text.optional(),
@@ -244,7 +288,7 @@ export const Ocfs2ConfigSchema = strictObject({
   idleTimeoutMs: z.number().int().optional(),
   keepaliveDelayMs: z.number().int().optional(),
   reconnectDelayMs: z.number().int().optional(),
-  lun: posInt,
+  lun: whole("lunId"),
   label: text.optional(),
   slots: z.number().int().optional(),
   mountPoint: text.optional(),
@@ -253,7 +297,7 @@ export const Ocfs2ConfigSchema = strictObject({
 
 /** `timeouts`, in seconds. */
 export const TimeoutsConfigSchema = strictObject({
-  bootSeconds: posInt.optional(),
+  bootSeconds: whole("bootSeconds").optional(),
 });
 
 /** The whole `kvm-ha-lab:lab` value. Every top-level key is optional. */

@@ -1,30 +1,60 @@
 /** Checks of the cluster (quorum, corosync links, transport, properties) and its fence devices. */
-import { LAB_USER_NAME } from "../patterns";
+import { DEFAULT_FENCE_IDENTITY_FILE } from "../defaults";
+import { CONTROL_CHARACTER, LAB_USER_NAME, OPTION_NAME } from "../patterns";
 import { Problems, type Problem } from "../problems";
 import { clusterMembers, hasSharedData } from "../queries";
 import type { LabSpec } from "../types";
 import {
   QUOTED,
-  checkAbsolutePath,
   checkHostAddress,
   checkHostLabel,
   duplicateFields,
   duplicates,
   networkByRole,
 } from "./common";
+import { checkLabPath } from "./paths";
+
+/** pcs `name=value` options (properties, resource defaults): option names, one-line non-empty values. */
+function checkOptions(
+  field: string,
+  options: Readonly<Record<string, string>>,
+  exampleName: string,
+  exampleValue: string,
+): Problem[] {
+  const out = new Problems();
+  for (const [name, value] of Object.entries(options)) {
+    out.need(
+      OPTION_NAME.test(name),
+      `${field}.${name}`,
+      `${QUOTED(name)} is not an option name`,
+      `use letters, digits, '-' and '_', starting with a letter (e.g. ${exampleName})`,
+    );
+    out.need(
+      value !== "" && !CONTROL_CHARACTER.test(value),
+      `${field}.${name}`,
+      `${QUOTED(value)} is not a one-line value`,
+      `give a value on one line (e.g. ${exampleName}: ${exampleValue}), or leave the option out`,
+    );
+  }
+  return out.list;
+}
 
 /** Cluster: quorum (two_node), links, transport, properties, STONITH against shared data. */
 export function checkCluster(spec: LabSpec): Problem[] {
   const out = new Problems();
   const c = spec.cluster;
   const n = clusterMembers(spec.nodes).length;
-  out.add(...checkHostLabel("cluster.name", c.name, "cluster name"));
+  out.add(...checkHostLabel("cluster.name", c.name, "cluster name", "cluster01"));
+  // cman's cluster.conf takes 15 characters, corosync 3's cluster_name (through pcs) 32.
+  const longest = c.stack === "cman" ? 15 : 32;
   out.need(
-    c.stack !== "cman" || c.name.length <= 15,
+    c.name.length <= longest,
     "cluster.name",
-    `cman allows cluster names of at most 15 characters, ${QUOTED(c.name)} has ${c.name.length}`,
+    `${c.stack} allows cluster names of at most ${longest} characters, ${QUOTED(c.name)} has ${c.name.length}`,
     "use a shorter name (e.g. cluster01)",
   );
+  out.add(...checkOptions("cluster.properties", c.properties, "no-quorum-policy", "stop"));
+  out.add(...checkOptions("cluster.resourceDefaults", c.resourceDefaults, "resource-stickiness", "100"));
   out.need(
     n !== 2 || c.twoNode,
     "cluster.twoNode",
@@ -135,15 +165,25 @@ export function checkFencing(spec: LabSpec): Problem[] {
   const mgmt = networkByRole(spec, "management");
   spec.fencing.forEach((f, i) => {
     const p = `fencing[${i}]`;
-    out.add(...checkHostLabel(`${p}.name`, f.name, "fence device name"));
+    out.add(...checkHostLabel(`${p}.name`, f.name, "fence device name", "kvmhost01"));
     if (mgmt) out.add(...checkHostAddress(`${p}.ipaddr`, f.ipaddr, mgmt, "fence address", true));
+    const node = spec.nodes.find((n) => n.interfaces.some((nic) => nic.address === f.ipaddr));
+    if (node !== undefined) {
+      out.add({
+        path: `${p}.ipaddr`,
+        problem: `fence address ${f.ipaddr} is node ${node.name}'s own address: fence_virsh must reach the KVM host`,
+        fix: `use the KVM host's address (e.g. ${spec.host.address}), or leave ipaddr out`,
+      });
+    }
     out.need(
       LAB_USER_NAME.test(f.login),
       `${p}.login`,
       `${QUOTED(f.login)} is not a user name`,
       "use e.g. root",
     );
-    out.add(...checkAbsolutePath(`${p}.identityFile`, f.identityFile, "key path"));
+    out.add(
+      ...checkLabPath(`${p}.identityFile`, f.identityFile, "key path", "file", DEFAULT_FENCE_IDENTITY_FILE),
+    );
   });
   out.add(
     ...duplicateFields(spec.fencing, "fencing", [

@@ -2,9 +2,10 @@
  * Helpers shared by the checks of spec/validate: name and path checks, duplicate detection, and
  * the lab networks with their parsed CIDRs for address checks.
  */
+import { DEFAULT_LAB_NAME } from "../defaults";
 import { cidrContains, formatIpv4, parseCidr, parseIpv4 } from "../ipv4";
 import type { Ipv4Cidr } from "../ipv4";
-import { isAbsolutePath, isHostLabel, isResourceId } from "../patterns";
+import { isHostLabel, isResourceId } from "../patterns";
 import type { Problem } from "../problems";
 import { networkWithRole } from "../queries";
 import type { LabSpec, NetworkRole, NetworkSpec } from "../types";
@@ -12,38 +13,40 @@ import type { LabSpec, NetworkRole, NetworkSpec } from "../types";
 /** A value as it appears in a problem: JSON-quoted. */
 export const QUOTED = (s: string): string => JSON.stringify(s);
 
-/** A check of one value: `(path, value, what)` → a problem when `ok(value)` is false, else none. */
-type ValueCheck = (path: string, value: string, what: string) => Problem[];
+/** The lab's name for an example in a fix (`<lab>-node01`): the default one when the lab's is invalid. */
+export function exampleLabName(spec: LabSpec): string {
+  return isHostLabel(spec.name) ? spec.name : DEFAULT_LAB_NAME;
+}
 
-/** Makes a {@link ValueCheck} from a predicate, the problem's wording (`is not …`) and the fix. */
+/**
+ * A check of one value: `(path, value, what, example)` → a problem when `ok(value)` is false, else
+ * none; `example` is a value that fits this very field (a lab name for `name`, a node name for
+ * `nodes[0].name`), given in the fix.
+ */
+type ValueCheck = (path: string, value: string, what: string, example: string) => Problem[];
+
+/** Makes a {@link ValueCheck} from a predicate, the problem's wording (`is not …`) and the fix's rule. */
 function valueCheck(
   ok: (value: string) => boolean,
   isNot: (what: string) => string,
-  fix: string,
+  rule: string,
 ): ValueCheck {
-  return (path, value, what) =>
-    ok(value) ? [] : [{ path, problem: `${QUOTED(value)} ${isNot(what)}`, fix }];
+  return (path, value, what, example) =>
+    ok(value) ? [] : [{ path, problem: `${QUOTED(value)} ${isNot(what)}`, fix: `${rule} (e.g. ${example})` }];
 }
 
 /** A problem for a name that is not an RFC 1123 host label, or none. */
 export const checkHostLabel: ValueCheck = valueCheck(
   isHostLabel,
   (what) => `is not a valid ${what} (an RFC 1123 host label)`,
-  "use 1–63 lowercase letters, digits and hyphens, not starting or ending with a hyphen (e.g. node01)",
+  "use 1–63 lowercase letters, digits and hyphens, not starting or ending with a hyphen",
 );
 
 /** A problem for a name that is not a cluster resource id, or none. */
 export const checkResourceId: ValueCheck = valueCheck(
   isResourceId,
   (what) => `is not a valid ${what}`,
-  "use 1–63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (e.g. service01)",
-);
-
-/** A problem for a value that is not a usable absolute path, or none. */
-export const checkAbsolutePath: ValueCheck = valueCheck(
-  isAbsolutePath,
-  (what) => `is not a usable ${what}`,
-  "give an absolute path other than / without spaces or '..' (e.g. /gldata00)",
+  "use 1–63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
 );
 
 /** Reports every later occurrence of a value already seen, pointing at the first one. */

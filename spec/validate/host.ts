@@ -2,7 +2,9 @@
 import { LAB_USER_NAME, LIBVIRT_URI } from "../patterns";
 import { Problems, type Problem } from "../problems";
 import type { LabSpec } from "../types";
-import { QUOTED, checkAbsolutePath, checkHostAddress, networkByRole } from "./common";
+import { DEFAULT_STATE_ROOT } from "../defaults";
+import { QUOTED, checkHostAddress, exampleLabName, networkByRole } from "./common";
+import { checkLabPath } from "./paths";
 
 /** The KVM host: libvirt URI, address (must be the management gateway), state directory, user. */
 export function checkHost(spec: LabSpec): Problem[] {
@@ -14,7 +16,16 @@ export function checkHost(spec: LabSpec): Problem[] {
     `${QUOTED(h.libvirtUri)} is not a libvirt URI`,
     "use a URI such as qemu:///system or qemu+ssh://root@kvm01/system",
   );
-  out.add(...checkAbsolutePath("host.stateDir", h.stateDir, "state directory"));
+  const stateExample = `${DEFAULT_STATE_ROOT}/${exampleLabName(spec)}`;
+  const state = checkLabPath("host.stateDir", h.stateDir, "state directory", "directory", stateExample);
+  out.add(...state);
+  // The host's preparation refuses a top-level directory (it sets the state directory's mode).
+  out.need(
+    state.length > 0 || h.stateDir.split("/").length > 2,
+    "host.stateDir",
+    `${h.stateDir} is a top-level directory: the host makes the state directory the lab's own (mode 0711)`,
+    `use a directory below one (e.g. ${stateExample})`,
+  );
   out.need(
     LAB_USER_NAME.test(h.sshUser),
     "host.sshUser",

@@ -1,5 +1,5 @@
 /** Checks of the base image. */
-import { HOST_LABEL, HTTP_URL, isAbsolutePath } from "../patterns";
+import { DEBIAN_PACKAGE, DEBIAN_SUITE, HTTP_URL, isAbsolutePath } from "../patterns";
 import { Problems, type Problem } from "../problems";
 import type { LabSpec } from "../types";
 import { QUOTED } from "./common";
@@ -18,7 +18,7 @@ export function checkImage(spec: LabSpec): Problem[] {
     img.source !== "url" || (img.location !== undefined && HTTP_URL.test(img.location)),
     "image.location",
     "source url needs an http(s) URL",
-    "set image.location to the image's URL",
+    "set image.location to the image's URL (e.g. https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2)",
   );
   out.need(
     img.source !== "build" || img.location === undefined,
@@ -33,10 +33,18 @@ export function checkImage(spec: LabSpec): Problem[] {
     "use a Debian mirror URL such as http://deb.debian.org/debian",
   );
   out.need(
-    HOST_LABEL.test(img.suite),
+    DEBIAN_SUITE.test(img.suite),
     "image.suite",
     `${QUOTED(img.suite)} is not a suite name`,
     "use e.g. bookworm",
   );
+  img.extraPackages.forEach((pkg, i) => {
+    out.need(
+      DEBIAN_PACKAGE.test(pkg),
+      `image.extraPackages[${i}]`,
+      `${QUOTED(pkg)} is not a Debian package name`,
+      "write one package name per entry, in lowercase (e.g. lighttpd)",
+    );
+  });
   return out.list;
 }

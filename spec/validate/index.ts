@@ -16,7 +16,9 @@ import { checkHost } from "./host";
 import { checkImage } from "./image";
 import { checkLabName, checkNetworks } from "./networks";
 import { checkAddressConflicts, checkNodes, checkReservedHosts } from "./nodes";
-import { checkServices } from "./services";
+import { checkServiceConfig, checkServices } from "./services";
+import { checkNodeDirectories } from "./paths";
+import { checkPorts } from "./ports";
 import { checkLoadBalancer, checkRoleConfig } from "./lb";
 import { checkGluster, checkIscsi } from "./storage";
 import { checkOcfs2 } from "./ocfs2";
@@ -29,11 +31,13 @@ export { checkCluster, checkFencing } from "./cluster";
 export { checkHost } from "./host";
 export { checkImage } from "./image";
 export { checkLabName, checkNetworks } from "./networks";
-export { checkAddressConflicts, checkNodes, checkReservedHosts } from "./nodes";
-export { checkServices } from "./services";
+export { checkAddressConflicts, checkNodes, checkReservedHosts, MAX_CLUSTER_MEMBERS } from "./nodes";
+export { checkServiceConfig, checkServices } from "./services";
+export { checkLabPath, checkNodeDirectories, SYSTEM_DIRECTORIES, SYSTEM_TREES } from "./paths";
+export { checkPorts } from "./ports";
 export { checkLoadBalancer, checkRoleConfig, LOAD_BALANCER_PACKAGES } from "./lb";
 export { checkGluster, checkIscsi } from "./storage";
-export { checkOcfs2, O2CB_MINIMUMS } from "./ocfs2";
+export { checkOcfs2, O2CB_MAXIMUMS, O2CB_MINIMUMS } from "./ocfs2";
 
 /**
  * Checks that only the user's config can show: keys of `nodes[].addresses` and `nodes[].macs` that
@@ -70,6 +74,7 @@ export function validateLabSpec(spec: LabSpec, config?: LabConfig): Problem[] {
     ...checkNodes(spec),
     ...(config ? checkConfigReferences(config, spec) : []),
     ...(config ? checkRoleConfig(config) : []),
+    ...(config ? checkServiceConfig(config) : []),
     ...checkAddressConflicts(spec),
     ...checkReservedHosts(spec),
     ...checkImage(spec),
@@ -80,6 +85,8 @@ export function validateLabSpec(spec: LabSpec, config?: LabConfig): Problem[] {
     ...checkServices(spec),
     ...checkLoadBalancer(spec),
     ...checkOcfs2(spec),
+    ...checkNodeDirectories(spec),
+    ...checkPorts(spec),
   ];
   const seen = new Set<string>();
   return all.filter((p) => {

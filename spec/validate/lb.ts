@@ -9,8 +9,8 @@ import { CONTROL_CHARACTER, isPagePath } from "../patterns";
 import { Problems, type Problem } from "../problems";
 import { clusterMembers, nodeRole } from "../queries";
 import type { LabConfig } from "../schema";
-import type { LabSpec, LoadBalancerSpec } from "../types";
-import { QUOTED, checkHostAddress, networkInfos } from "./common";
+import type { LabSpec, LoadBalancerSpec, NodeSpec } from "../types";
+import { QUOTED, checkHostAddress, duplicates, networkInfos } from "./common";
 
 /** The director's own sorry page: `127.0.0.1:<port>`. */
 const LOOPBACK_FALLBACK = /^127\.0\.0\.1:([0-9]{1,5})$/;
@@ -80,8 +80,14 @@ function checkVip(spec: LabSpec, lb: LoadBalancerSpec): Problem[] {
 }
 
 /** ldirectord's values that go into its file: the check page, the receive text, the fallback, the ping targets. */
-function checkSettings(lb: LoadBalancerSpec): Problem[] {
+function checkSettings(lb: LoadBalancerSpec, directors: readonly NodeSpec[]): Problem[] {
   const out = new Problems();
+  out.need(
+    lb.protocol === "tcp",
+    "loadBalancer.protocol",
+    `a ${lb.protocol} virtual service forwards datagrams, but the real servers' web service (${lb.web}) answers on TCP only`,
+    "set protocol: tcp, or leave it out",
+  );
   out.need(
     isPagePath(lb.request),
     "loadBalancer.request",
@@ -132,8 +138,25 @@ function checkSettings(lb: LoadBalancerSpec): Problem[] {
         `ping target ${target} is the VIP itself: the director holding it always reaches it`,
         "ping an address outside the director pair, e.g. the service network's gateway",
       );
+      const director = directors.find((d) => d.interfaces.some((nic) => nic.address === target));
+      if (director !== undefined) {
+        out.add({
+          path: p,
+          problem: `ping target ${target} is director ${director.name}'s own address: it always reaches itself`,
+          fix: "ping an address outside the director pair, e.g. the service network's gateway",
+        });
+      }
     }
   });
+  out.add(
+    ...duplicates(
+      lb.pingTargets,
+      (t) => t,
+      (k) => `loadBalancer.pingTargets[${k}]`,
+      "ping target",
+      "list every address once",
+    ),
+  );
   return out.list;
 }
 
@@ -214,7 +237,12 @@ export function checkLoadBalancer(spec: LabSpec): Problem[] {
     });
     return out.list;
   }
-  out.add(...checkParts(spec), ...checkVip(spec, lb), ...checkSettings(lb), ...checkLabOnlyProperties(spec));
+  out.add(
+    ...checkParts(spec),
+    ...checkVip(spec, lb),
+    ...checkSettings(lb, clusterMembers(spec.nodes)),
+    ...checkLabOnlyProperties(spec),
+  );
   return out.list;
 }
 

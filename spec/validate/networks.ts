@@ -7,7 +7,7 @@ import { QUOTED, checkHostLabel, duplicateFields } from "./common";
 
 /** Lab name: a host label (it prefixes libvirt domains, networks and bridges). */
 export function checkLabName(spec: LabSpec): Problem[] {
-  return checkHostLabel("name", spec.name, "lab name");
+  return checkHostLabel("name", spec.name, "lab name", "halab");
 }
 
 /** Networks: names, CIDRs (well-formed, not overlapping), roles, bridges, gateways. */
@@ -16,7 +16,7 @@ export function checkNetworks(spec: LabSpec): Problem[] {
   const parsed = spec.networks.map((n) => parseCidr(n.cidr));
   spec.networks.forEach((net, i) => {
     const p = `networks[${i}]`;
-    out.add(...checkHostLabel(`${p}.name`, net.name, "network name"));
+    out.add(...checkHostLabel(`${p}.name`, net.name, "network name", net.role));
     const c = parsed[i];
     if (!c) {
       out.add({

@@ -1,6 +1,7 @@
 /** Checks of the nodes, the reserved /etc/hosts entries, and the uniqueness of addresses and host names. */
 import { cidrContains, parseIpv4 } from "../ipv4";
-import { LIBVIRT_NAME, isHostLabel, isMac } from "../patterns";
+import { FIRST_NODE_HOST_OFFSET, KVM_HOST } from "../defaults";
+import { LAB_DOMAIN_NAME, isHostLabel, isMac } from "../patterns";
 import { Problems, type Problem } from "../problems";
 import { clusterMembers } from "../queries";
 import type { LabSpec } from "../types";
@@ -10,9 +11,13 @@ import {
   checkHostLabel,
   duplicateFields,
   duplicates,
+  exampleLabName,
   hostRange,
   networkInfos,
 } from "./common";
+
+/** The most cluster members a lab has (corosync 3 / pacemaker clusters are supported up to 32 nodes). */
+export const MAX_CLUSTER_MEMBERS = 32;
 
 /** Nodes: count, names, domain names, addresses, MACs, host names, sizes. */
 export function checkNodes(spec: LabSpec): Problem[] {
@@ -26,14 +31,28 @@ export function checkNodes(spec: LabSpec): Problem[] {
     `a cluster needs at least 2 nodes, found ${members}${members < spec.nodes.length ? " cluster members (real servers do not count)" : ""}`,
     "define at least two nodes (or leave nodes out for the seed's node01/node02)",
   );
+  out.need(
+    members <= MAX_CLUSTER_MEMBERS,
+    "nodes",
+    `a cluster of this lab holds at most ${MAX_CLUSTER_MEMBERS} members (corosync's supported size), found ${members}`,
+    `define at most ${MAX_CLUSTER_MEMBERS} cluster members (real servers do not count)`,
+  );
   spec.nodes.forEach((node, i) => {
     const p = `nodes[${i}]`;
-    out.add(...checkHostLabel(`${p}.name`, node.name, "node name"));
+    // A name that fits this entry: the seed names its nodes node01, node02, …
+    const example = `node${String(i + 1).padStart(2, "0")}`;
+    out.add(...checkHostLabel(`${p}.name`, node.name, "node name", example));
     out.need(
-      LIBVIRT_NAME.test(node.domainName),
+      node.name !== KVM_HOST,
+      `${p}.name`,
+      `${QUOTED(node.name)} is the name iscsi.host gives the KVM host`,
+      `give the node another name (e.g. ${example})`,
+    );
+    out.need(
+      LAB_DOMAIN_NAME.test(node.domainName),
       `${p}.domainName`,
       `${QUOTED(node.domainName)} is not a valid libvirt domain name`,
-      "use letters, digits, '-', '_', '.' or '+' only (or leave domainName out)",
+      `use up to 200 letters, digits, '-', '_' or '.', a letter, digit or '_' first (e.g. ${exampleLabName(spec)}-${example}), or leave domainName out`,
     );
     out.need(
       node.diskGiB >= spec.image.sizeGiB,
@@ -48,7 +67,7 @@ export function checkNodes(spec: LabSpec): Problem[] {
       if (iface.address === "") {
         out.add({
           path: ap,
-          problem: `node ${node.name} has no address on network ${iface.network}`,
+          problem: `node ${node.name} has no address on network ${iface.network}: the derived one (host part ${FIRST_NODE_HOST_OFFSET + i}) lies outside ${info.net.cidr}`,
           fix: `add addresses.${iface.network}: ${hostRange(info)}`,
         });
       } else {
@@ -70,10 +89,10 @@ export function checkNodes(spec: LabSpec): Problem[] {
         );
       }
       out.need(
-        iface.hostname === node.name || isHostLabel(iface.hostname),
+        !isHostLabel(node.name) || isHostLabel(iface.hostname),
         `${p}.name`,
         `host name ${QUOTED(iface.hostname)} on network ${iface.network} is not a valid host label (over 63 characters)`,
-        "shorten the node name",
+        `shorten the node name to at most 62 characters (e.g. ${example})`,
       );
     }
   });
@@ -149,7 +168,7 @@ export function checkReservedHosts(spec: LabSpec): Problem[] {
   const infos = [...networkInfos(spec).values()];
   spec.reservedHosts.forEach((r, i) => {
     const p = `reservedHosts[${i}]`;
-    out.add(...checkHostLabel(`${p}.hostname`, r.hostname, "host name"));
+    out.add(...checkHostLabel(`${p}.hostname`, r.hostname, "host name", "node03"));
     const info = infos.find((n) => n.cidr && cidrContains(n.cidr, r.address));
     if (info) out.add(...checkHostAddress(`${p}.address`, r.address, info, "reserved address"));
     else {

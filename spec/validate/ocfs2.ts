@@ -4,11 +4,12 @@
  * on, timeouts within o2cb's minimums), the LUN it lives on (one of the target's, used by nothing
  * else), slots for every node, the mount point and options, and the one cluster stack per node.
  */
-import { isAbsolutePath, isHostLabel, MOUNT_OPTIONS } from "../patterns";
+import { isHostLabel, MOUNT_OPTIONS } from "../patterns";
 import { Problems, type Problem } from "../problems";
 import { nodeRole } from "../queries";
 import type { LabSpec, Ocfs2Spec } from "../types";
 import { QUOTED, duplicateFields } from "./common";
+import { checkLabPath } from "./paths";
 
 /** o2cb's cluster name: up to 16 letters and digits (ocfs2.cluster.conf(5)). */
 export const O2CB_CLUSTER_NAME = /^[A-Za-z0-9]{1,16}$/;
@@ -36,6 +37,18 @@ export const O2CB_MINIMUMS: readonly (readonly [
   ["keepaliveDelayMs", 1000, 2000],
   ["reconnectDelayMs", 2000, 2000],
 ];
+
+/**
+ * The lab's maximums of the same settings: 10 minutes each (a dead node found after 301 disk
+ * heartbeats of 2 s), far above any lab's need — a larger value is a typo that would leave a dead
+ * node holding its locks for hours.
+ */
+export const O2CB_MAXIMUMS: Readonly<Record<(typeof O2CB_MINIMUMS)[number][0], number>> = {
+  heartbeatDeadThreshold: 301,
+  idleTimeoutMs: 600000,
+  keepaliveDelayMs: 600000,
+  reconnectDelayMs: 600000,
+};
 
 /** The kernel: a built image needs the generic kernel, the cloud one has no OCFS2. */
 function checkKernel(spec: LabSpec): Problem[] {
@@ -140,6 +153,12 @@ function checkO2cb(spec: LabSpec, o: Ocfs2Spec): Problem[] {
       `${o[field]} is below o2cb's minimum of ${min}`,
       `set at least ${min} (seed: ${seed}), or leave it out`,
     );
+    out.need(
+      o[field] <= O2CB_MAXIMUMS[field],
+      `ocfs2.${field}`,
+      `${o[field]} is above the lab's maximum of ${O2CB_MAXIMUMS[field]}`,
+      `set at most ${O2CB_MAXIMUMS[field]} (seed: ${seed}), or leave it out`,
+    );
   }
   out.need(
     o.keepaliveDelayMs < o.idleTimeoutMs,
@@ -166,6 +185,12 @@ function checkVolume(spec: LabSpec, o: Ocfs2Spec): Problem[] {
       "ocfs2.lun",
       `the iSCSI target has no LUN ${o.lun}`,
       `add a LUN for the volume to iscsi.luns (e.g. {id: ${o.lun}, file: ocfs2.img, sizeMiB: 2048}), or use one of ${ids.join(", ")}`,
+    );
+    out.need(
+      spec.iscsi.luns.find((l) => l.id === o.lun)?.purpose !== "quorum",
+      "ocfs2.lun",
+      `LUN ${o.lun} is the quorum LUN: a file system on it would destroy the quorum disk`,
+      `give the volume a LUN of its own with purpose data (e.g. {id: ${Math.max(...ids) + 1}, file: ocfs2.img, sizeMiB: 2048})`,
     );
   }
   spec.services.forEach((g, i) =>
@@ -196,12 +221,7 @@ function checkVolume(spec: LabSpec, o: Ocfs2Spec): Problem[] {
     `${QUOTED(o.label)} is not a volume label`,
     "use up to 63 letters, digits, '.', '_' and '-'",
   );
-  out.need(
-    isAbsolutePath(o.mountPoint) && o.mountPoint !== "/" && !/["'\\]/.test(o.mountPoint),
-    "ocfs2.mountPoint",
-    `${QUOTED(o.mountPoint)} is not a mount point`,
-    "use an absolute path without spaces or quotes (e.g. /srv/ocfs2)",
-  );
+  out.add(...checkLabPath("ocfs2.mountPoint", o.mountPoint, "mount point", "mount", "/srv/ocfs2"));
   o.mountOptions.forEach((opt, i) => {
     out.need(
       MOUNT_OPTIONS.test(opt) && !opt.includes(","),

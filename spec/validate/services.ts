@@ -1,9 +1,9 @@
 /** Checks of the service groups: names, failover domains, resources and their references and order. */
 import { Problems, type Problem } from "../problems";
+import type { LabConfig } from "../schema";
 import type { LabSpec, ServiceGroupSpec } from "../types";
 import {
   QUOTED,
-  checkAbsolutePath,
   checkHostAddress,
   checkResourceId,
   duplicateFields,
@@ -11,11 +11,13 @@ import {
   networkInfos,
   type NetworkInfo,
 } from "./common";
+import { checkLabPath, within } from "./paths";
 
-/** A mount point of a group and the index of its resource. */
+/** A mount point of a group, the index of its resource, and whether the path is usable at all. */
 interface Mount {
   mountPoint: string;
   index: number;
+  usable: boolean;
 }
 
 /** One resource of a group: its name and kind-specific fields; records the group's mounts. */
@@ -28,7 +30,14 @@ function checkResource(
   mounts: Mount[],
 ): Problem[] {
   const out = new Problems();
-  out.add(...checkResourceId(`${rp}.name`, r.name, "resource name"));
+  out.add(
+    ...checkResourceId(
+      `${rp}.name`,
+      r.name,
+      "resource name",
+      `service01-${r.kind === "ip" ? "ip" : r.kind === "postgresql" ? "db" : "fs"}`,
+    ),
+  );
   switch (r.kind) {
     case "ip": {
       const info = infos.get(r.network);
@@ -62,8 +71,11 @@ function checkResource(
             : "set gluster.enabled: true, or remove this resource",
         });
       }
-      out.add(...checkAbsolutePath(`${rp}.mountPoint`, r.mountPoint, "mount point"));
-      mounts.push({ mountPoint: r.mountPoint, index: j });
+      mounts.push(mount(r.mountPoint, j, "/gldata00"));
+      // The lab's mount point itself (the default) is checked at gluster.mountPoint.
+      if (!(spec.gluster.enabled && r.mountPoint === spec.gluster.mountPoint)) {
+        out.add(...checkLabPath(`${rp}.mountPoint`, r.mountPoint, "mount point", "mount", "/gldata00"));
+      }
       break;
     case "iscsi-filesystem": {
       const lun = spec.iscsi.luns.find((l) => l.id === r.lun);
@@ -87,15 +99,26 @@ function checkResource(
           "use a LUN with purpose data",
         );
       }
-      out.add(...checkAbsolutePath(`${rp}.mountPoint`, r.mountPoint, "mount point"));
-      mounts.push({ mountPoint: r.mountPoint, index: j });
+      mounts.push(mount(r.mountPoint, j, "/shared00"));
+      out.add(...checkLabPath(`${rp}.mountPoint`, r.mountPoint, "mount point", "mount", "/shared00"));
       break;
     }
-    case "postgresql":
-      out.add(...checkAbsolutePath(`${rp}.dataDir`, r.dataDir, "data directory"));
+    case "postgresql": {
+      // A directory on a mount that is itself unusable is that mount's problem (reported there).
+      if (mounts.some((m) => !m.usable && within(r.dataDir, m.mountPoint))) break;
+      const home = mounts.find((m) => m.usable);
+      const example = home !== undefined ? `${home.mountPoint}/pgsql` : "/var/lib/postgresql/lab";
+      out.add(...checkLabPath(`${rp}.dataDir`, r.dataDir, "data directory", "directory", example));
       break;
+    }
   }
   return out.list;
+}
+
+/** A group's mount at resource `index`; `usable` when the mount point passes the path checks. */
+function mount(mountPoint: string, index: number, example: string): Mount {
+  const usable = checkLabPath("", mountPoint, "mount point", "mount", example).length === 0;
+  return { mountPoint, index, usable };
 }
 
 /** PostgreSQL resources of a group must live on one of its mounts, listed after it. */
@@ -103,12 +126,18 @@ function checkDataDirs(g: ServiceGroupSpec, p: string, mounts: readonly Mount[])
   const out = new Problems();
   g.resources.forEach((r, j) => {
     if (r.kind !== "postgresql" || mounts.length === 0) return;
-    const home = mounts.find((m) => r.dataDir === m.mountPoint || r.dataDir.startsWith(`${m.mountPoint}/`));
+    const home = mounts.find((m) => within(r.dataDir, m.mountPoint));
     if (!home) {
       out.add({
         path: `${p}.resources[${j}].dataDir`,
         problem: `data directory ${r.dataDir} is not on the group's shared file system (${mounts.map((m) => m.mountPoint).join(", ")})`,
         fix: `put it under ${mounts[0].mountPoint} (e.g. ${mounts[0].mountPoint}/pgsql) or leave dataDir out`,
+      });
+    } else if (r.dataDir === home.mountPoint) {
+      out.add({
+        path: `${p}.resources[${j}].dataDir`,
+        problem: `data directory ${r.dataDir} is the mount point itself: PostgreSQL needs an empty directory of its own, and a file system's root is not one (ext4 keeps lost+found there)`,
+        fix: `use a directory inside it (e.g. ${home.mountPoint}/pgsql), or leave dataDir out`,
       });
     } else {
       out.need(
@@ -132,8 +161,17 @@ function checkGroup(
   const out = new Problems();
   const nodeNames = spec.nodes.map((n) => n.name);
   const p = `services[${i}]`;
-  out.add(...checkResourceId(`${p}.name`, g.name, "service group name"));
-  out.add(...checkResourceId(`${p}.domain.name`, g.domain.name, "failover domain name"));
+  out.add(
+    ...checkResourceId(`${p}.name`, g.name, "service group name", `service${String(i + 1).padStart(2, "0")}`),
+  );
+  out.add(
+    ...checkResourceId(
+      `${p}.domain.name`,
+      g.domain.name,
+      "failover domain name",
+      `dom${String(i + 1).padStart(2, "0")}`,
+    ),
+  );
   out.need(
     g.domain.nodes.length > 0,
     `${p}.domain.nodes`,
@@ -172,6 +210,24 @@ function checkGroup(
   return out.list;
 }
 
+/** What only the user's config shows: an `ip` resource's `/nn` and its `cidrNetmask` disagreeing. */
+export function checkServiceConfig(config: LabConfig): Problem[] {
+  const out = new Problems();
+  (config.services ?? []).forEach((g, i) =>
+    g.resources.forEach((r, j) => {
+      if (r.kind !== "ip" || r.cidrNetmask === undefined) return;
+      const suffix = /\/([0-9]{1,2})$/.exec(r.address)?.[1];
+      out.need(
+        suffix === undefined || Number(suffix) === r.cidrNetmask,
+        `services[${i}].resources[${j}].cidrNetmask`,
+        `/${r.cidrNetmask} differs from the address's own /${suffix} (${r.address})`,
+        `give the netmask once: in the address or in cidrNetmask (e.g. address: ${r.address.split("/")[0]}, cidrNetmask: ${suffix})`,
+      );
+    }),
+  );
+  return out.list;
+}
+
 /** Service groups: names, failover domains, resources and their references and order. */
 export function checkServices(spec: LabSpec): Problem[] {
   const out = new Problems();
@@ -184,6 +240,20 @@ export function checkServices(spec: LabSpec): Problem[] {
   );
   const resourceIds = spec.services.flatMap((g, i) =>
     g.resources.map((r, j) => ({ id: r.name, path: `services[${i}].resources[${j}].name` })),
+  );
+  const fileSystems = spec.services.flatMap((g, i) =>
+    g.resources.flatMap((r, j) =>
+      r.kind === "iscsi-filesystem" ? [{ lun: r.lun, path: `services[${i}].resources[${j}].lun` }] : [],
+    ),
+  );
+  out.add(
+    ...duplicates(
+      fileSystems,
+      (x) => String(x.lun),
+      (k) => fileSystems[k].path,
+      "iSCSI LUN",
+      "give every file system a LUN of its own: two mounts of one ext4/xfs LUN destroy it",
+    ),
   );
   const groupNames = new Set(spec.services.map((g) => g.name));
   out.add(

@@ -1,9 +1,11 @@
 /** Checks of the shared storage: the iSCSI target and the GlusterFS volume. */
-import { DEVICE_PATH, GLUSTER_VOLUME, IQN, LUN_FILE } from "../patterns";
+import { DEFAULT_STATE_ROOT, KVM_HOST, defaultIscsiDirectory } from "../defaults";
+import { CONTROL_CHARACTER, GLUSTER_OPTION, GLUSTER_VOLUME, IQN, LUN_FILE, isDevicePath } from "../patterns";
 import { Problems, type Problem } from "../problems";
 import { clusterMembers } from "../queries";
 import type { LabSpec } from "../types";
-import { QUOTED, checkAbsolutePath, duplicateFields } from "./common";
+import { QUOTED, duplicateFields, exampleLabName } from "./common";
+import { checkLabPath, overlaps } from "./paths";
 
 /** iSCSI target: where it runs, IQN, LUNs. */
 export function checkIscsi(spec: LabSpec): Problem[] {
@@ -11,7 +13,7 @@ export function checkIscsi(spec: LabSpec): Problem[] {
   const t = spec.iscsi;
   if (!t.enabled) return out.list;
   out.need(
-    t.host === "kvmhost" || spec.nodes.some((n) => n.name === t.host),
+    t.host === KVM_HOST || spec.nodes.some((n) => n.name === t.host),
     "iscsi.host",
     `${QUOTED(t.host)} is neither kvmhost nor a node`,
     `use kvmhost or one of the node names (${spec.nodes.map((n) => n.name).join(", ")})`,
@@ -22,7 +24,11 @@ export function checkIscsi(spec: LabSpec): Problem[] {
     `${QUOTED(t.iqn)} is not an iSCSI qualified name`,
     "write iqn.YYYY-MM.<reversed domain>:<name> in lowercase (e.g. iqn.2011-08.com.example.kvmhost:tgt01)",
   );
-  out.add(...checkAbsolutePath("iscsi.directory", t.directory, "LUN directory"));
+  // The default directory is the state directory's (and the cluster name's) problem, reported there.
+  if (t.directory !== defaultIscsiDirectory(spec.host.stateDir, spec.cluster.name)) {
+    const example = defaultIscsiDirectory(`${DEFAULT_STATE_ROOT}/${exampleLabName(spec)}`, "cluster01");
+    out.add(...checkLabPath("iscsi.directory", t.directory, "LUN directory", "directory", example));
+  }
   out.need(
     t.luns.length > 0,
     "iscsi.luns",
@@ -46,6 +52,26 @@ export function checkIscsi(spec: LabSpec): Problem[] {
   return out.list;
 }
 
+/** The nodes' own block devices: the root disk (virtio vda) and the cloud-init seed (IDE cdrom hdc, sr0). */
+const NODE_OWN_DEVICE = /^\/dev\/(vda[0-9]*|hdc|sr0|cdrom)$/;
+
+/** The brick's own block device: a device path, not the node's root disk or seed. */
+function checkBrickDevice(device: string): Problem[] {
+  const out = new Problems();
+  const fix = "use an extra disk of the nodes (e.g. /dev/vdb), or leave brickDevice out";
+  if (!isDevicePath(device)) {
+    out.add({ path: "gluster.brickDevice", problem: `${QUOTED(device)} is not a device path`, fix });
+  } else {
+    out.need(
+      !NODE_OWN_DEVICE.test(device),
+      "gluster.brickDevice",
+      `${device} is the node's own ${device.startsWith("/dev/vda") ? "root disk" : "cloud-init seed"}: the brick would take it over`,
+      fix,
+    );
+  }
+  return out.list;
+}
+
 /** True when a service group mounts the lab's GlusterFS volume. */
 function mountsGluster(spec: LabSpec): boolean {
   return spec.services.some((s) =>
@@ -66,18 +92,24 @@ export function checkGluster(spec: LabSpec): Problem[] {
     `${QUOTED(g.volume)} is not a valid volume name`,
     "use letters, digits, '-' and '_' only (e.g. data00)",
   );
+  // The replica counts that fit: divisors of the brick count, at least 2 (a replica volume).
+  const fitting = Array.from({ length: n }, (_, k) => k + 1).filter((d) => d >= 2 && n % d === 0);
+  const choose =
+    fitting.length > 0
+      ? `set gluster.replica to ${fitting.join(" or ")}`
+      : "add cluster members (a replica volume needs at least 2), or set gluster.enabled: false";
   if (g.replica > n) {
     out.add({
       path: "gluster.replica",
       problem: `replica ${g.replica} needs ${g.replica} bricks but there are only ${n} nodes (one brick each)`,
-      fix: `set gluster.replica to at most ${n}, or add nodes`,
+      fix: fitting.length > 0 ? `${choose}, or add nodes` : choose,
     });
   } else {
     out.need(
       n % g.replica === 0,
       "gluster.replica",
       `${n} bricks (one per node) are not a multiple of replica ${g.replica}`,
-      `set gluster.replica to ${n} or to a divisor of ${n}`,
+      choose,
     );
   }
   out.need(
@@ -86,23 +118,30 @@ export function checkGluster(spec: LabSpec): Problem[] {
     `an arbiter needs replica 3 (two data bricks and the arbiter), but replica is ${g.replica}`,
     "set gluster.replica: 3 (with 3 nodes), or gluster.arbiter: false",
   );
-  out.add(...checkAbsolutePath("gluster.brickPath", g.brickPath, "brick directory"));
-  out.add(...checkAbsolutePath("gluster.mountPoint", g.mountPoint, "mount point"));
-  const under = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`);
+  out.add(...checkLabPath("gluster.brickPath", g.brickPath, "brick directory", "directory", "/glvol00"));
+  out.add(...checkLabPath("gluster.mountPoint", g.mountPoint, "mount point", "mount", "/gldata00"));
   out.need(
-    !under(g.brickPath, g.mountPoint) && !under(g.mountPoint, g.brickPath),
+    !overlaps(g.brickPath, g.mountPoint),
     "gluster.mountPoint",
     `mount point ${g.mountPoint} and brick directory ${g.brickPath} overlap`,
     "keep the brick (e.g. /glvol00) and the mount point (e.g. /gldata00) apart",
   );
-  if (g.brickDevice !== undefined) {
+  if (g.brickDevice !== undefined) out.add(...checkBrickDevice(g.brickDevice));
+  Object.entries(g.options).forEach(([name, value]) => {
+    const op = `gluster.options.${name}`;
     out.need(
-      DEVICE_PATH.test(g.brickDevice),
-      "gluster.brickDevice",
-      `${QUOTED(g.brickDevice)} is not a device path`,
-      "use a block device under /dev (e.g. /dev/vdb), or leave brickDevice out",
+      GLUSTER_OPTION.test(name),
+      op,
+      `${QUOTED(name)} is not a volume option name`,
+      "write <translator>.<option> (e.g. performance.cache-size)",
     );
-  }
+    out.need(
+      value !== "" && !CONTROL_CHARACTER.test(value),
+      op,
+      `${QUOTED(value)} is not a one-line value`,
+      "give a value on one line (e.g. 64MB), or leave the option out",
+    );
+  });
   out.need(
     spec.networks.some((net) => net.name === g.network),
     "gluster.network",

@@ -73,7 +73,7 @@ describe("defaults", () => {
     const config = seed002();
     const fe1 = config.nodes?.[2];
     if (fe1 === undefined) throw new Error("no fe1");
-    fe1.addresses.heartbeat = "192.168.16.33";
+    fe1.addresses = { ...fe1.addresses, heartbeat: "192.168.16.33" };
     fe1.memoryMiB = 768;
     const spec = parseLabSpec(config);
     expect(spec.nodes[2]).toMatchObject({ memoryMiB: 768, role: "real-server" });

@@ -1,4 +1,4 @@
-import { expectRejected, nodes, problemsOf } from "./helpers";
+import { expectRejected, nets, nodes, problemsOf } from "./helpers";
 
 describe("rejected input names the field and the fix: nodes and their addresses", () => {
   test("address outside its network", () => {
@@ -61,14 +61,14 @@ describe("rejected input names the field and the fix: nodes and their addresses"
     expectRejected({ nodes: ns }, "nodes[0].macs.management", "multicast", "unicast");
   });
 
-  test("a node missing an address on a network", () => {
+  test("a node missing an address where the derived one (.121 + index) does not fit the network", () => {
     const ns = nodes(2);
     delete (ns[1].addresses as Record<string, string>).heartbeat;
     expectRejected(
-      { nodes: ns },
+      { nodes: ns, networks: nets(["192.168.7.0/24", "192.168.8.0/24", "192.168.9.0/26"]) },
       "nodes[1].addresses.heartbeat",
-      "no address on network heartbeat",
-      "add addresses.heartbeat",
+      "no address on network heartbeat: the derived one (host part 122) lies outside 192.168.9.0/26",
+      "add addresses.heartbeat: an address in 192.168.9.2–192.168.9.62",
     );
   });
 

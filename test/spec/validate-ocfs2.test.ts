@@ -182,7 +182,12 @@ describe("validation", () => {
       "use one of",
     );
     expectRejected(lab({}, { label: "a b" }), "ocfs2.label", "not a volume label", "up to 63");
-    expectRejected(lab({}, { mountPoint: "srv" }), "ocfs2.mountPoint", "not a mount point", "absolute path");
+    expectRejected(
+      lab({}, { mountPoint: "srv" }),
+      "ocfs2.mountPoint",
+      "not a usable mount point",
+      "absolute path",
+    );
     expectRejected(
       lab({}, { mountOptions: ["noatime,ro"] }),
       "ocfs2.mountOptions[0]",

@@ -2,7 +2,12 @@ import { expectRejected } from "./helpers";
 
 describe("rejected input names the field and the fix: storage and service groups", () => {
   test("gluster replica larger than the node count", () => {
-    expectRejected({ gluster: { replica: 3 } }, "gluster.replica", "only 2 nodes", "at most 2");
+    expectRejected(
+      { gluster: { replica: 3 } },
+      "gluster.replica",
+      "only 2 nodes",
+      "set gluster.replica to 2",
+    );
   });
 
   test("gluster arbiter without replica 3", () => {
