@@ -19,6 +19,7 @@
  */
 import { createHash } from "node:crypto";
 import { shellJoin, shellQuote } from "../exec/ssh";
+import { DEBIAN_PACKAGE, DEBIAN_SUITE, HTTP_URL } from "../../spec/patterns";
 
 /** Bumped whenever the script changes what it produces: part of the cache key. */
 export const IMAGE_BUILDER_VERSION = "2";
@@ -71,10 +72,6 @@ export interface BuiltImagePaths {
   initrdPath: string;
 }
 
-const SUITE = /^[a-z][a-z0-9-]*$/;
-const PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
-const MIRROR = /^https?:\/\/[^\s'"]+$/;
-
 /** The package list as it shapes the image: unique, sorted. */
 export function normalisedPackages(packages: readonly string[]): string[] {
   return [...new Set(packages.map((p) => p.trim()).filter((p) => p !== ""))].sort();
@@ -110,12 +107,12 @@ export function builtImagePaths(input: ImageBuildInput): BuiltImagePaths {
 
 /** Throws, naming the field, when an input cannot be put in the script safely. */
 function checkInput(input: ImageBuildInput): void {
-  if (!SUITE.test(input.suite))
+  if (!DEBIAN_SUITE.test(input.suite))
     throw new Error(`image build: suite "${input.suite}" is not a Debian suite name`);
-  if (!MIRROR.test(input.mirror))
+  if (!HTTP_URL.test(input.mirror))
     throw new Error(`image build: mirror "${input.mirror}" is not an http(s) URL`);
   for (const p of input.packages) {
-    if (!PACKAGE.test(p)) throw new Error(`image build: "${p}" is not a Debian package name`);
+    if (!DEBIAN_PACKAGE.test(p)) throw new Error(`image build: "${p}" is not a Debian package name`);
   }
   if (!Number.isInteger(input.sizeGiB) || input.sizeGiB < 2 || input.sizeGiB > 64)
     throw new Error(`image build: sizeGiB ${input.sizeGiB} must be an integer from 2 to 64`);
