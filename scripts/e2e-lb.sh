@@ -27,7 +27,9 @@
 #       moves to the other director), restarts it with the new size and it rejoins, out of standby;
 #       HTTP answers throughout but for that one move (the longest gap is printed and recorded as
 #       lb-resize-gap); a refresh is clean;
-#   3. `pulumi destroy` leaves no domain, network, file or sshd of the stack behind.
+#   3. `pulumi destroy` leaves no domain, network, file or sshd of the stack behind;
+#   4. no secret of the stack is in clear in its state, its outputs, anything the run printed or
+#      the process lists sampled on the host and the nodes (e2e_secret_search).
 # Nothing of the lab leaves the namespace; the image build (apt to Debian's mirror) runs outside.
 #
 # The checks name nothing of the lab themselves: the VIP, the directors and real servers, their
@@ -398,7 +400,9 @@ check_vipcheck() {
 e2e_phase lb-vipcheck check_vipcheck
 
 # ---- 3. destroy -----------------------------------------------------------------------------------
+e2e_secret_capture
 e2e_phase lb-destroy pulumi destroy --yes --non-interactive || fail "pulumi destroy failed"
 e2e_destroyed
+e2e_secret_search
 e2e_stage destroy-clean
 log "e2e-lb: destroy removed every domain, network, file and the sshd of the stack"

@@ -22,7 +22,9 @@
 #   (e) seed 003's conversion: the volume unmounted everywhere, switched to local mode
 #       (`tunefs.ocfs2 -M local`), a sentinel file written in local mode; `up --refresh` switches it
 #       back to cluster mode (`tunefs.ocfs2 -M cluster`) and mounts it everywhere with the sentinel;
-#   3. `pulumi destroy` leaves no domain, network, file or sshd of the stack behind.
+#   3. `pulumi destroy` leaves no domain, network, file or sshd of the stack behind;
+#   4. no secret of the stack is in clear in its state, its outputs, anything the run printed or
+#      the process lists sampled on the host and the nodes (e2e_secret_search).
 # Nothing of the lab leaves the namespace; the image build (apt to Debian's mirror) runs outside.
 #
 # The checks name nothing of the lab themselves: the nodes, their numbers, addresses and domains,
@@ -270,7 +272,9 @@ check_conversion() {
 check_conversion
 
 # ---- 3. destroy -----------------------------------------------------------------------------------
+e2e_secret_capture
 e2e_phase ocfs2-destroy pulumi destroy --yes --non-interactive || fail "pulumi destroy failed"
 e2e_destroyed
+e2e_secret_search
 e2e_stage destroy-clean
 log "e2e-ocfs2: destroy removed every domain, network, file and the sshd of the stack"

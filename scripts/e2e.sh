@@ -21,7 +21,10 @@
 # Cluster (layers: cluster — scripts/e2e-cluster.sh): pcs cluster, STONITH, service01, drift, a
 #   real fence, and seed 001's failover drill (scripts/drill.sh);
 # Then:
-#   9. `pulumi destroy` leaves no domain, network, file, tgtd or sshd of the stack behind.
+#   9. `pulumi destroy` leaves no domain, network, file, tgtd or sshd of the stack behind;
+#  10. no secret of the stack (passwords, private keys) is in clear in its state, its outputs,
+#      anything the run printed or the process lists sampled on the host and the nodes
+#      (e2e_secret_search).
 # Nothing of the lab leaves the namespace; the image build (apt to Debian's mirror) runs outside.
 #
 # The test lab is the seed lab (every default: nodes node01/node02, the 192.168.7-9.0/24 networks,
@@ -212,9 +215,11 @@ case " $E2E_RUN_LAYERS " in *" cluster "*)
   ;;
 esac
 
+e2e_secret_capture
 e2e_phase destroy pulumi destroy --yes --non-interactive || fail "pulumi destroy failed"
 # No domain, network, state directory or host sshd left (e2e_destroyed); nor the storage layer's tgtd.
 e2e_destroyed
 if [ -n "$LAB_ISCSI_PORTAL" ] && tcp_listening ":${LAB_ISCSI_PORTAL##*:}"; then fail "destroy left tgtd listening"; fi
 e2e_stage destroy-clean
 log "e2e: destroy removed every domain, network, file and the sshd of the stack"
+e2e_secret_search

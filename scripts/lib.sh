@@ -16,7 +16,8 @@
 #     the namespace; E2E_ENV_FILE, E2E_WORK, E2E_NS), e2e_timing NAME SECONDS, e2e_stage NAME, e2e_phase NAME
 #     COMMAND…, e2e_inside STACK, load_e2e_env, e2e_node_access (on, cib_query), e2e_own_libvirt,
 #     e2e_stack_init STACK, e2e_expect_drift WHAT NAME[=OPS]…, e2e_destroyed,
-#     e2e_wait SECONDS WHAT COMMAND… (inside).
+#     e2e_wait SECONDS WHAT COMMAND…, e2e_sample NAME COMMAND…, e2e_secret_capture,
+#     e2e_secret_search (inside).
 # shellcheck shell=bash
 
 set -euo pipefail
@@ -305,8 +306,50 @@ e2e_inside() {
   E2E_STACK="$1"
   e2e_own_libvirt
   e2e_stack_init "$1"
+  # Everything the run prints (the engine's output, the providers' progress) is kept for the
+  # secret search, and the host's process list sampled (e2e_sample).
+  exec > >(tee -a "$E2E_WORK/run.log") 2>&1
+  e2e_sample ps-host ps -eo args
   start_progress
   trap e2e_exit EXIT
+}
+
+# e2e_sample NAME COMMAND… — in the background, COMMAND's output appended to E2E_WORK/NAME.txt
+# every second until E2E_WORK/sampling.stop exists or the run is gone (the secret search reads it).
+e2e_sample() {
+  local name="$1"
+  shift
+  (while [ ! -e "$E2E_WORK/sampling.stop" ] && kill -0 $$ 2>/dev/null; do
+    "$@" >>"$E2E_WORK/$name.txt" 2>/dev/null || true
+    sleep 1
+  done) &
+}
+
+# e2e_secret_capture — before the destroy: the stack's state with and without its secrets in
+# clear, and its outputs, into the run's work dir (for e2e_secret_search); the sampling stopped.
+e2e_secret_capture() {
+  touch "$E2E_WORK/sampling.stop"
+  (umask 077 && pulumi stack export --show-secrets >"$E2E_WORK/secrets.json") ||
+    die "e2e: could not export the stack's secrets for the search"
+  pulumi stack export >"$E2E_WORK/state-export.json" || die "e2e: could not export the stack's state"
+  pulumi stack output --json >"$E2E_WORK/outputs.json" || die "e2e: could not read the stack outputs"
+}
+
+# e2e_secret_search — every secret of the stack (e2e_secret_capture) looked for in clear in the
+# backend's files and the exported state, the stack outputs, everything the run printed and the
+# process lists sampled on the host and the nodes; dies naming where one was found (never its
+# value). The clear export is removed either way.
+e2e_secret_search() {
+  local shown files=("$E2E_WORK/state-export.json" "$E2E_WORK/outputs.json" "$E2E_WORK/run.log")
+  files+=("$E2E_WORK"/ps-*.txt)
+  mapfile -t -O "${#files[@]}" files < <(find "$E2E_WORK/state" -type f)
+  shown=$(query secret-scan "$E2E_WORK/secrets.json" "${files[@]}") || {
+    rm -f "$E2E_WORK/secrets.json"
+    die "e2e: the secret search failed (above)"
+  }
+  rm -f "$E2E_WORK/secrets.json"
+  e2e_stage secret-search
+  log "e2e: secret search: $shown (state, outputs, the run's output, process lists)"
 }
 
 # shellcheck disable=SC2317 # run by the trap
@@ -348,6 +391,12 @@ e2e_node_access() {
   SSH=(ssh $(node_ssh_options "$E2E_WORK/program.key" "$E2E_WORK/known_hosts"))
   # shellcheck disable=SC2317 # called by the e2e scripts
   on() { "${SSH[@]}" "root@$1" "$2"; }
+  # The nodes' process lists, sampled from now on for the secret search (once per node).
+  local a
+  for a in "${LAB_ADDRESSES[@]}"; do
+    [ -e "$E2E_WORK/ps-$a.txt" ] || e2e_sample "ps-$a" on "$a" "ps -eo args"
+    touch "$E2E_WORK/ps-$a.txt"
+  done
   # shellcheck disable=SC2317
   cib_query() { on "$1" "cibadmin --query" >"$2" || die "e2e: cibadmin --query failed on $1"; }
 }

@@ -8,6 +8,9 @@
  *   query.ts secret URN_SUFFIX FIELD        a resource's output from a stack export read on stdin
  *   query.ts known-hosts                    the nodes' pinned host keys (known_hosts lines) from a
  *                                           stack export read on stdin
+ *   query.ts secret-scan EXPORT FILE…       every secret of EXPORT (`stack export --show-secrets`
+ *                                           saved in a file) looked for in clear in each FILE;
+ *                                           exit 1 naming the place of each find, never its value
  *   query.ts jest-summary RESULTS           "N passed, M failed, K skipped, T todo" of a `jest --json` file
  *   query.ts jest-gate RESULTS              the same, or exit 1 naming every skipped or todo test
  *   query.ts coverage-gate SUMMARY BASELINE ROOT
@@ -35,6 +38,7 @@ import { checkPagePath } from "../providers/lb/real-server-files";
 import { LAB_KEY } from "../spec/config-key";
 import type { LabSpec } from "../spec/types";
 import { commandLine, unknownCommand, UsageError } from "./cli";
+import { secretFinds, secretReport, secretValues } from "./secret-scan";
 
 /** A failed query; the message says which file and which key. */
 export class QueryError extends Error {}
@@ -988,6 +992,8 @@ function usage(): string {
     "                                e.g. `output nodeAddresses node01`, `output vips service01`",
     "  secret URN_SUFFIX FIELD       FIELD of the resource whose URN ends in URN_SUFFIX, decrypted",
     "                                (`pulumi stack export --show-secrets` on stdin)",
+    "  secret-scan EXPORT FILE…      every secret of EXPORT (a --show-secrets export) looked for in",
+    "                                clear in each FILE; exit 1 naming where each was found",
     "  known-hosts                   the nodes' pinned host keys as known_hosts lines",
     "                                (`pulumi stack export` on stdin)",
     '  jest-summary RESULTS          "N passed, M failed, K skipped, T todo" of a `jest --json --outputFile` file',
@@ -1049,6 +1055,17 @@ export async function run(argv: readonly string[]): Promise<string> {
     case "known-hosts": {
       args(rest, 0, 0, command);
       return knownHosts(readJson("-", "stack export")).join("\n");
+    }
+    case "secret-scan": {
+      const [exportFile, ...files] = rest;
+      if (exportFile === undefined || files.length === 0)
+        throw new UsageError("secret-scan: expected EXPORT FILE…");
+      const secrets = secretValues(readJson(exportFile, "stack export"));
+      if (secrets.length === 0) throw new QueryError(`${exportFile}: the stack has no secret to look for`);
+      const texts = Object.fromEntries(files.map((f) => [f, readText(f, "scanned file")]));
+      const finds = secretFinds(secrets, texts);
+      if (finds.length > 0) throw new QueryError(secretReport(finds));
+      return `${secrets.length} secret values, none in clear in ${files.length} files`;
     }
     case "jest-summary": {
       const [file] = args(rest, 1, 1, command);
