@@ -12,10 +12,8 @@
 #     or "Sorry" for the directors' sorry page);
 #   lb_alternates NAME… — the responders on stdin (one a line) change with every answer and include
 #     every NAME (round robin over fresh connections);
-#   lb_gap LOG T — the seconds between the last good answer at or before T and the first after it in
-#     LOG (`EPOCH_SECONDS HTTP_CODE` lines, 200 = good), one decimal;
-#   lb_longest_gap LOG — the longest time between two good answers in LOG, one decimal; fails when
-#     LOG has fewer than two.
+#   lb_longest_gap LOG — the longest time between two good answers in LOG (`EPOCH_SECONDS
+#     HTTP_CODE` lines, 200 = good), one decimal; fails when LOG has fewer than two.
 # shellcheck shell=bash
 
 lb_ipvs_reals() {
@@ -66,16 +64,6 @@ lb_alternates() {
     echo "one server answered twice in a row: $(tr '\n' ' ' <<<"$answers")" >&2
     return 1
   }
-}
-
-lb_gap() {
-  awk -v t="$2" '
-    $2 == 200 && $1 <= t { before = $1 }
-    $2 == 200 && $1 > t && after == "" { after = $1 }
-    END {
-      if (before == "" || after == "") exit 1
-      printf "%.1f\n", after - before
-    }' "$1"
 }
 
 lb_longest_gap() {

@@ -77,22 +77,6 @@ describe("the answers through the VIP", () => {
     });
     expect(check("lb_alternates fe1 fe2", "")).toMatchObject({ status: 1, stderr: "no answer at all\n" });
   });
-
-  test("the failover gap: last good answer up to the failure to the first good one after it", () => {
-    const log = "100.0 200\n100.5 200\n101.0 000\n103.0 000\n108.25 200\n108.5 200\n";
-    const r = runWithFakes(
-      fakeBin({}),
-      `source "${REPO}/scripts/lb-checks.sh"\nprintf '%s' '${log}' >"$TMPDIR/gap.log"\nlb_gap "$TMPDIR/gap.log" 100.7`,
-      "",
-    );
-    expect(r.stdout).toBe("7.8\n");
-    const none = runWithFakes(
-      fakeBin({}),
-      `source "${REPO}/scripts/lb-checks.sh"\nprintf '100.0 200\\n101.0 000\\n' >"$TMPDIR/gap.log"\nlb_gap "$TMPDIR/gap.log" 100.5 || echo none`,
-      "",
-    );
-    expect(none.stdout).toBe("none\n");
-  });
 });
 
 describe("lb_longest_gap", () => {
