@@ -101,13 +101,16 @@ drill_check_rows() {
   echo "$acked"
 }
 
-# drill_longest_gap FILE FROM — the longest time (s, one decimal) between two rows the writer
-# recorded in FILE (its acked file), counting from the last row before the epoch FROM (a pause
-# that began before FROM counts whole); fails when fewer than two rows count.
+# drill_longest_gap FILE TIME_FIELD FROM [FIELD VALUE] — the longest time (s, one decimal) between
+# two good lines of FILE, whose field TIME_FIELD is an epoch: every line is good, or only those
+# whose field FIELD is VALUE (an HTTP probe's 200, a writer's ok). Counted from the last good line
+# before the epoch FROM (a pause that began before FROM counts whole); fails when fewer than two
+# good lines count. The writer's acked file: drill_longest_gap FILE 2 FROM.
 drill_longest_gap() {
-  awk -v from="$2" '
-    $2 < from { last = $2; n = 1; next }
-    { if (n > 0 && $2 - last > gap) gap = $2 - last; last = $2; n++ }
+  awk -v tf="$2" -v from="$3" -v f="${4:-0}" -v want="${5:-}" '
+    f > 0 && $f != want { next }
+    $tf < from { last = $tf; n = 1; next }
+    { if (n > 0 && $tf - last > gap) gap = $tf - last; last = $tf; n++ }
     END { if (n < 2) exit 1; printf "%.1f\n", gap }' "$1"
 }
 

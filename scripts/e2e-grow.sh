@@ -112,7 +112,7 @@ e2e_node_access
 grow_cluster_node=${LAB_CLUSTER_NODES[2]}
 grow_domain=${LAB_DOMAINS[2]}
 grow_check_joined
-gap=$(drill_longest_gap "$grow_dir/acked" "$t_grow") || fail "grow: the writer committed nothing during the up"
+gap=$(drill_longest_gap "$grow_dir/acked" 2 "$t_grow") || fail "grow: the writer committed nothing during the up"
 e2e_timing grow-gap "$gap"
 pulumi preview --refresh --non-interactive --expect-no-changes >/dev/null || fail "after the grow a refresh finds changes"
 e2e_stage grow
@@ -125,7 +125,7 @@ t_shrink=$(date +%s)
 e2e_phase shrink-up pulumi up --yes --non-interactive --skip-preview || fail "pulumi up did not remove $E2E_GROW_NODE"
 load_e2e_env
 grow_check_left
-shrink_gap=$(drill_longest_gap "$grow_dir/acked" "$t_shrink") || fail "grow: the writer committed nothing during the shrink"
+shrink_gap=$(drill_longest_gap "$grow_dir/acked" 2 "$t_shrink") || fail "grow: the writer committed nothing during the shrink"
 e2e_timing shrink-gap "$shrink_gap"
 pulumi preview --refresh --non-interactive --expect-no-changes >/dev/null || fail "after the shrink a refresh finds changes"
 

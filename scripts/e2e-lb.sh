@@ -285,7 +285,7 @@ check_resize() {
     fail "(f) the VIP is not on ${LAB_LB_DIRECTORS[$b]}, where the drain moved it"
   online_active "$b" "${LAB_LB_DIRECTOR_CLUSTER_NODES[$a]}" ||
     fail "(f) ${LAB_LB_DIRECTORS[$a]} is not back in the cluster out of standby"
-  gap=$(lb_longest_gap "$work/probe.log") || fail "(f) the probe got fewer than two good answers"
+  gap=$(drill_longest_gap "$work/probe.log" 1 0 2 200) || fail "(f) the probe got fewer than two good answers"
   e2e_timing lb-resize-gap "$gap"
   e2e_wait 120 "the VIP's table complete" table_complete
   pulumi preview --refresh --non-interactive --expect-no-changes >/dev/null ||
@@ -326,7 +326,7 @@ check_director_failover() {
   # The longest pause between two good answers of this probe, which ran from before the destroy to
   # the first answer after it: not "the first answer after the destroy was ordered" (a request
   # answered while virsh destroy was still running read as a 0.4 s failover — found live).
-  gap=$(lb_longest_gap "$work/probe.log") || fail "(c) fewer than two good answers in the probe's log"
+  gap=$(drill_longest_gap "$work/probe.log" 1 0 2 200) || fail "(c) fewer than two good answers in the probe's log"
   log "e2e-lb: (c) the VIP and ldirectord on ${LAB_LB_DIRECTORS[$b]}; HTTP gap ${gap} s (the probe's longest pause between good answers)"
   e2e_timing lb-failover-gap "$gap"
   # fence_virsh reboots the destroyed VM (off, then on); the cluster does not start at boot.

@@ -12,8 +12,6 @@
 #     or "Sorry" for the directors' sorry page);
 #   lb_alternates NAME… — the responders on stdin (one a line) change with every answer and include
 #     every NAME (round robin over fresh connections);
-#   lb_longest_gap LOG — the longest time between two good answers in LOG (`EPOCH_SECONDS
-#     HTTP_CODE` lines, 200 = good), one decimal; fails when LOG has fewer than two.
 # shellcheck shell=bash
 
 lb_ipvs_reals() {
@@ -64,13 +62,4 @@ lb_alternates() {
     echo "one server answered twice in a row: $(tr '\n' ' ' <<<"$answers")" >&2
     return 1
   }
-}
-
-lb_longest_gap() {
-  awk '
-    $2 == 200 { if (n > 0 && $1 - last > gap) gap = $1 - last; last = $1; n++ }
-    END {
-      if (n < 2) exit 1
-      printf "%.1f\n", gap
-    }' "$1"
 }

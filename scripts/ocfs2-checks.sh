@@ -13,8 +13,6 @@
 #   ocfs2_same_uuid UUID… — every UUID names the same volume (blkid writes dashes, the tools none);
 #   ocfs2_missing_lines ACKED DATA — the lines of the file ACKED (the writes acknowledged) that the
 #     file DATA lacks, one a line; fails when there is one;
-#   ocfs2_write_gap LOG T — the seconds between the last acknowledged write at or before T and the
-#     first after it in LOG (`EPOCH_SECONDS LINE ok|failed` lines), one decimal;
 #   ocfs2_replayed NUMBER — the kernel log on stdin shows node NUMBER's journal replayed
 #     (`ocfs2: Begin replay journal (node NUMBER, …` then `ocfs2: End replay journal (node NUMBER, …`).
 # shellcheck shell=bash
@@ -76,16 +74,6 @@ ocfs2_same_uuid() {
 ocfs2_missing_lines() {
   # FILENAME, not NR == FNR: an empty DATA file must not make ACKED the file of what is there.
   awk 'FILENAME == ARGV[1] { have[$0] = 1; next } !($0 in have) { print; missing = 1 } END { exit missing }' "$2" "$1"
-}
-
-ocfs2_write_gap() {
-  awk -v t="$2" '
-    $3 == "ok" && $1 <= t { before = $1 }
-    $3 == "ok" && $1 > t && after == "" { after = $1 }
-    END {
-      if (before == "" || after == "") exit 1
-      printf "%.1f\n", after - before
-    }' "$1"
 }
 
 ocfs2_replayed() {

@@ -138,7 +138,7 @@ describe("drill_check_rows", () => {
     });
   });
 
-  test("drill_longest_gap: the longest pause from the row before FROM on; too few rows fail", () => {
+  test("drill_longest_gap on the writer's rows: the longest pause from the row before FROM on; too few rows fail", () => {
     const fake = fakeBin({ psql: PSQL });
     const rows = [
       "1 100.0 1 inserted",
@@ -148,16 +148,35 @@ describe("drill_check_rows", () => {
       "5 231.0 1 found",
     ];
     const write = `printf '%s\\n' ${rows.map((r) => `"${r}"`).join(" ")} >"$dir/acked"\n`;
+    const gap = (from: number) => drill(fake, `${write}drill_longest_gap "$dir/acked" 2 ${from}`);
     // From 120: the pause 100.0 → 150.5 began before it and counts whole.
-    expect(drill(fake, `${write}drill_longest_gap "$dir/acked" 120`)).toMatchObject({
-      status: 0,
-      stdout: "50.5\n",
-    });
-    expect(drill(fake, `${write}drill_longest_gap "$dir/acked" 160`)).toMatchObject({
-      status: 0,
-      stdout: "49.5\n",
-    });
-    expect(drill(fake, `${write}drill_longest_gap "$dir/acked" 240`).status).toBe(1);
+    expect(gap(120)).toMatchObject({ status: 0, stdout: "50.5\n" });
+    expect(gap(160)).toMatchObject({ status: 0, stdout: "49.5\n" });
+    expect(gap(240).status).toBe(1);
+  });
+
+  test("drill_longest_gap on an HTTP probe's log and an SSH writer's: only the good lines count", () => {
+    const fake = fakeBin({ psql: PSQL });
+    const gap = (lines: string[], args: string) =>
+      drill(
+        fake,
+        `printf '%s\\n' ${lines.map((l) => `"${l}"`).join(" ")} >"$dir/log"\ndrill_longest_gap "$dir/log" ${args} || echo none`,
+      );
+    // A probe: EPOCH CODE; failures and timeouts (000) are no answer, the sorry page's 200 is one.
+    const probe = ["100.0 200", "100.2 200", "100.4 000", "103.9 000", "104.1 200", "104.3 200"];
+    expect(gap(probe, "1 0 2 200").stdout).toBe("3.9\n");
+    expect(gap(["100.0 200", "100.2 000"], "1 0 2 200").stdout).toBe("none\n");
+    // A writer: EPOCH LINE ok|failed, counted from the loss at 101.5 — the pause before it whole.
+    const writer = [
+      "100.0 1 ok",
+      "101.0 2 ok",
+      "102.5 3 failed",
+      "160.0 4 failed",
+      "163.2 5 ok",
+      "164.2 6 ok",
+    ];
+    expect(gap(writer, "1 101.5 3 ok").stdout).toBe("62.2\n");
+    expect(gap(writer, "1 170 3 ok").stdout).toBe("none\n");
   });
 
   test("fails naming the node when a committed row is missing", () => {

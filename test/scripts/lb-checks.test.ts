@@ -79,24 +79,6 @@ describe("the answers through the VIP", () => {
   });
 });
 
-describe("lb_longest_gap", () => {
-  const longest = (log: string) =>
-    runWithFakes(
-      fakeBin({}),
-      `source "${REPO}/scripts/lb-checks.sh"\nprintf '${log}' >"$TMPDIR/probe.log"\nlb_longest_gap "$TMPDIR/probe.log" || echo none`,
-      "",
-    ).stdout;
-
-  test("the longest stretch between two good answers, failures and the sorry page's 200s alike", () => {
-    expect(longest("100.0 200\\n100.2 200\\n100.4 000\\n103.9 000\\n104.1 200\\n104.3 200\\n")).toBe("3.9\n");
-    expect(longest("100.0 200\\n100.2 200\\n")).toBe("0.2\n");
-  });
-
-  test("fewer than two good answers: no figure", () => {
-    expect(longest("100.0 200\\n100.2 000\\n")).toBe("none\n");
-  });
-});
-
 describe("lib.sh's end-to-end helpers", () => {
   const lib = (body: string, env: Record<string, string> = {}) =>
     runWithFakes(fakeBin({}), `source "${REPO}/scripts/lib.sh"\n${body}`, "", env);

@@ -85,19 +85,6 @@ describe("the writer during a node loss", () => {
     expect(check(`ocfs2_missing_lines ${dir}/acked ${dir}/empty`).stdout).toBe("1\n2\n3\n5\n");
   });
 
-  test("the gap: last acknowledged write before the loss to the first after it", () => {
-    const dir = tempDir("ocfs2-gap-");
-    const log = path.join(dir, "writer.log");
-    fs.writeFileSync(
-      log,
-      ["100.0 1 ok", "101.0 2 ok", "102.5 3 failed", "160.0 4 failed", "163.2 5 ok", "164.2 6 ok", ""].join(
-        "\n",
-      ),
-    );
-    expect(check(`ocfs2_write_gap ${log} 101.5`)).toEqual({ status: 0, stdout: "62.2\n", stderr: "" });
-    expect(check(`ocfs2_write_gap ${log} 170`).status).toBe(1);
-  });
-
   test("the survivor replayed the lost node's journal (begin, then end)", () => {
     const dmesg = `[  612.1] o2net: No longer connected to node vm-host03 (num 0) at 192.168.14.153:7777
 [  672.4] o2cb: o2dlm has evicted node 0 from domain A53BAF6548A344568D709BB62B2EC7B4
