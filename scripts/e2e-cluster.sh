@@ -9,14 +9,17 @@
 #      disabled and a member deleted) shown and repaired — each repair checked on the live CIB
 #      (cibadmin --query read by `query cib-check`), not only by the provider's own refresh;
 #   3. a fence test: `pcs stonith fence` of the second node power-cycles its VM through libvirt;
-#   4. the seed's failover drill (scripts/drill.sh), E2E_DRILLS times (KVMLAB_DRILLS, default 1).
+#   4. the seed's failover drill (scripts/drill.sh), E2E_DRILLS times (KVMLAB_DRILLS, default 1);
+#   5. with E2E_FAULTS=1 (KVMLAB_FAULTS), the fault suite (scripts/faults.sh) on the same lab: every
+#      fault, one line each, the run failing when one fails.
 #
-# Needs from e2e.sh: work, E2E_DRILLS, load_e2e_env (sets the LAB_* variables: LAB_NAME, LAB_NODES,
+# Needs from e2e.sh: work, E2E_DRILLS, E2E_FAULTS, load_e2e_env (sets the LAB_* variables: LAB_NAME, LAB_NODES,
 #   LAB_ADDRESSES, LAB_CLUSTER_*, LAB_FENCE_DEVICES, LAB_SERVICE*, LAB_VIP, LAB_DB_PORT), fail, on,
 #   set_lab, cib_query; unit_boot_state (e2e-checks.sh); REPO, log, query, stack_secret, e2e_phase,
 #   e2e_timing, e2e_stage, e2e_expect_drift (lib.sh).
 # Defines: c1, c2 (the two nodes' management addresses), fence_device, added, absent, both_online,
-#   check_cluster, PGPASSWORD (exported), and what scripts/drill.sh defines.
+#   check_cluster, e2e_lab_up, PGPASSWORD (exported), and what scripts/drill.sh defines (and, with
+#   E2E_FAULTS=1, scripts/faults.sh).
 # shellcheck shell=bash disable=SC2154 # work: e2e.sh's, see above
 
 # shellcheck source=scripts/drill.sh
@@ -115,3 +118,32 @@ for ((i = 1; i <= E2E_DRILLS; i++)); do
   drill_run
   e2e_stage "drill-$i"
 done
+
+# 5. The fault suite. Its engine-killed fault runs "the tool's up" on the run's stack: what
+# `npm run lab -- up` does (scripts/lab.sh), here.
+# e2e_lab_up — the check of what an interrupted engine left (query engine-leftovers: it stops with
+# the exact commands to run), then up --refresh.
+e2e_lab_up() {
+  local stack_export leftovers
+  stack_export=$(pulumi stack export) || return 1
+  leftovers=$(query engine-leftovers "$E2E_STACK" - "$PULUMI_BACKEND_URL" --for-update <<<"$stack_export") || return 1
+  [ -z "$leftovers" ] || log "$leftovers"
+  pulumi up --refresh --yes --non-interactive
+}
+if [ "$E2E_FAULTS" = 1 ]; then
+  # shellcheck source=scripts/faults.sh
+  source "$REPO/scripts/faults.sh"
+  # shellcheck disable=SC2034 # read by scripts/faults.sh
+  {
+    FAULTS_STACK=$E2E_STACK
+    FAULTS_PULUMI=(pulumi)
+    FAULTS_LAB_UP=(e2e_lab_up)
+    FAULTS_FIX_VIA=pulumi
+    FAULTS_FIX_RUN=(pulumi)
+  }
+  faults_t0=$SECONDS
+  log "e2e: the fault suite"
+  faults_run "" # every fault
+  e2e_timing faults $((SECONDS - faults_t0))
+  e2e_stage faults
+fi

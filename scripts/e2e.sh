@@ -19,7 +19,8 @@
 #   8. faults: a LUN larger than the free space and a brick directory holding foreign files are
 #      refused before anything changes, and the next up after the fix finishes the job;
 # Cluster (layers: cluster — scripts/e2e-cluster.sh): pcs cluster, STONITH, service01, drift, a
-#   real fence, and seed 001's failover drill (scripts/drill.sh);
+#   real fence, and seed 001's failover drill (scripts/drill.sh); with KVMLAB_FAULTS=1 the fault
+#   suite after the drills (scripts/faults.sh);
 # Then:
 #   9. `pulumi destroy` leaves no domain, network, file, tgtd or sshd of the stack behind;
 #  10. no secret of the stack (passwords, private keys) is in clear in its state, its outputs,
@@ -40,14 +41,16 @@
 #                                   layer — anything else is refused before the run starts;
 #                                   KVMLAB_DRILLS=N runs the failover drill N times, default 1;
 #                                   KVMLAB_E2E_GROW=1 adds the grow-and-shrink stage after the
-#                                   cluster layer: scripts/e2e-grow.sh, default 0)
+#                                   cluster layer: scripts/e2e-grow.sh, default 0;
+#                                   KVMLAB_FAULTS=1 adds the fault suite after the drills:
+#                                   scripts/faults.sh, default 0)
 # The PASSED line names the layers and the stages that ran; a run that completed fewer layers
 # than asked for fails.
 #
 # The steps every end-to-end run takes are lib.sh's (e2e_prepare, e2e_enter, e2e_own_libvirt,
 # e2e_stack_init, e2e_phase, e2e_stage, e2e_timing, e2e_expect_drift, e2e_destroyed).
 # For the parts it sources (e2e-storage.sh, e2e-cluster.sh) this script defines: STACK, work,
-# E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, E2E_DRILLS, E2E_GROW_NODE, E2E_GROW_MAX_GAP, the LAB_*
+# E2E_PING_TIMEOUT, E2E_DATA_LUN_MIB, E2E_DRILLS, E2E_FAULTS, E2E_GROW_NODE, E2E_GROW_MAX_GAP, the LAB_*
 # variables, load_e2e_env, fail,
 # layer_done, on, set_lab, cib_query (and everything of lib.sh and e2e-checks.sh).
 # shellcheck source=scripts/lib.sh
@@ -64,9 +67,14 @@ case "$E2E_GROW" in 0 | 1) ;; *) die "KVMLAB_E2E_GROW='$E2E_GROW' must be 0 or 1
 case " $E2E_RUN_LAYERS " in *" cluster "*) ;; *)
   [ "$E2E_GROW" = 0 ] || die "KVMLAB_E2E_GROW=1 needs the cluster layer (KVMLAB_E2E_UPTO=cluster)" ;;
 esac
+E2E_FAULTS=${KVMLAB_FAULTS:-0}
+case "$E2E_FAULTS" in 0 | 1) ;; *) die "KVMLAB_FAULTS='$E2E_FAULTS' must be 0 or 1" ;; esac
+case " $E2E_RUN_LAYERS " in *" cluster "*) ;; *)
+  [ "$E2E_FAULTS" = 0 ] || die "KVMLAB_FAULTS=1 needs the cluster layer (KVMLAB_E2E_UPTO=cluster)" ;;
+esac
 # `bash scripts/e2e.sh --plan` prints what a run would cover and stops (nothing else runs).
 if [ "${1:-}" = --plan ]; then
-  echo "layers: $E2E_RUN_LAYERS; drills: $E2E_DRILLS; grow and shrink: $([ "$E2E_GROW" = 1 ] && echo yes || echo no)"
+  echo "layers: $E2E_RUN_LAYERS; drills: $E2E_DRILLS; grow and shrink: $([ "$E2E_GROW" = 1 ] && echo yes || echo no); faults: $([ "$E2E_FAULTS" = 1 ] && echo yes || echo no)"
   exit 0
 fi
 

@@ -8,12 +8,16 @@
 #   bash scripts/lab.sh ssh NODE [COMMAND…] [--stack NAME]              root shell on a node
 #   bash scripts/lab.sh heal [--stack NAME]                              heal the GlusterFS volume
 #   bash scripts/lab.sh drill [--stack NAME]                             seed 001's failover drill
+#   bash scripts/lab.sh faults [--only FAULT,…] [--stack NAME]          the fault suite (scripts/faults.sh)
 #   bash scripts/lab.sh status [--no-drift] [--stack NAME]               the live status, one screen
 #   bash scripts/lab.sh diagram [--out FILE] [--spec-only] [--stack NAME]
 #                                                                        the lab as an SVG (Graphviz)
 #   bash scripts/lab.sh psql [GROUP] [--stack NAME]                      psql on a service group's VIP
 #   bash scripts/lab.sh db-password [GROUP] [--stack NAME]               prints its database password
 #   bash scripts/lab.sh config ARGS… [--stack NAME]                      pulumi config ARGS… on the stack
+#   bash scripts/lab.sh pulumi ARGS… [--stack NAME]                      pulumi ARGS… on the stack, in the
+#                                                                        lab's namespace (e.g. the fix up
+#                                                                        prints after a killed engine)
 #
 # 1. installs the host packages (qemu, libvirt, dnsmasq, sshd) and the npm dependencies;
 # 2. builds or reuses the engine (scripts/engine.sh);
@@ -41,15 +45,17 @@ out=
 spec_only=0
 drift=1
 policy=0
+faults_only=
 command_words=()
 while [ $# -gt 0 ]; do
-  if [ "$action" = config ] && [ "$1" != --stack ]; then
+  if { [ "$action" = config ] || [ "$action" = pulumi ]; } && [ "$1" != --stack ]; then
     command_words+=("$1")
     shift
     continue
   fi
   case "$1" in
-    preview | up | refresh | destroy | heal | drill | status | diagram | config) action=$1 ;;
+    preview | up | refresh | destroy | heal | drill | faults | status | diagram | config | pulumi) action=$1 ;;
+    --only) faults_only=${2:?--only needs fault names, e.g. power-active,standby}; shift ;;
     ssh) action=ssh; node=${2:?ssh needs a node name, e.g. node01}; shift ;;
     psql | db-password)
       action=$1
@@ -62,7 +68,7 @@ while [ $# -gt 0 ]; do
     --policy) policy=1 ;;
     *)
       [ "$action" = ssh ] ||
-        die "unknown argument '$1': use preview|up|refresh|destroy|heal|drill|status|diagram|psql|db-password|config|ssh NODE [--stack NAME]"
+        die "unknown argument '$1': use preview|up|refresh|destroy|heal|drill|faults|status|diagram|psql|db-password|config|pulumi|ssh NODE [--stack NAME]"
       command_words+=("$1")
       ;;
   esac
@@ -80,6 +86,7 @@ if [ "$policy" = 1 ]; then
     *) die "--policy goes with preview or up, not $action" ;;
   esac
 fi
+[ -z "$faults_only" ] || [ "$action" = faults ] || die "--only goes with faults, not $action"
 
 # draw_diagram [FACTS] — the stack file's lab (with the live FACTS when given) as an SVG in $out.
 draw_diagram() {
@@ -130,6 +137,11 @@ if [ "$action" = config ]; then
   pulumi config "${command_words[@]}"
   exit $?
 fi
+if [ "$action" = pulumi ]; then
+  [ "${#command_words[@]}" -gt 0 ] || die "pulumi needs a command, e.g. npm run lab -- pulumi stack export --stack $stack"
+  "${run_in_ns[@]}" pulumi "${command_words[@]}"
+  exit $?
+fi
 
 # stack_access — the stack's outputs, the program key and the nodes' host keys, from its state into
 # a private temporary directory ($secrets, removed on exit).
@@ -157,7 +169,7 @@ service_group() {
 }
 
 case "$action" in
-  ssh | heal | drill | status | diagram | psql | db-password)
+  ssh | heal | drill | faults | status | diagram | psql | db-password)
     stack_access
     # on ADDRESS [COMMAND…] — as root on a node with the program key (a shell on a terminal when no
     # command is given).
@@ -195,6 +207,31 @@ case "$action" in
     # shellcheck source=scripts/drill.sh
     source scripts/drill.sh
     drill_run
+    exit 0
+    ;;
+  faults)
+    # scripts/faults.sh from here, as the drill: psql, ssh, virsh and the host's daemons through the
+    # lab's namespace; the engine as this script runs it; the tool's up is this script's own.
+    load_lab_env "$stack_file" "$secrets/outputs.json"
+    [ -n "$LAB_VIP" ] || die "the stack has no service group with a VIP: the fault suite needs layers: cluster"
+    stack_secret "-svc-$LAB_SERVICE-db-password" value "$secrets/db"
+    PGPASSWORD=$(cat "$secrets/db")
+    export PGPASSWORD
+    fail() { die "$*"; }
+    DRILL_NS=("${run_in_ns[@]}")
+    # shellcheck source=scripts/drill.sh
+    source scripts/drill.sh
+    # shellcheck source=scripts/faults.sh
+    source scripts/faults.sh
+    # shellcheck disable=SC2034 # read by scripts/faults.sh
+    {
+      FAULTS_STACK=$stack
+      FAULTS_PULUMI=("${run_in_ns[@]}" pulumi)
+      FAULTS_LAB_UP=(bash "$REPO/scripts/lab.sh" up --stack "$stack")
+      FAULTS_FIX_VIA="npm run lab -- pulumi"
+      FAULTS_FIX_RUN=(bash "$REPO/scripts/lab.sh" pulumi)
+    }
+    faults_run "$faults_only"
     exit 0
     ;;
   status)
@@ -235,6 +272,21 @@ case "$action" in
     PGPASSWORD=$(cat "$secrets/db") "${run_in_ns[@]}" psql "host=$vip port=$port dbname=$db user=$user" ||
       psql_status=$?
     exit "$psql_status"
+    ;;
+esac
+
+# What an engine killed mid-run left on the stack (query engine-leftovers): its lock stops up, refresh
+# and destroy, and a pending create is kept by every up, so either stops here with the exact command
+# that clears it (`npm run lab -- pulumi …`); other pending operations are only shown (up --refresh
+# reads those resources again and the engine drops them).
+case "$action" in
+  up | refresh | destroy)
+    leftover_args=(--via "npm run lab -- pulumi")
+    [ "$action" != up ] || leftover_args+=(--for-update)
+    stack_export=$(pulumi stack export) || die "pulumi stack export failed: cannot tell whether an interrupted run left the stack locked"
+    leftovers=$(query engine-leftovers "$stack" - "$PULUMI_BACKEND_URL" "${leftover_args[@]}" <<<"$stack_export") ||
+      die "the stack $stack needs the command(s) above before pulumi $action can run"
+    [ -z "$leftovers" ] || log "$leftovers"
     ;;
 esac
 

@@ -21,6 +21,10 @@
  *   query.ts cib-ids CIB | cib-new-ids BEFORE AFTER | cib-check CIB --OPTION VALUE…
  *                                           the constraint ids of a live CIB; what it must show
  *   query.ts bench-table TIMINGS            the median table of the benchmark's "phase seconds" lines
+ *   query.ts engine-leftovers STACK EXPORT BACKEND_URL [--via TEXT] [--for-update]
+ *                                           what a killed engine left on the stack (its lock, pending
+ *                                           operations) and the exact commands that clear it; exit 1
+ *                                           while the stack cannot be updated without one
  *   query.ts --help
  *
  * OUTPUTS is `pulumi stack output --json` saved in a file (`-`: stdin); the stack export is
@@ -30,7 +34,9 @@
  * ts-node takes a second or two to start, so `lab-env` gives everything a script needs about a lab
  * in one call. Only `daemon` and `lab-env` load the lab model (spec/), which doubles that.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join as joinPath } from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { parse as parseYaml } from "yaml";
 import { DIRECTOR_IDS, PING_ATTRIBUTE } from "../providers/lb/director-ids";
@@ -630,6 +636,201 @@ export function benchTable(text: string, file: string): string[] {
   return lines;
 }
 
+// ---- what an interrupted engine leaves behind -----------------------------------------------------
+
+/** A pending operation of a stack's state: the resource's URN and what the engine was doing. */
+export interface PendingOperation {
+  /** `creating`, `updating`, `deleting`, `reading` or `importing` (sdk/go/common/resource). */
+  type: string;
+  urn: string;
+}
+
+/**
+ * The pending operations of a `pulumi stack export` (`deployment.pending_operations`); none for a
+ * stack never deployed (the diy backend exports `"deployment": null` for it).
+ */
+export function pendingOperations(exported: unknown, file: string): PendingOperation[] {
+  if (!isRecord(exported)) throw new QueryError(`stack export ${file}: not a stack export (no object)`);
+  const deployment = exported.deployment;
+  if (deployment === undefined || deployment === null) return [];
+  if (!isRecord(deployment)) throw new QueryError(`stack export ${file}: deployment is not an object`);
+  const ops = deployment.pending_operations;
+  if (ops === undefined || ops === null) return [];
+  if (!Array.isArray(ops)) throw new QueryError(`stack export ${file}: pending_operations is not a list`);
+  return ops.map((op, i) => {
+    const resource = isRecord(op) ? op.resource : undefined;
+    const urn = isRecord(resource) ? resource.urn : undefined;
+    const type = isRecord(op) ? op.type : undefined;
+    if (typeof urn !== "string" || typeof type !== "string") {
+      throw new QueryError(`stack export ${file}: pending_operations[${i}] has no resource.urn and type`);
+    }
+    return { type, urn };
+  });
+}
+
+/** A lock file of the local (diy) backend, as the engine writes it (pkg/backend/diy/lock.go). */
+export interface EngineLock {
+  file: string;
+  pid?: number;
+  username?: string;
+  hostname?: string;
+  timestamp?: string;
+  /** Whether its engine still runs; undefined when it ran on another host (nothing to ask here). */
+  running?: boolean;
+}
+
+/** The directory of a `file://` backend URL (`~` is `home`); undefined for any other backend. */
+export function backendDir(url: string, home: string): string | undefined {
+  if (!url.startsWith("file://")) return undefined;
+  const dir = url.slice("file://".length).replace(/^~(?=\/|$)/, home);
+  return dir === "" ? undefined : dir.replace(/\/+$/, "") || "/";
+}
+
+/**
+ * The lock files of STACK under a diy backend directory: `.pulumi/locks/<org>/<project>/<stack>/`
+ * (project-scoped stacks, this engine's layout) and `.pulumi/locks/<stack>/` (the legacy one).
+ */
+export function stackLockFiles(dir: string, stack: string): string[] {
+  const locks = joinPath(dir, ".pulumi", "locks");
+  const subdirs = (d: string): string[] => {
+    try {
+      return readdirSync(d, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => joinPath(d, e.name));
+    } catch {
+      return [];
+    }
+  };
+  const jsonFiles = (d: string): string[] => {
+    try {
+      return readdirSync(d, { withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith(".json"))
+        .map((e) => joinPath(d, e.name));
+    } catch {
+      return [];
+    }
+  };
+  const stackDirs = [
+    joinPath(locks, stack),
+    ...subdirs(locks).flatMap((org) => subdirs(org).map((project) => joinPath(project, stack))),
+  ];
+  return [...new Set(stackDirs)].flatMap(jsonFiles).sort();
+}
+
+/**
+ * A lock file's content (`{pid, username, hostname, timestamp}`); `running` asks `isRunning` when
+ * the lock names this host, and stays undefined for another host's.
+ */
+export function engineLock(
+  file: string,
+  text: string,
+  thisHost: string,
+  isRunning: (pid: number) => boolean,
+): EngineLock {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text) as unknown;
+  } catch {
+    return { file };
+  }
+  const r = isRecord(raw) ? raw : {};
+  const lock: EngineLock = { file };
+  if (typeof r.pid === "number" && Number.isInteger(r.pid) && r.pid > 0) lock.pid = r.pid;
+  if (typeof r.username === "string") lock.username = r.username;
+  if (typeof r.hostname === "string") lock.hostname = r.hostname;
+  if (typeof r.timestamp === "string") lock.timestamp = r.timestamp;
+  if (lock.pid !== undefined && lock.hostname === thisHost) lock.running = isRunning(lock.pid);
+  return lock;
+}
+
+/** Whether a process runs on this host (a process of another user counts). */
+export function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * What a killed or crashed engine left on STACK, and the exact commands that clear it, spelled
+ * `VIA …` (`pulumi …`, or the tool that runs pulumi on the stack, e.g. `npm run lab -- pulumi …`):
+ * - a lock of an engine that no longer runs: `cancel --yes` (the diy backend deletes the stack's
+ *   lock files); every later update refuses the stack until then; a lock of an engine that still
+ *   runs, or of another host, is reported without a command to run (nothing here may break it);
+ * - pending creates: `refresh --clear-pending-creates --yes --non-interactive` (an update keeps
+ *   them for ever: the engine asks for a decision; the lab's providers converge a resource that
+ *   exists already, so the next up creates again what is missing);
+ * - other pending operations: reported only; the next `up --refresh` reads those resources again
+ *   and the engine drops the operations.
+ * `blocked`: the stack needs one of the commands before an update (a lock, or with `forUpdate`
+ * pending creates).
+ */
+export function engineLeftovers(
+  stack: string,
+  pending: readonly PendingOperation[],
+  locks: readonly EngineLock[],
+  opts: { via?: string; forUpdate?: boolean } = {},
+): { report: string[]; blocked: boolean } {
+  const via = opts.via ?? "pulumi";
+  const fix = (args: string) => `  Fix: ${via} ${args} --stack ${stack}`;
+  const report: string[] = [];
+  let blocked = false;
+  for (const lock of locks) {
+    const who = [
+      lock.pid !== undefined ? `pid ${lock.pid}` : "an unknown pid",
+      lock.username !== undefined && lock.hostname !== undefined
+        ? `of ${lock.username}@${lock.hostname}`
+        : lock.hostname !== undefined
+          ? `on ${lock.hostname}`
+          : "",
+      lock.timestamp !== undefined ? `since ${lock.timestamp}` : "",
+    ]
+      .filter((w) => w !== "")
+      .join(" ");
+    blocked = true;
+    if (lock.running === true) {
+      report.push(
+        `the stack ${stack} is being changed by pulumi (${who}; lock ${lock.file}): wait until it ends, ` +
+          `or stop it (kill ${String(lock.pid)}) and run this again`,
+      );
+    } else if (lock.running === false) {
+      report.push(
+        `the stack ${stack} is locked by a pulumi that no longer runs (${who}; lock ${lock.file}): it was ` +
+          "killed mid-run, and the engine keeps its lock until it is cancelled",
+        fix("cancel --yes"),
+      );
+    } else {
+      report.push(
+        `the stack ${stack} is locked by a pulumi that cannot be asked from here (${who}; lock ${lock.file}); ` +
+          "once that process has ended:",
+        fix("cancel --yes"),
+      );
+    }
+  }
+  if (pending.length > 0) {
+    report.push(
+      `the interrupted update left ${pending.length} pending operation(s) in the state of ${stack}:`,
+      ...pending.map((op) => `  ${op.type} ${op.urn}`),
+    );
+    if (pending.some((op) => op.type === "creating")) {
+      report.push(
+        "a resource interrupted while being created may or may not exist, and the engine keeps the " +
+          "operation until it is cleared (an update does not clear it); the lab's providers converge a " +
+          "resource that exists already, so clear it and the next up creates what is missing:",
+        fix("refresh --clear-pending-creates --yes --non-interactive"),
+      );
+      if (opts.forUpdate === true) blocked = true;
+    } else {
+      report.push(
+        "the next up --refresh reads these resources again and the engine drops the operations (it warns once)",
+      );
+    }
+  }
+  return { report, blocked };
+}
+
 // ---- the lab as shell variables -------------------------------------------------------------------
 
 /**
@@ -652,9 +853,14 @@ export const LAB_ENV_VARIABLES = {
   LAB_HOST_ADDRESS: "the KVM host's address on the management network (its sshd, the fence shell)",
   LAB_HOST_SSH_PORT: "port of the host's sshd",
   LAB_HOST_SSH_USER: "user on the host's sshd",
+  LAB_HOST_DAEMON:
+    "managed (the program runs the lab's own libvirtd and host sshd) or external (the machine's own) (host.daemon)",
+  LAB_LIBVIRT_URI: "the libvirt connection URI of the lab's domains (host.libvirtUri)",
   LAB_STATE_DIR: "directory the stack owns on the host",
   LAB_HEARTBEAT_NETWORK: "name of the heartbeat network (empty without one)",
   LAB_HEARTBEAT_LIBVIRT_NETWORK: "its libvirt network",
+  LAB_HEARTBEAT_ADDRESSES:
+    "each node's address on the heartbeat network, in LAB_NODES order: empty for a node without one, no element without the network (array)",
   LAB_ISCSI_IQN: "iSCSI target IQN (storage.iscsi.iqn; empty without iSCSI)",
   LAB_ISCSI_PORTAL: "iSCSI portal address:port (storage.iscsi.portal)",
   LAB_ISCSI_DEVICES: "each LUN's device on the nodes, in LUN order (storage.iscsi.devices; array)",
@@ -839,9 +1045,15 @@ export function labEnv(spec: LabSpec, outputs: LabOutputs | undefined, q: SpecMo
     LAB_HOST_ADDRESS: spec.host.address,
     LAB_HOST_SSH_PORT: String(spec.host.sshPort),
     LAB_HOST_SSH_USER: spec.host.sshUser,
+    LAB_HOST_DAEMON: spec.host.daemon,
+    LAB_LIBVIRT_URI: spec.host.libvirtUri,
     LAB_STATE_DIR: spec.host.stateDir,
     LAB_HEARTBEAT_NETWORK: heartbeat?.name ?? "",
     LAB_HEARTBEAT_LIBVIRT_NETWORK: heartbeat?.libvirtName ?? "",
+    LAB_HEARTBEAT_ADDRESSES:
+      heartbeat === undefined
+        ? []
+        : spec.nodes.map((n) => n.interfaces.find((i) => i.network === heartbeat.name)?.address ?? ""),
     LAB_ISCSI_IQN: iscsi ? iqn : "",
     LAB_ISCSI_PORTAL: iscsi ? portal : "",
     LAB_ISCSI_DEVICES: iscsi ? devices : [],
@@ -1010,6 +1222,11 @@ function usage(): string {
     "            --member GROUP:R | --missing R …",
     "                                what the live CIB must show (target-role, constraints, properties)",
     '  bench-table TIMINGS           median table of "phase seconds" lines',
+    "  engine-leftovers STACK EXPORT BACKEND_URL [--via TEXT] [--for-update]",
+    "                                what a killed engine left on STACK (EXPORT: `pulumi stack export`,",
+    "                                - for stdin; the lock files of a file:// backend) with the commands",
+    "                                that clear it, spelled `TEXT …` (default pulumi); exit 1 while a lock",
+    "                                (or, --for-update, a pending create) keeps an update from finishing",
     "",
     "lab-env sets (arrays noted; from the outputs where given, else from the stack file's lab):",
     ...Object.entries(LAB_ENV_VARIABLES).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
@@ -1126,6 +1343,32 @@ export async function run(argv: readonly string[]): Promise<string> {
     case "bench-table": {
       const [file] = args(rest, 1, 1, command);
       return benchTable(readText(file, "timings"), file).join("\n");
+    }
+    case "engine-leftovers": {
+      const [stack, exportFile, backendUrl, ...options] = rest;
+      if (stack === undefined || exportFile === undefined || backendUrl === undefined) {
+        throw new UsageError(
+          "engine-leftovers: expected STACK EXPORT BACKEND_URL [--via TEXT] [--for-update]",
+        );
+      }
+      let via: string | undefined;
+      let forUpdate = false;
+      for (let i = 0; i < options.length; i++) {
+        if (options[i] === "--for-update") forUpdate = true;
+        else if (options[i] === "--via" && options[i + 1] !== undefined) via = options[++i];
+        else throw new UsageError(`engine-leftovers: unknown option ${options[i]}`);
+      }
+      const pending = pendingOperations(readJson(exportFile, "stack export"), exportFile);
+      const dir = backendDir(backendUrl, process.env.HOME ?? "");
+      const locks =
+        dir === undefined
+          ? []
+          : stackLockFiles(dir, stack).map((f) =>
+              engineLock(f, readText(f, "lock file"), hostname(), processRunning),
+            );
+      const { report, blocked } = engineLeftovers(stack, pending, locks, { via, forUpdate });
+      if (blocked) throw new QueryError(report.join("\n"));
+      return report.join("\n");
     }
     default:
       throw unknownCommand(command);

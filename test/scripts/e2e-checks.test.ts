@@ -65,10 +65,36 @@ describe("e2e_layers (KVMLAB_E2E_UPTO)", () => {
     expect(e2e({ KVMLAB_DRILLS: "two" }).stderr).toMatch(/KVMLAB_DRILLS='two' is not a number of drills/);
     expect(e2e({ KVMLAB_E2E_UPTO: "storage" }, "--plan")).toMatchObject({
       status: 0,
-      stdout: "layers: substrate storage; drills: 1\n",
+      stdout: "layers: substrate storage; drills: 1; grow and shrink: no; faults: no\n",
     });
     expect(e2e({ KVMLAB_DRILLS: "3" }, "--plan").stdout).toBe(
-      "layers: substrate storage cluster; drills: 3\n",
+      "layers: substrate storage cluster; drills: 3; grow and shrink: no; faults: no\n",
+    );
+  });
+
+  test("KVMLAB_FAULTS=1 adds the fault suite, which needs the cluster layer; anything but 0 or 1 is refused", () => {
+    const guard = Object.fromEntries(
+      ["ip", "apt-get", "dpkg-query", "pulumi", "virsh"].map((t) => [t, "exit 97"]),
+    );
+    const plan = (env: Record<string, string>) => {
+      const fake = fakeBin(guard);
+      const r = runWithFakes(fake, `bash "${REPO}/scripts/e2e.sh" --plan`, "", {
+        KVMLAB_CACHE: tempDir("kvmlab-cache-"),
+        ...env,
+      });
+      expect(fs.existsSync(fake.log)).toBe(false);
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    expect(plan({ KVMLAB_FAULTS: "1" })).toMatchObject({
+      status: 0,
+      stdout: "layers: substrate storage cluster; drills: 1; grow and shrink: no; faults: yes\n",
+    });
+    expect(plan({ KVMLAB_FAULTS: "yes" })).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining("KVMLAB_FAULTS='yes' must be 0 or 1") as string,
+    });
+    expect(plan({ KVMLAB_FAULTS: "1", KVMLAB_E2E_UPTO: "storage" }).stderr).toContain(
+      "KVMLAB_FAULTS=1 needs the cluster layer (KVMLAB_E2E_UPTO=cluster)",
     );
   });
 });

@@ -1,8 +1,12 @@
 /**
- * The pure functions of scripts/query.ts behind the test command's gates (skipped tests, coverage)
- * and the e2e's checks (drift shown by a preview, the live CIB).
+ * The pure functions of scripts/query.ts behind the test command's gates (skipped tests, coverage),
+ * the e2e's checks (drift shown by a preview, the live CIB) and what a killed engine left on a stack.
  */
+import * as fs from "node:fs";
+import { hostname } from "node:os";
+import * as path from "node:path";
 import {
+  backendDir,
   cibConstraintIds,
   cibExpectations,
   cibProblems,
@@ -10,6 +14,8 @@ import {
   coverageByArea,
   coverageGate,
   driftCheck,
+  engineLeftovers,
+  engineLock,
   jestGate,
   jestNotRun,
   jestSummary,
@@ -17,11 +23,17 @@ import {
   LAB_ENV_VARIABLES,
   labEnv,
   lbEnv,
+  pendingOperations,
+  processRunning,
   run,
+  stackLockFiles,
 } from "../../scripts/query";
 import * as spec from "../../spec";
 import { ultramonkeyConfig } from "../fixtures/ultramonkey";
 import { ocfs2Config } from "../fixtures/ocfs2";
+import { removeTempDirs, tempDir } from "../support/bash";
+
+afterEach(removeTempDirs);
 
 /** A `jest --json` results document with the given assertion statuses in one file. */
 function jestResults(statuses: string[]) {
@@ -410,6 +422,27 @@ describe("the load balancer's variables (lab-env)", () => {
       expect([name, value]).toEqual([name, Array.isArray(value) ? [] : ""]);
   });
 
+  test("the host's daemon mode and libvirt URI; each node's heartbeat address (none for a real server or a lab without that network)", () => {
+    const dev = labEnv(spec.parseLabSpec({ name: "dev" }), undefined, spec, "Pulumi.dev.yaml");
+    expect([dev.LAB_HOST_DAEMON, dev.LAB_LIBVIRT_URI, dev.LAB_HEARTBEAT_ADDRESSES]).toEqual([
+      "managed",
+      "qemu:///system",
+      ["192.168.9.121", "192.168.9.122"],
+    ]);
+    const um = labEnv(spec.parseLabSpec(ultramonkeyConfig()), undefined, spec, "Pulumi.ultramonkey.yaml");
+    expect(um.LAB_HEARTBEAT_ADDRESSES).toEqual(["192.168.16.35", "192.168.16.45", "", ""]);
+    const noHeartbeat = spec.parseLabSpec({
+      name: "x",
+      layers: "substrate",
+      networks: [
+        { name: "service", role: "service", cidr: "192.168.17.0/24" },
+        { name: "management", role: "management", cidr: "192.168.18.0/24" },
+      ],
+      cluster: { links: ["service", "management"] },
+    });
+    expect(labEnv(noHeartbeat, undefined, spec, "f").LAB_HEARTBEAT_ADDRESSES).toEqual([]);
+  });
+
   test("a lab without a load balancer: every variable empty", () => {
     const env = labEnv(spec.parseLabSpec({ name: "dev" }), undefined, spec, "Pulumi.dev.yaml");
     const lb = Object.entries(env).filter(([k]) => k.startsWith("LAB_LB_"));
@@ -455,6 +488,160 @@ describe("known-hosts", () => {
     expect(() => knownHosts({})).toThrow("run up first");
     expect(() => knownHosts(exported(ready("node01", "192.168.8.121", undefined)))).toThrow(
       /NodeReady::dev-node01-ready: no node address or host key in its state: run up first$/,
+    );
+  });
+});
+
+describe("engine-leftovers (what a killed engine left on a stack)", () => {
+  const URN =
+    "urn:pulumi:dev::kvm-ha-lab::kvmlab:cluster:HaCluster$pulumi-nodejs:dynamic:Resource::dev-cluster-pcs";
+  const NEW =
+    "urn:pulumi:dev::kvm-ha-lab::kvmlab:node:ClusterNode$pulumi-nodejs:dynamic:Resource::dev-node03-ready";
+  /** `pulumi stack export` with the pending operations given. */
+  const exported = (ops?: { type: string; urn: string }[]) => ({
+    version: 3,
+    deployment: {
+      manifest: { time: "2026-11-27T21:40:12Z" },
+      resources: [],
+      ...(ops === undefined
+        ? {}
+        : { pending_operations: ops.map((o) => ({ resource: { urn: o.urn }, type: o.type })) }),
+    },
+  });
+  /** A diy backend directory with lock files of the stack dev (project layout) and of another stack. */
+  function backend(locks: Record<string, unknown>): string {
+    const dir = tempDir("kvmlab-backend-");
+    const stackLocks = path.join(dir, ".pulumi", "locks", "organization", "kvm-ha-lab", "dev");
+    fs.mkdirSync(stackLocks, { recursive: true });
+    for (const [name, content] of Object.entries(locks)) {
+      fs.writeFileSync(path.join(stackLocks, name), JSON.stringify(content));
+    }
+    const other = path.join(dir, ".pulumi", "locks", "organization", "kvm-ha-lab", "staging");
+    fs.mkdirSync(other, { recursive: true });
+    fs.writeFileSync(path.join(other, "x.json"), "{}");
+    return dir;
+  }
+
+  test("the pending operations of an export; none, also before the first deployment; what is no export is an error", () => {
+    expect(pendingOperations(exported([{ type: "updating", urn: URN }]), "e.json")).toEqual([
+      { type: "updating", urn: URN },
+    ]);
+    expect(pendingOperations(exported(), "e.json")).toEqual([]);
+    // A stack never deployed (its first up).
+    expect(pendingOperations({ version: 3, deployment: null }, "e.json")).toEqual([]);
+    expect(() => pendingOperations([], "e.json")).toThrow("stack export e.json: not a stack export");
+    expect(() => pendingOperations({ version: 3, deployment: "x" }, "e.json")).toThrow(
+      "stack export e.json: deployment is not an object",
+    );
+  });
+
+  test("the backend's directory (file:// only, ~ is HOME) and the stack's lock files in both layouts", () => {
+    expect(backendDir("file://~/.cache/kvm-ha-lab/state", "/root")).toBe("/root/.cache/kvm-ha-lab/state");
+    expect(backendDir("file:///var/lib/state/", "/root")).toBe("/var/lib/state");
+    expect(backendDir("https://api.pulumi.com", "/root")).toBeUndefined();
+    const dir = backend({ "a.json": { pid: 1 }, "notes.txt": "x" });
+    const legacy = path.join(dir, ".pulumi", "locks", "dev");
+    fs.mkdirSync(legacy);
+    fs.writeFileSync(path.join(legacy, "b.json"), "{}");
+    expect(stackLockFiles(dir, "dev")).toEqual([
+      path.join(legacy, "b.json"),
+      path.join(dir, ".pulumi", "locks", "organization", "kvm-ha-lab", "dev", "a.json"),
+    ]);
+    expect(stackLockFiles(tempDir("kvmlab-empty-"), "dev")).toEqual([]);
+  });
+
+  test("a lock's engine: running or not on this host, unknown on another one", () => {
+    const text = (pid: number, host: string) =>
+      JSON.stringify({ pid, username: "root", hostname: host, timestamp: "2026-11-27T21:40:12Z" });
+    const running = (pid: number) => pid === 4242;
+    expect(engineLock("l.json", text(4242, "lab"), "lab", running)).toEqual({
+      file: "l.json",
+      pid: 4242,
+      username: "root",
+      hostname: "lab",
+      timestamp: "2026-11-27T21:40:12Z",
+      running: true,
+    });
+    expect(engineLock("l.json", text(4343, "lab"), "lab", running).running).toBe(false);
+    expect(engineLock("l.json", text(4242, "other"), "lab", running).running).toBeUndefined();
+    expect(engineLock("l.json", "not json", "lab", running)).toEqual({ file: "l.json" });
+    expect(processRunning(process.pid)).toBe(true);
+  });
+
+  test("a killed engine's lock: blocked, with the exact command spelled the tool's way", () => {
+    const lock = { file: "L", pid: 4242, username: "root", hostname: "lab", timestamp: "T", running: false };
+    expect(engineLeftovers("dev", [], [lock], { via: "npm run lab -- pulumi" })).toEqual({
+      blocked: true,
+      report: [
+        "the stack dev is locked by a pulumi that no longer runs (pid 4242 of root@lab since T; lock L): it " +
+          "was killed mid-run, and the engine keeps its lock until it is cancelled",
+        "  Fix: npm run lab -- pulumi cancel --yes --stack dev",
+      ],
+    });
+    // A running engine's lock: wait, nothing to run; another host's: the command, once it has ended.
+    const live = engineLeftovers("dev", [], [{ ...lock, running: true }]);
+    expect(live.blocked).toBe(true);
+    expect(live.report.join("\n")).toMatch(
+      /is being changed by pulumi .*: wait until it ends, or stop it \(kill 4242\)/,
+    );
+    expect(live.report.join("\n")).not.toContain("Fix:");
+    const far = engineLeftovers("dev", [], [{ ...lock, running: undefined }]);
+    expect(far.report[1]).toBe("  Fix: pulumi cancel --yes --stack dev");
+  });
+
+  test("pending operations: a create blocks an update until cleared; others are only shown", () => {
+    const creating = engineLeftovers(
+      "dev",
+      [
+        { type: "creating", urn: NEW },
+        { type: "updating", urn: URN },
+      ],
+      [],
+      { forUpdate: true },
+    );
+    expect(creating.blocked).toBe(true);
+    expect(creating.report[0]).toBe(
+      "the interrupted update left 2 pending operation(s) in the state of dev:",
+    );
+    expect(creating.report.slice(1, 3)).toEqual([`  creating ${NEW}`, `  updating ${URN}`]);
+    expect(creating.report[creating.report.length - 1]).toBe(
+      "  Fix: pulumi refresh --clear-pending-creates --yes --non-interactive --stack dev",
+    );
+    // Not before a refresh or destroy (no --for-update): shown with its fix, nothing blocked.
+    expect(engineLeftovers("dev", [{ type: "creating", urn: NEW }], []).blocked).toBe(false);
+    const updating = engineLeftovers("dev", [{ type: "updating", urn: URN }], [], { forUpdate: true });
+    expect(updating.blocked).toBe(false);
+    expect(updating.report.join("\n")).not.toContain("Fix:");
+    expect(updating.report[2]).toMatch(/^the next up --refresh reads these resources again/);
+    expect(engineLeftovers("dev", [], [], { forUpdate: true })).toEqual({ report: [], blocked: false });
+  });
+
+  test("the command line: the lock of a dead engine fails with the fix; a clean stack prints nothing", async () => {
+    const dead = backend({
+      "k.json": { pid: 2 ** 22 + 12345, username: "root", hostname: hostname(), timestamp: "T" },
+    });
+    const exportFile = path.join(tempDir("kvmlab-export-"), "export.json");
+    fs.writeFileSync(exportFile, JSON.stringify(exported([{ type: "updating", urn: URN }])));
+    await expect(
+      run([
+        "engine-leftovers",
+        "dev",
+        exportFile,
+        `file://${dead}`,
+        "--via",
+        "npm run lab -- pulumi",
+        "--for-update",
+      ]),
+    ).rejects.toThrow(/no longer runs[^]*\n {2}Fix: npm run lab -- pulumi cancel --yes --stack dev\n/);
+    fs.writeFileSync(exportFile, JSON.stringify(exported()));
+    await expect(
+      run(["engine-leftovers", "dev", exportFile, `file://${tempDir("kvmlab-clean-")}`]),
+    ).resolves.toBe("");
+    await expect(run(["engine-leftovers", "dev", exportFile])).rejects.toThrow(
+      /expected STACK EXPORT BACKEND_URL/,
+    );
+    await expect(run(["engine-leftovers", "dev", exportFile, "file:///x", "--force"])).rejects.toThrow(
+      /unknown option --force/,
     );
   });
 });
