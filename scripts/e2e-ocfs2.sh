@@ -248,6 +248,9 @@ check_add_node() {
       fail "(d) ${LAB_OCFS2_NODES[$i]} was unmounted or remounted while $E2E_OCFS2_ADDED joined"
   done
   load_e2e_env
+  # The new node's host key pinned (and its process list sampled): without it every SSH to it
+  # failed host-key verification (found live).
+  e2e_node_access
   [ "${#LAB_OCFS2_NODES[@]}" = 3 ] || fail "(d) the stack has ${#LAB_OCFS2_NODES[@]} o2cb nodes after the addition"
   e2e_wait 300 "the volume mounted on all three nodes" all_mounted
   pulumi preview --refresh --non-interactive --expect-no-changes >/dev/null || fail "(d) after the addition a refresh finds changes"
