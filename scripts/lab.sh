@@ -182,6 +182,20 @@ case "$action" in
     }
     ;;
 esac
+# drill_setup WHAT — what the drill and the fault suite need: the lab's variables, the database
+# password (psql's environment only), and scripts/drill.sh, reaching the lab through its namespace.
+drill_setup() {
+  load_lab_env "$stack_file" "$secrets/outputs.json"
+  [ -n "$LAB_VIP" ] || die "the stack has no service group with a VIP: the $1 needs layers: cluster"
+  stack_secret "-svc-$LAB_SERVICE-db-password" value "$secrets/db"
+  PGPASSWORD=$(cat "$secrets/db")
+  export PGPASSWORD
+  fail() { die "$*"; }
+  DRILL_NS=("${run_in_ns[@]}")
+  # shellcheck source=scripts/drill.sh
+  source scripts/drill.sh
+}
+
 case "$action" in
   ssh)
     address=$(query output nodeAddresses "$node" <"$secrets/outputs.json")
@@ -196,31 +210,14 @@ case "$action" in
     exit $?
     ;;
   drill)
-    # scripts/drill.sh from here: psql and ssh reach the lab through its namespace.
-    load_lab_env "$stack_file" "$secrets/outputs.json"
-    [ -n "$LAB_VIP" ] || die "the stack has no service group with a VIP: the drill needs layers: cluster"
-    stack_secret "-svc-$LAB_SERVICE-db-password" value "$secrets/db"
-    PGPASSWORD=$(cat "$secrets/db")
-    export PGPASSWORD
-    fail() { die "$*"; }
-    DRILL_NS=("${run_in_ns[@]}")
-    # shellcheck source=scripts/drill.sh
-    source scripts/drill.sh
+    drill_setup drill
     drill_run
     exit 0
     ;;
   faults)
     # scripts/faults.sh from here, as the drill: psql, ssh, virsh and the host's daemons through the
     # lab's namespace; the engine as this script runs it; the tool's up is this script's own.
-    load_lab_env "$stack_file" "$secrets/outputs.json"
-    [ -n "$LAB_VIP" ] || die "the stack has no service group with a VIP: the fault suite needs layers: cluster"
-    stack_secret "-svc-$LAB_SERVICE-db-password" value "$secrets/db"
-    PGPASSWORD=$(cat "$secrets/db")
-    export PGPASSWORD
-    fail() { die "$*"; }
-    DRILL_NS=("${run_in_ns[@]}")
-    # shellcheck source=scripts/drill.sh
-    source scripts/drill.sh
+    drill_setup "fault suite"
     # shellcheck source=scripts/faults.sh
     source scripts/faults.sh
     # shellcheck disable=SC2034 # read by scripts/faults.sh
