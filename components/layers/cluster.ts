@@ -17,7 +17,11 @@ export interface ClusterLayer {
   serviceGroups: ServiceGroup[];
 }
 
-/** The cluster on the nodes → its fence devices → its service groups (on the shared storage). */
+/**
+ * The cluster on the nodes → its fence devices → its service groups (on the shared storage). The
+ * devices and groups take the cluster's identity: set up again, the cluster has an empty CIB, and
+ * they are converged again in the same run.
+ */
 export function buildCluster(
   { name, spec, child }: LayerContext,
   substrate: Substrate,
@@ -59,6 +63,7 @@ export function buildCluster(
           device,
           stack: spec.cluster.stack,
           clusterName: cluster.clusterName,
+          clusterUuid: cluster.clusterUuid,
           nodes: refs,
           clusterNodeNames,
           identityKey: host.fencePrivateKey,
@@ -75,6 +80,7 @@ export function buildCluster(
           group,
           stack: spec.cluster.stack,
           clusterName: cluster.clusterName,
+          clusterUuid: cluster.clusterUuid,
           nodes: refs.map((r) => r.access),
           lunDevices: storage.lunDevices,
           sshPrivateKey,

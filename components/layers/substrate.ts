@@ -72,6 +72,7 @@ export function buildSubstrate({ name, spec, child, parent }: LayerContext): Sub
           sshPrivateKey: host.programPrivateKey,
           bootSeconds: spec.timeouts.bootSeconds,
           ...(members.has(node.name) ? { clusterNode: clusterNodeName(node, spec.cluster.links) } : {}),
+          hostsIscsiTarget: spec.iscsi.enabled && spec.iscsi.host === node.name,
         },
         child([image, ...networks]),
       ),

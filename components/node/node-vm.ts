@@ -15,6 +15,7 @@ import { NodeReady } from "../../providers/node/node-ready";
 import { NodeVolume } from "../../providers/libvirt/node-volume";
 import { SshKeyPair } from "../../providers/secrets/keypair";
 import { interfaceNameFor } from "../../providers/node/cloud-init";
+import { SERVICES_OFF_AT_BOOT } from "../../providers/image/image-build-script";
 import { hostEndpoint, type HostEndpoint, type SshEndpoint } from "../../providers/core/endpoints";
 
 /** How the program reaches every node: root over SSH on the management address. */
@@ -76,6 +77,20 @@ export interface NodeVmArgs {
    * then drains it first and waits until it has rejoined (providers/libvirt/domain-restart.ts).
    */
   clusterNode?: string;
+  /** True when the node runs the iSCSI target (its tgt service is then enabled on purpose). */
+  hostsIscsiTarget?: boolean;
+}
+
+/**
+ * The units the image leaves disabled at boot that the lab does not enable on this node: on a
+ * cluster member pacemaker and corosync start at boot as the cluster's `startAtBoot` says, and
+ * the iSCSI target's node enables tgt.
+ */
+export function unitsOffAtBoot(args: Pick<NodeVmArgs, "clusterNode" | "hostsIscsiTarget">): string[] {
+  return SERVICES_OFF_AT_BOOT.filter((unit) => {
+    if (args.clusterNode !== undefined && (unit === "pacemaker" || unit === "corosync")) return false;
+    return !(args.hostsIscsiTarget === true && unit === "tgt");
+  });
 }
 
 /** The NICs of a node as cloud-init configures them: matched by MAC, static address, NAT gateway. */
@@ -212,7 +227,15 @@ export class NodeVm extends pulumi.ComponentResource {
     // The seed's files on the running node: a change of them is written there, never a new VM.
     new NodeFiles(
       `${name}-files`,
-      { node: this.access, sshPrivateKey: args.sshPrivateKey, ...seed },
+      {
+        node: this.access,
+        sshPrivateKey: args.sshPrivateKey,
+        ...seed,
+        hostname: node.name,
+        interfaces: cloudInitInterfaces(node, networks),
+        timeServers: args.timeServers,
+        offAtBoot: unitsOffAtBoot(args),
+      },
       childOptions(this, opts),
     );
     this.managementAddress = ready.node.address;

@@ -11,10 +11,14 @@
  * beside, verified, restored on failure: a failed edit must never lock root out).
  *
  * It comes after the management network: the address lives on that network's bridge.
- * `read` reports whether sshd listens and the key is authorised, so either shows as drift.
+ * `read` reports, in one probe, whether sshd listens, the key is authorised, the fence shell and
+ * (managed) sshd_config are the rendered ones (sha256, the shell's mode) and the host key is the
+ * recorded one, so each shows as drift. The update rewrites what differs (restarting a managed
+ * sshd whose config changed) and records the live host key, which the nodes' fence_virsh meets.
  */
 import { z } from "zod";
 import { defineProvider } from "../core/base";
+import { fileDigestsProbe, holdsRendered, parseFileDigests } from "../exec/file-digests";
 import { progress, runOnHost } from "../exec/host-exec";
 import { hostField } from "./host-prep";
 import { labKind } from "../core/kind";
@@ -43,6 +47,12 @@ const schema = () =>
     listening: z.boolean().default(true),
     /** Desired: the fence key is authorised (read sets false when the line is gone). */
     keyAuthorised: z.boolean().default(true),
+    /** Desired: the managed sshd's sshd_config is the rendered one (read sets false when not). */
+    configCurrent: z.boolean().default(true),
+    /** Desired: the fence shell is the rendered one, mode 0755 (read sets false when not). */
+    fenceShellCurrent: z.boolean().default(true),
+    /** Desired: the host key is the one recorded in `sshHostKey` (read sets false when it changed). */
+    hostKeyCurrent: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -139,6 +149,68 @@ export const EDIT_KEYS = `edit_keys() {
   rm -f -- "$backup"
 }`;
 
+/** The public half of the host's own sshd's host key (an `external` host). */
+const EXTERNAL_HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub";
+
+/** The sshd_config of the managed sshd, as rendered. */
+function sshdConfigOf(inputs: Pick<Inputs, "host" | "address" | "port" | "user">): string {
+  return renderSshdConfig({
+    address: inputs.address,
+    port: inputs.port,
+    user: inputs.user,
+    dir: dirOf(inputs),
+  });
+}
+
+/** The fence shell, as rendered. */
+function fenceShellOf(inputs: Pick<Inputs, "host" | "fenceDomains">): string {
+  return renderFenceShell({ libvirtUri: inputs.host.libvirtUri, domains: inputs.fenceDomains });
+}
+
+/** A host key line as recorded: `type base64` (the comment dropped). */
+function hostKeyOf(line: string): string {
+  return line.trim().split(/\s+/).slice(0, 2).join(" ");
+}
+
+/**
+ * The probe `read` runs (one round trip): `listening` and `authorised` when they hold, the fence
+ * shell's mode (`mode <octal>`), the host key's public half (`host-key <line>`; a managed host
+ * whose private key is gone has none), and the sha256 of the fence shell and (managed) sshd_config.
+ */
+export function hostSshdReadScript(inputs: Inputs): string {
+  const p = sshdPaths(dirOf(inputs));
+  const line = fenceKeyLine(p.fenceShell, inputs.fenceAuthorizedKey);
+  const managed = inputs.daemon === "managed";
+  const hostKey = managed
+    ? `if [ -f ${p.hostKey} ]; then echo "host-key $(head -n 1 ${p.hostKey}.pub 2>/dev/null)"; fi`
+    : `echo "host-key $(head -n 1 ${EXTERNAL_HOST_KEY} 2>/dev/null)"`;
+  return `if ${listens(inputs.address, inputs.port)}; then echo listening; fi
+if grep -qxF ${shellQuote(line)} "${authorizedKeysFile(inputs)}" 2>/dev/null; then echo authorised; fi
+echo "mode $(stat -c %a ${p.fenceShell} 2>/dev/null)"
+${hostKey}
+${fileDigestsProbe(managed ? [p.fenceShell, p.config] : [p.fenceShell])}`;
+}
+
+/** What {@link hostSshdReadScript} found, as the kind's desired-state fields. */
+export function parseHostSshdState(inputs: Inputs & { sshHostKey?: string }, stdout: string) {
+  const lines = stdout.split("\n");
+  const p = sshdPaths(dirOf(inputs));
+  const value = (key: string) =>
+    lines
+      .find((l) => l.startsWith(`${key} `))
+      ?.slice(key.length + 1)
+      .trim() ?? "";
+  const digests = parseFileDigests(lines.filter((l) => /^([0-9a-f]{64})? ?\//.test(l)));
+  const liveKey = hostKeyOf(value("host-key"));
+  return {
+    listening: lines.includes("listening"),
+    keyAuthorised: lines.includes("authorised"),
+    configCurrent: inputs.daemon !== "managed" || holdsRendered(digests, p.config, sshdConfigOf(inputs)),
+    fenceShellCurrent: value("mode") === "755" && holdsRendered(digests, p.fenceShell, fenceShellOf(inputs)),
+    hostKeyCurrent: liveKey !== "" && liveKey === hostKeyOf(inputs.sshHostKey ?? ""),
+  };
+}
+
 /** Shell test: something listens on address:port. */
 function listens(address: string, port: number): string {
   return `ss -Hltn | awk '{print $4}' | grep -qxE '(${address.replace(/\./g, "\\.")}|0\\.0\\.0\\.0|\\*):${port}'`;
@@ -153,7 +225,7 @@ export function hostSshdScript(inputs: Inputs): string {
   const common = `mkdir -p ${shellQuote(dir)}
 chmod 0755 ${shellQuote(dir)}
 install -m 0755 /dev/stdin ${shellQuote(p.fenceShell)} <<'KVMLAB_FENCE_SHELL'
-${renderFenceShell({ libvirtUri: inputs.host.libvirtUri, domains: inputs.fenceDomains })}KVMLAB_FENCE_SHELL
+${fenceShellOf(inputs)}KVMLAB_FENCE_SHELL
 keys="${keys}"
 mkdir -p "$(dirname "$keys")"
 chmod 0700 "$(dirname "$keys")"
@@ -167,12 +239,12 @@ if ! ${listens(inputs.address, inputs.port)}; then
   echo "no sshd listens on ${inputs.address}:${inputs.port}. Fix: make the host's sshd listen there (ListenAddress), or set host.daemon to managed" >&2
   exit 1
 fi
-cat /etc/ssh/ssh_host_ed25519_key.pub`;
+cat ${EXTERNAL_HOST_KEY}`;
   }
   return `${common}
 [ -f ${p.hostKey} ] || ssh-keygen -q -t ed25519 -N '' -C kvmlab-host -f ${p.hostKey}
 install -m 0644 /dev/stdin ${p.config}.new <<'KVMLAB_SSHD_CONFIG'
-${renderSshdConfig({ address: inputs.address, port: inputs.port, user: inputs.user, dir })}KVMLAB_SSHD_CONFIG
+${sshdConfigOf(inputs)}KVMLAB_SSHD_CONFIG
 mkdir -p /run/sshd
 /usr/sbin/sshd -t -f ${p.config}.new
 ${DAEMON_ALIVE}
@@ -193,7 +265,7 @@ cat ${p.hostKey}.pub`;
 async function converge(inputs: Inputs): Promise<HostSshdOutputs> {
   progress(`host: sshd on ${inputs.address}:${inputs.port}, fence key authorised`);
   const { stdout } = await runOnHost(hostSshdScript(inputs), { timeoutSeconds: 60 });
-  return { sshHostKey: stdout.trim().split("\n").pop()?.split(" ").slice(0, 2).join(" ") ?? "" };
+  return { sshHostKey: hostKeyOf(stdout.trim().split("\n").pop() ?? "") };
 }
 
 /** The HostSshd provider. */
@@ -207,14 +279,8 @@ export const hostSshdProvider = defineProvider({
     return { id: `${inputs.address}:${inputs.port}`, outs: await converge(inputs) };
   },
   async read(_id, olds) {
-    const keys = authorizedKeysFile(olds);
-    const line = fenceKeyLine(sshdPaths(dirOf(olds)).fenceShell, olds.fenceAuthorizedKey);
-    const { stdout } = await runOnHost(
-      `if ${listens(olds.address, olds.port)}; then echo listening; fi
-if grep -qxF ${shellQuote(line)} "${keys}" 2>/dev/null; then echo authorised; fi`,
-      { timeoutSeconds: 30 },
-    );
-    return { listening: stdout.includes("listening"), keyAuthorised: stdout.includes("authorised") };
+    const { stdout } = await runOnHost(hostSshdReadScript(olds), { timeoutSeconds: 30 });
+    return parseHostSshdState(olds, stdout);
   },
   async update(_id, _olds, news) {
     return converge(news);

@@ -6,7 +6,8 @@
  *
  * The cache is shared by every lab on the host, like a package cache: deleting the resource leaves
  * the image there for the next stack (`scripts/image-cache.sh` lists and prunes it). `read` reports
- * whether the cached files are still there; when they are gone the next `up` builds them again.
+ * whether the cached files are still there as built (`image_intact`: the marker, each file, the
+ * sizes the marker records); when they are not the next `up` builds them again.
  */
 import { z } from "zod";
 import { defineProvider } from "../core/base";
@@ -15,6 +16,7 @@ import { hostField } from "../host/host-prep";
 import { labKind } from "../core/kind";
 import {
   builtImagePaths,
+  IMAGE_INTACT,
   imageContentKey,
   normalisedPackages,
   renderImageBuildScript,
@@ -37,7 +39,7 @@ const schema = () =>
     sizeGiB: z.number().int().min(2, "sizeGiB must be at least 2").max(64, "sizeGiB must be at most 64"),
     /** The kernel flavour, given only when not the cloud default (a cloud image's inputs are as before). */
     kernel: z.enum(["generic"]).optional(),
-    /** Desired: the image files exist (read sets false when the cache entry is gone). */
+    /** Desired: the image files exist as built (read sets false when the entry is gone or changed). */
     present: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
@@ -89,7 +91,9 @@ export const baseImageBuildProvider = defineProvider({
   },
   async read(_id, olds) {
     const dir = builtImagePaths(olds).dir;
-    const { code } = await runOnHost(`test -f ${shellQuote(`${dir}/complete`)}`, { okExitCodes: [0, 1] });
+    const { code } = await runOnHost(`${IMAGE_INTACT}\nimage_intact ${shellQuote(dir)}`, {
+      okExitCodes: [0, 1],
+    });
     return { present: code === 0 };
   },
   async update(_id, _olds, news) {

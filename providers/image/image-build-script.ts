@@ -12,8 +12,9 @@
  *    from the directory, `qemu-img convert` makes the qcow2.
  *
  * The result lands in `<cacheDir>/<key>/` (disk.qcow2, vmlinuz, initrd.img, versions.txt) by an
- * atomic rename of a finished build directory, under a lock, with a `complete` marker: an unchanged
- * key never rebuilds, a crashed build leaves nothing that looks finished. Progress goes to stderr as
+ * atomic rename of a finished build directory, under a lock, with a `complete` marker that records
+ * each file's size: an unchanged key never rebuilds while its files are as built, a crashed build
+ * leaves nothing that looks finished, and an entry whose files changed is built again. Progress goes to stderr as
  * `image: …` lines. Network traffic to the mirror leaves from the machine's own network namespace
  * (`KVMLAB_MIRROR_NETNS`, set by the lab scripts) when the builder runs inside a lab namespace.
  */
@@ -71,6 +72,30 @@ export interface BuiltImagePaths {
   kernelPath: string;
   initrdPath: string;
 }
+
+/** The files of a finished image, in its cache directory. */
+export const IMAGE_FILES: readonly string[] = ["disk.qcow2", "vmlinuz", "initrd.img", "versions.txt"];
+
+/**
+ * Shell function `image_intact DIR`: DIR holds a finished image as it was built — its `complete`
+ * marker, each of {@link IMAGE_FILES} not empty, and every `<size> <file>` line the builder wrote
+ * into the marker still true (an entry built before sizes were recorded has an empty marker: its
+ * files are only checked to be there). The builder's cache check and BaseImageBuild's read use it.
+ */
+export const IMAGE_INTACT = `image_intact() {
+  local dir=$1 size name
+  [ -f "$dir/complete" ] || return 1
+  for name in ${IMAGE_FILES.join(" ")}; do [ -s "$dir/$name" ] || return 1; done
+  while read -r size name; do
+    [ -n "$name" ] || continue
+    [ "$(stat -c %s "$dir/$name" 2>/dev/null)" = "$size" ] || return 1
+  done <"$dir/complete"
+}`;
+
+/** Shell function `record_image DIR`: writes DIR's `complete` marker, last, with each file's size. */
+export const RECORD_IMAGE = `record_image() {
+  (cd "$1" && stat -c '%s %n' ${IMAGE_FILES.join(" ")}) >"$1/complete"
+}`;
 
 /** The package list as it shapes the image: unique, sorted. */
 export function normalisedPackages(packages: readonly string[]): string[] {
@@ -148,12 +173,14 @@ suite=${shellQuote(input.suite)}
 mirror=${shellQuote(input.mirror)}
 packages=(${shellJoin(packages)})
 step() { echo "image: $*" >&2; }
+${IMAGE_INTACT}
 
-if [ -f "$out/complete" ]; then step "cached: $out"; exit 0; fi
+if image_intact "$out"; then step "cached: $out"; exit 0; fi
 mkdir -p "$(dirname "$out")"
 exec 9>"$out.lock"
 flock 9
-if [ -f "$out/complete" ]; then step "cached: $out (built by a concurrent run)"; exit 0; fi
+if image_intact "$out"; then step "cached: $out (built by a concurrent run)"; exit 0; fi
+# Nothing, a crashed build, or an entry whose files were changed or removed since: built anew.
 rm -rf "$out"
 
 work=$(mktemp -d "$out.build.XXXXXX")
@@ -221,7 +248,8 @@ logged convert.log qemu-img convert -O qcow2 "$work/disk.raw" "$work/disk.qcow2"
 rm -rf "$work/disk.raw" "$root" "$work"/*.log
 chmod 0644 "$work/disk.qcow2" "$work/versions.txt"
 chmod 0755 "$work"
-touch "$work/complete"
+${RECORD_IMAGE}
+record_image "$work"
 mv "$work" "$out"
 step "built: $out ($(du -sh "$out" | cut -f1))"
 `;

@@ -6,9 +6,9 @@
  * to re-run; `state` reads what is live, and {@link parseDirectorState} turns its output into the
  * facts drift is judged on, the IPVS table (`ipvsadm -Ln`) included.
  */
-import { createHash } from "node:crypto";
 import { HOST_LABEL } from "../../spec/patterns";
 import { Problems } from "../../spec/problems";
+import { fileDigestsProbe, holdsRendered, parseFileDigests } from "../exec/file-digests";
 import { parseSections, SCRIPT_FAIL } from "../exec/node-exec";
 import {
   DIRECTOR_SYSCTL_PATH,
@@ -115,19 +115,34 @@ systemctl is-active --quiet lighttpd || fail "the sorry page's lighttpd does not
 `;
 }
 
-/** The state script: file digests, the sysctls, ldirectord's unit, lighttpd, the IPVS table. */
+/** The files the setup script installs, as the state script lists their digests. */
+const DIRECTOR_FILES: readonly string[] = [
+  LDIRECTORD_CF_PATH,
+  VIPCHECK_AGENT_PATH,
+  SORRY_CONF_PATH,
+  `${SORRY_ROOT}/index.html`,
+  SORRY_DROPIN_PATH,
+  DIRECTOR_SYSCTL_PATH,
+];
+
+/**
+ * The state script: file digests, the sysctls, whether ip_vs is loaded (before `ipvsadm`, which
+ * loads it), ldirectord's unit, lighttpd now and at boot, the IPVS table.
+ */
 export function renderDirectorState(s: DirectorSetup): string {
   checked(s);
   return `echo "== files"
-for f in ${LDIRECTORD_CF_PATH} ${VIPCHECK_AGENT_PATH} ${SORRY_CONF_PATH} ${SORRY_ROOT}/index.html ${SORRY_DROPIN_PATH}; do
-  echo "$(sha256sum "$f" 2>/dev/null | cut -d" " -f1) $f"
-done
+${fileDigestsProbe(DIRECTOR_FILES)}
 echo "== sysctl"
 for key in ${DIRECTOR_SYSCTLS.map(([key]) => key).join(" ")}; do echo "$key=$(sysctl -n "$key" 2>/dev/null || echo missing)"; done
+echo "== modules"
+lsmod 2>/dev/null | awk '$1 == "ip_vs" { print $1 }'
 echo "== ldirectord-unit"
 systemctl is-enabled ${LDIRECTORD_UNIT} 2>/dev/null || true
 echo "== sorry"
 systemctl is-active lighttpd 2>/dev/null || true
+echo "== sorry-boot"
+systemctl is-enabled lighttpd 2>/dev/null || true
 echo "== ipvs"
 ipvsadm -Ln 2>/dev/null || true
 `;
@@ -139,11 +154,11 @@ export interface DirectorState {
   configCurrent: boolean;
   /** The VIPcheck agent is the rendered one. */
   agentCurrent: boolean;
-  /** Forwarding and the non-local bind are on. */
+  /** Forwarding and the non-local bind are on, their sysctl file is the rendered one, ip_vs is loaded. */
   forwarding: boolean;
   /** ldirectord's systemd unit is masked (pacemaker alone starts it). */
   ldirectordMasked: boolean;
-  /** The sorry page is the rendered one and its lighttpd is active. */
+  /** The sorry page is the rendered one and its lighttpd is active and enabled at boot. */
   sorryServed: boolean;
   /** The IPVS table (the active director's holds the virtual service; the standby's is empty). */
   ipvs: IpvsService[];
@@ -151,25 +166,14 @@ export interface DirectorState {
   ipvsDifferences: string[];
 }
 
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
 /** Reads the state script's output against the setup it should show. */
 export function parseDirectorState(stdout: string, s: DirectorSetup): DirectorState {
   const sections = parseSections(stdout);
   const lines = (name: string): string[] =>
     (sections[name] ?? []).map((l) => l.trim()).filter((l) => l !== "");
-  const digests = Object.fromEntries(
-    lines("files").map((l) => {
-      const [digest, path] = l.includes(" ")
-        ? [l.slice(0, l.indexOf(" ")), l.slice(l.indexOf(" ") + 1)]
-        : ["", l];
-      return [path, digest];
-    }),
-  );
+  const digests = parseFileDigests(lines("files"));
   const sorry = sorryPageOf(s);
-  const current = (path: string, content: string): boolean => digests[path] === sha256(content);
+  const current = (path: string, content: string): boolean => holdsRendered(digests, path, content);
   const sysctls = Object.fromEntries(
     lines("sysctl").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
   );
@@ -177,13 +181,17 @@ export function parseDirectorState(stdout: string, s: DirectorSetup): DirectorSt
   return {
     configCurrent: current(LDIRECTORD_CF_PATH, renderLdirectordCf(s.ldirectord)),
     agentCurrent: current(VIPCHECK_AGENT_PATH, renderVipcheckAgent()),
-    forwarding: DIRECTOR_SYSCTLS.every(([key, value]) => sysctls[key] === value),
+    forwarding:
+      DIRECTOR_SYSCTLS.every(([key, value]) => sysctls[key] === value) &&
+      current(DIRECTOR_SYSCTL_PATH, renderDirectorSysctlConf()) &&
+      lines("modules").includes("ip_vs"),
     ldirectordMasked: lines("ldirectord-unit")[0] === "masked",
     sorryServed:
       current(SORRY_CONF_PATH, renderSorryConf(sorry)) &&
       current(`${SORRY_ROOT}/index.html`, renderSorryPage(sorry)) &&
       current(SORRY_DROPIN_PATH, renderSorryDropIn()) &&
-      lines("sorry")[0] === "active",
+      lines("sorry")[0] === "active" &&
+      lines("sorry-boot")[0] === "enabled",
     ipvs,
     ipvsDifferences: ipvsDifferences(ipvs, s.ldirectord),
   };

@@ -5,9 +5,10 @@
  * resources (the VIP, VIPcheck, ldirectord, the ping clone) are not made here.
  *
  * `read` reports, each as a desired-true input that reads false when it does not hold:
- * ldirectord.cf changed (`configCurrent`), the agent changed (`agentCurrent`), forwarding off
- * (`forwarding`), ldirectord's unit unmasked (`ldirectordMasked`), the sorry page changed or its
- * server stopped (`sorryServed`), and the IPVS table of the active director disagreeing with
+ * ldirectord.cf changed (`configCurrent`), the agent changed (`agentCurrent`), forwarding off, its
+ * sysctl file changed or ip_vs not loaded (`forwarding`), ldirectord's unit unmasked
+ * (`ldirectordMasked`), the sorry page changed or its server stopped or not enabled at boot
+ * (`sorryServed`), and the IPVS table of the active director disagreeing with
  * ldirectord.cf (`ipvsCurrent`: another scheduler, a foreign destination, a real server not in
  * direct routing). The table itself is an output (`ipvs`). An unreachable node reads as all lost.
  */
@@ -63,11 +64,11 @@ const schema = () =>
     configCurrent: z.boolean().default(true),
     /** Desired: the VIPcheck agent is the rendered one. */
     agentCurrent: z.boolean().default(true),
-    /** Desired: forwarding and the non-local bind are on. */
+    /** Desired: forwarding and the non-local bind are on, now and at boot (their sysctl file); ip_vs is loaded. */
     forwarding: z.boolean().default(true),
     /** Desired: ldirectord's systemd unit is masked. */
     ldirectordMasked: z.boolean().default(true),
-    /** Desired: the sorry page is served. */
+    /** Desired: the sorry page is served, now and from boot. */
     sorryServed: z.boolean().default(true),
     /** Desired: the IPVS table agrees with ldirectord.cf (when this director has the virtual service). */
     ipvsCurrent: z.boolean().default(true),

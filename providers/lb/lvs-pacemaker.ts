@@ -24,6 +24,7 @@ import { progress } from "../exec/host-exec";
 import { explained, firstOf, isUnreachable, onNode, sshEndpointField } from "../exec/node-exec";
 import { firstMemberCib, removeFromCib } from "../cluster/pacemaker/cib-reader";
 import { resourceDeleteArgv } from "../cluster/pacemaker/group-commands";
+import { clusterUuidField } from "../cluster/cluster-identity";
 import {
   convergeResourceSet,
   driftLines,
@@ -42,6 +43,8 @@ const schema = () =>
   z.object({
     /** The directors (the cluster members), as the program reaches them; the first one converges. */
     nodes: z.array(sshEndpointField()).min(1, "nodes: the resources need the directors"),
+    /** The cluster's identity (cluster-identity.ts): a new one converges the set again. */
+    clusterUuid: clusterUuidField(),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
     /** The floating IP. */
     vip: z.string().min(1),

@@ -7,10 +7,10 @@
  * The service NIC is found by its MAC address (cloud-init matched it the same way), so the
  * scripts do not depend on the name the guest gave it.
  */
-import { createHash } from "node:crypto";
 import { parseIpv4 } from "../../spec/ipv4";
 import { CONTROL_CHARACTER, HOST_LABEL, isPagePath, MAC } from "../../spec/patterns";
 import { Problems } from "../../spec/problems";
+import { fileDigestsProbe, holdsRendered, parseFileDigests } from "../exec/file-digests";
 import { parseSections, SCRIPT_FAIL } from "../exec/node-exec";
 import { PUT_FUNCTION, putFile } from "./files";
 import {
@@ -134,7 +134,21 @@ echo "nic=$nic"
 `;
 }
 
-/** The state script: the NIC, the addresses on lo, the sysctls, the page digests, lighttpd, the unit. */
+/** The files the setup script installs (or, for the ports file, may remove), in the state script's order. */
+function realServerFiles(s: RealServerSetup): string[] {
+  return [
+    checkPagePath(s.request),
+    `${WEB_ROOT}/index.html`,
+    REAL_SERVER_SYSCTL_PATH,
+    LO_VIP_UNIT_PATH,
+    LIGHTTPD_PORTS_PATH,
+  ];
+}
+
+/**
+ * The state script: the NIC, the addresses on lo, the sysctls, the digests of the files, lighttpd
+ * now and at boot, the VIP unit at boot.
+ */
 export function renderRealServerState(s: RealServerSetup): string {
   checked(s);
   const keys = arpSysctls("$nic")
@@ -147,10 +161,12 @@ echo "== lo"
 ip -4 -o address show dev lo | awk '{ print $4 }'
 echo "== sysctl"
 for key in ${keys}; do echo "$key=$(sysctl -n "$key" 2>/dev/null || echo missing)"; done
-echo "== pages"
-sha256sum ${checkPagePath(s.request)} ${WEB_ROOT}/index.html 2>/dev/null | awk '{ print $1 }'
+echo "== files"
+${fileDigestsProbe(realServerFiles(s))}
 echo "== web"
 systemctl is-active lighttpd 2>/dev/null || true
+echo "== web-boot"
+systemctl is-enabled lighttpd 2>/dev/null || true
 echo "== unit"
 systemctl is-enabled ${LO_VIP_UNIT} 2>/dev/null || true
 `;
@@ -172,10 +188,14 @@ export interface RealServerState {
   webActive: boolean;
   /** The VIP unit is enabled (the VIP comes back after a reboot). */
   vipAtBoot: boolean;
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  /** The sysctl file is the rendered one for the service NIC (the ARP sysctls at boot). */
+  sysctlFileCurrent: boolean;
+  /** The VIP unit's file is the rendered one. */
+  unitFileCurrent: boolean;
+  /** lighttpd is enabled at boot. */
+  webAtBoot: boolean;
+  /** lighttpd's ports file is the rendered one, or absent when the service needs none. */
+  portsCurrent: boolean;
 }
 
 /** Reads the state script's output against the setup it should show. */
@@ -191,17 +211,22 @@ export function parseRealServerState(stdout: string, s: RealServerSetup): RealSe
     }),
   );
   const wanted = nic === "" ? [] : arpSysctls(nic);
-  const pages = lines("pages");
+  const digests = parseFileDigests(lines("files"));
+  const current = (path: string, content: string | undefined): boolean =>
+    holdsRendered(digests, path, content);
   return {
     nic,
     vipOnLo: lines("lo").includes(`${s.vip}/32`),
     arpSuppressed: wanted.length > 0 && wanted.every(([key, value]) => sysctls[key] === value),
     sysctls,
     pagesCurrent:
-      pages.length === 2 &&
-      pages[0] === sha256(renderCheckPage(s)) &&
-      pages[1] === sha256(renderIndexPage(s)),
+      current(checkPagePath(s.request), renderCheckPage(s)) &&
+      current(`${WEB_ROOT}/index.html`, renderIndexPage(s)),
     webActive: lines("web")[0] === "active",
     vipAtBoot: lines("unit")[0] === "enabled",
+    sysctlFileCurrent: nic !== "" && current(REAL_SERVER_SYSCTL_PATH, renderArpSysctlConf(nic)),
+    unitFileCurrent: current(LO_VIP_UNIT_PATH, renderLoVipUnit(s)),
+    webAtBoot: lines("web-boot")[0] === "enabled",
+    portsCurrent: current(LIGHTTPD_PORTS_PATH, renderLighttpdPorts(s)),
   };
 }

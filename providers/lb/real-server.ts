@@ -4,8 +4,9 @@
  * lighttpd serving the check page and an index page naming the node.
  *
  * `read` reports, each as a desired-true input that reads false when it does not hold: the VIP
- * gone from lo or not coming back at boot (`vipOnLo`), an ARP sysctl changed (`arpSuppressed`), a
- * page changed or removed (`pagesCurrent`), lighttpd stopped (`webActive`). An unreachable node
+ * gone from lo or not coming back at boot, its unit file changed (`vipOnLo`), an ARP sysctl or the
+ * sysctl file changed (`arpSuppressed`), a page changed or removed (`pagesCurrent`), lighttpd
+ * stopped, not enabled at boot or its ports file changed (`webActive`). An unreachable node
  * reads as all of them lost. `delete` removes the unit, the VIP, the sysctls and the pages.
  */
 import { z } from "zod";
@@ -54,13 +55,13 @@ const schema = () =>
     receive: z.string().min(1),
     /** Ports the web service answers on. */
     ports: z.array(z.number().int().min(1).max(65535)).min(1),
-    /** Desired: the VIP is on lo and comes back at boot. */
+    /** Desired: the VIP is on lo and comes back at boot (its unit enabled and as rendered). */
     vipOnLo: z.boolean().default(true),
-    /** Desired: the ARP sysctls hold. */
+    /** Desired: the ARP sysctls hold, now and at boot (their sysctl file as rendered). */
     arpSuppressed: z.boolean().default(true),
     /** Desired: the check and index pages are the rendered ones. */
     pagesCurrent: z.boolean().default(true),
-    /** Desired: lighttpd is active. */
+    /** Desired: lighttpd is active, enabled at boot, and its ports file as rendered (absent on port 80 alone). */
     webActive: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
@@ -137,10 +138,10 @@ export const realServerProvider = defineProvider({
         const state = parseRealServerState(stdout, setup);
         return {
           nic: state.nic,
-          vipOnLo: state.vipOnLo && state.vipAtBoot,
-          arpSuppressed: state.arpSuppressed,
+          vipOnLo: state.vipOnLo && state.vipAtBoot && state.unitFileCurrent,
+          arpSuppressed: state.arpSuppressed && state.sysctlFileCurrent,
           pagesCurrent: state.pagesCurrent,
-          webActive: state.webActive,
+          webActive: state.webActive && state.webAtBoot && state.portsCurrent,
         };
       },
       { vipOnLo: false, arpSuppressed: false, pagesCurrent: false, webActive: false },

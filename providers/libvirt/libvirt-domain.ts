@@ -3,10 +3,14 @@
  * providers/libvirt/domain-xml.ts), started.
  *
  * `read` reports the live domain: gone (undefined: the next `up` defines and starts it again),
- * stopped (`running: false`: the next `up` starts it), and its vCPUs, memory and NICs from the live
- * XML. vCPU or memory changes redefine the domain and restart a running VM — one at a time, cleanly,
- * a cluster member drained first and rejoined after (domain-restart.ts); anything else that shapes
- * the machine (disk, seed, kernel, NICs, type) replaces it.
+ * stopped (`running: false`: the next `up` starts it), autostart off (`autostarted: false`), its
+ * vCPUs, memory and NICs from the persistent XML, and whether that XML still holds the rest of
+ * what the program renders (`definitionCurrent`: type, disk and seed paths, kernel, initrd and
+ * command line, CPU mode, `on_*` actions, console; xml-drift.ts). vCPU or memory changes redefine
+ * the domain and restart a running VM — one at a time, cleanly, a cluster member drained first and
+ * rejoined after (domain-restart.ts); a definition edited out of band is defined again as rendered
+ * (it applies at the VM's next start, no restart for it); a change of the config of anything else
+ * that shapes the machine (disk, seed, kernel, NICs, type) replaces it.
  */
 import { z } from "zod";
 import { defineProvider } from "../core/base";
@@ -15,9 +19,11 @@ import { hostField } from "../host/host-prep";
 import { labKind } from "../core/kind";
 import { renderDomainXml } from "./domain-xml";
 import { memberField, restartDomain } from "./domain-restart";
+import { renderedDifferences } from "./xml-drift";
 import {
   attr,
   elements,
+  parseInfo,
   parseXml,
   unlessDaemonDown,
   virsh,
@@ -46,6 +52,10 @@ const schema = () =>
     nics: z.array(z.object({ network: z.string().min(1), mac: z.string() })).min(1, "a node needs a NIC"),
     /** Desired: running (drift when the VM was stopped out of band). */
     running: z.boolean().default(true),
+    /** Desired: started with libvirtd (`dominfo` Autostart; drift when not). */
+    autostarted: z.boolean().default(true),
+    /** Desired: the persistent definition holds what the program renders (drift when edited out of band). */
+    definitionCurrent: z.boolean().default(true),
     /** When the node is a cluster member: how its restart drains it and waits for it (domain-restart.ts). */
     member: memberField().optional(),
     /** The program's SSH key, to drain and wait for a member (secret; with `member`). */
@@ -76,6 +86,24 @@ export function domainXml(inputs: Inputs, uuid?: string): string {
     initrdPath: inputs.initrdPath,
     kernelArgs: inputs.kernelArgs,
     interfaces: inputs.nics,
+  });
+}
+
+/**
+ * Where the persistent definition (`dumpxml --inactive`) lacks what the program renders. vCPUs,
+ * memory and the NICs' networks and MACs are left out: fields of their own read them. libvirt
+ * records the `pc` machine as its versioned name.
+ */
+export function definitionDrift(inputs: Inputs, inactiveXml: string): string[] {
+  return renderedDifferences(domainXml(inputs), inactiveXml, {
+    ignore: [
+      "domain/memory",
+      "domain/vcpu",
+      "domain/devices/interface/mac",
+      "domain/devices/interface/source",
+    ],
+    same: (path, rendered, live) =>
+      path === "domain/os/type/@machine" && rendered === "pc" && live.startsWith("pc-i440fx-"),
   });
 }
 
@@ -130,10 +158,9 @@ export const libvirtDomainProvider = defineProvider({
         const uri = olds.host.libvirtUri;
         const now = await state(uri, olds.name);
         if (now === undefined) return undefined;
-        const domain = elements(
-          parseXml(await virsh(uri, ["dumpxml", "--inactive", olds.name])),
-          "domain",
-        )[0];
+        const inactiveXml = await virsh(uri, ["dumpxml", "--inactive", olds.name]);
+        const domain = elements(parseXml(inactiveXml), "domain")[0];
+        const info = parseInfo(await virsh(uri, ["dominfo", olds.name]));
         const memory = elements(domain, "memory")[0];
         const unit = attr(memory, "unit") || "KiB";
         const amount = Number(attr(memory, "#text"));
@@ -146,7 +173,9 @@ export const libvirtDomainProvider = defineProvider({
           vcpus: Number(attr(elements(domain, "vcpu")[0], "#text")) || olds.vcpus,
           memoryMiB: unit === "KiB" && amount > 0 ? Math.round(amount / KIB_PER_MIB) : olds.memoryMiB,
           nics,
-          uuid: (await virsh(uri, ["domuuid", olds.name])).trim(),
+          autostarted: info.Autostart === "enable",
+          definitionCurrent: definitionDrift(olds, inactiveXml).length === 0,
+          uuid: info.UUID ?? olds.uuid,
         };
       },
       { running: false },

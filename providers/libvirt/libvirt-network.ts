@@ -4,8 +4,12 @@
  *
  * `read` reports what is live: gone (undefined), stopped (`active: false`), a running domain's NIC
  * no longer plugged into the bridge (`portsAttached: false` — what a stop/start out of band leaves
- * behind: libvirt does not re-plug running guests), and the bridge/address in the live XML. The next
- * `up` starts the network and plugs the guests' tap devices back into the bridge.
+ * behind: libvirt does not re-plug running guests), autostart off (`autostarted: false`), the
+ * bridge/address/forward mode in the live XML (a change replaces the network), and whether the
+ * persistent and the live definition hold everything the program renders (`definitionCurrent`:
+ * DNS off, STP and its delay too; xml-drift.ts). The next `up` starts the network, autostarts it,
+ * defines it again when its persistent definition differs, restarts it when it runs with another
+ * one, and plugs the guests' tap devices back into the bridge.
  */
 import { z } from "zod";
 import { defineProvider } from "../core/base";
@@ -14,6 +18,7 @@ import { hostField } from "../host/host-prep";
 import { formatCidr, parseCidr } from "../../spec/ipv4";
 import { labKind } from "../core/kind";
 import { renderNetworkXml } from "./network-xml";
+import { renderedDifferences } from "./xml-drift";
 import { shellQuote } from "../exec/ssh";
 import {
   attr,
@@ -43,6 +48,10 @@ const schema = () =>
     active: z.boolean().default(true),
     /** Desired: every running domain's NIC on the network plugged in (drift when not). */
     portsAttached: z.boolean().default(true),
+    /** Desired: started with libvirtd (`net-info` Autostart; drift when not). */
+    autostarted: z.boolean().default(true),
+    /** Desired: the persistent and the live definition hold what the program renders (drift when not). */
+    definitionCurrent: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -54,8 +63,8 @@ export interface LibvirtNetworkOutputs {
   uuid: string;
 }
 
-/** The network XML of the inputs. */
-export function networkXml(inputs: Inputs): string {
+/** The network XML of the inputs (with `uuid` when redefining an existing network). */
+export function networkXml(inputs: Inputs, uuid?: string): string {
   const prefix = parseCidr(inputs.cidr)?.prefix ?? 24;
   return renderNetworkXml({
     name: inputs.name,
@@ -63,7 +72,13 @@ export function networkXml(inputs: Inputs): string {
     mode: inputs.mode,
     gatewayAddress: inputs.gateway,
     prefix,
+    ...(uuid !== undefined ? { uuid } : {}),
   });
+}
+
+/** The parts of the rendered network a libvirt definition (`net-dumpxml`, with `--inactive` or not) lacks. */
+function definitionDrift(inputs: Inputs, xml: string): string[] {
+  return renderedDifferences(networkXml(inputs), xml);
 }
 
 /**
@@ -89,10 +104,24 @@ async function converge(inputs: Inputs): Promise<LibvirtNetworkOutputs> {
   const uri = inputs.host.libvirtUri;
   progress(`network ${inputs.name}: bridge ${inputs.bridge}, ${inputs.cidr} (${inputs.mode})`);
   const info = await virshIfExists(uri, ["net-info", inputs.name]);
-  const active = info !== undefined && parseInfo(info).Active === "yes";
-  // An existing definition is kept (anything that shapes the network replaces the resource); a
-  // stopped network is started again.
-  if (info === undefined) await virshDefine(uri, "net", networkXml(inputs));
+  let active = info !== undefined && parseInfo(info).Active === "yes";
+  // An existing definition is kept when it holds what the program renders (anything that shapes
+  // the network replaces the resource), else defined again with its uuid; a running network whose
+  // live definition differs (started from an edited one) is restarted; a stopped one is started.
+  if (info === undefined) {
+    await virshDefine(uri, "net", networkXml(inputs));
+  } else {
+    const persistent = await virsh(uri, ["net-dumpxml", "--inactive", inputs.name]);
+    if (definitionDrift(inputs, persistent).length > 0) {
+      progress(`network ${inputs.name}: defining it again (its definition was changed)`);
+      await virshDefine(uri, "net", networkXml(inputs, parseInfo(info).UUID));
+    }
+    if (active && definitionDrift(inputs, await virsh(uri, ["net-dumpxml", inputs.name])).length > 0) {
+      progress(`network ${inputs.name}: restarting it (it runs with a changed definition)`);
+      await virsh(uri, ["net-destroy", inputs.name]);
+      active = false;
+    }
+  }
   if (!active) await virsh(uri, ["net-start", inputs.name]);
   await virsh(uri, ["net-autostart", inputs.name]);
   const fixed = await runOnHost(replugScript(uri, inputs.name, inputs.bridge, false));
@@ -123,7 +152,9 @@ export const libvirtNetworkProvider = defineProvider({
         const uri = olds.host.libvirtUri;
         const info = await virshIfExists(uri, ["net-info", olds.name]);
         if (info === undefined) return undefined;
-        const live = parseXml(await virsh(uri, ["net-dumpxml", olds.name]));
+        const liveXml = await virsh(uri, ["net-dumpxml", olds.name]);
+        const persistentXml = await virsh(uri, ["net-dumpxml", "--inactive", olds.name]);
+        const live = parseXml(liveXml);
         const net = elements(live, "network")[0];
         const ip = elements(net, "ip")[0];
         const bridge = attr(elements(net, "bridge")[0], "name");
@@ -137,6 +168,9 @@ export const libvirtNetworkProvider = defineProvider({
         return {
           active: parseInfo(info).Active === "yes",
           portsAttached: unplugged === "",
+          autostarted: parseInfo(info).Autostart === "yes",
+          definitionCurrent:
+            definitionDrift(olds, persistentXml).length === 0 && definitionDrift(olds, liveXml).length === 0,
           bridge: bridge || olds.bridge,
           gateway: gateway || olds.gateway,
           mode: forward === "nat" ? "nat" : forward === "" ? "isolated" : olds.mode,

@@ -42,6 +42,8 @@ export interface NetworkXmlInput {
   gatewayAddress: string;
   /** Prefix length of the network (0–32). */
   prefix: number;
+  /** UUID of an existing network being redefined (libvirt refuses a same-named definition with a new one). */
+  uuid?: string;
 }
 
 function checkNetwork(net: NetworkXmlInput): void {
@@ -70,6 +72,7 @@ export function renderNetworkXml(net: NetworkXmlInput): string {
   return buildLibvirtXml({
     network: {
       name: net.name,
+      ...(net.uuid !== undefined ? { uuid: net.uuid } : {}),
       ...(net.mode === "nat" ? { forward: { "@_mode": "nat" } } : {}),
       bridge: { "@_name": net.bridge, "@_stp": "on", "@_delay": "0" },
       dns: { "@_enable": "no" },

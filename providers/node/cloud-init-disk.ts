@@ -6,14 +6,16 @@
  * only its path and instance id are kept in state. A changed seed is rewritten in place (its path,
  * which the domain boots with, never changes: the VM is not touched) with a new instance id, which
  * cloud-init applies at the node's next start; the seed's files reach the running node at once
- * through NodeFiles.
+ * through NodeFiles. `read` compares the sha256 of each document in the ISO with the rendered one
+ * (`contentCurrent: false` when one differs; the update writes the ISO again).
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { defineProvider } from "../core/base";
 import { progress, runOnHost } from "../exec/host-exec";
 import { hostField } from "../host/host-prep";
 import { labKind } from "../core/kind";
-import { instanceId, renderCloudInitSeed } from "./cloud-init";
+import { instanceId, renderCloudInitSeed, type CloudInitSeed } from "./cloud-init";
 import { shellQuote } from "../exec/ssh";
 
 /**
@@ -29,30 +31,40 @@ export const seedFileFields = () => ({
   rootPrivateKey: z.string().min(1, "rootPrivateKey is required"),
 });
 
+/**
+ * The inputs the seed's system settings are made of (host name, NICs, time servers), shared with
+ * NodeFiles, which reads them back on the running node.
+ */
+export const nodeShapeFields = () => ({
+  hostname: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "hostname must be a host name"),
+  interfaces: z
+    .array(
+      z.object({
+        /** Name the guest gives the NIC (`lab-svc`, `lab-mgt`, `lab-hb`). */
+        name: z.string().optional(),
+        mac: z.string(),
+        address: z.string(),
+        prefix: z.number().int(),
+        /** Default gateway through this NIC (only on NAT networks). */
+        gateway: z.string().optional(),
+      }),
+    )
+    .min(1, "a node needs at least one interface"),
+  /** chrony servers. */
+  timeServers: z.array(z.string()).min(1, "at least one time server"),
+});
+
 const schema = () =>
   z.object({
     host: hostField(),
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "name must be a plain file name"),
-    hostname: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "hostname must be a host name"),
-    interfaces: z
-      .array(
-        z.object({
-          /** Name the guest gives the NIC (`lab-svc`, `lab-mgt`, `lab-hb`). */
-          name: z.string().optional(),
-          mac: z.string(),
-          address: z.string(),
-          prefix: z.number().int(),
-          /** Default gateway through this NIC (only on NAT networks). */
-          gateway: z.string().optional(),
-        }),
-      )
-      .min(1, "a node needs at least one interface"),
+    ...nodeShapeFields(),
     ...seedFileFields(),
     /** The node's own SSH host key pair (ed25519, OpenSSH forms): sshd presents it from the first boot. */
     hostPublicKey: z.string().startsWith("ssh-ed25519 ", "hostPublicKey must be an ed25519 public key"),
     hostPrivateKey: z.string().min(1, "hostPrivateKey is required"),
-    /** chrony servers. */
-    timeServers: z.array(z.string()).min(1, "at least one time server"),
+    /** Desired: the ISO holds the rendered documents (drift when one differs). */
+    contentCurrent: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -96,6 +108,35 @@ chmod 0600 "$tmp"
 mv -f "$tmp" ${p}`;
 }
 
+/** The seed's documents, in the order the ISO script reads them from stdin. */
+const SEED_DOCUMENTS = ["meta-data", "user-data", "network-config"] as const;
+
+/**
+ * The probe of `read`: `gone` when the ISO is missing or empty; else the sha256 of each document
+ * in it (`<sha256> <name>`), extracted with isoinfo (part of genisoimage). Only digests leave the
+ * host: user-data holds private keys.
+ */
+export function seedContentScript(path: string): string {
+  return `iso=${shellQuote(path)}
+[ -s "$iso" ] || { echo gone; exit 0; }
+command -v isoinfo >/dev/null || { echo no-isoinfo; exit 0; }
+for f in ${SEED_DOCUMENTS.join(" ")}; do
+  printf '%s %s\\n' "$(isoinfo -R -i "$iso" -x "/$f" 2>/dev/null | sha256sum | cut -d' ' -f1)" "$f"
+done`;
+}
+
+/** The documents whose digest in the probe's output is not that of the rendered one. */
+export function staleDocuments(seed: CloudInitSeed, stdout: string): string[] {
+  const found = new Map(
+    stdout
+      .split("\n")
+      .map((line) => line.trim().split(" "))
+      .map(([sha = "", name = ""]) => [name, sha]),
+  );
+  const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+  return SEED_DOCUMENTS.filter((name) => found.get(name) !== sha(seed[name]));
+}
+
 async function write(inputs: Inputs): Promise<CloudInitDiskOutputs> {
   const docs = renderCloudInitSeed(inputs);
   const path = seedPath(inputs);
@@ -124,6 +165,7 @@ export const cloudInitDiskProvider = defineProvider({
   render: (inputs) => ({
     seed: renderCloudInitSeed({ ...inputs, rootPrivateKey: "(secret)", hostPrivateKey: "(secret)" }),
     script: seedIsoScript(seedPath(inputs)),
+    read: seedContentScript(seedPath(inputs)),
   }),
   schema,
   forceNew: ["host", "name"],
@@ -132,8 +174,11 @@ export const cloudInitDiskProvider = defineProvider({
     return { id: outs.path, outs };
   },
   async read(_id, olds) {
-    const { code } = await runOnHost(`test -s ${shellQuote(seedPath(olds))}`, { okExitCodes: [0, 1] });
-    return code === 0 ? {} : undefined;
+    const { stdout } = await runOnHost(seedContentScript(seedPath(olds)));
+    if (stdout.trim() === "gone") return undefined;
+    // Without isoinfo the documents cannot be compared: only that the ISO is there.
+    if (stdout.trim() === "no-isoinfo") return {};
+    return { contentCurrent: staleDocuments(renderCloudInitSeed(olds), stdout).length === 0 };
   },
   async update(_id, _olds, news) {
     return write(news);

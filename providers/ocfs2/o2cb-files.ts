@@ -195,11 +195,16 @@ export function renderO2cbDebconf(c: O2cbCluster): string {
   );
 }
 
+/** The kernel settings of an o2cb node and their values (see {@link renderOcfs2Sysctl}). */
+export const OCFS2_SYSCTLS: readonly (readonly [string, string])[] = [
+  ["kernel.panic", "30"],
+  ["kernel.panic_on_oops", "1"],
+];
+
 /** The sysctl drop-in of an o2cb node: a node that panics (o2cb's panic fencing, an oops) reboots after 30 s. */
 export function renderOcfs2Sysctl(): string {
   return `# kvm-ha-lab: a node that panics (o2cb fencing with fence_method panic, an oops) reboots instead of hanging.
-kernel.panic = 30
-kernel.panic_on_oops = 1
+${OCFS2_SYSCTLS.map(([key, value]) => `${key} = ${value}`).join("\n")}
 `;
 }
 
@@ -208,6 +213,20 @@ export function ocfs2MountOptions(m: Pick<Ocfs2Mount, "mountOptions">): string {
   return ["_netdev", ...OCFS2_MOUNT_REQUIRES.map((u) => `x-systemd.requires=${u}`), ...m.mountOptions].join(
     ",",
   );
+}
+
+/** Options only fstab and mount(8) read: a live mount never lists them. */
+const FSTAB_ONLY_OPTION =
+  /^(defaults|auto|noauto|nofail|user|users|nouser|owner|group|_netdev|x-.*|comment=.*)$/;
+
+/**
+ * The options a live mount of the volume must show: `rw` (unless `ro` is configured),
+ * `heartbeat=local` (the cluster's local heartbeat) and the extra options a mount lists (not those
+ * only fstab reads).
+ */
+export function liveMountOptions(m: Pick<Ocfs2Mount, "mountOptions">): string[] {
+  const extra = m.mountOptions.filter((o) => !FSTAB_ONLY_OPTION.test(o));
+  return [...new Set([...(extra.includes("ro") ? [] : ["rw"]), "heartbeat=local", ...extra])];
 }
 
 /** The fstab line of the volume. */

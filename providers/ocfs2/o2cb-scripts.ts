@@ -6,20 +6,27 @@
  *   online (`o2cb register-cluster` updates configfs from cluster.conf without unmounting anything);
  * - {@link volumeScript}: on one node, the LUN formatted once: a blank LUN is formatted, this lab's
  *   volume kept (switched from local to cluster mode with `tunefs.ocfs2 -M cluster`, the seed's
- *   conversion, and given more slots when it has too few), any other content refused;
- * - {@link mountScript}: on each node, the fstab line and the mount;
+ *   conversion, and given more slots when it has too few), any other content (another UUID than
+ *   the recorded one included) refused;
+ * - {@link mountScript}: on each node, the fstab line and the mount (a drifted mount, not in use,
+ *   mounted again);
  * - {@link removeNodeScript}: a node leaving the cluster (or the lab destroyed): unmounted, its
  *   fstab line dropped, o2cb stopped and disabled, the files removed;
  * - {@link stateScript}: what `read` compares: cluster.conf's hash, o2cb online, the live timeouts
- *   (configfs), the mount (type, options, UUID), the volume (type, label, UUID, slots, flags).
+ *   (configfs), the mount (type, options, UUID), the digests of /etc/default/o2cb and the sysctl
+ *   file, the debconf answers, the live kernel settings, o2cb enabled, the fstab line, the volume
+ *   (type, label, UUID, slots, flags).
  */
 import { ONELINE, SCRIPT_FAIL } from "../exec/node-exec";
 import { shellQuote } from "../exec/ssh";
+import { fileDigestsProbe } from "../exec/file-digests";
 import { dropFstabLine, setFstabLine } from "../node/fstab";
 import {
   CLUSTER_CONF_PATH,
+  liveMountOptions,
   O2CB_DEFAULTS_PATH,
   OCFS2_SYSCTL_PATH,
+  OCFS2_SYSCTLS,
   renderClusterConf,
   renderO2cbDebconf,
   renderO2cbDefaults,
@@ -38,6 +45,8 @@ export interface Ocfs2Volume {
   label: string;
   /** Node slots wanted (never fewer; an existing volume with more keeps them). */
   slots: number;
+  /** The volume's UUID as recorded (none before the volume is first made or kept). */
+  uuid?: string;
 }
 
 /** configfs files of the live timeouts, in the order of {@link wantedTimeouts}. */
@@ -126,10 +135,27 @@ o2cb cluster-status ${cluster} >/dev/null 2>&1 ||
 }
 
 /**
+ * Lines of {@link volumeScript} refusing a volume of this lab's label whose UUID is not the
+ * recorded one (compared without dashes and case, as blkid and the tools print it differently).
+ */
+function uuidCheck(v: Ocfs2Volume, mountPoint: string): string {
+  if (v.uuid === undefined || v.uuid === "")
+    return "    # No UUID recorded yet: the volume found is this lab's.";
+  return `    uuid=$(probe UUID) recorded=${shellQuote(v.uuid)}
+    found=\${uuid//-/} want=\${recorded//-/}
+    [ "\${found,,}" = "\${want,,}" ] ||
+      fail "${v.device} holds an OCFS2 volume labelled ${v.label} with the UUID $uuid, not this lab's volume $recorded: the LUN was formatted anew or its UUID reset, so it is neither taken as the lab's volume nor given the old UUID back. Fix: look at what it holds (debugfs.ocfs2 -R ls ${v.device}); to keep it as this lab's volume, replace the Ocfs2Cluster (pulumi up --replace with its URN from pulumi stack --show-urns: the volume and its data stay, ${mountPoint} is unmounted and mounted again on every node); otherwise put the lab's volume back on the LUN, then run pulumi up again"`;
+}
+
+/**
  * On one node (the cluster online there): the LUN formatted once. Prints `volume=<formatted|kept|
  * converted|grown…>` lines and `uuid=<UUID>`. A blank LUN is formatted with the label and slots; a
  * volume with this lab's label is kept, switched from local to cluster mode when it is in local
  * mode, and given the wanted slots when it has fewer; anything else is refused untouched.
+ * A volume with this lab's label but another UUID than the recorded one is refused untouched too:
+ * mkfs with the same label makes one (the LUN formatted anew, the data gone) just as a UUID reset
+ * does, and giving it the old UUID back would hide which happened (tunefs.ocfs2 changes a UUID
+ * only with the volume unmounted on every node). The operator decides, with the fix.
  * tunefs.ocfs2 adds slots only to a volume mounted nowhere (its slot-count operation is not an
  * online one): a volume that needs more while mounted fails with that fix (`mountPoint` names it);
  * the default 4 slots leave room for a node added to a three-node lab.
@@ -162,6 +188,7 @@ case "$type" in
     have=$(probe LABEL)
     [ "$have" = ${label} ] ||
       fail "${v.device} holds an OCFS2 volume labelled \${have:-(none)}, not this lab's ${v.label}: it is not reformatted. Fix: set ocfs2.label to \${have:-its label} if it is this lab's volume, or give ocfs2.lun a LUN of its own"
+${uuidCheck(v, mountPoint)}
     q=$(tunefs.ocfs2 -Q 'SLOTS=%N\\nFLAGS=%H\\n' "$dev" 2>&1) ||
       fail "tunefs.ocfs2 -Q ${v.device} failed: $(oneline "$q"). Fix: check the volume (fsck.ocfs2 -n ${v.device}), ${again}"
     slots=$(printf '%s\\n' "$q" | sed -n 's/^SLOTS=//p')
@@ -185,13 +212,48 @@ esac
 echo "uuid=$(probe UUID)"`;
 }
 
-/** On one node: the fstab line of the volume and the mount (nothing when it is mounted already). */
+/**
+ * On one node: the fstab line of the volume and the mount. A mount of the volume that is as wanted
+ * is left alone. An OCFS2 mount there that is read-only, lacks `heartbeat=local` or a configured
+ * option, or is of another volume than the LUN's is unmounted and mounted again from fstab — only
+ * when no process uses it (`fuser -m`, psmisc, a dependency of ocfs2-tools); otherwise the script
+ * fails with the fix, never unmounting under a process. Another file system mounted there is
+ * refused with the fix.
+ */
 export function mountScript(m: Ocfs2Mount): string {
   const mp = shellQuote(m.mountPoint);
+  const again = "then run pulumi up again";
+  const needs = liveMountOptions(m)
+    .map((o) => `need ${shellQuote(o)} ${shellQuote(o === "rw" ? "read-only" : `without ${o}`)}`)
+    .join("\n  ");
   return `${SCRIPT_FAIL}
 ${ONELINE}
 mkdir -p ${mp}
 ${setFstabLine(m.mountPoint, renderOcfs2Fstab(m))}
+if findmnt -n --mountpoint ${mp} >/dev/null; then
+  pairs=$(findmnt -n -P -o FSTYPE,OPTIONS,UUID --mountpoint ${mp})
+  pair() { printf '%s\\n' "$pairs" | sed -n "s/.*$1=\\"\\([^\\"]*\\)\\".*/\\1/p"; }
+  fstype=$(pair FSTYPE)
+  [ "$fstype" = ocfs2 ] ||
+    fail "${m.mountPoint} holds a $fstype mount, not the OCFS2 volume. Fix: unmount it (umount ${m.mountPoint}), ${again}"
+  options=",$(pair OPTIONS)," why=
+  need() { case "$options" in *",$1,"*) ;; *) why="\${why:+$why, }$2" ;; esac; }
+  ${needs}
+  have=$(pair UUID) lun=$(blkid -p -o value -s UUID ${shellQuote(m.device)} 2>/dev/null) || lun=
+  have=\${have//-/} lun=\${lun//-/}
+  if [ -n "$have" ] && [ -n "$lun" ] && [ "\${have,,}" != "\${lun,,}" ]; then
+    why="\${why:+$why, }of another volume than ${m.device}'s"
+  fi
+  if [ -n "$why" ]; then
+    if users=$(fuser -m ${mp} 2>/dev/null); then
+      read -r -a pids <<<"$users" || true
+      fail "${m.mountPoint} must be mounted again ($why), but processes \${pids[*]} use it, and it is not unmounted under them. Fix: stop what uses ${m.mountPoint} on this node (fuser -vm ${m.mountPoint}), ${again}"
+    fi
+    out=$(umount ${mp} 2>&1) ||
+      fail "umount ${m.mountPoint} (to mount it again: $why) failed: $(oneline "$out"). Fix: stop what uses it on this node (fuser -vm ${m.mountPoint}), ${again}"
+    echo "remounted=$why"
+  fi
+fi
 if ! findmnt -n --mountpoint ${mp} >/dev/null; then
   systemctl daemon-reload
   out=$(mount ${mp} 2>&1) ||
@@ -229,8 +291,10 @@ if [ -d ${mp} ]; then rmdir --ignore-fail-on-non-empty ${mp}; fi`;
 /**
  * On one node, read-only: `== conf` cluster.conf's sha256 (nothing when missing), `== online`
  * yes/no, `== timeouts` the live timeouts, `== mount` findmnt's pairs for the mount point
- * (nothing when not mounted), `== volume` blkid's export of the LUN and, for OCFS2, its slots and
- * incompat flags.
+ * (nothing when not mounted), `== files` the digests of /etc/default/o2cb and the sysctl file,
+ * `== debconf` ocfs2-tools' debconf answers, `== sysctl` the live kernel settings, `== enabled`
+ * o2cb's boot state, `== fstab` the fstab lines of the mount point, `== volume` blkid's export of
+ * the LUN and, for OCFS2, its slots and incompat flags.
  */
 export function stateScript(clusterName: string, m: Pick<Ocfs2Mount, "device" | "mountPoint">): string {
   const dev = shellQuote(m.device);
@@ -243,6 +307,16 @@ echo "== timeouts"
 live_timeouts
 echo "== mount"
 findmnt -n -P -o FSTYPE,OPTIONS,UUID --mountpoint ${shellQuote(m.mountPoint)}
+echo "== files"
+${fileDigestsProbe([O2CB_DEFAULTS_PATH, OCFS2_SYSCTL_PATH])}
+echo "== debconf"
+debconf-show ocfs2-tools 2>/dev/null
+echo "== sysctl"
+for key in ${OCFS2_SYSCTLS.map(([key]) => key).join(" ")}; do echo "$key=$(sysctl -n "$key" 2>/dev/null || echo missing)"; done
+echo "== enabled"
+systemctl is-enabled o2cb.service 2>/dev/null
+echo "== fstab"
+awk -v mp=${shellQuote(m.mountPoint)} '$2 == mp' /etc/fstab 2>/dev/null
 echo "== volume"
 if blockdev --getsize64 ${dev} >/dev/null 2>&1; then
   info=$(blkid -p -o export ${dev})

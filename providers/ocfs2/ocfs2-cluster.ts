@@ -12,8 +12,11 @@
  * fails the preview with the fix).
  *
  * `read` probes every node and reports each difference as a line of `drift` (cluster.conf's hash,
- * o2cb online, the live timeouts, the mount's type, options and UUID, the volume's label, slots
- * and mode); `up` converges them.
+ * o2cb online, the live timeouts, /etc/default/o2cb, the debconf answers, the sysctl file and the
+ * live kernel settings, o2cb enabled at boot, the fstab line, the mount's type, options and UUID,
+ * the volume's label, UUID, slots and mode); `up` converges them: a drifted mount is mounted again
+ * where nothing uses it. A volume of another UUID on the LUN is refused with the fix, never adopted
+ * nor re-labelled.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -141,8 +144,15 @@ export function renumbered(olds: Pick<Inputs, "nodes">, news: Pick<Inputs, "node
   });
 }
 
-/** Brings the cluster and the volume to `inputs`; `leaving` are unmounted and stopped first. */
-async function converge(inputs: Inputs, leaving: readonly Node[]): Promise<Ocfs2ClusterOutputs> {
+/**
+ * Brings the cluster and the volume to `inputs`; `leaving` are unmounted and stopped first.
+ * `recorded`: the volume's UUID as stored (an update): a volume of another UUID on the LUN is refused.
+ */
+async function converge(
+  inputs: Inputs,
+  leaving: readonly Node[],
+  recorded?: string,
+): Promise<Ocfs2ClusterOutputs> {
   await removeOnEach(
     leaving,
     (n) => `ocfs2 on ${n.name}`,
@@ -153,7 +163,11 @@ async function converge(inputs: Inputs, leaving: readonly Node[]): Promise<Ocfs2
   for (const node of nodes) await onEach(inputs, node, nodeConfigScript(c, node, inputs.mountPoint));
   progress(`ocfs2: o2cb cluster ${inputs.clusterName} online on ${nodes.map((n) => n.name).join(", ")}`);
   const first = firstOf(nodes, "nodes: the cluster needs its nodes");
-  const { stdout } = await onEach(inputs, first, volumeScript(inputs, inputs.clusterName, inputs.mountPoint));
+  const { stdout } = await onEach(
+    inputs,
+    first,
+    volumeScript({ ...inputs, uuid: recorded }, inputs.clusterName, inputs.mountPoint),
+  );
   const lines = stdout.split("\n");
   const uuid =
     lines
@@ -209,7 +223,7 @@ export const ocfs2ClusterProvider = defineProvider<ReturnType<typeof schema>, Oc
     const wanted = {
       cluster: c,
       confHash: sha256(renderClusterConf(c)),
-      mountPoint: olds.mountPoint,
+      mount: mountOf(olds),
       label: olds.label,
       slots: olds.slots,
       uuid: olds.uuid ?? "",
@@ -233,7 +247,7 @@ export const ocfs2ClusterProvider = defineProvider<ReturnType<typeof schema>, Oc
   },
   async update(_id, olds, news) {
     const leaving = olds.nodes.filter((o) => !news.nodes.some((n) => n.name === o.name));
-    return converge(news, leaving);
+    return converge(news, leaving, olds.uuid);
   },
   async delete(_id, olds) {
     await removeOnEach(

@@ -63,6 +63,22 @@ describe("the preview of a change to the dev lab", () => {
     );
   });
 
+  test("a refresh that found the cluster destroyed (pcs cluster destroy --all): the cluster set up again, its STONITH device and service group checked again in the same run", async () => {
+    // Their own reads saw no CIB and reported nothing; they take the cluster's identity, which the
+    // cluster's update may renew (unknown in a preview).
+    const plan = await planPreview(devLab(), devLab(), (olds) => {
+      const pcs = olds.get("dev-cluster-pcs");
+      if (pcs === undefined) throw new Error("the dev lab has no dev-cluster-pcs");
+      olds.set("dev-cluster-pcs", { ...pcs, outputs: { ...pcs.outputs, running: false } });
+    });
+    expect(formatPlan(plan)).toBe(
+      "3 changes: 3 to update\n" +
+        "~ dev-cluster-pcs (PcsCluster) update: running\n" +
+        "~ dev-fence-kvmhost01-stonith (StonithDevice) update: clusterUuid, renderedDigest\n" +
+        "~ dev-svc-service01-group (ClusterServiceGroup) update: clusterUuid, renderedDigest\n",
+    );
+  });
+
   test("a running lab built before the seed's files were kept on the nodes: only those are created", async () => {
     // That lab's state: no NodeFiles, and each NodeReady took its domain's UUID.
     const plan = await planPreview(devLab(), devLab(), (olds) => {

@@ -4,12 +4,22 @@ suite=bookworm
 mirror=http://deb.debian.org/debian
 packages=(chrony cloud-init corosync fence-agents glusterfs-server ifupdown iproute2 iputils-ping ipvsadm ldirectord linux-image-cloud-amd64 ocfs2-tools open-iscsi openssh-server pacemaker pcs postgresql resource-agents sudo systemd-sysv tgt)
 step() { echo "image: $*" >&2; }
+image_intact() {
+  local dir=$1 size name
+  [ -f "$dir/complete" ] || return 1
+  for name in disk.qcow2 vmlinuz initrd.img versions.txt; do [ -s "$dir/$name" ] || return 1; done
+  while read -r size name; do
+    [ -n "$name" ] || continue
+    [ "$(stat -c %s "$dir/$name" 2>/dev/null)" = "$size" ] || return 1
+  done <"$dir/complete"
+}
 
-if [ -f "$out/complete" ]; then step "cached: $out"; exit 0; fi
+if image_intact "$out"; then step "cached: $out"; exit 0; fi
 mkdir -p "$(dirname "$out")"
 exec 9>"$out.lock"
 flock 9
-if [ -f "$out/complete" ]; then step "cached: $out (built by a concurrent run)"; exit 0; fi
+if image_intact "$out"; then step "cached: $out (built by a concurrent run)"; exit 0; fi
+# Nothing, a crashed build, or an entry whose files were changed or removed since: built anew.
 rm -rf "$out"
 
 work=$(mktemp -d "$out.build.XXXXXX")
@@ -80,6 +90,9 @@ logged convert.log qemu-img convert -O qcow2 "$work/disk.raw" "$work/disk.qcow2"
 rm -rf "$work/disk.raw" "$root" "$work"/*.log
 chmod 0644 "$work/disk.qcow2" "$work/versions.txt"
 chmod 0755 "$work"
-touch "$work/complete"
+record_image() {
+  (cd "$1" && stat -c '%s %n' disk.qcow2 vmlinuz initrd.img versions.txt) >"$1/complete"
+}
+record_image "$work"
 mv "$work" "$out"
 step "built: $out ($(du -sh "$out" | cut -f1))"

@@ -14,23 +14,36 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-/** Scripts already found valid by {@link bashSyntaxCheck} (the fake lab checks every script it sees). */
-const syntaxOk = new Set<string>();
+/**
+ * Scripts `bash -n` accepted (the fake lab checks every script it sees, and the same scripts recur
+ * in many test files). One set for the whole jest worker: jest loads this module anew for each
+ * test file, but not node's own modules, so the set hangs on `spawnSync`. Only accepted scripts
+ * are kept, by their exact text: a script not checked before is checked.
+ */
+const syntaxOk: Set<string> = (() => {
+  const holder = spawnSync as unknown as Record<symbol, Set<string> | undefined>;
+  const key = Symbol.for("kvm-ha-lab.test.bash-syntax-ok");
+  return (holder[key] ??= new Set<string>());
+})();
+
+/** Runs `bash -n` on `script` (unless accepted before): its exit status and complaint. */
+function bashN(script: string): { status: number | null; stderr: string } {
+  if (syntaxOk.has(script)) return { status: 0, stderr: "" };
+  const r = spawnSync("bash", ["-n"], { input: script, encoding: "utf8" });
+  if (r.status === 0 && r.stderr === "") syntaxOk.add(script);
+  return { status: r.status, stderr: r.stderr };
+}
 
 /** bash's complaint about the syntax of `script`, or `undefined` when `bash -n` accepts it. */
 export function bashSyntaxProblem(script: string): string | undefined {
-  if (syntaxOk.has(script)) return undefined;
-  const r = spawnSync("bash", ["-n"], { input: script, encoding: "utf8" });
-  if (r.status === 0 && r.stderr === "") {
-    syntaxOk.add(script);
-    return undefined;
-  }
+  const r = bashN(script);
+  if (r.status === 0 && r.stderr === "") return undefined;
   return `bash -n exited ${String(r.status)}: ${r.stderr}`;
 }
 
 /** `bash -n` on a script: fails the test with bash's message when the syntax is wrong. */
 export function bashSyntaxCheck(script: string): void {
-  const r = spawnSync("bash", ["-n"], { input: script, encoding: "utf8" });
+  const r = bashN(script);
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
 }
 
@@ -129,11 +142,13 @@ let safeToolPaths: Record<string, string> | undefined;
 
 function resolveSafeTools(): Record<string, string> {
   if (safeToolPaths !== undefined) return safeToolPaths;
+  // One bash for all of them (a spawn from a test worker costs more than the lookups).
+  const lookup = `for t in "$@"; do w=$(type -P -- "$t") && printf '%s\\t%s\\n' "$t" "$w"; done; true`;
+  const r = spawnSync("bash", ["-c", lookup, "bash", ...SAFE_TOOLS], { encoding: "utf8" });
   const found: Record<string, string> = {};
-  for (const tool of SAFE_TOOLS) {
-    const r = spawnSync("bash", ["-c", `type -P ${tool}`], { encoding: "utf8" });
-    const where = r.stdout.trim();
-    if (r.status === 0 && where !== "") found[tool] = where;
+  for (const line of r.stdout.split("\n")) {
+    const [tool, where] = line.split("\t");
+    if (SAFE_TOOLS.includes(tool) && where !== undefined && where.trim() !== "") found[tool] = where.trim();
   }
   safeToolPaths = found;
   return found;

@@ -17,7 +17,9 @@
  * ever travels on stdin and is marked sensitive (redacted from errors).
  *
  * `read` reports the config version of the first node that has the file, whether ricci runs on
- * every node (`ricciRunning`), and whether every node's file is the rendered one (`confCurrent`).
+ * every node (`ricciRunning`) and starts at boot (`ricciEnabled`), whether every node's file is the
+ * rendered one (`confCurrent`), cman and rgmanager at boot against `startAtBoot`, and whether
+ * every running cluster has loaded its file's version (`configLoaded`: reloaded when behind).
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
@@ -85,6 +87,10 @@ const schema = () =>
     ricciRunning: z.boolean().default(true),
     /** Desired: every node's cluster.conf is the rendered one at `configVersion` (drift when not). */
     confCurrent: z.boolean().default(true),
+    /** Desired: ricci starts at boot on every node (`chkconfig ricci on`). */
+    ricciEnabled: z.boolean().default(true),
+    /** Desired: where cman runs, it has loaded the version of the node's cluster.conf. */
+    configLoaded: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 type Member = Inputs["members"][number];
@@ -117,7 +123,14 @@ for svc in cman rgmanager; do
 done`;
 }
 
-/** Step 3 (and `read`): the current cluster.conf (base64, one line), whether cman and ricci run. */
+/** The services whose boot state the probe reports (`chkconfig --list`, runlevel 3). */
+const BOOT_SERVICES = ["ricci", "cman", "rgmanager"] as const;
+
+/**
+ * Step 3 (and `read`): the current cluster.conf (base64, one line), whether cman and ricci run,
+ * whether ricci, cman and rgmanager start at boot (`<service> on|off`), and the config version the
+ * running cluster has loaded (nothing when cman does not run).
+ */
 export function probeScript(): string {
   return `${SCRIPT_FAIL}
 echo "== conf"
@@ -125,7 +138,14 @@ if [ -f ${CLUSTER_CONF_PATH} ]; then base64 -w0 < ${CLUSTER_CONF_PATH}; echo; fi
 echo "== cman"
 if cman_tool status >/dev/null 2>&1; then echo running; else echo stopped; fi
 echo "== ricci"
-if service ricci status >/dev/null 2>&1; then echo running; else echo stopped; fi`;
+if service ricci status >/dev/null 2>&1; then echo running; else echo stopped; fi
+echo "== boot"
+for svc in ${BOOT_SERVICES.join(" ")}; do
+  l=$(chkconfig --list "$svc" 2>/dev/null) || l=
+  case "$l" in *"3:on"*) echo "$svc on" ;; *) echo "$svc off" ;; esac
+done
+echo "== loaded"
+cman_tool version 2>/dev/null | sed -n 's/.* config \\([0-9][0-9]*\\)$/\\1/p' || true`;
 }
 
 /**
@@ -198,17 +218,47 @@ export interface NodeProbe {
   conf: string | undefined;
   cmanRunning: boolean;
   ricciRunning: boolean;
+  /** Service → starts at boot (runlevel 3); a service missing from the output does not. */
+  boot: Record<string, boolean>;
+  /** The config version the running cluster has loaded (`cman_tool version`), when cman runs. */
+  loadedVersion?: number;
 }
 
 /** Parses the output of {@link probeScript}. */
 export function parseProbe(stdout: string): NodeProbe {
   const s = parseSections(stdout);
   const encoded = (s.conf ?? []).join("").trim();
+  const loaded = (s.loaded ?? []).join("").trim();
+  const boot: Record<string, boolean> = {};
+  for (const line of s.boot ?? []) {
+    const [svc, state] = line.trim().split(/\s+/);
+    if (svc) boot[svc] = state === "on";
+  }
   return {
     conf: encoded === "" ? undefined : Buffer.from(encoded, "base64").toString("utf8"),
     cmanRunning: (s.cman ?? []).join("").trim() === "running",
     ricciRunning: (s.ricci ?? []).join("").trim() === "running",
+    boot,
+    ...(/^\d+$/.test(loaded) ? { loadedVersion: Number(loaded) } : {}),
   };
+}
+
+/**
+ * cman and rgmanager at boot as the probed nodes say, against the `wanted` setting: `true` only
+ * when both start at boot on every node, `false` only when neither does on any (a mixture is drift
+ * either way); `wanted` when no node answered.
+ */
+export function startAtBootOf(probes: readonly NodeProbe[], wanted: boolean): boolean {
+  if (probes.length === 0) return wanted;
+  const boot = probes.flatMap((p) => [p.boot.cman === true, p.boot.rgmanager === true]);
+  return wanted ? boot.every(Boolean) : boot.some(Boolean);
+}
+
+/** True when every node where cman runs has loaded the version of its own cluster.conf. */
+export function configLoadedOn(probes: readonly NodeProbe[]): boolean {
+  return probes
+    .filter((p) => p.cmanRunning)
+    .every((p) => p.loadedVersion !== undefined && p.loadedVersion === configVersionOf(p.conf ?? ""));
 }
 
 /**
@@ -259,7 +309,11 @@ async function apply(inputs: Inputs): Promise<CmanClusterOutputs> {
 
   // One reload, from the first node where cman runs, when a running node is behind the new version.
   const first = inputs.members.find((_, i) => probes[i]?.cmanRunning === true);
-  const behind = probes.some((p) => p.cmanRunning && (configVersionOf(p.conf ?? "") ?? 0) < version);
+  // Behind: the running cluster has loaded an older version than the nodes now hold (its file was
+  // older, or it never loaded its file).
+  const behind = probes.some(
+    (p) => p.cmanRunning && (p.loadedVersion ?? configVersionOf(p.conf ?? "") ?? 0) < version,
+  );
   if (first !== undefined && behind) {
     await onMember(first, key, (run) => run(reloadScript(version), { timeoutSeconds: 120 }));
   }
@@ -351,23 +405,35 @@ export const cmanClusterProvider = defineProvider({
     const expected = setConfigVersion(olds.clusterConf, olds.configVersion ?? UNVERSIONED);
     let configVersion: number | undefined;
     let ricciRunning = true;
+    let ricciEnabled = true;
     let confCurrent = true;
+    const probes: NodeProbe[] = [];
     for (const member of olds.members) {
       try {
         const { stdout } = await onNode(member.access, olds.sshPrivateKey, (run) =>
           run(probeScript(), { timeoutSeconds: 60 }),
         );
         const probe = parseProbe(stdout);
+        probes.push(probe);
         if (probe.conf !== undefined) configVersion ??= configVersionOf(probe.conf);
         ricciRunning &&= probe.ricciRunning;
+        ricciEnabled &&= probe.boot.ricci === true;
         confCurrent &&= probe.conf === expected;
       } catch (err) {
         if (!isUnreachable(err)) throw err;
         ricciRunning = false;
+        ricciEnabled = false;
         confCurrent = false;
       }
     }
-    return { configVersion: configVersion ?? olds.configVersion, ricciRunning, confCurrent };
+    return {
+      configVersion: configVersion ?? olds.configVersion,
+      ricciRunning,
+      ricciEnabled,
+      confCurrent,
+      startAtBoot: startAtBootOf(probes, olds.startAtBoot),
+      configLoaded: configLoadedOn(probes),
+    };
   },
   async update(_id, _olds, news) {
     return apply(news);

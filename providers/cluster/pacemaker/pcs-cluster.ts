@@ -8,7 +8,10 @@
  *
  * `read` takes corosync.conf, `crm_mon` and the CIB from the first member that answers: cluster
  * name, transport, token, topology (members and link addresses), whether every member is online
- * (`running`), start at boot, properties and resource defaults. Changes of the token, the
+ * (`running`), properties and resource defaults, the cluster's identity (`clusterUuid`), and pcsd's
+ * known hosts (`hostsAuthenticated`); from every member that answers (member-state.ts): start at
+ * boot, pcsd enabled and running (`pcsdRunning`), the same corosync.conf and authkey
+ * (`configSynced`: distributed again from the first member). Changes of the token, the
  * properties, the defaults or start-at-boot are applied in place without a restart; so are members
  * added or removed (membership.ts: `pcs cluster node add/remove`, two_node rewritten by pcs). A
  * change of name or transport, of a kept member's id or link addresses, or of two_node without a
@@ -24,6 +27,7 @@ import {
   firstOf,
   ONELINE,
   onNode,
+  orIfUnreachable,
   parseSections,
   removeOnEach,
   runCommands,
@@ -33,6 +37,17 @@ import {
 } from "../../exec/node-exec";
 import { parseCib, parseCrmMonXml } from "./cib";
 import { parseCorosyncConf } from "./corosync-conf";
+import {
+  hostsKnown,
+  KNOWN_HOSTS_PROBE,
+  MEMBER_PROBE,
+  parseKnownHosts,
+  parseMemberState,
+  pcsdRunningOn,
+  SHARED_FILES,
+  sharedFilesAlike,
+  startAtBootOn,
+} from "./member-state";
 import type { ClusterMember, ClusterSettings } from "../../core/endpoints";
 import { labKind } from "../../core/kind";
 import { pcsHostAuth, pcsPasswordStdin } from "./pcs-auth";
@@ -98,6 +113,12 @@ const schema = () =>
     resourceDefaults: z.record(z.string()),
     /** Desired: every member online (drift when not). */
     running: z.boolean().default(true),
+    /** Desired: pcsd enabled at boot and running on every member that answers. */
+    pcsdRunning: z.boolean().default(true),
+    /** Desired: pcs on the first member authenticated to every member at its management address. */
+    hostsAuthenticated: z.boolean().default(true),
+    /** Desired: every member that answers holds the first one's corosync.conf and authkey. */
+    configSynced: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 type Stored = Inputs & Partial<PcsClusterOutputs>;
@@ -178,10 +199,7 @@ fail "pcsd does not listen on port 2224. Fix: systemctl status pcsd on the node"
 
 /** On the first member: auth, setup when the cluster is not ours yet, start, boot, token. */
 export function clusterScript(inputs: Inputs): string {
-  const auth = pcsHostAuth(
-    inputs.members.map(pcsNodeName),
-    Object.fromEntries(inputs.members.map((m) => [pcsNodeName(m), m.access.address])),
-  );
+  const auth = pcsHostAuth(inputs.members.map(pcsNodeName), authAddresses(inputs.members));
   const conf = "/etc/corosync/corosync.conf";
   // The password (stdin) reaches pcs on its stdin only: printf is a shell builtin, no argv.
   return `${SCRIPT_FAIL}
@@ -229,24 +247,55 @@ export function settingsCommands(
   return cmds;
 }
 
+/**
+ * On the first member, when a member holds another corosync.conf or authkey: both distributed from
+ * it to every member through pcsd, corosync reloaded (pcs reloads the key itself).
+ */
+export const SYNC_SCRIPT = `${SCRIPT_FAIL}
+${ONELINE}
+out=$(pcs cluster sync 2>&1) || fail "pcs cluster sync failed: $(oneline "$out"). Fix: systemctl status pcsd on each member, then run pulumi up again"
+pcs cluster reload corosync >/dev/null 2>&1 || true
+out=$(pcs cluster authkey corosync ${SHARED_FILES.authkey} 2>&1) ||
+  fail "pcs cluster authkey corosync failed: $(oneline "$out"). Fix: systemctl status pcsd on each member, then run pulumi up again"`;
+
 /** The delete on each member: its cluster destroyed, and checked gone. */
 export const DESTROY_SCRIPT = `${SCRIPT_FAIL}
 ${destroyFunctions("pulumi destroy again")}
 destroy_cluster`;
 
-/** What the first answering member reports. */
+/**
+ * What the first answering member reports: the cluster (corosync.conf, crm_mon, the CIB), pcsd's
+ * known hosts, and its own units and files (member-state.ts).
+ */
 export const STATE_SCRIPT = `echo "== corosync"
 cat /etc/corosync/corosync.conf 2>/dev/null || true
-echo "== boot"
-systemctl is-enabled corosync 2>/dev/null || true
 echo "== mon"
 crm_mon -1 --output-as=xml 2>/dev/null || true
 echo "== cib"
-cibadmin --query 2>/dev/null || true`;
+cibadmin --query 2>/dev/null || true
+${KNOWN_HOSTS_PROBE}
+${MEMBER_PROBE}`;
 
-/** The live cluster as the resource's properties. */
-export function parseState(inputs: Pick<Inputs, "members">, stdout: string): Partial<Stored> {
+/** What each other member reports: its units and files. */
+export const MEMBER_SCRIPT = MEMBER_PROBE;
+
+/** Cluster node name → the management address `pcs host auth` reaches it at. */
+function authAddresses(members: readonly Member[]): Record<string, string> {
+  return Object.fromEntries(members.map((m) => [pcsNodeName(m), m.access.address]));
+}
+
+/**
+ * The live cluster as the resource's properties: `stdout` of {@link STATE_SCRIPT} on the first
+ * member that answered, `others` of {@link MEMBER_SCRIPT} on the other members that answered.
+ */
+export function parseState(
+  inputs: Pick<Inputs, "members" | "startAtBoot">,
+  stdout: string,
+  others: readonly string[] = [],
+): Partial<Stored> {
   const s = parseSections(stdout);
+  const first = parseMemberState(stdout);
+  const members = [first, ...others.map(parseMemberState)];
   const conf = parseCorosyncConf((s.corosync ?? []).join("\n"));
   const monText = (s.mon ?? []).join("\n").trim();
   const cibText = (s.cib ?? []).join("\n").trim();
@@ -260,8 +309,13 @@ export function parseState(inputs: Pick<Inputs, "members">, stdout: string): Par
   const online = (mon?.nodes ?? []).filter((n) => n.online).map((n) => n.name);
   const out: Partial<Stored> = {
     running: inputs.members.every((m) => online.includes(pcsNodeName(m))),
-    startAtBoot: (s.boot ?? []).join("").trim() === "enabled",
+    startAtBoot: startAtBootOn(members, inputs.startAtBoot),
+    pcsdRunning: pcsdRunningOn(members),
+    hostsAuthenticated: hostsKnown(parseKnownHosts(s["known-hosts"] ?? []), authAddresses(inputs.members)),
   };
+  const synced = sharedFilesAlike(first, members.slice(1));
+  if (synced !== undefined) out.configSynced = synced;
+  if (conf.clusterUuid !== undefined) out.clusterUuid = conf.clusterUuid;
   if (conf.clusterName !== undefined) {
     out.name = conf.clusterName;
     if (conf.transport !== undefined) out.transport = conf.transport as Inputs["transport"];
@@ -314,13 +368,18 @@ async function pcsdOn(inputs: Inputs, which: readonly Member[]): Promise<void> {
   );
 }
 
-async function converge(inputs: Inputs): Promise<PcsClusterOutputs> {
+/** `sync`: a member holds another corosync.conf or authkey ({@link SYNC_SCRIPT} after the start). */
+async function converge(inputs: Inputs, sync = false): Promise<PcsClusterOutputs> {
   const secret = passwordOnStdin(inputs);
   await pcsdOn(inputs, inputs.members);
   return onFirstMember(inputs, async (run) => {
     const done = await run(clusterScript(inputs), { ...secret, timeoutSeconds: START_WAIT_SECONDS + 300 });
     if (done.stdout.includes("setup"))
       progress(`cluster ${inputs.name}: set up (${wantedTopology(inputs.members)})`);
+    else if (sync) {
+      await run(SYNC_SCRIPT, { timeoutSeconds: 300 });
+      progress(`cluster ${inputs.name}: corosync.conf and authkey distributed to every member`);
+    }
     await applySettings(inputs, run);
     progress(`cluster ${inputs.name}: running on ${inputs.members.map((m) => m.name).join(", ")}`);
     const uuid = (
@@ -383,16 +442,24 @@ export function settingsOnlyChange(olds: object, news: object): boolean {
   return Object.keys(after).every((k) => SETTINGS_ONLY.includes(k) || isDeepStrictEqual(before[k], after[k]));
 }
 
-/** Reads the cluster from the first member that answers. */
+/**
+ * Reads the cluster from the first member that answers, and the members after it (their units and
+ * files; one that cannot be reached is left out): one script per member.
+ */
 async function readCluster(olds: Stored): Promise<Partial<Stored>> {
-  const state = await firstAnswer(olds.members, (m) =>
-    onNode(
-      m.access,
-      olds.sshPrivateKey,
-      async (run) => (await run(STATE_SCRIPT, { timeoutSeconds: 60 })).stdout,
-    ),
+  const script = (m: Member, text: string) =>
+    onNode(m.access, olds.sshPrivateKey, async (run) => (await run(text, { timeoutSeconds: 60 })).stdout);
+  const state = await firstAnswer(olds.members, async (m) => ({ m, stdout: await script(m, STATE_SCRIPT) }));
+  if (state === undefined) return { running: false };
+  const after = olds.members.slice(olds.members.indexOf(state.m) + 1);
+  const others = await Promise.all(
+    after.map((m) => orIfUnreachable(() => script(m, MEMBER_SCRIPT), undefined)),
   );
-  return state === undefined ? { running: false } : parseState(olds, state);
+  return parseState(
+    olds,
+    state.stdout,
+    others.filter((o): o is string => o !== undefined),
+  );
 }
 
 /** The PcsCluster provider. */
@@ -403,6 +470,8 @@ export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsC
     cluster: clusterScript(inputs),
     settings: settingsCommands(inputs, { properties: {}, resourceDefaults: {} }),
     state: STATE_SCRIPT,
+    member: MEMBER_SCRIPT,
+    sync: SYNC_SCRIPT,
     // The delete too: a delete runs the code stored with the resource.
     destroy: DESTROY_SCRIPT,
   }),
@@ -426,7 +495,7 @@ export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsC
     const change = membersToChange(olds, news);
     if (change !== undefined) await changeMembers(news, change);
     if (change !== undefined || !settingsOnlyChange(olds, news) || olds.clusterUuid === undefined)
-      return converge(news);
+      return converge(news, olds.configSynced === false);
     const clusterUuid = olds.clusterUuid;
     await onFirstMember(news, (run) => applySettings(news, run));
     progress(`cluster ${news.name}: properties and resource defaults set`);

@@ -41,6 +41,7 @@ import { groupDrift, groupOfCib, locationDrift, locationsOfCib } from "./pcs-dri
 import { disabledMembers, memberUpdateArgv } from "./resource-set";
 import { bansOf, cleanupArgv, type Ban } from "./fail-counts";
 import { shellQuote } from "../../exec/ssh";
+import { clusterUuidField } from "../cluster-identity";
 
 const resourceSchema = () =>
   z.discriminatedUnion("kind", [
@@ -77,6 +78,8 @@ const schema = () =>
   z.object({
     stack: z.enum(["pacemaker", "cman"]),
     clusterName: z.string().min(1),
+    /** The cluster's identity (cluster-identity.ts): a new one converges the group again. */
+    clusterUuid: clusterUuidField(),
     nodes: z.array(sshEndpointField()).min(1),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
     name: z.string().min(1),

@@ -30,11 +30,14 @@ import { stonithResource } from "./stonith-commands";
 import { createArgv, updateArgv, type PcsResource } from "./pcs-resource";
 import { resourceDrift, resourceOfCib, staleNames } from "./pcs-drift";
 import { shellQuote } from "../../exec/ssh";
+import { clusterUuidField } from "../cluster-identity";
 
 const schema = () =>
   z.object({
     stack: z.enum(["pacemaker", "cman"]),
     clusterName: z.string().min(1),
+    /** The cluster's identity (cluster-identity.ts): a new one converges the device again. */
+    clusterUuid: clusterUuidField(),
     nodes: z.array(sshEndpointField()).min(1),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
     name: z.string().min(1),

@@ -14,6 +14,7 @@ import {
   explained,
   isUnreachable,
   onNode,
+  orIfUnreachable,
   removeUnlessUnreachable,
   SCRIPT_FAIL,
   sshEndpointField,
@@ -22,6 +23,7 @@ import {
 import { parsePoolListXml, type GlusterPeer } from "./gluster-xml";
 import { labKind } from "../../core/kind";
 import { shellQuote } from "../../exec/ssh";
+import { enabledAtBoot, parseUnitStates, unitStatesProbe } from "../../node/unit-states";
 
 const schema = () =>
   z.object({
@@ -29,6 +31,8 @@ const schema = () =>
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
     /** Host names probed (on the gluster network), in node order. */
     peers: z.array(z.string().regex(/^[A-Za-z0-9.-]+$/, "peers must be host names")),
+    /** Desired: glusterd is enabled at boot on every node that answers. */
+    enabledAtBoot: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -61,6 +65,9 @@ systemctl start glusterd
 # Bounded by time, not by tries: under TCG on a busy host one \`gluster pool list\` alone can take seconds.
 while [ "$SECONDS" -lt ${GLUSTERD_WAIT_SECONDS} ]; do ${GLUSTER} pool list >/dev/null 2>&1 && exit 0; sleep 2; done
 fail "glusterd does not answer after ${GLUSTERD_WAIT_SECONDS} s. Fix: systemctl status glusterd and /var/log/glusterfs/glusterd.log on the node"`;
+
+/** `read`'s probe of glusterd's boot state on each node. */
+export const GLUSTERD_BOOT_PROBE = unitStatesProbe(["glusterd"]);
 
 /** Peer names that are in the pool and connected, as the node that printed `xml` sees it. */
 export function connectedPeers(pool: GlusterPeer[], self: string): string[] {
@@ -160,12 +167,24 @@ export const glusterPeersProvider = defineProvider({
   async read(_id, olds) {
     const [first] = olds.nodes;
     if (first === undefined) return {};
+    // A node that does not answer is left out here: it is missing from the pool's peers.
+    const boot = await Promise.all(
+      olds.nodes.map((node) =>
+        orIfUnreachable(async () => {
+          const { stdout } = await onNode(node, olds.sshPrivateKey, (run) =>
+            run(GLUSTERD_BOOT_PROBE, { timeoutSeconds: 30 }),
+          );
+          return enabledAtBoot(parseUnitStates(stdout.split("\n")).glusterd);
+        }, true),
+      ),
+    );
+    const enabled = { enabledAtBoot: boot.every(Boolean) };
     try {
       const pool = await onNode(first, olds.sshPrivateKey, poolOf);
-      return { peers: presentPeers(olds.peers, pool) };
+      return { peers: presentPeers(olds.peers, pool), ...enabled };
     } catch (err) {
       // The first node down or glusterd stopped there: the pool is not what it should be.
-      if (isUnreachable(err) || /pool list/.test(String(err))) return { peers: [] };
+      if (isUnreachable(err) || /pool list/.test(String(err))) return { peers: [], ...enabled };
       throw err;
     }
   },

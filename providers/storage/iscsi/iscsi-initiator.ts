@@ -23,6 +23,7 @@ import {
 } from "../../exec/node-exec";
 import { labKind } from "../../core/kind";
 import { shellJoin, shellQuote } from "../../exec/ssh";
+import { activeNow, enabledAtBoot, parseUnitStates, unitStatesProbe } from "../../node/unit-states";
 
 const IQN = /^iqn\.\d{4}-\d{2}\.[a-z0-9.-]+(:[^\s<>'"]+)?$/i;
 
@@ -37,6 +38,8 @@ const schema = () =>
     luns: z.array(z.number().int().min(1).max(255)).min(1, "luns: give the LUNs to wait for"),
     /** Desired: logged in, persistent, every LUN's device present (drift when not). */
     loggedIn: z.boolean().default(true),
+    /** Desired: iscsid and open-iscsi enabled at boot, iscsid running (drift when not). */
+    servicesCurrent: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -150,8 +153,13 @@ iscsiadm -m session 2>/dev/null | awk '{print $3, $4}' || true
 echo "== startup"
 iscsiadm -m node -T ${shellQuote(inputs.targetIqn)} -p ${shellQuote(inputs.portal)} 2>/dev/null | sed -n 's/^node.startup = //p' || true
 echo "== devices"
-for dev in ${devices}; do [ -e "$dev" ] && echo "$dev"; done; true`;
+for dev in ${devices}; do [ -e "$dev" ] && echo "$dev"; done
+echo "== units"
+${unitStatesProbe(INITIATOR_UNITS)}`;
 }
+
+/** The units the login enables at boot; iscsid also runs. */
+const INITIATOR_UNITS = ["iscsid", "open-iscsi"];
 
 /** What {@link stateScript} found, as the resource's properties. */
 export function parseState(inputs: Inputs, stdout: string): Partial<Inputs & IscsiInitiatorOutputs> {
@@ -160,9 +168,11 @@ export function parseState(inputs: Inputs, stdout: string): Partial<Inputs & Isc
   const devices = lines("devices");
   const session = lines("sessions").includes(`${inputs.portal},1 ${inputs.targetIqn}`);
   const automatic = lines("startup")[0] === "automatic";
+  const units = parseUnitStates(lines("units"));
   return {
     initiatorName: lines("name")[0] ?? "",
     loggedIn: session && automatic && devices.length === inputs.luns.length,
+    servicesCurrent: INITIATOR_UNITS.every((u) => enabledAtBoot(units[u])) && activeNow(units.iscsid),
     devices,
   };
 }

@@ -1,5 +1,6 @@
 /** The nodes in the default lab's graph (components/node/node-vm.ts), under Pulumi mocks. */
 import { computedOutputs, get, input, withDefaultLab } from "../../support/pulumi-mocks";
+import { clusterMembers } from "../../../spec/queries";
 
 /** The outputs the mocks give a node's generated host key pair. */
 const hostKeyOf = (node: string) =>
@@ -52,7 +53,14 @@ describe("key inputs of the default lab", () => {
         `/var/lib/kvm-ha-lab/halab/seeds/halab-${node.name}-cidata.iso`,
       );
       const files = get(`dev-${node.name}-files`).inputs;
-      for (const key of ["hosts", "authorizedKeys", "rootPublicKey"]) {
+      for (const key of [
+        "hosts",
+        "authorizedKeys",
+        "rootPublicKey",
+        "hostname",
+        "interfaces",
+        "timeServers",
+      ]) {
         expect([key, files[key]]).toEqual([key, ci[key]]);
       }
       expect(input(`dev-${node.name}-files`, "rootPrivateKey")).toBe(
@@ -80,5 +88,16 @@ describe("key inputs of the default lab", () => {
       keys.add(key);
     }
     expect(keys.size).toBe(built.spec.nodes.length);
+  });
+
+  test("offAtBoot: the image's boot-off units the lab does not enable on that node", () => {
+    for (const node of built.spec.nodes) {
+      const member = clusterMembers([node]).length > 0;
+      const target = built.spec.iscsi.enabled && built.spec.iscsi.host === node.name;
+      expect([node.name, input(`dev-${node.name}-files`, "offAtBoot")]).toEqual([
+        node.name,
+        [...(member ? [] : ["pacemaker", "corosync"]), "postgresql", ...(target ? [] : ["tgt"])],
+      ]);
+    }
   });
 });

@@ -14,9 +14,10 @@ import {
   hostPrepProvider,
   hostPrepScript,
   MANAGED_PID_FILES,
+  NOKVM_FILES,
 } from "../../../providers/host/host-prep";
 import { addFakes, bashSyntaxCheck, failingTool, ownProcess } from "../../support/bash";
-import { checked, failureOf, named } from "../../support/provider-driver";
+import { checked, failureOf, IN_PLACE, named } from "../../support/provider-driver";
 import { HOST, STATE_DIR, URI } from "../../fixtures/lab";
 import { HOST_LIBVIRT_TOOLS } from "../../fixtures/fake-tools";
 
@@ -28,13 +29,64 @@ const cpuinfo = (vmx: boolean) =>
 /** The KVM host: virsh answers (libvirtd up), no domain, no network; the host's scripts run for real. */
 function kvmHost(): FakeMachine {
   const host = fakeMachine(HOST_LIBVIRT_TOOLS, {
-    paths: [STATE_DIR, CPUINFO, MANAGED_PID_FILES.libvirtd, MANAGED_PID_FILES.virtlogd],
+    paths: [STATE_DIR, CPUINFO, "/dev/kvm", ...LIBVIRT_PATHS],
     reads: ["/proc"],
   });
   host.write(CPUINFO, cpuinfo(true));
   on(/^if \[ -d /, forReal(host));
   on(/ version >\/dev\/null 2>&1$/, forReal(host));
+  on(READ, forReal(host));
   return host;
+}
+
+/** The read's probe. */
+const READ = /then echo daemon; fi\n/;
+
+/** libvirt's directories and files the managed converge makes or reads, moved into a sandbox. */
+const LIBVIRT_PATHS = [
+  "/run/libvirt",
+  "/var/log/libvirt",
+  "/var/lib/libvirt",
+  "/var/cache/libvirt",
+  "/etc/libvirt",
+];
+
+/**
+ * The daemons a managed converge starts, as fakes: `libvirtd` makes virsh answer; `unshare`
+ * (the nokvm wrapping) runs the command after its options, whose `mount --bind` is logged.
+ */
+const DAEMON_FAKES: Record<string, string> = {
+  virtlogd: "",
+  libvirtd: 'rm -f "$FAKE_ROOT/state/libvirtd-down"',
+  unshare: 'while [ "${1#-}" != "$1" ] || [ "$1" = private ]; do shift; done\nexec "$@"',
+  mount: "",
+};
+
+/**
+ * A KVM host whose scripts all run for real, its `/proc` a sandbox directory written by the test
+ * (the daemons of the pid files are entries there, with their comm and mount table), `/dev/kvm`
+ * present or not. Only for the read: nothing is signalled.
+ */
+function hostWithFakeProc(opts: { vmx: boolean; devKvm: boolean }): FakeMachine {
+  const host = fakeMachine(HOST_LIBVIRT_TOOLS, { paths: [STATE_DIR, "/proc", "/dev/kvm", ...LIBVIRT_PATHS] });
+  host.write(CPUINFO, cpuinfo(opts.vmx));
+  if (opts.devKvm) host.write("/dev/kvm", "");
+  fs.mkdirSync(host.at(STATE_DIR), { recursive: true, mode: 0o711 });
+  fs.chmodSync(host.at(STATE_DIR), 0o711);
+  on(READ, forReal(host));
+  return host;
+}
+
+/** A daemon process as the fake /proc shows it: pid file, comm, status and mount table. */
+function fakeDaemon(host: FakeMachine, pidFile: string, pid: number, comm: string, mounts: string[] = []) {
+  host.write(pidFile, `${pid}\n`);
+  host.write(`/proc/${pid}/comm`, `${comm}\n`);
+  host.write(`/proc/${pid}/status`, `Name:\t${comm}\nState:\tS (sleeping)\n`);
+  const table = [
+    "22 1 0:21 / / rw,relatime - overlay overlay rw",
+    ...mounts.map((m, i) => `${30 + i} 22 0:5 /kvmlab ${m} rw - tmpfs tmpfs rw`),
+  ];
+  host.write(`/proc/${pid}/mountinfo`, `${host.inside(table.join("\n"))}\n`);
 }
 
 describe("HostPrep provider", () => {
@@ -114,6 +166,132 @@ describe("HostPrep provider", () => {
     const read = await p.read("x", olds);
     expect(read.props).toMatchObject({ daemonAnswers: false });
     expect(await p.diff("x", read.props as Props, inputs)).toMatchObject({ changes: true, replaces: [] });
+  });
+
+  describe("read → diff → update of the host's drift, run for real", () => {
+    const stored = async (props: Props = raw): Promise<Props> => ({
+      ...(await checked(p, props)),
+      domainType: "qemu",
+      cpuVirtualisation: false,
+      startedDaemons: true,
+    });
+    const NOKVM_MOUNTS = ["/dev/kvm", "/etc/libvirt/qemu.conf"];
+
+    test("read of a host as converged shows no drift (the nokvm wrapping in force)", async () => {
+      const host = hostWithFakeProc({ vmx: false, devKvm: true });
+      fakeDaemon(host, MANAGED_PID_FILES.libvirtd, 4100, "libvirtd", NOKVM_MOUNTS);
+      fakeDaemon(host, MANAGED_PID_FILES.virtlogd, 4101, "virtlogd");
+      host.write(NOKVM_FILES.kvm, "");
+      host.write(NOKVM_FILES.qemuConf, "namespaces = [ ]\n");
+      const olds = await stored();
+      const read = await p.read("x", olds);
+      expect(read.props).toEqual(olds);
+      expect((await p.diff("x", read.props as Props, await checked(p, raw))).changes).toBe(false);
+    });
+
+    test("read: the state directory gone or re-moded → stateDirReady false; the update makes it 0711 again", async () => {
+      const host = kvmHost();
+      on(/^mkdir -p /, forReal(host));
+      const external = { ...raw, daemon: "external" };
+      const inputs = await checked(p, external);
+      for (const damage of [
+        () => fs.rmSync(host.at(STATE_DIR), { recursive: true }),
+        () => fs.chmodSync(host.at(STATE_DIR), 0o755),
+      ]) {
+        await p.update("x", await stored(external), inputs);
+        expect((await p.read("x", await stored(external))).props).toMatchObject({ stateDirReady: true });
+        damage();
+        const read = await p.read("x", await stored(external));
+        expect(read.props).toMatchObject({ stateDirReady: false, daemonAnswers: true });
+        expect(await p.diff("x", read.props as Props, inputs)).toEqual(IN_PLACE);
+        await p.update("x", read.props as Props, inputs);
+        expect(fs.statSync(host.at(STATE_DIR)).mode & 0o777).toBe(0o711);
+      }
+    });
+
+    test("read: the virtlogd it started is gone while its libvirtd runs → virtlogdRunning false", async () => {
+      const host = hostWithFakeProc({ vmx: true, devKvm: true });
+      fakeDaemon(host, MANAGED_PID_FILES.libvirtd, 4100, "libvirtd");
+      // A stale pid file: the pid is another program now.
+      fakeDaemon(host, MANAGED_PID_FILES.virtlogd, 4101, "bash");
+      const read = await p.read("x", await stored());
+      expect(read.props).toMatchObject({ virtlogdRunning: false, daemonAnswers: true, nokvmInForce: true });
+      expect(await p.diff("x", read.props as Props, await checked(p, raw))).toEqual(IN_PLACE);
+    });
+
+    test("read: the libvirtd it started runs without the nokvm wrapping on a TCG host with /dev/kvm → nokvmInForce false", async () => {
+      for (const [label, setUp] of [
+        ["no bind mounts", (h: FakeMachine) => fakeDaemon(h, MANAGED_PID_FILES.libvirtd, 4100, "libvirtd")],
+        [
+          "the wrapping's files gone",
+          (h: FakeMachine) => {
+            fakeDaemon(h, MANAGED_PID_FILES.libvirtd, 4100, "libvirtd", NOKVM_MOUNTS);
+            fs.rmSync(h.at(NOKVM_FILES.kvm));
+          },
+        ],
+      ] as const) {
+        lab.rules = [];
+        const host = hostWithFakeProc({ vmx: false, devKvm: true });
+        fakeDaemon(host, MANAGED_PID_FILES.virtlogd, 4101, "virtlogd");
+        host.write(NOKVM_FILES.kvm, "");
+        host.write(NOKVM_FILES.qemuConf, "namespaces = [ ]\n");
+        setUp(host);
+        const read = await p.read("x", await stored());
+        expect([label, read.props]).toMatchObject([label, { nokvmInForce: false, virtlogdRunning: true }]);
+      }
+      // A host with vmx, or without /dev/kvm, needs no wrapping.
+      for (const opts of [
+        { vmx: true, devKvm: true },
+        { vmx: false, devKvm: false },
+      ]) {
+        lab.rules = [];
+        const host = hostWithFakeProc(opts);
+        fakeDaemon(host, MANAGED_PID_FILES.libvirtd, 4100, "libvirtd");
+        fakeDaemon(host, MANAGED_PID_FILES.virtlogd, 4101, "virtlogd");
+        expect((await p.read("x", await stored())).props).toMatchObject({ nokvmInForce: true });
+      }
+    });
+
+    /** A managed host whose converge runs for real: its daemons are processes of the test's own. */
+    function managedHost(vmx: boolean) {
+      const host = fakeMachine(
+        { ...HOST_LIBVIRT_TOOLS, ...DAEMON_FAKES },
+        { paths: [STATE_DIR, CPUINFO, "/dev/kvm", ...LIBVIRT_PATHS], reads: ["/proc"] },
+      );
+      host.write(CPUINFO, cpuinfo(vmx));
+      host.write("/dev/kvm", "");
+      host.write("/etc/libvirt/qemu.conf", "# qemu.conf\n");
+      const libvirtd = ownProcess("libvirtd");
+      host.write(MANAGED_PID_FILES.libvirtd, `${libvirtd.pid}\n`);
+      on(/^mkdir -p /, forReal(host));
+      return { host, libvirtd };
+    }
+
+    test("update: virtlogd alone is started again beside the running libvirtd", async () => {
+      const { host, libvirtd } = managedHost(true);
+      const { outs } = await p.update("x", await stored(), await checked(p, raw));
+      expect(outs.startedDaemons).toBe(true);
+      expect(host.log().filter((l) => !l.startsWith("virsh "))).toEqual([
+        "virtlogd -d -p /run/libvirt/kvmlab-virtlogd.pid",
+      ]);
+      expect(await libvirtd.ended(200)).toBe(false);
+    });
+
+    test("update: a libvirtd of its own running unwrapped on a TCG host with /dev/kvm is restarted in the nokvm wrapping", async () => {
+      const { host, libvirtd } = managedHost(false);
+      const virtlogd = ownProcess("virtlogd");
+      host.write(MANAGED_PID_FILES.virtlogd, `${virtlogd.pid}\n`);
+      await p.update("x", await stored(), await checked(p, raw));
+      expect(await libvirtd.ended()).toBe(true);
+      expect(await virtlogd.ended(200)).toBe(false);
+      expect(host.log().filter((l) => /^(unshare|mount|libvirtd|virtlogd) /.test(l))).toEqual([
+        "unshare -m --propagation private sh -c mount --bind /run/libvirt/kvmlab-nokvm /dev/kvm &&",
+        "mount --bind /run/libvirt/kvmlab-nokvm /dev/kvm",
+        "mount --bind /run/libvirt/kvmlab-qemu.conf /etc/libvirt/qemu.conf",
+        "libvirtd -d -p /run/libvirt/kvmlab-libvirtd.pid",
+      ]);
+      expect(host.read(NOKVM_FILES.qemuConf)).toBe("# qemu.conf\nnamespaces = [ ]\n");
+    });
   });
 
   describe("an external daemon, run for real", () => {

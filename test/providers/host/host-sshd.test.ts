@@ -19,9 +19,12 @@ import {
 } from "../../../providers/host/host-sshd";
 import { sshdPaths } from "../../../providers/host/sshd-config";
 import { addFakes, bashSyntaxCheck, failingTool, ownProcess, realTool } from "../../support/bash";
-import { checked, failureOf, named } from "../../support/provider-driver";
+import { checked, failureOf, IN_PLACE, named } from "../../support/provider-driver";
 import { HOST, STATE_DIR } from "../../fixtures/lab";
 import { HOST_SSHD_TOOLS } from "../../fixtures/fake-tools";
+
+/** The read's probe. */
+const READ = /then echo listening; fi\n/;
 
 describe("HostSshd provider", () => {
   const p = hostSshdProvider;
@@ -243,6 +246,77 @@ describe("HostSshd provider", () => {
       expect(host.outside(fs.readFileSync(`${keys}.kvmlab-backup`, "utf8"))).toBe(before);
     });
 
+    describe("read → diff → update", () => {
+      const FENCE_SHELL = `${STATE_DIR}/sshd/fence-shell`;
+      /** Converges the host, then reads it: no drift. Returns the converged outputs. */
+      async function converged(): Promise<Props> {
+        rootKeys(othersText);
+        on(READ, forReal(host));
+        const inputs = await checked(p, external);
+        const { outs } = await p.create(inputs);
+        const read = await p.read("x", outs as Props);
+        expect(read.props).toEqual(outs);
+        expect((await p.diff("x", read.props as Props, inputs)).changes).toBe(false);
+        return outs as Props;
+      }
+      /** Reads after `damage`: the read names exactly `drift` as false, an in-place change; then the update. */
+      async function driftRepaired(outs: Props, damage: () => void, drift: Record<string, false>) {
+        damage();
+        const inputs = await checked(p, external);
+        const read = await p.read("x", outs);
+        const fields = ["listening", "keyAuthorised", "configCurrent", "fenceShellCurrent", "hostKeyCurrent"];
+        const found = Object.fromEntries(fields.map((f) => [f, (read.props as Props)[f]]));
+        expect(found).toEqual({ ...Object.fromEntries(fields.map((f) => [f, true])), ...drift });
+        expect(await p.diff("x", read.props as Props, inputs)).toEqual(IN_PLACE);
+        return p.update("x", read.props as Props, inputs);
+      }
+
+      test("read: the fence key line removed or altered → keyAuthorised false; the update puts it back", async () => {
+        const outs = await converged();
+        await driftRepaired(outs, () => rootKeys(othersText), { keyAuthorised: false });
+        expect(keysText()).toBe(`${othersText}\n${OURS}\n`);
+        await driftRepaired(outs, () => rootKeys(`${othersText}\n${OLD_OURS}\n`), { keyAuthorised: false });
+        expect(keysText()).toBe(`${othersText}\n${OURS}\n`);
+      });
+
+      test("read: the fence shell edited or re-moded → fenceShellCurrent false; the update installs it again", async () => {
+        const outs = await converged();
+        const rendered = host.read(FENCE_SHELL);
+        const edit = () => host.write(FENCE_SHELL, `${rendered ?? ""}virsh "$@"\n`);
+        await driftRepaired(outs, edit, { fenceShellCurrent: false });
+        expect(host.read(FENCE_SHELL)).toBe(rendered);
+        await driftRepaired(outs, () => fs.chmodSync(host.at(FENCE_SHELL), 0o777), {
+          fenceShellCurrent: false,
+        });
+        expect(fs.statSync(host.at(FENCE_SHELL)).mode & 0o777).toBe(0o755);
+        await driftRepaired(outs, () => fs.rmSync(host.at(FENCE_SHELL)), { fenceShellCurrent: false });
+        expect(host.read(FENCE_SHELL)).toBe(rendered);
+      });
+
+      test("read: nothing listens on the address → listening false; the update of an external host fails with the fix", async () => {
+        const outs = await converged();
+        // Another address, the same port: not ours.
+        const err = await failureOf(
+          driftRepaired(outs, () => host.state("ss-listen", "LISTEN 0 128 127.0.0.1:22 0.0.0.0:*\n"), {
+            listening: false,
+          }),
+        );
+        expect(err.message).toContain(
+          "no sshd listens on 192.168.8.1:22. Fix: make the host's sshd listen there",
+        );
+      });
+
+      test("read: the host's key replaced → hostKeyCurrent false; the update records the live key", async () => {
+        const outs = await converged();
+        const { outs: updated } = await driftRepaired(
+          outs,
+          () => host.write(HOST_KEY_PUB, "ssh-ed25519 AAAAnewhostkey root@kvmhost\n"),
+          { hostKeyCurrent: false },
+        );
+        expect(updated.sshHostKey).toBe("ssh-ed25519 AAAAnewhostkey");
+      });
+    });
+
     test("the edit says what went wrong and that the file is unchanged", async () => {
       rootKeys(`${OTHERS[0]}\n${OURS}\n`);
       addFakes(host.fake, { grep: failingTool("grep", "grep: authorized_keys: Input/output error", 2) });
@@ -250,6 +324,93 @@ describe("HostSshd provider", () => {
       expect(err.message).toContain("grep: authorized_keys: Input/output error");
       expect(err.message).toContain(`kvmlab: cannot write the new ${keys}; it is unchanged`);
       expect(EDIT_KEYS).toContain("kvmlab-backup");
+    });
+  });
+
+  describe("a managed host, run for real: read → diff → update", () => {
+    const SSHD = "/usr/sbin/sshd";
+    const dir = `${STATE_DIR}/sshd`;
+    const paths = sshdPaths(dir);
+    let host: FakeMachine;
+    beforeEach(() => {
+      // The fence shell it installs starts with #!/bin/bash (named, not run).
+      host = fakeMachine(
+        {
+          ...HOST_SSHD_TOOLS,
+          "ssh-keygen": `f="\${@: -1}"\necho "PRIVATE KEY" > "$f"\necho "ssh-ed25519 AAAAmanagedhostkey kvmlab-host" > "$f.pub"`,
+        },
+        { paths: [STATE_DIR, SSHD, "/run/sshd"], reads: ["/proc", "/bin/bash"] },
+      );
+      // sshd: `-t` checks the config; otherwise it starts and listens on the address.
+      host.write(
+        SSHD,
+        `#!/bin/bash\nprintf '%s\\n' "sshd $*" >> "$FAKE_LOG"\n[ "$1" = -t ] && exit 0\n` +
+          `echo "LISTEN 0 128 192.168.8.1:22 0.0.0.0:*" > "$FAKE_ROOT/state/ss-listen"\n`,
+      );
+      fs.chmodSync(host.at(SSHD), 0o755);
+      on(/KVMLAB_FENCE_SHELL/, forReal(host));
+      on(READ, forReal(host));
+    });
+
+    /** Converges the host (its sshd then runs as a process of the test's own) and reads it: no drift. */
+    async function converged(): Promise<{ inputs: Props; outs: Props }> {
+      const inputs = await checked(p, raw);
+      const { outs } = await p.create(inputs);
+      expect(outs.sshHostKey).toBe("ssh-ed25519 AAAAmanagedhostkey");
+      // sshd_config names the files under the state directory: as the real host holds it, they
+      // are the host's paths, not the sandbox's.
+      host.write(paths.config, host.outside(host.read(paths.config) ?? ""));
+      const read = await p.read("x", outs as Props);
+      expect(read.props).toEqual(outs);
+      return { inputs, outs: outs as Props };
+    }
+    const sshdRuns = () => host.log().filter((l) => l.startsWith("sshd "));
+
+    test("read: sshd_config edited → configCurrent false; the update writes it again and restarts the lab's sshd", async () => {
+      const { inputs, outs } = await converged();
+      const rendered = host.read(paths.config);
+      const sshd = ownProcess("sshd");
+      host.write(paths.pidFile, `${sshd.pid}\n`);
+      host.write(paths.config, `${rendered ?? ""}PasswordAuthentication yes\n`);
+      const read = await p.read("x", outs);
+      expect(read.props).toMatchObject({ configCurrent: false, fenceShellCurrent: true, listening: true });
+      expect(await p.diff("x", read.props as Props, inputs)).toEqual(IN_PLACE);
+      await p.update("x", read.props as Props, inputs);
+      expect(host.outside(host.read(paths.config) ?? "")).toBe(rendered);
+      expect(await sshd.ended()).toBe(true);
+      expect(sshdRuns().slice(-1)).toEqual([`sshd -f ${paths.config}`]);
+    });
+
+    test("read: nothing listens (sshd gone) → listening false; the update starts the lab's sshd", async () => {
+      const { inputs, outs } = await converged();
+      host.state("ss-listen", "");
+      const read = await p.read("x", outs);
+      expect(read.props).toMatchObject({ listening: false, configCurrent: true });
+      expect(await p.diff("x", read.props as Props, inputs)).toEqual(IN_PLACE);
+      await p.update("x", read.props as Props, inputs);
+      expect(sshdRuns().slice(-1)).toEqual([`sshd -f ${paths.config}`]);
+      expect((await p.read("x", outs)).props).toMatchObject({ listening: true });
+    });
+
+    test("read: the lab's key line removed → keyAuthorised false; the update puts it back", async () => {
+      const { inputs, outs } = await converged();
+      const keys = `${paths.authorizedKeysDir}/root`;
+      host.write(keys, "");
+      const read = await p.read("x", outs);
+      expect(read.props).toMatchObject({ keyAuthorised: false });
+      await p.update("x", read.props as Props, inputs);
+      expect(host.outside(host.read(keys) ?? "")).toBe(
+        `${fenceKeyLine(paths.fenceShell, FENCE_PUBLIC_KEY)}\n`,
+      );
+    });
+
+    test("read: the host key gone → hostKeyCurrent false; the update makes a new one and records it", async () => {
+      const { inputs, outs } = await converged();
+      fs.rmSync(host.at(paths.hostKey));
+      const read = await p.read("x", outs);
+      expect(read.props).toMatchObject({ hostKeyCurrent: false });
+      await p.update("x", read.props as Props, inputs);
+      expect(host.read(paths.hostKey)).toBe("PRIVATE KEY\n");
     });
   });
 

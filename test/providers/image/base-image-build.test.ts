@@ -12,7 +12,10 @@ import { baseImageBuildProvider } from "../../../providers/image/base-image-buil
 import {
   builtImagePaths,
   IMAGE_CACHE_DIR,
+  IMAGE_FILES,
+  IMAGE_INTACT,
   imageContentKey,
+  RECORD_IMAGE,
   renderImageBuildScript,
 } from "../../../providers/image/image-build-script";
 import { checked, failedProperties, named, readsPresentThenGone } from "../../support/provider-driver";
@@ -37,18 +40,24 @@ describe("BaseImageBuild provider", () => {
     sizeGiB: 4,
   };
 
-  const marker = `${builtImagePaths(normalised).dir}/complete`;
+  const dir = builtImagePaths(normalised).dir;
+  const marker = `${dir}/complete`;
+  /** The read's probe. */
+  const READ = /\nimage_intact \S+$/;
 
-  /** The KVM host: the builder leaves the image complete in the cache; `test -f` runs for real. */
+  /**
+   * The KVM host: the builder leaves the image's files in the cache and records them in the marker
+   * (its `record_image`, run for real); the read's `image_intact` runs for real.
+   */
   let host: FakeMachine;
   beforeEach(() => {
     host = fakeMachine({}, { paths: [IMAGE_CACHE_DIR] });
-    on(exactly(renderImageBuildScript(normalised)), () => {
-      host.write(builtImagePaths(normalised).imagePath, "disk\n");
-      host.write(marker, "");
-      return {};
+    on(exactly(renderImageBuildScript(normalised)), (_script, call) => {
+      fs.rmSync(host.at(dir), { recursive: true, force: true });
+      for (const file of IMAGE_FILES) host.write(`${dir}/${file}`, `${file} of the image\n`);
+      return forReal(host)(`${RECORD_IMAGE}\nrecord_image ${dir}`, call);
     });
-    on(/^test -f /, forReal(host));
+    on(READ, forReal(host));
   });
 
   test("check sorts and de-duplicates the packages and rejects bad ones, naming them", async () => {
@@ -77,10 +86,39 @@ describe("BaseImageBuild provider", () => {
   test("read: present while the complete marker exists; gone marker → present false → rebuild in place", async () => {
     const inputs = await checked(p, raw);
     const { id, props } = await readsPresentThenGone(p, inputs, () => fs.rmSync(host.at(marker)));
-    expect(scripts().slice(1)).toEqual([`test -f ${marker}`, `test -f ${marker}`]);
+    expect(scripts().slice(1)).toEqual([
+      `${IMAGE_INTACT}\nimage_intact ${dir}`,
+      `${IMAGE_INTACT}\nimage_intact ${dir}`,
+    ]);
     lab.calls = [];
     await p.update(id, props, inputs);
     expect(scripts()).toEqual([renderImageBuildScript(normalised)]);
+  });
+
+  test.each<[string, () => void]>([
+    ["the disk truncated", () => fs.truncateSync(host.at(`${dir}/disk.qcow2`), 3)],
+    ["the kernel removed", () => fs.rmSync(host.at(`${dir}/vmlinuz`))],
+    [
+      "the initrd replaced by another",
+      () => host.write(`${dir}/initrd.img`, "another initrd, longer than it was\n"),
+    ],
+    ["versions.txt emptied", () => host.write(`${dir}/versions.txt`, "")],
+  ])("read: the marker kept but %s → present false → rebuilt in place", async (_label, damage) => {
+    const inputs = await checked(p, raw);
+    const { id, props } = await readsPresentThenGone(p, inputs, damage);
+    expect(host.read(marker)).toBe(IMAGE_FILES.map((f) => `${`${f} of the image\n`.length} ${f}\n`).join(""));
+    await p.update(id, props, inputs);
+    expect((await p.read(id, props)).props).toMatchObject({ present: true });
+  });
+
+  test("the builder's cache check is the read's: a damaged entry is built again, an intact one is not", () => {
+    const script = renderImageBuildScript(normalised);
+    expect(script).toContain(
+      `${IMAGE_INTACT}\n\nif image_intact "$out"; then step "cached: $out"; exit 0; fi`,
+    );
+    expect(script).toContain(
+      'if image_intact "$out"; then step "cached: $out (built by a concurrent run)"; exit 0; fi\n',
+    );
   });
 
   test("a new mirror updates in place; suite, packages or size replace (a new cache entry)", async () => {

@@ -60,7 +60,10 @@ describe("base-image build script", () => {
     expect(script).toContain('"$work/disk.raw" 4G\n');
     expect(script).toContain(`builder v${IMAGE_BUILDER_VERSION} `);
     // The finished marker is written last, and the result appears by one rename.
-    expect(script.indexOf('touch "$work/complete"')).toBeLessThan(script.indexOf('mv "$work" "$out"'));
+    expect(script.indexOf('record_image "$work"')).toBeLessThan(script.indexOf('mv "$work" "$out"'));
+    expect(script.indexOf('chmod 0644 "$work/disk.qcow2"')).toBeLessThan(
+      script.indexOf('record_image "$work"'),
+    );
     const elsewhere = renderImageBuildScript({ ...imageInput, cacheDir: "/srv/cache" });
     expect(elsewhere).toContain(`out=/srv/cache/bookworm-${imageContentKey(imageInput)}\n`);
   });

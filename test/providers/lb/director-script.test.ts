@@ -94,21 +94,45 @@ describe("the state script run by bash against fake sha256sum, sysctl, systemctl
   afterEach(removeTempDirs);
   const realSha = spawnSync("bash", ["-c", "command -v sha256sum"], { encoding: "utf8" }).stdout.trim();
 
-  /** A converged director: its files under FAKE_ROOT/fs, the IPVS table of `ipvs`. */
-  function machine(ipvs: string) {
+  /**
+   * A director: its files under FAKE_ROOT/fs (ld1Files: "" is a missing file), the IPVS table of
+   * `ipvs`, ip_vs loaded and lighttpd enabled unless told otherwise.
+   */
+  function machine(
+    ipvs: string,
+    o: { files?: Record<string, string>; ipVsLoaded?: boolean; lighttpdAtBoot?: string } = {},
+  ) {
     const fake = fakeBin({
       sha256sum: `for f in "$@"; do [ -f "$FAKE_ROOT/fs$f" ] && echo "$(${realSha} < "$FAKE_ROOT/fs$f" | cut -d" " -f1)  $f"; done; true`,
       sysctl: `echo 1`,
-      systemctl: `case "$1" in is-active) echo active ;; is-enabled) echo masked; exit 1 ;; esac`,
+      systemctl: `case "$1 $2" in
+  "is-active "*) echo active ;;
+  "is-enabled lighttpd") echo ${o.lighttpdAtBoot ?? "enabled"} ;;
+  "is-enabled "*) echo masked; exit 1 ;;
+esac`,
+      lsmod: `echo "Module                  Size  Used by"
+${o.ipVsLoaded === false ? "" : 'echo "ip_vs                 200704  0"'}
+echo "nf_conntrack          188416  1 ip_vs"`,
       ipvsadm: `[ "$*" = -Ln ] && cat "$FAKE_ROOT/ipvs"`,
     });
     fs.writeFileSync(path.join(fake.root, "ipvs"), ipvs);
-    for (const [file, content] of Object.entries(ld1Files())) {
+    for (const [file, content] of Object.entries(o.files ?? ld1Files())) {
+      if (content === "") continue;
       fs.mkdirSync(path.dirname(path.join(fake.root, "fs", file)), { recursive: true });
       fs.writeFileSync(path.join(fake.root, "fs", file), content);
     }
     return fake;
   }
+
+  test("the sysctl file, ip_vs and lighttpd's boot state are read back", () => {
+    const read = (o: Parameters<typeof machine>[1]) =>
+      parseDirectorState(runWithFakes(machine(IPVS_ACTIVE, o), renderDirectorState(LD1), "").stdout, LD1);
+    const sysctlFile = "/etc/sysctl.d/60-kvmlab-lvs-director.conf";
+    expect(read({ files: ld1Files({ [sysctlFile]: "net.ipv4.ip_forward = 0\n" }) }).forwarding).toBe(false);
+    expect(read({ files: ld1Files({ [sysctlFile]: "" }) }).forwarding).toBe(false);
+    expect(read({ ipVsLoaded: false }).forwarding).toBe(false);
+    expect(read({ lighttpdAtBoot: "disabled" })).toMatchObject({ sorryServed: false, forwarding: true });
+  });
 
   test("a converged active director reads as converged, its IPVS table parsed", () => {
     const r = runWithFakes(machine(IPVS_ACTIVE), renderDirectorState(LD1), "");
@@ -152,5 +176,14 @@ describe("parseDirectorState: each drift on its own", () => {
       false,
     );
     expect(state({ ipvs: IPVS_DRIFTED }).ipvsDifferences).toHaveLength(3);
+  });
+
+  test("the boot side: the sysctl file changed or gone, ip_vs not loaded, lighttpd not enabled", () => {
+    const sysctlFile = "/etc/sysctl.d/60-kvmlab-lvs-director.conf";
+    expect(state({ files: ld1Files({ [sysctlFile]: "net.ipv4.ip_forward = 0\n" }) }).forwarding).toBe(false);
+    expect(state({ files: ld1Files({ [sysctlFile]: "" }) }).forwarding).toBe(false);
+    expect(state({ modules: [] }).forwarding).toBe(false);
+    expect(state({ sorryBoot: "disabled" }).sorryServed).toBe(false);
+    expect(state({ sorryBoot: "" }).sorryServed).toBe(false);
   });
 });

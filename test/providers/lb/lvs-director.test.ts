@@ -98,6 +98,32 @@ describe("LvsDirector", () => {
     }
   });
 
+  test("the boot side: the sysctl file, ip_vs unloaded, lighttpd disabled are drift; update restores them", async () => {
+    const inputs = await checked(p, raw);
+    const drifts: [Parameters<typeof stateOut>[0], string][] = [
+      [{ files: ld1Files({ "/etc/sysctl.d/60-kvmlab-lvs-director.conf": "" }) }, "forwarding"],
+      [{ modules: [] }, "forwarding"],
+      [{ sorryBoot: "disabled" }, "sorryServed"],
+    ];
+    for (const [o, field] of drifts) {
+      lab.rules = [];
+      on(STATE, { stdout: stateOut(o) });
+      const { props, diff } = await refreshDiff(p, "x", inputs, inputs);
+      expect([field, props[field]]).toEqual([field, false]);
+      expect(diff).toEqual(IN_PLACE);
+    }
+    lab.calls = [];
+    await p.update("x", { ...inputs, forwarding: false, sorryServed: false }, inputs);
+    const [setup] = scripts(NODE.address);
+    for (const part of [
+      "put /etc/sysctl.d/60-kvmlab-lvs-director.conf 0644 sysctl_changed",
+      "modprobe ip_vs",
+      "systemctl enable --quiet lighttpd",
+    ]) {
+      expect(setup).toContain(part);
+    }
+  });
+
   test("update converges and, after IPVS drift, repairs the table from a fresh listing", async () => {
     const inputs = await checked(p, raw);
     on(/^ipvsadm -Ln$/, { stdout: IPVS_DRIFTED });

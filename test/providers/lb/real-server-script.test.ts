@@ -3,7 +3,6 @@
  * into the facts drift is judged on.
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -20,9 +19,7 @@ import {
 } from "../../../providers/lb/real-server-script";
 import { bashSyntaxCheck, fakeBin, removeTempDirs, runWithFakes } from "../../support/bash";
 import { expectGolden } from "../../support/golden";
-import { FE1, FE1_CONVERGED, FE1_MAC, fe1StateOutput, VIP } from "../../fixtures/lb";
-
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+import { digestLines, FE1, FE1_CONVERGED, FE1_MAC, fe1Files, fe1StateOutput, VIP } from "../../fixtures/lb";
 
 describe("the real server's files", () => {
   test("sysctls: the seed's arp_ignore=1 and arp_announce=2 for all and the service NIC (golden)", () => {
@@ -95,8 +92,12 @@ describe("the state script run by bash against fake ip, sysctl, sha256sum and sy
   afterEach(removeTempDirs);
   const realSha = spawnSync("bash", ["-c", "command -v sha256sum"], { encoding: "utf8" }).stdout.trim();
 
-  /** A converged fe1 as `ip -o link show`, `ip -4 -o address show dev lo`, sysctl and systemctl print it. */
-  function machine(vipOnLo = true) {
+  /**
+   * fe1 as `ip -o link show`, `ip -4 -o address show dev lo`, sysctl and systemctl print it, its
+   * files under FAKE_ROOT/fs (fe1Files: "" is a missing file): converged unless told otherwise.
+   */
+  function machine(o: { vipOnLo?: boolean; files?: Record<string, string>; lighttpdAtBoot?: string } = {}) {
+    const vipOnLo = o.vipOnLo ?? true;
     const fake = fakeBin({
       ip: `case "$*" in
   "-o link show") cat <<'EOF'
@@ -112,12 +113,14 @@ EOF
 esac`,
       sysctl: `case "$2" in *.arp_ignore) echo 1 ;; *.arp_announce) echo 2 ;; *) exit 255 ;; esac`,
       sha256sum: `for f in "$@"; do [ -f "$FAKE_ROOT/fs$f" ] && echo "$(${realSha} < "$FAKE_ROOT/fs$f" | cut -d" " -f1)  $f"; done; true`,
-      systemctl: `case "$1" in is-active) echo active ;; is-enabled) echo enabled ;; esac`,
+      systemctl: `case "$1 $2" in
+  "is-active "*) echo active ;;
+  "is-enabled lighttpd") echo ${o.lighttpdAtBoot ?? "enabled"} ;;
+  "is-enabled "*) echo enabled ;;
+esac`,
     });
-    for (const [file, content] of [
-      ["/var/www/html/haCheker/haCheck.html", renderCheckPage(FE1)],
-      ["/var/www/html/index.html", renderIndexPage(FE1)],
-    ] as const) {
+    for (const [file, content] of Object.entries(o.files ?? fe1Files())) {
+      if (content === "") continue;
       fs.mkdirSync(path.dirname(path.join(fake.root, "fs", file)), { recursive: true });
       fs.writeFileSync(path.join(fake.root, "fs", file), content);
     }
@@ -134,12 +137,34 @@ esac`,
       pagesCurrent: true,
       webActive: true,
       vipAtBoot: true,
+      sysctlFileCurrent: true,
+      unitFileCurrent: true,
+      webAtBoot: true,
+      portsCurrent: true,
     });
   });
 
   test("the VIP gone from lo is read as such", () => {
-    const r = runWithFakes(machine(false), renderRealServerState(FE1), "");
+    const r = runWithFakes(machine({ vipOnLo: false }), renderRealServerState(FE1), "");
     expect(parseRealServerState(r.stdout, FE1).vipOnLo).toBe(false);
+  });
+
+  test("the sysctl file, the unit file, a stray ports file and lighttpd's boot state are read back", () => {
+    const read = (o: Parameters<typeof machine>[0]) =>
+      parseRealServerState(runWithFakes(machine(o), renderRealServerState(FE1), "").stdout, FE1);
+    const sysctlFile = "/etc/sysctl.d/60-kvmlab-lvs-real-server.conf";
+    const unitFile = "/etc/systemd/system/kvmlab-lvs-vip.service";
+    const portsFile = "/etc/lighttpd/conf-enabled/60-kvmlab-lvs-ports.conf";
+    expect(read({ files: fe1Files({ [sysctlFile]: "net.ipv4.conf.all.arp_ignore = 0\n" }) })).toMatchObject({
+      sysctlFileCurrent: false,
+      arpSuppressed: true,
+    });
+    expect(read({ files: fe1Files({ [sysctlFile]: "" }) }).sysctlFileCurrent).toBe(false);
+    expect(read({ files: fe1Files({ [unitFile]: "[Unit]\n" }) }).unitFileCurrent).toBe(false);
+    expect(
+      read({ files: fe1Files({ [portsFile]: '$SERVER["socket"] == ":8080" { }\n' }) }).portsCurrent,
+    ).toBe(false);
+    expect(read({ lighttpdAtBoot: "disabled" })).toMatchObject({ webAtBoot: false, webActive: true });
   });
 });
 
@@ -158,6 +183,10 @@ describe("parseRealServerState", () => {
       pagesCurrent: true,
       webActive: true,
       vipAtBoot: true,
+      sysctlFileCurrent: true,
+      unitFileCurrent: true,
+      webAtBoot: true,
+      portsCurrent: true,
     });
   });
 
@@ -170,10 +199,36 @@ describe("parseRealServerState", () => {
       state({ sysctl: [...FE1_CONVERGED.sysctl.slice(0, 3), "net.ipv4.conf.lab-svc.arp_announce=0"] })
         .arpSuppressed,
     ).toBe(false);
-    expect(state({ pages: [sha256("down\n"), sha256(renderIndexPage(FE1))] }).pagesCurrent).toBe(false);
-    expect(state({ pages: [sha256(renderIndexPage(FE1))] }).pagesCurrent).toBe(false);
+    const page = "/var/www/html/haCheker/haCheck.html";
+    expect(state({ files: digestLines(fe1Files({ [page]: "down\n" })) }).pagesCurrent).toBe(false);
+    expect(state({ files: digestLines(fe1Files({ [page]: "" })) }).pagesCurrent).toBe(false);
     expect(state({ web: ["inactive"] }).webActive).toBe(false);
     expect(state({ unit: ["disabled"] }).vipAtBoot).toBe(false);
-    expect(state({ nic: [] })).toMatchObject({ nic: "", arpSuppressed: false });
+    expect(state({ nic: [] })).toMatchObject({ nic: "", arpSuppressed: false, sysctlFileCurrent: false });
+  });
+
+  test("the boot side on its own: the sysctl file, the unit file, the ports file, lighttpd disabled", () => {
+    const state = (change: Parameters<typeof fe1StateOutput>[0]) =>
+      parseRealServerState(fe1StateOutput(change), FE1);
+    const files = (overrides: Record<string, string>) => ({ files: digestLines(fe1Files(overrides)) });
+    expect(
+      state(files({ "/etc/sysctl.d/60-kvmlab-lvs-real-server.conf": renderArpSysctlConf("eth0") }))
+        .sysctlFileCurrent,
+    ).toBe(false);
+    expect(state(files({ "/etc/systemd/system/kvmlab-lvs-vip.service": "" })).unitFileCurrent).toBe(false);
+    expect(
+      state(files({ "/etc/lighttpd/conf-enabled/60-kvmlab-lvs-ports.conf": "# stray\n" })).portsCurrent,
+    ).toBe(false);
+    expect(state({ "web-boot": ["disabled"] }).webAtBoot).toBe(false);
+    // A service also on 8080 wants the ports file: its absence is drift.
+    const on8080 = { ...FE1, ports: [80, 8080] };
+    expect(parseRealServerState(fe1StateOutput(), on8080).portsCurrent).toBe(false);
+    const ports = renderLighttpdPorts(on8080) ?? "";
+    expect(
+      parseRealServerState(
+        fe1StateOutput(files({ "/etc/lighttpd/conf-enabled/60-kvmlab-lvs-ports.conf": ports })),
+        on8080,
+      ).portsCurrent,
+    ).toBe(true);
   });
 });

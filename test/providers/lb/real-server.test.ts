@@ -2,11 +2,9 @@
  * The RealServer provider on fe1 against the fake lab (test/support/fake-lab.ts), driven as the
  * engine drives it: check → create, read → diff → update, delete.
  */
-import { createHash } from "node:crypto";
 import { byDefault, lab, on, scripts, theCall } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
 import { realServerProvider, realServerRemoval, realServerSetupOf } from "../../../providers/lb/real-server";
-import { renderIndexPage } from "../../../providers/lb/real-server-files";
 import { renderRealServerSetup, renderRealServerState } from "../../../providers/lb/real-server-script";
 import {
   checked,
@@ -17,7 +15,7 @@ import {
   refreshDiff,
 } from "../../support/provider-driver";
 import { PROGRAM_KEY } from "../../fixtures/lab";
-import { FE1, fe1StateOutput, lbNodeAccess, VIP } from "../../fixtures/lb";
+import { digestLines, FE1, fe1Files, fe1StateOutput, lbNodeAccess, VIP } from "../../fixtures/lb";
 
 const p = realServerProvider;
 const NODE = lbNodeAccess(33);
@@ -36,7 +34,6 @@ const raw = named(
   "ultramonkey-lb-real-fe1",
 );
 type Inputs = Parameters<typeof realServerSetupOf>[0];
-const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 const STATE = /echo "== nic"/;
 const SETUP = /becomes an LVS real server/;
 const stateOut = fe1StateOutput;
@@ -83,11 +80,12 @@ describe("RealServer", () => {
 
   test("each drift reads false and is an in-place change; update converges again", async () => {
     const inputs = await checked(p, raw);
+    const files = (overrides: Record<string, string>) => digestLines(fe1Files(overrides));
     for (const [change, field] of [
       [{ lo: ["127.0.0.1/8"] }, "vipOnLo"],
       [{ unit: ["disabled"] }, "vipOnLo"],
       [{ sysctl: ["net.ipv4.conf.all.arp_ignore=0"] }, "arpSuppressed"],
-      [{ pages: [sha("down\n"), sha(renderIndexPage(FE1))] }, "pagesCurrent"],
+      [{ files: files({ "/var/www/html/haCheker/haCheck.html": "down\n" }) }, "pagesCurrent"],
       [{ web: ["inactive"] }, "webActive"],
     ] as const) {
       lab.rules = [];
@@ -99,6 +97,34 @@ describe("RealServer", () => {
     on(SETUP, { stdout: "nic=lab-svc\n" });
     const outs = await p.update("x", { ...inputs, webActive: false }, inputs);
     expect(outs.outs).toMatchObject({ webActive: true, nic: "lab-svc" });
+  });
+
+  test("the boot side: the sysctl file, the VIP unit's file, lighttpd disabled or a stray ports file are drift; update rewrites them", async () => {
+    const inputs = await checked(p, raw);
+    const files = (overrides: Record<string, string>) => digestLines(fe1Files(overrides));
+    for (const [change, field] of [
+      [{ files: files({ "/etc/sysctl.d/60-kvmlab-lvs-real-server.conf": "" }) }, "arpSuppressed"],
+      [{ files: files({ "/etc/systemd/system/kvmlab-lvs-vip.service": "[Unit]\n" }) }, "vipOnLo"],
+      [{ "web-boot": ["disabled"] }, "webActive"],
+      [{ files: files({ "/etc/lighttpd/conf-enabled/60-kvmlab-lvs-ports.conf": "# stray\n" }) }, "webActive"],
+    ] as const) {
+      lab.rules = [];
+      on(STATE, { stdout: stateOut(change) });
+      const { props, diff } = await refreshDiff(p, "x", { ...inputs, nic: "lab-svc" }, inputs);
+      expect([field, props[field]]).toEqual([field, false]);
+      expect(diff).toEqual(IN_PLACE);
+    }
+    lab.calls = [];
+    await p.update("x", { ...inputs, arpSuppressed: false, vipOnLo: false, webActive: false }, inputs);
+    const [setup] = scripts(NODE.address);
+    for (const part of [
+      "put /etc/sysctl.d/60-kvmlab-lvs-real-server.conf 0644 sysctl_changed",
+      "put /etc/systemd/system/kvmlab-lvs-vip.service 0644 unit_changed",
+      "systemctl enable --quiet lighttpd",
+      "if [ -e /etc/lighttpd/conf-enabled/60-kvmlab-lvs-ports.conf ]; then rm -f",
+    ]) {
+      expect(setup).toContain(part);
+    }
   });
 
   test("an unreachable node reads as everything lost", async () => {

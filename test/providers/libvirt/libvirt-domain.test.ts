@@ -33,7 +33,10 @@ describe("LibvirtDomain provider", () => {
   const raw = named({ host: HOST, ...machine, vcpus: 1, cloudInitPath: ISO, nics }, "dev-node01-domain");
   const UUID = "5d1f0a52-0000-4000-8000-000000000001";
 
-  /** `virsh dumpxml --inactive` as libvirt prints it (KiB, single quotes, addresses added). */
+  /**
+   * `virsh dumpxml --inactive` of the defined domain as libvirt 9 prints it: KiB, single quotes,
+   * the versioned machine, its CPU model for TCG, controllers, addresses and defaults added.
+   */
   const liveXml = (vcpus: number, memoryKiB: number, liveNics = nics) => `<domain type='qemu'>
   <name>dev-node01</name>
   <uuid>${UUID}</uuid>
@@ -42,9 +45,43 @@ describe("LibvirtDomain provider", () => {
   <vcpu placement='static'>${vcpus}</vcpu>
   <os>
     <type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type>
+    <kernel>${machine.kernelPath}</kernel>
+    <initrd>${machine.initrdPath}</initrd>
+    <cmdline>${machine.kernelArgs}</cmdline>
   </os>
+  <features>
+    <acpi/>
+    <apic/>
+  </features>
+  <cpu mode='custom' match='exact' check='none'>
+    <model fallback='forbid'>qemu64</model>
+  </cpu>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>restart</on_crash>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='${machine.diskPath}'/>
+      <target dev='vda' bus='virtio'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>
+    </disk>
+    <disk type='file' device='cdrom'>
+      <driver name='qemu' type='raw'/>
+      <source file='${ISO}'/>
+      <target dev='hdc' bus='ide'/>
+      <readonly/>
+      <address type='drive' controller='0' bus='1' target='0' unit='0'/>
+    </disk>
+    <controller type='usb' index='0' model='piix3-uhci'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x2'/>
+    </controller>
+    <controller type='pci' index='0' model='pci-root'/>
+    <controller type='ide' index='0'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x1'/>
+    </controller>
 ${liveNics
   .map(
     (n, i) => `    <interface type='network'>
@@ -55,13 +92,41 @@ ${liveNics
     </interface>`,
   )
   .join("\n")}
+    <serial type='pty'>
+      <target type='isa-serial' port='0'>
+        <model name='isa-serial'/>
+      </target>
+    </serial>
+    <console type='pty'>
+      <target type='serial' port='0'/>
+    </console>
+    <input type='mouse' bus='ps2'/>
+    <input type='keyboard' bus='ps2'/>
+    <audio id='1' type='none'/>
+    <memballoon model='virtio'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x06' function='0x0'/>
+    </memballoon>
   </devices>
 </domain>
 `;
 
-  function liveDomain(state: string, vcpus = 1, memoryKiB = 1048576, liveNics = nics): void {
+  /** `virsh dominfo` of the domain (its autostart `enable` or `disable`). */
+  const dominfo = (state: string, autostart = "enable") =>
+    `Id:             3\nName:           dev-node01\nUUID:           ${UUID}\nOS Type:        hvm\nState:          ${state}\nCPU(s):         1\nMax memory:     1048576 KiB\nUsed memory:    1048576 KiB\nPersistent:     yes\nAutostart:      ${autostart}\nManaged save:   no\nSecurity model: none\nSecurity DOI:   0\n\n`;
+
+  function liveDomain(
+    state: string,
+    vcpus = 1,
+    memoryKiB = 1048576,
+    liveNics = nics,
+    edit = (xml: string) => xml,
+    autostart = "enable",
+  ): void {
     on(virshCall("domstate", "dev-node01"), { stdout: `${state}\n\n` });
-    on(virshCall("dumpxml", "--inactive", "dev-node01"), { stdout: liveXml(vcpus, memoryKiB, liveNics) });
+    on(virshCall("dumpxml", "--inactive", "dev-node01"), {
+      stdout: edit(liveXml(vcpus, memoryKiB, liveNics)),
+    });
+    on(virshCall("dominfo", "dev-node01"), { stdout: dominfo(state, autostart) });
     on(virshCall("domuuid", "dev-node01"), { stdout: `${UUID}\n` });
     on(/ define "\$t"/, {});
     virshSucceeds("start", "destroy", "autostart");
@@ -168,6 +233,64 @@ ${liveNics
       changes: true,
       replaces: ["nics"],
     });
+  });
+
+  test("read reports autostart off (dominfo Autostart: disable); the update turns it on without a restart", async () => {
+    liveDomain("running", 1, 1048576, nics, (xml) => xml, "disable");
+    const inputs = await checked(p, raw);
+    const read = await p.read(UUID, { ...inputs, uuid: UUID });
+    expect(read.props).toMatchObject({ autostarted: false, running: true, definitionCurrent: true });
+    expect(await p.diff(UUID, read.props as Props, inputs)).toEqual(IN_PLACE);
+    lab.calls = [];
+    await p.update(UUID, read.props as Props, inputs);
+    expect(virshRuns()).toEqual(converged());
+  });
+
+  test.each<[string, (xml: string) => string]>([
+    ["domain type", (xml) => xml.replace("<domain type='qemu'>", "<domain type='kvm'>")],
+    ["disk path", (xml) => xml.replace(machine.diskPath, "/srv/other.qcow2")],
+    ["seed ISO path", (xml) => xml.replace(ISO, "/srv/other.iso")],
+    ["kernel", (xml) => xml.replace(machine.kernelPath, "/boot/vmlinuz")],
+    ["initrd gone", (xml) => xml.replace(/ *<initrd>.*<\/initrd>\n/, "")],
+    ["kernel command line", (xml) => xml.replace(machine.kernelArgs, `${machine.kernelArgs} single`)],
+    ["on_crash", (xml) => xml.replace("<on_crash>restart</on_crash>", "<on_crash>destroy</on_crash>")],
+    ["machine", (xml) => xml.replace("machine='pc-i440fx-7.2'", "machine='pc-q35-7.2'")],
+    ["console gone", (xml) => xml.replace(/ *<console type='pty'>\n.*\n *<\/console>\n/, "")],
+    ["NIC model", (xml) => xml.replace("<model type='virtio'/>", "<model type='e1000'/>")],
+  ])(
+    "read reports a definition edited out of band (%s): definitionCurrent false; the update defines it again as rendered, no restart",
+    async (_label, edit) => {
+      liveDomain("running", 1, 1048576, nics, edit);
+      const inputs = await checked(p, raw);
+      const read = await p.read(UUID, { ...inputs, uuid: UUID });
+      expect(read.props).toMatchObject({
+        definitionCurrent: false,
+        running: true,
+        vcpus: 1,
+        memoryMiB: 1024,
+      });
+      expect(await p.diff(UUID, read.props as Props, inputs)).toEqual(IN_PLACE);
+      lab.calls = [];
+      await p.update(UUID, read.props as Props, inputs);
+      expect(defineCall().opts.stdin).toBe(expectedXml(UUID));
+      expect(virshRuns()).toEqual(converged());
+    },
+  );
+
+  test("a KVM domain's host-passthrough CPU is read back (libvirt's added attributes are not drift)", async () => {
+    const kvm = (xml: string) =>
+      xml
+        .replace("<domain type='qemu'>", "<domain type='kvm'>")
+        .replace(
+          / *<cpu mode='custom'[^]*?<\/cpu>\n/,
+          "  <cpu mode='host-passthrough' check='none' migratable='on'/>\n",
+        );
+    liveDomain("running", 1, 1048576, nics, kvm);
+    const inputs = await checked(p, { ...raw, domainType: "kvm" });
+    expect((await p.read(UUID, { ...inputs, uuid: UUID })).props).toMatchObject({ definitionCurrent: true });
+    lab.rules = [];
+    liveDomain("running", 1, 1048576, nics, (xml) => kvm(xml).replace("host-passthrough", "host-model"));
+    expect((await p.read(UUID, { ...inputs, uuid: UUID })).props).toMatchObject({ definitionCurrent: false });
   });
 
   /** The KVM host's clean shutdown of dev-node01 answered: it stopped. */

@@ -75,15 +75,19 @@ describe("LibvirtNetwork provider", () => {
   </ip>
 </network>
 `;
-  /** The virsh runs that start a stopped network: look it up, start it, autostart it, read its uuid. */
+  /**
+   * The virsh runs that start a stopped network: look it up, check its definition, start it,
+   * autostart it, read its uuid.
+   */
   const STARTED = [
     "net-info dev-service",
+    "net-dumpxml --inactive dev-service",
     "net-start dev-service",
     "net-autostart dev-service",
     "net-uuid dev-service",
   ];
-  const info = (active: "yes" | "no") =>
-    `Name:           dev-service\nUUID:           0b1c2d3e-0000-4000-8000-000000000001\nActive:         ${active}\nPersistent:     yes\nAutostart:      yes\nBridge:         dev-svc\n`;
+  const info = (active: "yes" | "no", autostart: "yes" | "no" = "yes") =>
+    `Name:           dev-service\nUUID:           0b1c2d3e-0000-4000-8000-000000000001\nActive:         ${active}\nPersistent:     yes\nAutostart:      ${autostart}\nBridge:         dev-svc\n`;
 
   test("check applies the desired-state defaults and rejects a long bridge name, naming it", async () => {
     const inputs = await checked(p, raw);
@@ -112,7 +116,7 @@ describe("LibvirtNetwork provider", () => {
 
     expect(id).toBe("dev-service");
     expect(outs).toEqual({ ...inputs, uuid: "0b1c2d3e-0000-4000-8000-000000000001" });
-    expect(virshRuns()).toEqual(STARTED);
+    expect(virshRuns()).toEqual(STARTED.filter((run) => !run.startsWith("net-dumpxml")));
     const define = lab.calls.find((c) => c.script.includes("net-define"));
     if (define === undefined) throw new Error("no net-define ran");
     // The XML travels on stdin into a temp file that is removed again; never on the command line.
@@ -140,11 +144,15 @@ describe("LibvirtNetwork provider", () => {
 
   test("create on a host where the network already runs: no redefinition, no start", async () => {
     on(virshCall("net-info", "dev-service"), { stdout: info("yes") });
+    on(virshCall("net-dumpxml", "--inactive", "dev-service"), { stdout: liveXml });
+    on(virshCall("net-dumpxml", "dev-service"), { stdout: liveXml });
     virshSucceeds("net-autostart", "net-uuid");
     kvmHost([]);
     const { outs } = await p.create(await checked(p, raw));
     expect(virshRuns()).toEqual([
       "net-info dev-service",
+      "net-dumpxml --inactive dev-service",
+      "net-dumpxml dev-service",
       "net-autostart dev-service",
       "net-uuid dev-service",
     ]);
@@ -183,14 +191,20 @@ describe("LibvirtNetwork provider", () => {
     );
   });
 
-  /** Reads the network as created while the host has it (`Active: active`, its XML `xml`). */
+  /**
+   * Reads the network as created while the host has it (`Active: active`, its live XML `xml`, its
+   * persistent one `persistent`, autostart `autostart`).
+   */
   async function readLive(
     active: "yes" | "no",
     xml = liveXml,
     uuid = "0b1c2d3e-0000-4000-8000-000000000001",
+    persistent = xml,
+    autostart: "yes" | "no" = "yes",
   ) {
-    on(virshCall("net-info", "dev-service"), { stdout: info(active) });
+    on(virshCall("net-info", "dev-service"), { stdout: info(active, autostart) });
     on(virshCall("net-dumpxml", "dev-service"), { stdout: xml });
+    on(virshCall("net-dumpxml", "--inactive", "dev-service"), { stdout: persistent });
     const inputs = await checked(p, raw);
     const olds = { ...inputs, uuid };
     return { inputs, olds, read: await p.read("dev-service", olds) };
@@ -263,6 +277,98 @@ describe("LibvirtNetwork provider", () => {
     expect(await p.diff("dev-service", olds, { ...inputs, mode: "nat" })).toMatchObject({
       replaces: ["mode"],
     });
+  });
+
+  test("read reports another gateway, prefix or forward mode in the live XML; the diff replaces the network, deleting first", async () => {
+    const cases: [string, string, Props][] = [
+      [
+        "gateway",
+        liveXml.replace("address='192.168.7.1'", "address='192.168.7.254'"),
+        { gateway: "192.168.7.254" },
+      ],
+      ["cidr", liveXml.replace("prefix='24'", "prefix='16'"), { cidr: "192.168.0.0/16" }],
+      [
+        "mode",
+        liveXml.replace(
+          "<bridge",
+          "<forward mode='nat'>\n    <nat>\n      <port start='1024' end='65535'/>\n    </nat>\n  </forward>\n  <bridge",
+        ),
+        { mode: "nat" },
+      ],
+    ];
+    for (const [field, xml, found] of cases) {
+      lab.rules = [];
+      kvmHost([]);
+      const { inputs, read } = await readLive("yes", xml);
+      expect(read.props).toMatchObject(found);
+      expect([field, await p.diff("dev-service", read.props as Props, inputs)]).toEqual([
+        field,
+        { changes: true, replaces: [field], deleteBeforeReplace: true },
+      ]);
+    }
+  });
+
+  test("read reports autostart off (net-info Autostart: no); the update turns it on", async () => {
+    kvmHost([]);
+    virshSucceeds("net-autostart", "net-uuid");
+    const { inputs, read } = await readLive("yes", liveXml, undefined, liveXml, "no");
+    expect(read.props).toMatchObject({ autostarted: false, active: true, definitionCurrent: true });
+    expect(await p.diff("dev-service", read.props as Props, inputs)).toEqual(IN_PLACE);
+    lab.calls = [];
+    await p.update("dev-service", read.props as Props, inputs);
+    expect(virshRuns()).toContain("net-autostart dev-service");
+  });
+
+  /** The definition as `net-edit` leaves it: DNS on, STP off with a delay. */
+  const editedXml = liveXml
+    .replace("<dns enable='no'/>", "<dns enable='yes'/>")
+    .replace("stp='on' delay='0'", "stp='off' delay='2'");
+
+  test("read: the persistent definition edited (DNS on, STP off) → definitionCurrent false; the update defines it again with its uuid and leaves the running network alone", async () => {
+    kvmHost([]);
+    on(/ net-define "\$t"/, {});
+    virshSucceeds("net-autostart", "net-uuid");
+    const { inputs, read } = await readLive("yes", liveXml, undefined, editedXml);
+    expect(read.props).toMatchObject({ definitionCurrent: false, active: true, bridge: "dev-svc" });
+    expect(await p.diff("dev-service", read.props as Props, inputs)).toEqual(IN_PLACE);
+    lab.calls = [];
+    await p.update("dev-service", read.props as Props, inputs);
+    const define = lab.calls.find((c) => c.script.includes("net-define"));
+    expect(define?.opts.stdin).toBe(
+      renderNetworkXml({
+        name: "dev-service",
+        uuid: "0b1c2d3e-0000-4000-8000-000000000001",
+        bridge: "dev-svc",
+        mode: "isolated",
+        gatewayAddress: "192.168.7.1",
+        prefix: 24,
+      }),
+    );
+    expect(virshRuns()).not.toContain("net-destroy dev-service");
+    expect(virshRuns()).not.toContain("net-start dev-service");
+  });
+
+  test("read: the network runs with an edited definition → definitionCurrent false; the update restarts it and plugs its guests back", async () => {
+    const host = kvmHost([
+      { name: "dev-node01", nics: [{ tap: "vnet3", network: "dev-service", master: "dev-svc" }] },
+    ]);
+    virshSucceeds("net-destroy", "net-start", "net-autostart", "net-uuid");
+    const { inputs, read } = await readLive("yes", editedXml, undefined, liveXml);
+    expect(read.props).toMatchObject({ definitionCurrent: false, portsAttached: true });
+    // The restart leaves the guest's tap out of the bridge, as libvirt does.
+    fs.unlinkSync(host.at(`${SYS_NET}/vnet3/master`));
+    lab.calls = [];
+    await p.update("dev-service", read.props as Props, inputs);
+    expect(virshRuns()).toEqual([
+      "net-info dev-service",
+      "net-dumpxml --inactive dev-service",
+      "net-dumpxml dev-service",
+      "net-destroy dev-service",
+      "net-start dev-service",
+      "net-autostart dev-service",
+      "net-uuid dev-service",
+    ]);
+    expect(masterOf(host, "vnet3")).toBe("dev-svc");
   });
 
   test("delete reads the network's state, destroys it when active and undefines it (virsh-remove.test.ts: every case)", async () => {

@@ -10,7 +10,7 @@ import { fakeMachine, forReal, lab, on, type FakeMachine } from "../../support/f
 import type { Props } from "../../../providers/core/base";
 import { cloudInitDiskProvider, seedIsoScript } from "../../../providers/node/cloud-init-disk";
 import { addFakes, bashSyntaxCheck, failingTool, runWithFakes } from "../../support/bash";
-import { checked, failureOf, IN_PLACE, named } from "../../support/provider-driver";
+import { checked, failureOf, IN_PLACE, named, NO_DIFF } from "../../support/provider-driver";
 import { HOST, STATE_DIR } from "../../fixtures/lab";
 import { GENISOIMAGE } from "../../fixtures/fake-tools";
 
@@ -57,7 +57,7 @@ describe("CloudInitDisk provider", () => {
   beforeEach(() => {
     host = fakeMachine(GENISOIMAGE, { paths: [STATE_DIR] });
     on(/genisoimage/, forReal(host));
-    on(/^test -s /, forReal(host));
+    on(/^iso=/, forReal(host));
     on(/^rm -f /, forReal(host));
   });
 
@@ -204,7 +204,25 @@ describe("CloudInitDisk provider", () => {
     host.write(ISO, "");
     expect(await p.read(ISO, outs)).toEqual({ id: "", props: {} });
     host.write(ISO, "ISO 9660 volume cidata\n");
-    expect(await p.read(ISO, outs)).toEqual({ id: ISO, props: outs });
+    expect(await p.read(ISO, outs)).toMatchObject({ id: ISO, props: { contentCurrent: false } });
+  });
+
+  test("read: the ISO's documents as rendered → no drift; one changed → contentCurrent false, the update writes it again", async () => {
+    const inputs = await checked(p, raw);
+    const { outs } = await p.create(inputs);
+    const stored = { ...inputs, ...outs } as Props;
+    const readDiff = async () => p.diff(ISO, (await p.read(ISO, stored)).props as Props, inputs);
+    expect(await readDiff()).toEqual(NO_DIFF);
+    const good = host.read(ISO) ?? "";
+    host.write(ISO, good.replace("local-hostname: node01", "local-hostname: rogue"));
+    const read = await p.read(ISO, stored);
+    expect(read.props).toMatchObject({ contentCurrent: false });
+    // Only digests leave the host: the probe's output holds no key.
+    expect(lab.calls.map((c) => c.script).join("\n")).not.toContain("VEVTVC1PTkxZ");
+    expect(await p.diff(ISO, read.props as Props, inputs)).toEqual(IN_PLACE);
+    await p.update(ISO, read.props as Props, inputs);
+    expect(host.read(ISO)).toBe(good);
+    expect(await readDiff()).toEqual(NO_DIFF);
   });
 
   test("check rejects a missing private key, naming it", async () => {

@@ -1,27 +1,29 @@
 /**
- * The NodeFiles provider (the seed's files kept on a running node) against the fake lab
+ * The NodeFiles provider (what the seed set up, kept on a running node) against the fake lab
  * (test/support/fake-lab.ts), driven as the engine drives it: check → create, read → diff →
- * update. Its scripts run for real on node01 with /etc/hosts and /root/.ssh moved into the node's
- * sandbox (chown is a fake; the tests run as root, as the nodes' scripts do, so the owner `stat`
- * prints is root:root).
+ * update. Its scripts run for real on node01 with the node's files moved into its sandbox and
+ * systemd, ip, sshd, hostname and cloud-init faked (test/fixtures/fake-tools.ts; chown is a fake;
+ * the tests run as root, as the nodes' scripts do, so the owner `stat` prints is root:root).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fakeMachine, forReal, lab, on, theCall, type FakeMachine } from "../../support/fake-lab";
 import type { Props } from "../../../providers/core/base";
-import { seedFiles } from "../../../providers/node/cloud-init";
+import { CLOUD_INIT_DONE_MARKER, seedFiles } from "../../../providers/node/cloud-init";
+import { applyScript, nodeFilesProvider } from "../../../providers/node/node-files";
 import {
-  applyScript,
-  nodeFilesProvider,
+  firstBootProbe,
   parseFileStates,
   staleFiles,
   stateScript,
   statMode,
-} from "../../../providers/node/node-files";
+} from "../../../providers/node/first-boot-probe";
+import { repairScript, SSHD_DROP_IN } from "../../../providers/node/first-boot-repair";
 import { bashSyntaxCheck } from "../../support/bash";
 import { expectGolden } from "../../support/golden";
-import { checked, IN_PLACE, named, NO_DIFF } from "../../support/provider-driver";
+import { checked, failureOf, IN_PLACE, named, NO_DIFF } from "../../support/provider-driver";
 import { nodeAccess, PROGRAM_KEY } from "../../fixtures/lab";
+import { cloudInitResult, NODE_BOOT_TOOLS, NODE_SYSTEM_TOOLS } from "../../fixtures/fake-tools";
 
 const p = nodeFilesProvider;
 const N1 = nodeAccess(1);
@@ -40,6 +42,20 @@ const raw = named(
     authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIProgramKeyForTestsOnly program@dev"],
     rootPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRootKeyForTestsOnly root@dev",
     rootPrivateKey: ROOT_KEY,
+    hostname: "node01",
+    interfaces: [
+      {
+        name: "lab-svc",
+        mac: "52:54:00:ab:ba:d5",
+        address: "192.168.7.121",
+        prefix: 24,
+        gateway: "192.168.7.1",
+      },
+      { name: "lab-mgt", mac: "52:54:00:26:66:5d", address: "192.168.8.121", prefix: 24 },
+      { name: "lab-hb", mac: "52:54:00:11:22:33", address: "10.10.0.121", prefix: 24 },
+    ],
+    timeServers: ["192.168.8.1"],
+    offAtBoot: ["postgresql", "tgt"],
   },
   "dev-node01-files",
 );
@@ -51,33 +67,116 @@ const stdinOf = (inputs: Inputs) =>
     .join("\n")}\n`;
 
 const APPLY = /^set -euo pipefail\nfail\(\)[\s\S]*\nput\(\) \{/;
-const STATE = /^for f in /;
+const PROBE = /^echo "== files"\n/;
+const REPAIR = /^set -euo pipefail\nfail\(\)[^\n]*\n(?!tmp="")/;
+
+/** `ip -o link show` of node01: each NIC under its name, up. */
+const link = (n: number, name: string, mac: string, flags = "BROADCAST,MULTICAST,UP,LOWER_UP") =>
+  `${n}: ${name}: <${flags}> mtu 1500 qdisc fq_codel state UP mode DEFAULT group default qlen 1000\\    link/ether ${mac} brd ff:ff:ff:ff:ff:ff\\    altname enp${n}s0`;
+const LINKS = [
+  "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00",
+  link(2, "lab-svc", "52:54:00:ab:ba:d5"),
+  link(3, "lab-mgt", "52:54:00:26:66:5d"),
+  link(4, "lab-hb", "52:54:00:11:22:33"),
+];
+const addr = (n: number, name: string, cidr: string) =>
+  `${n}: ${name}    inet ${cidr} brd 0.0.0.0 scope global ${name}\\       valid_lft forever preferred_lft forever`;
+const ADDRS = [
+  "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever",
+  addr(2, "lab-svc", "192.168.7.121/24"),
+  // A cluster's virtual address beside the node's own: no drift.
+  addr(2, "lab-svc", "192.168.7.200/24"),
+  addr(3, "lab-mgt", "192.168.8.121/24"),
+  addr(4, "lab-hb", "10.10.0.121/24"),
+];
+const ROUTES = "default via 192.168.7.1 dev lab-svc proto static\n";
 
 /** node01 as cloud-init left it (the files of `inputs`, or none), its scripts run for real. */
 function node01(inputs?: Inputs): FakeMachine {
-  const node = fakeMachine({ chown: ":" }, { paths: ["/etc/hosts", "/root/.ssh"] });
+  const node = fakeMachine(
+    { chown: ":", ...NODE_SYSTEM_TOOLS, "cloud-init": NODE_BOOT_TOOLS["cloud-init"] ?? "" },
+    {
+      paths: [
+        "/etc/hosts",
+        "/etc/hostname",
+        "/etc/chrony",
+        "/etc/ssh",
+        "/root/.ssh",
+        "/run/cloud-init",
+        "/var/lib/kvm-ha-lab",
+      ],
+    },
+  );
+  node.env.FAKE_RESULT_JSON = node.at("/run/cloud-init/result.json");
+  node.env.FAKE_SSHD_DROP_IN = node.at(SSHD_DROP_IN);
   for (const f of inputs === undefined ? [] : seedFiles(inputs)) {
     node.write(f.path, f.content);
     fs.chmodSync(node.at(f.path), Number.parseInt(f.permissions, 8));
   }
+  fs.mkdirSync(node.at("/root/.ssh"), { recursive: true });
+  fs.chmodSync(node.at("/root/.ssh"), 0o700);
+  node.state("hostname", "node01\n");
+  node.write("/etc/hostname", "node01\n");
+  node.state("links", `${LINKS.join("\n")}\n`);
+  node.state("addrs", `${ADDRS.join("\n")}\n`);
+  node.state("routes", ROUTES);
+  node.write(
+    "/etc/chrony/chrony.conf",
+    "# from cloud-init\nserver 192.168.8.1 iburst\nsourcedir /run/chrony-dhcp\n",
+  );
+  node.state("enabled.chrony", "enabled\n");
+  node.state("active.chrony", "");
+  node.state("enabled.postgresql", "disabled\n");
+  node.state("sshd-T", "passwordauthentication no\npermitrootlogin without-password\n");
+  node.write("/run/cloud-init/result.json", cloudInitResult());
+  node.write(CLOUD_INIT_DONE_MARKER, "");
   on(APPLY, forReal(node), N1.address);
-  on(STATE, forReal(node), N1.address);
+  on(PROBE, forReal(node), N1.address);
+  on(REPAIR, forReal(node), N1.address);
   return node;
 }
 
+/** What the fakes changed: their log without the probe's reads. */
+const changes = (node: FakeMachine) =>
+  node
+    .log()
+    .filter(
+      (l) =>
+        !/^(hostname|ip -o|ip -4 route show|systemctl is-|sshd -T|cloud-init status)/.test(l) &&
+        l !== "hostname",
+    );
+
 /** What the sandbox holds besides the files (a temporary file left behind). */
 const leftovers = (node: FakeMachine) => [
-  ...fs.readdirSync(path.dirname(node.at("/etc/hosts"))).filter((f) => f !== "hosts"),
+  ...fs
+    .readdirSync(path.dirname(node.at("/etc/hosts")))
+    .filter((f) => !["hosts", "hostname", "chrony", "ssh"].includes(f)),
   ...fs.readdirSync(node.at("/root/.ssh")).filter((f) => !/^(authorized_keys|id_ed25519(\.pub)?)$/.test(f)),
 ];
 
 describe("NodeFiles", () => {
   test("the scripts are the golden ones and valid bash; the modes are stat's", async () => {
-    const files = seedFiles(await inputsOf());
+    const inputs = await inputsOf();
+    const files = seedFiles(inputs);
     bashSyntaxCheck(applyScript(files));
     bashSyntaxCheck(stateScript(files));
     expectGolden("node-files-apply.sh", applyScript(files));
     expectGolden("node-files-state.sh", stateScript(files));
+    const probe = firstBootProbe({ files, offAtBoot: ["postgresql", "tgt"] });
+    bashSyntaxCheck(probe);
+    expectGolden("node-first-boot-probe.sh", probe);
+    const repair = repairScript({
+      sshDir: true,
+      hostname: "node01",
+      network: ["ip addr add 192.168.7.121/24 dev lab-svc"],
+      timeServers: ["192.168.8.1"],
+      sshd: true,
+      disable: ["postgresql"],
+      marker: true,
+    });
+    bashSyntaxCheck(repair);
+    expectGolden("node-first-boot-repair.sh", repair);
+    expect(repairScript({})).toBe("");
     expect([statMode("0644"), statMode("0600"), statMode("0755")]).toEqual(["644", "600", "755"]);
   });
 
@@ -88,7 +187,7 @@ describe("NodeFiles", () => {
     expect(await digest({ ...raw, hosts: HOSTS.slice(0, 2) })).not.toBe(await digest(raw));
   });
 
-  test("create on a node cloud-init just set up: every file read and compared, none written", async () => {
+  test("create on a node cloud-init just set up: everything read and compared, nothing written or repaired", async () => {
     const inputs = await inputsOf();
     const node = node01(inputs);
     const { id, outs } = await p.create(inputs);
@@ -104,7 +203,7 @@ describe("NodeFiles", () => {
     const call = theCall(APPLY);
     expect(call.opts.stdin).toBe(stdinOf(inputs));
     expect(call.opts.sensitive).toEqual([ROOT_KEY]);
-    expect(node.log()).toEqual([]);
+    expect(changes(node)).toEqual([]);
     expect(leftovers(node)).toEqual([]);
   });
 
@@ -123,7 +222,7 @@ describe("NodeFiles", () => {
         statMode(f.permissions),
       ]);
     }
-    expect(node.log()).toEqual(
+    expect(changes(node)).toEqual(
       ["chown root:root /etc/hosts.kvmlab.", "chown root:root /root/.ssh/id_ed25519.pub.kvmlab."].map(
         (prefix) => expect.stringContaining(prefix),
       ),
@@ -149,6 +248,158 @@ describe("NodeFiles", () => {
     fs.chmodSync(node.at("/root/.ssh/id_ed25519"), 0o600);
     fs.rmSync(node.at("/root/.ssh/id_ed25519.pub"));
     expect((await p.read("x", stored)).props).toMatchObject({ filesCurrent: false });
+  });
+
+  test.each<[string, string, (node: FakeMachine) => void, (node: FakeMachine) => void]>([
+    [
+      "/root/.ssh made 0755",
+      "filesCurrent",
+      (node) => fs.chmodSync(node.at("/root/.ssh"), 0o755),
+      (node) => expect((fs.statSync(node.at("/root/.ssh")).mode & 0o777).toString(8)).toBe("700"),
+    ],
+    [
+      "another host name, running and in /etc/hostname",
+      "hostnameCurrent",
+      (node) => {
+        node.state("hostname", "rogue\n");
+        node.write("/etc/hostname", "rogue\n");
+      },
+      (node) => {
+        expect(node.stateOf("hostname")).toBe("node01\n");
+        expect(node.read("/etc/hostname")).toBe("node01\n");
+      },
+    ],
+    [
+      "the heartbeat NIC down without its address, a stray default route on the management NIC",
+      "networkCurrent",
+      (node) => {
+        node.state(
+          "links",
+          `${[...LINKS.slice(0, 3), link(4, "lab-hb", "52:54:00:11:22:33", "BROADCAST,MULTICAST")].join("\n")}\n`,
+        );
+        node.state("addrs", `${ADDRS.filter((a) => !a.includes("lab-hb")).join("\n")}\n`);
+        node.state("routes", `${ROUTES}default via 192.168.8.1 dev lab-mgt\n`);
+      },
+      (node) =>
+        expect(changes(node)).toEqual([
+          "ip link set dev lab-hb up",
+          "ip addr add 10.10.0.121/24 dev lab-hb",
+          "ip route del default via 192.168.8.1 dev lab-mgt",
+        ]),
+    ],
+    [
+      "the service NIC renamed and its default route gone",
+      "networkCurrent",
+      (node) => {
+        node.state(
+          "links",
+          `${[LINKS[0], link(2, "enp2s0", "52:54:00:ab:ba:d5"), ...LINKS.slice(2)].join("\n")}\n`,
+        );
+        node.state("addrs", `${ADDRS.map((a) => a.split("lab-svc").join("enp2s0")).join("\n")}\n`);
+        node.state("routes", "");
+      },
+      (node) =>
+        expect(changes(node)).toEqual([
+          "ip link set dev enp2s0 down",
+          "ip link set dev enp2s0 name lab-svc",
+          "ip link set dev lab-svc up",
+          "ip route add default via 192.168.7.1 dev lab-svc",
+        ]),
+    ],
+    [
+      "chrony pointed at a pool and disabled",
+      "timeSyncCurrent",
+      (node) => {
+        node.write(
+          "/etc/chrony/chrony.conf",
+          "pool 2.debian.pool.ntp.org iburst\nsourcedir /run/chrony-dhcp\n",
+        );
+        node.state("enabled.chrony", "disabled\n");
+      },
+      (node) => {
+        expect(node.read("/etc/chrony/chrony.conf")).toBe(
+          "sourcedir /run/chrony-dhcp\nserver 192.168.8.1 iburst\n",
+        );
+        expect(node.stateOf("enabled.chrony")).toBe("enabled\n");
+        expect(changes(node)).toEqual(expect.arrayContaining(["systemctl restart chrony"]));
+      },
+    ],
+    [
+      "sshd allowing passwords and root only by password",
+      "sshdCurrent",
+      (node) => node.state("sshd-T", "passwordauthentication yes\npermitrootlogin yes\n"),
+      (node) => {
+        expect(node.read(SSHD_DROP_IN)).toBe(
+          "PasswordAuthentication no\nPermitRootLogin prohibit-password\n",
+        );
+        expect(changes(node)).toEqual(expect.arrayContaining(["sshd -t", "systemctl reload ssh"]));
+      },
+    ],
+    [
+      "postgresql enabled at boot",
+      "bootStatesCurrent",
+      (node) => node.state("enabled.postgresql", "enabled\n"),
+      (node) => {
+        expect(node.stateOf("enabled.postgresql")).toBeUndefined();
+        expect(changes(node)).toEqual(["systemctl disable postgresql"]);
+      },
+    ],
+    [
+      "the seed's marker removed",
+      "cloudInitDone",
+      (node) => fs.rmSync(node.at(CLOUD_INIT_DONE_MARKER)),
+      (node) => expect(node.read(CLOUD_INIT_DONE_MARKER)).toBe(""),
+    ],
+  ])("read: %s → %s false, an update repairs it in place", async (_what, field, breakIt, repaired) => {
+    const inputs = await inputsOf();
+    const stored = { ...inputs, paths: [] };
+    const node = node01(inputs);
+    breakIt(node);
+    const read = await p.read("x", stored);
+    const drift = Object.entries(read.props ?? {})
+      .filter(([, v]) => v === false)
+      .map(([k]) => k);
+    expect(drift).toEqual([field]);
+    expect(await p.diff("x", read.props as Props, inputs)).toEqual(IN_PLACE);
+    fs.rmSync(node.fake.log, { force: true });
+    await p.update("x", read.props as Props, inputs);
+    repaired(node);
+    // The fake ip only logs its changes: the network is checked by the commands that ran.
+    if (field !== "networkCurrent") {
+      expect((await p.read("x", stored)).props).toMatchObject({ [field]: true });
+    }
+  });
+
+  test("units the lab enables on this node are no drift (offAtBoot leaves them out)", async () => {
+    const inputs = await inputsOf();
+    const node = node01(inputs);
+    node.state("enabled.pacemaker", "enabled\n");
+    node.state("enabled.corosync", "enabled\n");
+    expect((await p.read("x", { ...inputs, paths: [] })).props).toMatchObject({ bootStatesCurrent: true });
+  });
+
+  test("update fails naming the node and the fix where no repair is safe: the management NIC renamed, cloud-init errors", async () => {
+    const inputs = await inputsOf();
+    const node = node01(inputs);
+    node.state(
+      "links",
+      `${[...LINKS.slice(0, 2), link(3, "eth1", "52:54:00:26:66:5d"), LINKS[3]].join("\n")}\n`,
+    );
+    node.write("/run/cloud-init/result.json", cloudInitResult(["('ntp', RuntimeError('no ntp client'))"]));
+    node.state("enabled.postgresql", "enabled\n");
+    const read = await p.read("x", { ...inputs, paths: [] });
+    expect(read.props).toMatchObject({
+      networkCurrent: false,
+      cloudInitDone: false,
+      bootStatesCurrent: false,
+    });
+    const err = await failureOf(p.update("x", read.props as Props, inputs));
+    expect(err.message).toContain(
+      "node01: the management NIC (MAC 52:54:00:26:66:5d) is eth1, not lab-mgt; renaming it would cut the connection. Fix: restart the node",
+    );
+    expect(err.message).toContain("node01: cloud-init reported errors. Fix: read /var/log/cloud-init.log");
+    // What could be repaired was, and the management NIC was left alone.
+    expect(changes(node)).toEqual(["systemctl disable postgresql"]);
   });
 
   test("read of a node that cannot be reached: no drift reported (NodeReady reports the node)", async () => {

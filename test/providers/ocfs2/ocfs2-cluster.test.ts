@@ -218,10 +218,147 @@ describe("Ocfs2Cluster", () => {
       "volume: 3 slots (want 4)",
     ]);
     expect(await p.diff("x", read.props, inputs)).toEqual(IN_PLACE);
-    machines["vm-host03"].state("mount-pairs", undefined);
     await p.update("x", read.props, inputs);
     const again = await readOf("x", stored);
     expect(again.props.drift).toEqual([]);
+    // The read-only mount was unmounted (nothing used it) and mounted again from fstab.
+    expect(machines["vm-host03"].log()).toEqual(expect.arrayContaining([`umount ${MP}`, `mount ${MP}`]));
+  });
+
+  test("/etc/default/o2cb, the debconf answers, the sysctl file, the kernel settings, o2cb's boot state and the fstab line are drift; up repairs them", async () => {
+    const inputs = await checked(p, raw());
+    const { outs } = await p.create(inputs);
+    const stored = { ...inputs, ...outs };
+    const h03 = machines["vm-host03"];
+    const h02 = machines["vm-host02"];
+    h03.write("/etc/default/o2cb", (h03.read("/etc/default/o2cb") ?? "").replace("=31", "=61"));
+    h03.state(
+      "debconf",
+      (h03.stateOf("debconf") ?? "").replace("idle_timeout string 30000", "idle_timeout string 60000"),
+    );
+    h03.state("sysctl.kernel.panic", "0\n");
+    h02.write("/etc/sysctl.d/60-kvmlab-ocfs2.conf", "kernel.panic = 0\n");
+    h02.state("enabled", undefined);
+    h02.write("/etc/fstab", "/dev/vda / ext4 errors=remount-ro 0 1\n");
+    const read = await readOf("x", stored);
+    expect(read.props.drift).toEqual([
+      "vm-host03: /etc/default/o2cb differs from the model",
+      'vm-host03: debconf ocfs2-tools/idle_timeout is "60000" (want 30000)',
+      "vm-host03: kernel.panic is 0 (want 30)",
+      "vm-host02: /etc/sysctl.d/60-kvmlab-ocfs2.conf differs from the model",
+      "vm-host02: o2cb.service not enabled at boot (disabled)",
+      "vm-host02: no fstab line for /srv/ocfs2",
+    ]);
+    expect(await p.diff("x", read.props, inputs)).toEqual(IN_PLACE);
+    await p.update("x", read.props, inputs);
+    expect((await readOf("x", stored)).props.drift).toEqual([]);
+    expect(h03.read("/etc/default/o2cb")).toContain("O2CB_HEARTBEAT_THRESHOLD=31\n");
+    expect(h02.outside(h02.read("/etc/fstab") ?? "")).toContain(`${DEVICE} ${MP} ocfs2 _netdev,`);
+  });
+
+  test("a mount without heartbeat=local, or of another volume, is mounted again where nothing uses it", async () => {
+    const inputs = await checked(p, raw());
+    const { outs } = await p.create(inputs);
+    const stored = { ...inputs, ...outs };
+    const other = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+    const pairs = (options: string, uuid = UUID) => `FSTYPE="ocfs2" OPTIONS="${options}" UUID="${uuid}"\n`;
+    machines["vm-host03"].state("mount-pairs", pairs("rw,relatime"));
+    machines["vm-host02"].state("mount-pairs", pairs("rw,relatime,heartbeat=local", other));
+    const read = await readOf("x", stored);
+    expect(read.props.drift).toEqual([
+      "vm-host03: /srv/ocfs2 mounted without heartbeat=local (rw,relatime)",
+      `vm-host02: /srv/ocfs2 mounts volume ${other}, not ${UUID}`,
+    ]);
+    expect(await p.diff("x", read.props, inputs)).toEqual(IN_PLACE);
+    await p.update("x", read.props, inputs);
+    expect((await readOf("x", stored)).props.drift).toEqual([]);
+    for (const name of ["vm-host03", "vm-host02"]) {
+      const log = machines[name].log();
+      expect([name, log.includes(`umount ${MP}`), log.includes(`mount ${MP}`)]).toEqual([name, true, true]);
+    }
+  });
+
+  test("a configured mount option the live mount lacks is drift and mounts it again; fstab-only options are not compared", async () => {
+    const inputs = await checked(p, raw(undefined, { mountOptions: ["noatime", "nofail"] }));
+    const { outs } = await p.create(inputs);
+    const stored = { ...inputs, ...outs };
+    const h03 = machines["vm-host03"];
+    const kernel = "rw,noatime,_netdev,heartbeat=local,nointr,data=ordered";
+    machines["vm-host02"].state("mount-pairs", `FSTYPE="ocfs2" OPTIONS="${kernel}" UUID="${UUID}"\n`);
+    const read = await readOf("x", stored);
+    expect(read.props.drift).toEqual(["vm-host03: /srv/ocfs2 mounted without noatime"]);
+    for (const m of Object.values(machines)) fs.writeFileSync(m.fake.log, "");
+    await p.update("x", read.props, inputs);
+    expect(h03.log()).toEqual(expect.arrayContaining([`umount ${MP}`, `mount ${MP}`]));
+    expect(machines["vm-host02"].log().some((l) => l.startsWith("umount"))).toBe(false);
+  });
+
+  test("a drifted mount that a process uses is not unmounted under it: the update fails naming the node, the mount point and the fix", async () => {
+    const inputs = await checked(p, raw());
+    const { outs } = await p.create(inputs);
+    const h03 = machines["vm-host03"];
+    h03.state("mount-pairs", `FSTYPE="ocfs2" OPTIONS="ro,relatime,heartbeat=local" UUID="${UUID}"\n`);
+    h03.state("busy", " 4242c\n");
+    const read = await readOf("x", { ...inputs, ...outs });
+    expect(read.props.drift).toEqual(["vm-host03: /srv/ocfs2 mounted read-only"]);
+    const err = await failureOf(p.update("x", read.props, inputs));
+    expect(err.message).toContain(
+      "on vm-host03 (192.168.13.153): /srv/ocfs2 must be mounted again (read-only), but processes 4242c use it",
+    );
+    expect(err.message).toContain("Fix: stop what uses /srv/ocfs2 on this node (fuser -vm /srv/ocfs2)");
+    expect(h03.log().some((l) => l.startsWith("umount"))).toBe(false);
+    expect(h03.stateOf("mount-pairs")).toContain("ro,");
+  });
+
+  test("another file system mounted there is drift; the update refuses it with the fix, untouched", async () => {
+    const inputs = await checked(p, raw());
+    const { outs } = await p.create(inputs);
+    const h02 = machines["vm-host02"];
+    h02.state("mount-pairs", 'FSTYPE="ext4" OPTIONS="rw,relatime" UUID="1234"\n');
+    const read = await readOf("x", { ...inputs, ...outs });
+    expect(read.props.drift).toEqual(["vm-host02: /srv/ocfs2 is ext4, not ocfs2"]);
+    const err = await failureOf(p.update("x", read.props, inputs));
+    expect(err.message).toContain("/srv/ocfs2 holds a ext4 mount, not the OCFS2 volume. Fix: unmount it");
+    expect(h02.log().some((l) => l.startsWith("umount"))).toBe(false);
+  });
+
+  test("read reports the volume in local mode, another label, another UUID and a missing device", async () => {
+    const inputs = await checked(p, raw());
+    const { outs } = await p.create(inputs);
+    const stored = { ...inputs, ...outs };
+    const volume = onLun("volume") ?? "";
+    fs.writeFileSync(path.join(lun, "flags"), "sparse local xattr\n");
+    expect((await readOf("x", stored)).props.drift).toEqual(["volume: in local mode"]);
+    fs.writeFileSync(path.join(lun, "flags"), "sparse xattr\n");
+    fs.writeFileSync(path.join(lun, "volume"), volume.replace("LABEL=ocfs2-ocfs2", "LABEL=theirs"));
+    expect((await readOf("x", stored)).props.drift).toEqual(["volume: label theirs (want ocfs2-ocfs2)"]);
+    const other = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+    fs.writeFileSync(path.join(lun, "volume"), volume.replace(UUID, other));
+    expect((await readOf("x", stored)).props.drift).toEqual([`volume: UUID ${other} (was ${UUID})`]);
+    fs.rmSync(lun, { recursive: true });
+    expect((await readOf("x", stored)).props.drift).toEqual(["volume: the LUN's device is missing"]);
+  });
+
+  test("another UUID on the LUN is not taken as the volume's: the update refuses it with the fix, untouched", async () => {
+    const inputs = await checked(p, raw());
+    const { outs } = await p.create(inputs);
+    const stored = { ...inputs, ...outs };
+    const other = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+    const volume = (onLun("volume") ?? "").replace(UUID, other);
+    fs.writeFileSync(path.join(lun, "volume"), volume);
+    const read = await readOf("x", stored);
+    expect(await p.diff("x", read.props, inputs)).toEqual(IN_PLACE);
+    const err = await failureOf(p.update("x", read.props, inputs));
+    expect(err.message).toContain(
+      `holds an OCFS2 volume labelled ocfs2-ocfs2 with the UUID ${other}, not this lab's volume ${UUID}`,
+    );
+    expect(err.message).toContain("Fix: look at what it holds");
+    expect(err.message).toContain("replace the Ocfs2Cluster (pulumi up --replace");
+    expect(onLun("volume")).toBe(volume);
+    expect((await readOf("x", stored)).props.drift).toEqual([`volume: UUID ${other} (was ${UUID})`]);
+    // A new resource (the replacement) takes the volume as it is.
+    const created = await p.create(inputs);
+    expect(created.outs.uuid).toBe(other);
   });
 
   test("live timeouts that differ, an unmounted node and an unreachable one are drift", async () => {

@@ -54,7 +54,8 @@ class FakeNode {
       reads: ["/var/log/messages", "/var/log/cluster/corosync.log"],
     });
     this.machine.env.FAKE_CLUSTER_CONF = this.machine.at(CLUSTER_CONF_PATH);
-    for (const name of ["ricci-user", "installed.cman", "installed.rgmanager"]) this.machine.state(name, "");
+    for (const name of ["ricci-user", "installed.ricci", "installed.cman", "installed.rgmanager"])
+      this.machine.state(name, "");
   }
 
   /** /etc/cluster/cluster.conf, undefined when the node has none. */
@@ -461,6 +462,33 @@ describe("CmanCluster: read, diff, delete, check", () => {
     expect(diff.replaces).toEqual([]);
   });
 
+  test("read: ricci off at boot (C3), cman on at boot (C4), a running cluster behind its file (C5) → drift; the update repairs each", async () => {
+    const olds = await created();
+    const news = await inputsOf(raw());
+    const n1 = nodes[N1]!;
+    const n2 = nodes[N2]!;
+    n1.machine.state("chkconfig.ricci", "off\n");
+    n2.machine.state("chkconfig.cman", "on\n");
+    // cman runs on node01 with version 1 loaded; its file says 2 (written, never reloaded).
+    n1.cmanRunning = true;
+    n1.conf = setConfigVersion(n1.conf ?? "", 2);
+    const found = await cmanClusterProvider.read("cman:cluster01", olds);
+    expect(found.props).toMatchObject({ ricciEnabled: false, startAtBoot: true, configLoaded: false });
+    const diff = await cmanClusterProvider.diff("cman:cluster01", found.props as Props, news);
+    expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+
+    lab.calls = [];
+    await cmanClusterProvider.update("cman:cluster01", found.props as Props, news);
+    expect(n1.machine.stateOf("chkconfig.ricci")?.trim()).toBe("on");
+    expect(n2.boot).toBe("off");
+    expect(steps().filter((s) => s.endsWith("reload"))).toEqual(["node01 reload"]);
+    // The content is unchanged: version 2 stays, node02 gets it, the running cluster loads it.
+    expect(n1.runningVersion).toBe(2);
+    expect(configVersionOf(n2.conf ?? "")).toBe(2);
+    const again = await cmanClusterProvider.read("cman:cluster01", olds);
+    expect(again.props).toMatchObject({ ricciEnabled: true, startAtBoot: false, configLoaded: true });
+  });
+
   test("read: an unreachable node is drift, not an error", async () => {
     const olds = await created();
     lab.down = [N1];
@@ -617,11 +645,18 @@ describe("CmanCluster: scripts", () => {
   test("parseProbe decodes the file and the daemons' states", () => {
     const conf = '<?xml version="1.0"?>\n<cluster config_version="2" name="c"/>\n';
     const out = `== conf\n${Buffer.from(conf).toString("base64")}\n== cman\nrunning\n== ricci\nstopped\n`;
-    expect(parseProbe(out)).toEqual({ conf, cmanRunning: true, ricciRunning: false });
-    expect(parseProbe("== conf\n== cman\nstopped\n== ricci\nrunning\n")).toEqual({
+    expect(parseProbe(`${out}== boot\nricci on\ncman off\nrgmanager off\n== loaded\n2\n`)).toEqual({
+      conf,
+      cmanRunning: true,
+      ricciRunning: false,
+      boot: { ricci: true, cman: false, rgmanager: false },
+      loadedVersion: 2,
+    });
+    expect(parseProbe("== conf\n== cman\nstopped\n== ricci\nrunning\n== boot\n== loaded\n")).toEqual({
       conf: undefined,
       cmanRunning: false,
       ricciRunning: true,
+      boot: {},
     });
   });
 });

@@ -8,16 +8,20 @@ import { fakeMachine, forReal, type FakeMachine } from "../../../support/fake-la
 import {
   clusterScript,
   DESTROY_SCRIPT,
+  MEMBER_SCRIPT,
   parseState,
   pcsClusterProvider,
   pcsdScript,
   settingsCommands,
+  STATE_SCRIPT,
+  SYNC_SCRIPT,
   topologyOf,
 } from "../../../../providers/cluster/pacemaker/pcs-cluster";
+import { KNOWN_HOSTS } from "../../../../providers/cluster/pacemaker/member-state";
 import { bashSyntaxCheck } from "../../../support/bash";
 import { failedProperties } from "../../../support/provider-driver";
 import { clusterInputs, MEMBERS, PASSWORD, pcsRaw } from "../../../fixtures/cluster-lab";
-import { COROSYNC_CONF, edited, LAB_PROPERTIES, pcsState, TOPOLOGY } from "../../../fixtures/pacemaker";
+import { COROSYNC_CONF, edited, LAB_PROPERTIES, pcsState, TOPOLOGY, UUID } from "../../../fixtures/pacemaker";
 import { PCS_TOOLS } from "../../../fixtures/fake-tools";
 
 describe("PcsCluster: scripts and settings", () => {
@@ -55,6 +59,9 @@ describe("PcsCluster: scripts and settings", () => {
     expect(script).toContain(`if [ -n "$current" ] && [ "$current" != cluster01 ]; then destroy_cluster; fi`);
     bashSyntaxCheck(script);
     bashSyntaxCheck(DESTROY_SCRIPT);
+    bashSyntaxCheck(SYNC_SCRIPT);
+    expect(SYNC_SCRIPT).toContain("pcs cluster sync 2>&1");
+    expect(SYNC_SCRIPT).toContain("pcs cluster authkey corosync /etc/corosync/authkey 2>&1");
   });
 
   /**
@@ -65,7 +72,9 @@ describe("PcsCluster: scripts and settings", () => {
     const CONF_PATH = "/etc/corosync/corosync.conf";
     const CIB_PATH = "/var/lib/pacemaker/cib/cib.xml";
     function member(): FakeMachine {
-      const m = fakeMachine(PCS_TOOLS, { paths: ["/etc/corosync", "/var/lib/pacemaker"] });
+      // python3 is the real one (pcs's interpreter on a node), not a fake.
+      const tools = { ...PCS_TOOLS, python3: 'exec /usr/bin/python3 "$@"' };
+      const m = fakeMachine(tools, { paths: ["/etc/corosync", "/var/lib/pacemaker", "/var/lib/pcsd"] });
       m.env.FAKE_COROSYNC = m.at("/etc/corosync");
       m.env.FAKE_PACEMAKER = m.at("/var/lib/pacemaker");
       // The packages' directories (the corosync and pacemaker packages install them).
@@ -202,6 +211,55 @@ describe("PcsCluster: scripts and settings", () => {
       );
     });
 
+    test("STATE_SCRIPT and MEMBER_SCRIPT as parseState reads them: units, digests and known hosts from the members' real output", () => {
+      const members = [member(), member()];
+      for (const m of members) {
+        m.write(CONF_PATH, COROSYNC_CONF);
+        m.write("/etc/corosync/authkey", "key\n");
+        for (const svc of ["pcsd", "corosync", "pacemaker"]) m.state(`active.${svc}`, "");
+        m.state("enabled.pcsd", "");
+      }
+      const [m1, m2] = members as [FakeMachine, FakeMachine];
+      m1.write(
+        KNOWN_HOSTS,
+        JSON.stringify({
+          format_version: 1,
+          data_version: 2,
+          known_hosts: Object.fromEntries(
+            MEMBERS.map((m) => [
+              m.linkHostnames[0],
+              { dest_list: [{ addr: m.access.address, port: 2224 }], token: "secret-token" },
+            ]),
+          ),
+        }),
+      );
+      const read = () => {
+        const first = runOn(m1, STATE_SCRIPT);
+        const other = runOn(m2, MEMBER_SCRIPT);
+        expect(first.stdout).not.toContain("secret-token");
+        return parseState({ members: MEMBERS, startAtBoot: false }, first.stdout ?? "", [other.stdout ?? ""]);
+      };
+      expect(read()).toMatchObject({
+        startAtBoot: false,
+        pcsdRunning: true,
+        hostsAuthenticated: true,
+        configSynced: true,
+        clusterUuid: UUID,
+      });
+
+      // Out of band on node02: pcsd stopped, pacemaker enabled at boot, another authkey.
+      m2.state("active.pcsd", undefined);
+      m2.state("enabled.pacemaker", "");
+      m2.write("/etc/corosync/authkey", "another key\n");
+      m1.write(KNOWN_HOSTS, JSON.stringify({ format_version: 1, data_version: 3, known_hosts: {} }));
+      expect(read()).toMatchObject({
+        startAtBoot: true,
+        pcsdRunning: false,
+        hostsAuthenticated: false,
+        configSynced: false,
+      });
+    });
+
     test("DESTROY_SCRIPT: the cluster destroyed and checked gone; a node in no cluster has nothing to destroy", () => {
       const m = member();
       inCluster(m, COROSYNC_CONF);
@@ -251,9 +309,13 @@ describe("PcsCluster: scripts and settings", () => {
   });
 
   test("parseState and topologyOf: corosync.conf, boot, crm_mon and the CIB as the resource's fields", () => {
-    expect(parseState({ members: MEMBERS }, pcsState({ boot: "enabled" }))).toEqual({
+    expect(parseState({ members: MEMBERS, startAtBoot: true }, pcsState({ boot: "enabled" }))).toEqual({
       running: true,
       startAtBoot: true,
+      pcsdRunning: true,
+      hostsAuthenticated: true,
+      configSynced: true,
+      clusterUuid: UUID,
       name: "cluster01",
       transport: "knet",
       tokenMs: 20000,
@@ -269,9 +331,16 @@ describe("PcsCluster: scripts and settings", () => {
       ]),
     ).toBe("1:a=10.0.0.1,10.0.1.1 2:b=10.0.0.2");
     // A node without corosync.conf, pacemaker or CIB: not running, nothing else known.
-    expect(parseState({ members: MEMBERS }, pcsState({ conf: "", boot: "", mon: "", cib: "" }))).toEqual({
+    expect(
+      parseState(
+        { members: MEMBERS, startAtBoot: false },
+        pcsState({ conf: "", mon: "", cib: "", knownHosts: "", pcsd: "disabled inactive" }),
+      ),
+    ).toEqual({
       running: false,
       startAtBoot: false,
+      pcsdRunning: false,
+      hostsAuthenticated: false,
     });
   });
 

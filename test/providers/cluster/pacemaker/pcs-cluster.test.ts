@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import {
+  byDefault,
   fakeMachine,
   forget,
   forReal,
@@ -42,6 +43,8 @@ import {
   crmMon,
   edited,
   LAB_PROPERTIES,
+  MEMBER,
+  memberState,
   pcsState,
   STATE,
   TOPOLOGY,
@@ -82,6 +85,7 @@ function clusterAnswers(state: string | (() => Reply)): void {
   on(/chpasswd/, {});
   on(/^set -e\npcs /, {});
   on(STATE, typeof state === "string" ? { stdout: state } : state);
+  on(MEMBER, { stdout: memberState() });
 }
 
 describe("PcsCluster: create", () => {
@@ -170,20 +174,174 @@ async function createdCluster(extra: Props = {}): Promise<Props> {
 describe("PcsCluster: read, diff, update", () => {
   /** The default lab's cluster inputs after check (what `news` is for the engine). */
   const pcsNews = (extra: Props = {}) => checked(pcsClusterProvider, pcsRaw(extra));
+  // The members after the first answer their own probe as set up (a test's own rule wins).
+  beforeEach(() => byDefault(MEMBER, { stdout: memberState() }));
 
-  test("healthy: corosync.conf matching, both online, properties equal → no diff; only node01 is asked", async () => {
+  test("healthy: corosync.conf matching, both online, properties equal → no diff; node01 gives the cluster, node02 its own part", async () => {
     const olds = await createdCluster();
     on(STATE, { stdout: pcsState() });
     const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, await pcsNews());
     expect(props).toMatchObject({
       running: true,
       startAtBoot: false,
+      pcsdRunning: true,
+      hostsAuthenticated: true,
+      configSynced: true,
+      clusterUuid: UUID,
       topology: TOPOLOGY,
       properties: LAB_PROPERTIES,
     });
     expect(diff).toEqual(NO_DIFF);
-    expect(steps()).toEqual(["node01 state"]);
-    expect(lab.connects).toEqual([N1]);
+    expect(steps()).toEqual(["node01 state", "node02 member"]);
+    expect(lab.connects).toEqual([N1, N2]);
+  });
+
+  test.each<[string, () => void, Props]>([
+    [
+      "pcsd stopped on node02 (P1)",
+      () => on(MEMBER, { stdout: memberState({ pcsd: "enabled inactive" }) }, N2),
+      { pcsdRunning: false },
+    ],
+    [
+      "pcsd disabled at boot on node01 (P1)",
+      () => on(STATE, { stdout: pcsState({ pcsd: "disabled active" }) }),
+      { pcsdRunning: false },
+    ],
+    [
+      "node02 forgotten by pcs on node01 (pcs host deauth, P2)",
+      () => on(STATE, { stdout: pcsState({ knownHosts: "node01h 192.168.8.121:2224" }) }),
+      { hostsAuthenticated: false },
+    ],
+    [
+      "pacemaker (not corosync) enabled at boot on node02 only (P6)",
+      () =>
+        on(
+          MEMBER,
+          { stdout: memberState().replace("pacemaker disabled active", "pacemaker enabled active") },
+          N2,
+        ),
+      { startAtBoot: true },
+    ],
+    [
+      "another corosync.conf on node02 (P9)",
+      () =>
+        on(
+          MEMBER,
+          { stdout: memberState({ conf: edited(COROSYNC_CONF, "token: 20000", "token: 9000") }) },
+          N2,
+        ),
+      { configSynced: false },
+    ],
+    [
+      "another authkey on node02 (P9)",
+      () => on(MEMBER, { stdout: memberState({ authkey: "another key\n" }) }, N2),
+      { configSynced: false },
+    ],
+  ])("%s → read reports it → an in-place update: the full converge", async (_what, drift, reported) => {
+    const olds = await createdCluster();
+    drift();
+    on(STATE, { stdout: pcsState() });
+    const news = await pcsNews();
+    const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, news);
+    expect(props).toMatchObject(reported);
+    expect(diff).toEqual(IN_PLACE);
+    expect(settingsOnlyChange(props, news)).toBe(false);
+
+    forget();
+    on(/pcs host auth/, {}); // the cluster is ours: no setup
+    on(/pcs cluster sync/, {});
+    clusterAnswers(pcsState());
+    await pcsClusterProvider.update("cluster01", props, news);
+    // pcsd enabled and started on both, auth, start and boot state on node01; the files distributed
+    // from node01 only when a member held others.
+    expect(steps().slice(0, 2).sort()).toEqual(["node01 pcsd", "node02 pcsd"]);
+    expect(steps().slice(2, 3)).toEqual(["node01 cluster"]);
+    expect(callsOf("pcsd")[0]?.script).toContain("systemctl enable pcsd");
+    expect(callsOf("cluster")[0]?.script).toContain(
+      "pcs host auth node01h addr=192.168.8.121 node02h addr=192.168.8.122",
+    );
+    expect(callsOf("cluster")[0]?.script).toContain("pcs cluster disable --all");
+    expect(callsOf("sync").map((c) => c.where)).toEqual(props.configSynced === false ? [N1] : []);
+  });
+
+  test("startAtBoot drift both ways (P6): wanted off, enabled on a member → true; wanted on, one unit off → false", async () => {
+    const olds = await createdCluster({ startAtBoot: true });
+    on(STATE, { stdout: pcsState({ boot: "enabled" }) });
+    on(
+      MEMBER,
+      { stdout: memberState({ boot: "enabled" }).replace("corosync enabled", "corosync disabled") },
+      N2,
+    );
+    const { props, diff } = await refreshDiff(
+      pcsClusterProvider,
+      "cluster01",
+      olds,
+      await pcsNews({ startAtBoot: true }),
+    );
+    expect(props.startAtBoot).toBe(false);
+    expect(diff).toEqual(IN_PLACE);
+    forget();
+    clusterAnswers(pcsState({ boot: "enabled" }));
+    await pcsClusterProvider.update("cluster01", props, await pcsNews({ startAtBoot: true }));
+    expect(callsOf("cluster")[0]?.script).toContain("pcs cluster enable --all");
+  });
+
+  test("P3b: another cluster name, transport or two_node in corosync.conf → read reports it → replaced", async () => {
+    const olds = await createdCluster();
+    const cases: [string, string, string, Props][] = [
+      ["cluster_name: cluster01", "cluster_name: other", "name", { name: "other" }],
+      ["transport: knet", "transport: udpu", "transport", { transport: "udpu" }],
+      ["two_node: 1", "two_node: 0", "topology", { twoNode: false }],
+    ];
+    for (const [from, to, replaced, reported] of cases) {
+      forget();
+      const conf = edited(COROSYNC_CONF, from, to);
+      on(STATE, { stdout: pcsState({ conf }) });
+      on(MEMBER, { stdout: memberState({ conf }) });
+      const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, await pcsNews());
+      expect(props).toMatchObject(reported);
+      expect(diff).toEqual({ changes: true, replaces: [replaced], deleteBeforeReplace: true });
+    }
+  });
+
+  test("P8: rsc_defaults changed out of band → resourceDefaults differs → a settings-only update", async () => {
+    const olds = await createdCluster();
+    const drifted = pcsState({ cib: cib({ rscDefaults: { "resource-stickiness": "50" } }) });
+    on(STATE, { stdout: drifted });
+    const news = await pcsNews();
+    const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, news);
+    expect(props.resourceDefaults).toEqual({ "resource-stickiness": "50" });
+    expect(diff).toEqual(IN_PLACE);
+    expect(settingsOnlyChange(props, news)).toBe(true);
+
+    forget();
+    clusterAnswers(drifted);
+    await pcsClusterProvider.update("cluster01", props, news);
+    expect(batches()).toEqual([["pcs resource defaults update resource-stickiness="]]);
+    expect(steps()).toEqual(["node01 state", "node01 batch"]);
+  });
+
+  test("identity: the live cluster_uuid is read; a plain refresh and a settings-only update keep it; a cluster set up again has a new one", async () => {
+    const olds = await createdCluster();
+    on(STATE, { stdout: pcsState() });
+    const same = await refreshDiff(pcsClusterProvider, "cluster01", olds, await pcsNews());
+    expect(same.props.clusterUuid).toBe(UUID);
+
+    // Destroyed out of band (pcs cluster destroy --all): no corosync.conf, nothing running; the
+    // stored identity stays until the update sets the cluster up again.
+    forget();
+    on(STATE, { stdout: pcsState({ conf: "", mon: "", cib: "", knownHosts: "" }) });
+    on(MEMBER, { stdout: memberState({ conf: "", authkey: "" }) });
+    const news = await pcsNews();
+    const gone = await refreshDiff(pcsClusterProvider, "cluster01", olds, news);
+    expect(gone.props).toMatchObject({ clusterUuid: UUID, running: false });
+    expect(gone.diff).toEqual(IN_PLACE);
+    forget();
+    const NEW_UUID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    clusterAnswers(pcsState());
+    lab.rules.unshift({ pattern: /cluster_uuid/, answer: { stdout: `${NEW_UUID}\n` } });
+    const { outs } = await pcsClusterProvider.update("cluster01", gone.props, news);
+    expect(outs.clusterUuid).toBe(NEW_UUID);
   });
 
   test("stonith-enabled=false set out of band → in-place update that sets it back, and nothing else", async () => {

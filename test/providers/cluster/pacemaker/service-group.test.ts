@@ -54,6 +54,7 @@ import {
   READ_CIB,
   STONITH_XML,
   stoppedMember,
+  UUID,
 } from "../../../fixtures/pacemaker";
 
 /**
@@ -174,6 +175,31 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
     on(CIB_QUERY, { stdout: CIB_CONFIGURED });
     await serviceGroupProvider.update("service01", olds, await checked(serviceGroupProvider, groupRaw()));
     expect(steps()).toEqual(["node01 cib", "node01 cib"]);
+  });
+
+  test("the cluster set up again in the same run (a new clusterUuid) while the refresh saw no CIB → an update that creates the group in the new CIB", async () => {
+    const olds = await createdGroup({ clusterUuid: UUID });
+    // The refresh ran while the cluster was destroyed: no member answers with a CIB, nothing reported.
+    on(READ_CIB, { stdout: "== cib\n" });
+    const { props, diff } = await refreshDiff(
+      serviceGroupProvider,
+      "service01",
+      olds,
+      await checked(serviceGroupProvider, groupRaw({ clusterUuid: UUID })),
+    );
+    expect(diff).toEqual(NO_DIFF);
+    // The cluster's update set it up again: a new identity is an in-place change of the group.
+    const rebuilt = await checked(serviceGroupProvider, groupRaw({ clusterUuid: "0f1e2d3c4b5a6978" }));
+    expect(await serviceGroupProvider.diff("service01", props, rebuilt)).toEqual(IN_PLACE);
+    forget();
+    on(CIB_QUERY, inTurn({ stdout: cib({ resources: "" }) }, { stdout: CIB_GROUP_ONLY }));
+    on(/PG_VERSION/, { stdout: "exists\n" });
+    await serviceGroupProvider.update("service01", props, rebuilt);
+    expect(steps()).toEqual(["node01 cib", "node01 pg-init", "node01 batch", "node01 cib", "node01 batch"]);
+    expect(batches()[0]).toEqual([
+      ...groupCommands(await groupInputs()).map((c) => shellJoin(c)),
+      "pcs resource cleanup service01",
+    ]);
   });
 
   test("node01 has no CIB (pacemaker stopped): read takes node02's", async () => {

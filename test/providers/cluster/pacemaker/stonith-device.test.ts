@@ -37,6 +37,7 @@ import {
   READ_CIB,
   STONITH_XML,
   stoppedMember,
+  UUID,
 } from "../../../fixtures/pacemaker";
 
 afterEach(removeTempDirs);
@@ -194,6 +195,28 @@ describe("StonithDevice: read, diff, update, delete", () => {
     expect(props).toMatchObject({ keyInstalled: true, enabled: true, configured: true });
     expect(diff).toEqual(NO_DIFF);
     expect(steps().sort()).toEqual(["node01 keysum", "node01 read-cib", "node02 keysum"]);
+  });
+
+  test("the cluster set up again in the same run (a new clusterUuid) while the refresh saw no CIB → an update that creates the device in the new CIB", async () => {
+    const olds = await createdDevice({ clusterUuid: UUID });
+    // The refresh ran while the cluster was destroyed: no member answers with a CIB, nothing reported.
+    on(READ_CIB, { stdout: "== cib\n" });
+    stonithAnswers({ cib: cib() });
+    const { props, diff } = await refreshDiff(
+      stonithDeviceProvider,
+      "kvmhost01",
+      olds,
+      await checked(stonithDeviceProvider, stonithRaw({ clusterUuid: UUID })),
+    );
+    expect(diff).toEqual(NO_DIFF);
+    // The cluster's update set it up again: a new identity is an in-place change of the device.
+    const rebuilt = await checked(stonithDeviceProvider, stonithRaw({ clusterUuid: "0f1e2d3c4b5a6978" }));
+    expect(await stonithDeviceProvider.diff("kvmhost01", props, rebuilt)).toEqual(IN_PLACE);
+    forget();
+    stonithAnswers({ cib: cib() });
+    await stonithDeviceProvider.update("kvmhost01", props, rebuilt);
+    expect(batches()).toEqual([[shellJoin(KVMHOST01_CREATE)]]);
+    expect(steps().slice(2)).toEqual(["node01 cib", "node01 batch", "node01 verify"]);
   });
 
   /**

@@ -103,7 +103,20 @@ describe("GlusterPeers", () => {
     expect(callIndex(/peer probe node02m/)).toBeGreaterThan(lastUp);
   });
 
+  test("read: glusterd disabled at boot on node03 → enabledAtBoot false; the update enables it", async () => {
+    const [, , node03] = nodes(allConnected);
+    node03.state("glusterd-disabled", "");
+    const inputs = await checked(p, raw);
+    const read = await p.read("x", { ...inputs, peerCount: 3 });
+    expect(read.props).toMatchObject({ enabledAtBoot: false });
+    expect(await p.diff("x", read.props as Props, inputs)).toEqual(IN_PLACE);
+    await p.update("x", read.props as Props, inputs);
+    expect(node03.stateOf("glusterd-disabled")).toBeUndefined();
+    expect((await p.read("x", { ...inputs, peerCount: 3 })).props).toMatchObject({ enabledAtBoot: true });
+  });
+
   test("read: a disconnected peer is missing from peers → an in-place change", async () => {
+    on(/^for u in glusterd;/, { stdout: "glusterd enabled active\n" });
     on(POOL, { stdout: node03Down });
     const inputs = await checked(p, raw);
     const read = await p.read("x", { ...inputs, peerCount: 3 });
@@ -112,6 +125,7 @@ describe("GlusterPeers", () => {
   });
 
   test("read: the first node unreachable, or glusterd down there → no peers", async () => {
+    on(/^for u in glusterd;/, { stdout: "glusterd enabled active\n" });
     const inputs = await checked(p, raw);
     lab.down = [N1.address];
     expect((await p.read("x", inputs)).props).toMatchObject({ peers: [] });

@@ -19,7 +19,7 @@ import { bashSyntaxCheck } from "../../../support/bash";
 import { checked, failureOf, IN_PLACE, named, NO_DIFF } from "../../../support/provider-driver";
 import { nodeAccess, PROGRAM_KEY } from "../../../fixtures/lab";
 import { NAME1, PORTAL, TARGET_IQN } from "../../../fixtures/iscsi";
-import { ISCSIADM } from "../../../fixtures/fake-tools";
+import { ISCSIADM, NODE_SYSTEM_TOOLS } from "../../../fixtures/fake-tools";
 
 /** open-iscsi's files on a node, which the scripts read and write. */
 const INITIATOR_NAME_FILE = "/etc/iscsi/initiatorname.iscsi";
@@ -54,7 +54,14 @@ describe("IscsiInitiator provider", () => {
    * What node01 has: its initiator name, a session to the target, the node record and its startup
    * mode (`startup: null`: no record), the LUN devices.
    */
-  type NodeState = { name?: string; session?: boolean; startup?: string | null; devices?: string[] };
+  type NodeState = {
+    name?: string;
+    session?: boolean;
+    startup?: string | null;
+    devices?: string[];
+    /** iscsid disabled at boot and stopped. */
+    iscsidOff?: boolean;
+  };
   const state = (s: NodeState = {}) =>
     [
       "== name",
@@ -65,6 +72,9 @@ describe("IscsiInitiator provider", () => {
       s.startup ?? "automatic",
       "== devices",
       ...(s.devices ?? DEVICES),
+      "== units",
+      s.iscsidOff ? "iscsid disabled inactive" : "iscsid enabled active",
+      "open-iscsi enabled inactive",
       "",
     ].join("\n");
   const createdOuts = async () => ({ ...(await checked(p, raw)), devices: DEVICES });
@@ -72,7 +82,7 @@ describe("IscsiInitiator provider", () => {
   /** node01 in state `s`; the target at the portal offers the lab's target. Every script runs there for real. */
   function node01(s: NodeState = {}): FakeMachine {
     const node = fakeMachine(
-      { ...ISCSIADM, systemctl: "", udevadm: "" },
+      { ...ISCSIADM, systemctl: NODE_SYSTEM_TOOLS.systemctl ?? "", udevadm: "" },
       { paths: [INITIATOR_NAME_FILE, BY_PATH] },
     );
     node.write(
@@ -83,6 +93,11 @@ describe("IscsiInitiator provider", () => {
     if (s.startup !== null) node.state(RECORD, `${s.startup ?? "automatic"}\n`);
     node.state("iscsi-discovery", `${SESSION}\n`);
     for (const dev of s.devices ?? DEVICES) node.write(dev, "");
+    node.state("enabled.open-iscsi", "enabled\n");
+    if (!s.iscsidOff) {
+      node.state("enabled.iscsid", "enabled\n");
+      node.state("active.iscsid", "");
+    }
     on01(node);
     return node;
   }
@@ -203,7 +218,13 @@ describe("IscsiInitiator provider", () => {
 
   test("parseState: loggedIn needs the session, automatic startup and every device", async () => {
     const inputs = (await checked(p, raw)) as unknown as Inputs;
-    expect(parseState(inputs, state())).toEqual({ initiatorName: NAME1, loggedIn: true, devices: DEVICES });
+    expect(parseState(inputs, state())).toEqual({
+      initiatorName: NAME1,
+      loggedIn: true,
+      servicesCurrent: true,
+      devices: DEVICES,
+    });
+    expect(parseState(inputs, state({ iscsidOff: true })).servicesCurrent).toBe(false);
     expect(parseState(inputs, state({ startup: "manual" })).loggedIn).toBe(false);
     expect(parseState(inputs, state({ devices: [DEVICES[0]] })).loggedIn).toBe(false);
     expect(parseState(inputs, state({ session: false })).loggedIn).toBe(false);
@@ -230,6 +251,17 @@ describe("IscsiInitiator provider", () => {
       expect(scripts(N1.address)).toEqual([loginScript(inputs as unknown as Inputs)]);
       expect(outs).toMatchObject({ loggedIn: true, devices: DEVICES });
       expect(iscsiState(node).sessions).toBe(`${SESSION}\n`);
+    });
+
+    test("iscsid disabled at boot and stopped → servicesCurrent false; the update enables and starts it", async () => {
+      const node = node01({ iscsidOff: true });
+      const inputs = await checked(p, raw);
+      const read = await p.read("x", await createdOuts());
+      expect(read.props).toMatchObject({ loggedIn: true, servicesCurrent: false });
+      expect(await p.diff("x", read.props as Props, inputs)).toEqual(IN_PLACE);
+      await p.update("x", read.props as Props, inputs);
+      expect([node.stateOf("enabled.iscsid"), node.stateOf("active.iscsid")]).toEqual(["enabled\n", ""]);
+      expect((await p.read("x", await createdOuts())).props).toMatchObject({ servicesCurrent: true });
     });
 
     test("another initiator name on the node is drift, fixed in place", async () => {
