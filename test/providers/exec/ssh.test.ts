@@ -166,7 +166,8 @@ describe("runRemote", () => {
   });
 
   test("stdin is closed when no payload is given (cat does not hang)", async () => {
-    const r = await runRemote(target, "cat; echo done", { timeoutSeconds: 10 });
+    // A hanging cat would be killed at the limit; 30 s leaves room for a busy machine.
+    const r = await runRemote(target, "cat; echo done", { timeoutSeconds: 30 });
     expect(r.stdout).toBe("done\n");
   });
 
