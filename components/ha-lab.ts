@@ -117,7 +117,7 @@ export class HaLab extends pulumi.ComponentResource {
         }),
       );
       // Seed 002's load balancer, only in a lab that has one.
-      this.loadBalancer = buildLoadBalancer(context, substrate, layer);
+      this.loadBalancer = buildLoadBalancer(context, substrate, [layer.cluster, ...layer.fenceDevices]);
     }
     this.registerOutputs(this.outputs());
   }

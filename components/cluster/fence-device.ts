@@ -12,8 +12,6 @@ export interface FenceDeviceArgs {
   stack: ClusterSpec["stack"];
   /** Name of the cluster the device belongs to (an output of the cluster, so the device waits for it). */
   clusterName: pulumi.Input<string>;
-  /** The cluster's identity: a new one (the cluster set up again) converges the device again. */
-  clusterUuid: pulumi.Input<string>;
   /** The nodes the device can fence (each node's libvirt domain is its fence_virsh port). */
   nodes: LabNodeRef[];
   /** Node name → the cluster's name for it (its host name on link 0, `node01h`). */
@@ -47,7 +45,6 @@ export class FenceDevice extends pulumi.ComponentResource {
       {
         stack: args.stack,
         clusterName: args.clusterName,
-        clusterUuid: args.clusterUuid,
         nodes: args.nodes.map((n) => n.access),
         sshPrivateKey: args.sshPrivateKey,
         name: device.name,

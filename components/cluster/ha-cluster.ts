@@ -60,12 +60,6 @@ export class HaCluster extends pulumi.ComponentResource {
   public readonly stack: pulumi.Output<ClusterSpec["stack"]>;
   /** The hacluster (pacemaker) or ricci (cman) password (secret). */
   public readonly password: pulumi.Output<string>;
-  /**
-   * The cluster's identity (providers/cluster/cluster-identity.ts): pacemaker's corosync
-   * cluster_uuid, new when the cluster is set up again; empty with cman, whose fence devices and
-   * services live in cluster.conf.
-   */
-  public readonly clusterUuid: pulumi.Output<string>;
 
   constructor(name: string, args: HaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kvmlab:cluster:HaCluster", name, {}, opts);
@@ -134,7 +128,6 @@ export class HaCluster extends pulumi.ComponentResource {
           );
 
     this.clusterName = stackResource.name;
-    this.clusterUuid = stackResource instanceof PcsClusterRes ? stackResource.clusterUuid : pulumi.output("");
     this.stack = pulumi.output(cluster.stack);
     this.password = pulumi.secret(password.value);
     this.registerOutputs({ clusterName: this.clusterName, stack: this.stack, password: this.password });

@@ -19,8 +19,6 @@ export interface ServiceGroupArgs {
   stack: ClusterSpec["stack"];
   /** Name of the cluster (an output of the cluster, so the group waits for it). */
   clusterName: pulumi.Input<string>;
-  /** The cluster's identity: a new one (the cluster set up again) converges the group again. */
-  clusterUuid: pulumi.Input<string>;
   /** Where the program reaches the nodes. */
   nodes: pulumi.Input<SshEndpoint>[];
   /** The iSCSI LUNs as the nodes see them (for `iscsi-filesystem` resources); empty without iSCSI. */
@@ -66,7 +64,6 @@ export class ServiceGroup extends pulumi.ComponentResource {
       {
         stack: args.stack,
         clusterName: args.clusterName,
-        clusterUuid: args.clusterUuid,
         nodes: args.nodes,
         sshPrivateKey: args.sshPrivateKey,
         name: group.name,

@@ -17,11 +17,7 @@ export interface ClusterLayer {
   serviceGroups: ServiceGroup[];
 }
 
-/**
- * The cluster on the nodes → its fence devices → its service groups (on the shared storage). The
- * devices and groups take the cluster's identity: set up again, the cluster has an empty CIB, and
- * they are converged again in the same run.
- */
+/** The cluster on the nodes → its fence devices → its service groups (on the shared storage). */
 export function buildCluster(
   { name, spec, child }: LayerContext,
   substrate: Substrate,
@@ -63,7 +59,6 @@ export function buildCluster(
           device,
           stack: spec.cluster.stack,
           clusterName: cluster.clusterName,
-          clusterUuid: cluster.clusterUuid,
           nodes: refs,
           clusterNodeNames,
           identityKey: host.fencePrivateKey,
@@ -80,7 +75,6 @@ export function buildCluster(
           group,
           stack: spec.cluster.stack,
           clusterName: cluster.clusterName,
-          clusterUuid: cluster.clusterUuid,
           nodes: refs.map((r) => r.access),
           lunDevices: storage.lunDevices,
           sshPrivateKey,

@@ -1,20 +1,20 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../../spec/ipv4";
 import { clusterMembers, interfaceOn, realServers } from "../../spec/queries";
 import { LoadBalancer } from "../lb/load-balancer";
-import type { ClusterLayer } from "./cluster";
 import type { LayerContext } from "./context";
 import type { Substrate } from "./substrate";
 
 /**
  * The load-balancer layer of a lab with a `loadBalancer` section (seed 002): the directors are the
- * cluster members, the real servers the nodes with `role: real-server`; built after the cluster
- * and its fence devices (pacemaker's resources on the directors need the running cluster), and
- * converged again when the cluster is set up again (its identity). Undefined for a lab without one.
+ * cluster members, the real servers the nodes with `role: real-server`; built after `after` (the
+ * cluster and its fence devices: pacemaker's resources on the directors need the running cluster).
+ * Undefined for a lab without one.
  */
 export function buildLoadBalancer(
   { name, spec, child }: LayerContext,
   substrate: Substrate,
-  cluster: ClusterLayer,
+  after: pulumi.Resource[],
 ): LoadBalancer | undefined {
   const lb = spec.loadBalancer;
   if (lb === undefined) return undefined;
@@ -38,8 +38,7 @@ export function buildLoadBalancer(
       }),
       vipPrefixLength: prefix,
       sshPrivateKey: host.programPrivateKey,
-      clusterUuid: cluster.cluster.clusterUuid,
     },
-    child([...nodes, cluster.cluster, ...cluster.fenceDevices]),
+    child([...nodes, ...after]),
   );
 }

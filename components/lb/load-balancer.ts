@@ -29,8 +29,6 @@ export interface LoadBalancerArgs {
   vipPrefixLength: number;
   /** The program's private key (secret). */
   sshPrivateKey: pulumi.Input<string>;
-  /** The cluster's identity: a new one (the cluster set up again) converges pacemaker's side again. */
-  clusterUuid: pulumi.Input<string>;
 }
 
 /** ldirectord.cf of a load balancer and its real servers. */
@@ -108,7 +106,6 @@ export class LoadBalancer extends pulumi.ComponentResource {
       `${name}-pacemaker`,
       {
         nodes: args.directors.map((d) => d.access),
-        clusterUuid: args.clusterUuid,
         sshPrivateKey,
         vip: lb.vip,
         cidrNetmask: args.vipPrefixLength,

@@ -13,8 +13,10 @@
  * missing, changed or added on these resources (`constraintsAsConfigured`: the operator's `cli-…`
  * constraints of `pcs resource move` excepted), a resource disabled (`enabled`), a resource
  * banned from a director by a past failure (`failuresCleared`: fail-counts.ts); every
- * difference as a line in `drift`. Nothing of the set in the CIB reads as gone. `update` repairs
- * with the fewest commands (resource-set.ts).
+ * difference as a line in `drift`. Nothing of the set in the CIB reads as gone. No director
+ * answering with a CIB (the cluster down or destroyed) reads as `verified: false`: an update that
+ * converges the set against the live CIB (after the cluster's own update in the same run).
+ * `update` repairs with the fewest commands (resource-set.ts).
  */
 import { z } from "zod";
 import { formatProblem, Problems } from "../../spec/problems";
@@ -24,7 +26,6 @@ import { progress } from "../exec/host-exec";
 import { explained, firstOf, isUnreachable, onNode, sshEndpointField } from "../exec/node-exec";
 import { firstMemberCib, removeFromCib } from "../cluster/pacemaker/cib-reader";
 import { resourceDeleteArgv } from "../cluster/pacemaker/group-commands";
-import { clusterUuidField } from "../cluster/cluster-identity";
 import {
   convergeResourceSet,
   driftLines,
@@ -43,8 +44,6 @@ const schema = () =>
   z.object({
     /** The directors (the cluster members), as the program reaches them; the first one converges. */
     nodes: z.array(sshEndpointField()).min(1, "nodes: the resources need the directors"),
-    /** The cluster's identity (cluster-identity.ts): a new one converges the set again. */
-    clusterUuid: clusterUuidField(),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
     /** The floating IP. */
     vip: z.string().min(1),
@@ -62,6 +61,8 @@ const schema = () =>
     enabled: z.boolean().default(true),
     /** Desired: no resource of the set banned from a director by a past failure. */
     failuresCleared: z.boolean().default(true),
+    /** Desired: a director answered with a CIB to check the set against. */
+    verified: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -128,11 +129,11 @@ export const lvsPacemakerProvider = defineProvider<ReturnType<typeof schema>, Lv
   async read(_id, olds) {
     const want = directorResourceSet(directorPacemakerOf(olds));
     const cib = await firstMemberCib(olds.nodes, olds.sshPrivateKey);
-    // No director answers with a CIB (the cluster down): nothing to compare, nothing reported.
-    if (cib === undefined) return {};
+    // No director answers with a CIB (the cluster down or destroyed): not verified, an update.
+    if (cib === undefined) return { verified: false };
     const drift = resourceSetDrift(want, cib);
     if (drift.absent) return undefined;
-    return { ...resourceSetState(drift), drift: driftLines(want, drift) };
+    return { ...resourceSetState(drift), drift: driftLines(want, drift), verified: true };
   },
   async update(_id, _olds, news) {
     return converge(news);

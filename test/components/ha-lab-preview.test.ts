@@ -64,18 +64,32 @@ describe("the preview of a change to the dev lab", () => {
   });
 
   test("a refresh that found the cluster destroyed (pcs cluster destroy --all): the cluster set up again, its STONITH device and service group checked again in the same run", async () => {
-    // Their own reads saw no CIB and reported nothing; they take the cluster's identity, which the
-    // cluster's update may renew (unknown in a preview).
+    // The cluster's read: not running. Its dependents' reads found no CIB: not verified. The
+    // engine runs the cluster's update first (the dependents wait for it), then theirs.
     const plan = await planPreview(devLab(), devLab(), (olds) => {
-      const pcs = olds.get("dev-cluster-pcs");
-      if (pcs === undefined) throw new Error("the dev lab has no dev-cluster-pcs");
-      olds.set("dev-cluster-pcs", { ...pcs, outputs: { ...pcs.outputs, running: false } });
+      const read: Record<string, Record<string, unknown>> = {
+        "dev-cluster-pcs": { running: false },
+        "dev-fence-kvmhost01-stonith": { verified: false },
+        "dev-svc-service01-group": { verified: false },
+      };
+      for (const [name, found] of Object.entries(read)) {
+        const old = olds.get(name);
+        if (old === undefined) throw new Error(`the dev lab has no ${name}`);
+        olds.set(name, { ...old, outputs: { ...old.outputs, ...found } });
+      }
     });
     expect(formatPlan(plan)).toBe(
       "3 changes: 3 to update\n" +
         "~ dev-cluster-pcs (PcsCluster) update: running\n" +
-        "~ dev-fence-kvmhost01-stonith (StonithDevice) update: clusterUuid, renderedDigest\n" +
-        "~ dev-svc-service01-group (ClusterServiceGroup) update: clusterUuid, renderedDigest\n",
+        "~ dev-fence-kvmhost01-stonith (StonithDevice) update: verified\n" +
+        "~ dev-svc-service01-group (ClusterServiceGroup) update: verified\n",
+    );
+  });
+
+  test("a token change previews as one update, the cluster's: its STONITH device and service group take no output that the cluster's update may change", async () => {
+    const plan = await planPreview(devLab(), { ...devLab(), cluster: { tokenMs: 10000 } });
+    expect(formatPlan(plan)).toBe(
+      "1 change: 1 to update\n~ dev-cluster-pcs (PcsCluster) update: renderedDigest, tokenMs\n",
     );
   });
 

@@ -93,8 +93,6 @@ export function computedOutputs(kind: string, name: string, inputs: Props): Prop
       return { uuid: `uuid-${name}` };
     case "NodeReady":
       return { bootId: `boot-${name}` };
-    case "PcsCluster":
-      return { clusterUuid: `uuid-${name}` };
     default:
       return {};
   }

@@ -15,7 +15,9 @@
  * (`constraintsAsConfigured: false`); with `autostart` the group disabled (`enabled: false`); a
  * member banned from a node by a past failure (`failuresCleared: false`: `pcs resource cleanup` of
  * it there, fail-counts.ts). Constraints made by `pcs resource move` (`cli-…`) are the operator's,
- * not drift.
+ * not drift. No member answering with a CIB (the cluster down or destroyed) reads as
+ * `verified: false`: an update that converges the group against the live CIB (after the
+ * cluster's own update in the same run).
  * `update`: other parameters or operation timeouts → `pcs resource update` of that member in place;
  * a member missing, added, reordered or of another agent → the group is built again.
  */
@@ -41,7 +43,6 @@ import { groupDrift, groupOfCib, locationDrift, locationsOfCib } from "./pcs-dri
 import { disabledMembers, memberUpdateArgv } from "./resource-set";
 import { bansOf, cleanupArgv, type Ban } from "./fail-counts";
 import { shellQuote } from "../../exec/ssh";
-import { clusterUuidField } from "../cluster-identity";
 
 const resourceSchema = () =>
   z.discriminatedUnion("kind", [
@@ -78,8 +79,6 @@ const schema = () =>
   z.object({
     stack: z.enum(["pacemaker", "cman"]),
     clusterName: z.string().min(1),
-    /** The cluster's identity (cluster-identity.ts): a new one converges the group again. */
-    clusterUuid: clusterUuidField(),
     nodes: z.array(sshEndpointField()).min(1),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
     name: z.string().min(1),
@@ -112,6 +111,8 @@ const schema = () =>
     enabled: z.boolean().default(true),
     /** Desired: no member banned from a node by a past failure (fail-counts.ts). */
     failuresCleared: z.boolean().default(true),
+    /** Desired: a member answered with a CIB to check the group against. */
+    verified: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -320,7 +321,10 @@ export const serviceGroupProvider = defineProvider<ReturnType<typeof schema>, Cl
   async read(_id, olds) {
     if (olds.stack === "cman") return {};
     const cib = await firstMemberCib(olds.nodes, olds.sshPrivateKey);
-    return cib === undefined ? {} : liveState(olds, cib);
+    // No member answers with a CIB (the cluster down or destroyed): not verified, an update.
+    if (cib === undefined) return { verified: false };
+    const state = liveState(olds, cib);
+    return state === undefined ? undefined : { ...state, verified: true };
   },
   async update(_id, _olds, news) {
     return converge(news);

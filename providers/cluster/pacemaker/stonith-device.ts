@@ -7,7 +7,9 @@
  *
  * `read` reports the key missing or different on a node (`keyInstalled: false`), and with
  * pacemaker the device deleted (gone), disabled (`enabled: false`) or with other parameters
- * (`configured: false`).
+ * (`configured: false`). When no member answers with a CIB (the cluster down or destroyed) the
+ * device cannot be checked: `verified: false`, an update that converges it against the live CIB
+ * (after the cluster's own update in the same run).
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -30,14 +32,11 @@ import { stonithResource } from "./stonith-commands";
 import { createArgv, updateArgv, type PcsResource } from "./pcs-resource";
 import { resourceDrift, resourceOfCib, staleNames } from "./pcs-drift";
 import { shellQuote } from "../../exec/ssh";
-import { clusterUuidField } from "../cluster-identity";
 
 const schema = () =>
   z.object({
     stack: z.enum(["pacemaker", "cman"]),
     clusterName: z.string().min(1),
-    /** The cluster's identity (cluster-identity.ts): a new one converges the device again. */
-    clusterUuid: clusterUuidField(),
     nodes: z.array(sshEndpointField()).min(1),
     sshPrivateKey: z.string().min(1, "sshPrivateKey is required"),
     name: z.string().min(1),
@@ -58,6 +57,8 @@ const schema = () =>
     enabled: z.boolean().default(true),
     /** Desired (pacemaker): the device has the configured parameters. */
     configured: z.boolean().default(true),
+    /** Desired (pacemaker): a member answered with a CIB to check the device against. */
+    verified: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -205,16 +206,16 @@ export const stonithDeviceProvider = defineProvider<ReturnType<typeof schema>, S
     const out: Partial<Inputs> = { keyInstalled: sums.every((s) => s === sum) };
     if (olds.stack === "cman") return out;
     const cib = await firstMemberCib(olds.nodes, olds.sshPrivateKey);
-    if (cib !== undefined) {
-      const live = cib.stonith.find((p) => p.id === olds.name);
-      if (live === undefined) return undefined;
-      return {
-        ...out,
-        enabled: live.meta["target-role"] !== "Stopped",
-        configured: deviceDrift(wantedDevice(olds), live).length === 0,
-      };
-    }
-    return out;
+    // No member answers with a CIB (the cluster down or destroyed): not verified, an update.
+    if (cib === undefined) return { ...out, verified: false };
+    const live = cib.stonith.find((p) => p.id === olds.name);
+    if (live === undefined) return undefined;
+    return {
+      ...out,
+      enabled: live.meta["target-role"] !== "Stopped",
+      configured: deviceDrift(wantedDevice(olds), live).length === 0,
+      verified: true,
+    };
   },
   async update(_id, _olds, news) {
     return converge(news);

@@ -79,6 +79,7 @@ describe("LvsPacemaker: check and create", () => {
       clonesAsConfigured: true,
       constraintsAsConfigured: true,
       enabled: true,
+      verified: true,
     });
     expect(
       await failedProperties(p, { ...raw, vip: "192.168.5", cidrNetmask: 40, pingTargets: ["a b"] }),
@@ -135,7 +136,7 @@ describe("LvsPacemaker: read, diff, update, delete", () => {
     expect(steps()).toEqual(["ld1 cib"]);
   });
 
-  test("ld1 down or without a CIB: read takes ld2's; no director answers: nothing reported", async () => {
+  test("ld1 down or without a CIB: read takes ld2's; no director answers: not verified", async () => {
     const olds = await created();
     lab.down = [LD1.address];
     on(READ_CIB, {
@@ -143,10 +144,39 @@ describe("LvsPacemaker: read, diff, update, delete", () => {
     });
     const read = await p.read("GrpBalancer", olds);
     expect(steps()).toEqual(["ld2 read-cib"]);
-    expect(read.props).toMatchObject({ constraintsAsConfigured: false, groupAsConfigured: true });
+    expect(read.props).toMatchObject({
+      constraintsAsConfigured: false,
+      groupAsConfigured: true,
+      verified: true,
+    });
     forget();
     lab.down = [LD1.address, LD2.address];
-    expect(await p.read("GrpBalancer", olds)).toEqual({ id: "GrpBalancer", props: olds });
+    expect(await p.read("GrpBalancer", olds)).toEqual({
+      id: "GrpBalancer",
+      props: { ...olds, verified: false },
+    });
+  });
+
+  test("no CIB answered (the cluster destroyed) → verified false, an update; the update, after the cluster's, creates the set in the live CIB", async () => {
+    const olds = await created();
+    // The refresh ran while the cluster was destroyed: no director answers with a CIB.
+    on(READ_CIB, { stdout: "== cib\n" });
+    const news = await checked(p, raw);
+    const { props, diff } = await refreshDiff(p, "GrpBalancer", olds, news);
+    expect(props).toMatchObject({ verified: false, groupAsConfigured: true });
+    expect(diff).toEqual(IN_PLACE);
+    // The cluster's update set it up again with an empty CIB: the set's update creates it there.
+    forget();
+    on(CIB_QUERY, { stdout: LB_CIB_EMPTY });
+    on(/^set -e\npcs /, {});
+    const { outs } = await p.update("GrpBalancer", props, news);
+    expect(steps()).toEqual(["ld1 cib", "ld1 batch"]);
+    expect(batches()).toEqual([CREATE]);
+    // Verified again: the next refresh that sees the set as configured shows no change.
+    expect(outs.verified).toBe(true);
+    forget();
+    on(READ_CIB, { stdout: `== cib\n${LB_CIB_CONFIGURED}` });
+    expect((await refreshDiff(p, "GrpBalancer", outs, news)).diff).toEqual(NO_DIFF);
   });
 
   test("nothing of the set in the CIB: the resource is gone", async () => {

@@ -54,7 +54,6 @@ import {
   READ_CIB,
   STONITH_XML,
   stoppedMember,
-  UUID,
 } from "../../../fixtures/pacemaker";
 
 /**
@@ -177,29 +176,29 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
     expect(steps()).toEqual(["node01 cib", "node01 cib"]);
   });
 
-  test("the cluster set up again in the same run (a new clusterUuid) while the refresh saw no CIB → an update that creates the group in the new CIB", async () => {
-    const olds = await createdGroup({ clusterUuid: UUID });
-    // The refresh ran while the cluster was destroyed: no member answers with a CIB, nothing reported.
+  test("no CIB answered (the cluster destroyed) → verified false, an update; the update, after the cluster's, creates the group in the live CIB", async () => {
+    const olds = await createdGroup();
+    // The refresh ran while the cluster was destroyed: no member answers with a CIB.
     on(READ_CIB, { stdout: "== cib\n" });
-    const { props, diff } = await refreshDiff(
-      serviceGroupProvider,
-      "service01",
-      olds,
-      await checked(serviceGroupProvider, groupRaw({ clusterUuid: UUID })),
-    );
-    expect(diff).toEqual(NO_DIFF);
-    // The cluster's update set it up again: a new identity is an in-place change of the group.
-    const rebuilt = await checked(serviceGroupProvider, groupRaw({ clusterUuid: "0f1e2d3c4b5a6978" }));
-    expect(await serviceGroupProvider.diff("service01", props, rebuilt)).toEqual(IN_PLACE);
+    const news = await checked(serviceGroupProvider, groupRaw());
+    const { props, diff } = await refreshDiff(serviceGroupProvider, "service01", olds, news);
+    expect(props).toMatchObject({ verified: false, resourcesAsConfigured: true });
+    expect(diff).toEqual(IN_PLACE);
+    // The cluster's update set it up again with an empty CIB: the group's update creates it there.
     forget();
     on(CIB_QUERY, inTurn({ stdout: cib({ resources: "" }) }, { stdout: CIB_GROUP_ONLY }));
     on(/PG_VERSION/, { stdout: "exists\n" });
-    await serviceGroupProvider.update("service01", props, rebuilt);
+    const { outs } = await serviceGroupProvider.update("service01", props, news);
     expect(steps()).toEqual(["node01 cib", "node01 pg-init", "node01 batch", "node01 cib", "node01 batch"]);
     expect(batches()[0]).toEqual([
       ...groupCommands(await groupInputs()).map((c) => shellJoin(c)),
       "pcs resource cleanup service01",
     ]);
+    // Verified again: the next refresh that sees the group as configured shows no change.
+    expect(outs.verified).toBe(true);
+    forget();
+    on(READ_CIB, { stdout: `== cib\n${CIB_CONFIGURED}` });
+    expect((await refreshDiff(serviceGroupProvider, "service01", outs, news)).diff).toEqual(NO_DIFF);
   });
 
   test("node01 has no CIB (pacemaker stopped): read takes node02's", async () => {

@@ -37,7 +37,6 @@ import {
   READ_CIB,
   STONITH_XML,
   stoppedMember,
-  UUID,
 } from "../../../fixtures/pacemaker";
 
 afterEach(removeTempDirs);
@@ -192,31 +191,45 @@ describe("StonithDevice: read, diff, update, delete", () => {
     stonithAnswers({ cib: CIB_CONFIGURED });
     const news = await checked(stonithDeviceProvider, stonithRaw());
     const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
-    expect(props).toMatchObject({ keyInstalled: true, enabled: true, configured: true });
+    expect(props).toMatchObject({ keyInstalled: true, enabled: true, configured: true, verified: true });
     expect(diff).toEqual(NO_DIFF);
     expect(steps().sort()).toEqual(["node01 keysum", "node01 read-cib", "node02 keysum"]);
   });
 
-  test("the cluster set up again in the same run (a new clusterUuid) while the refresh saw no CIB → an update that creates the device in the new CIB", async () => {
-    const olds = await createdDevice({ clusterUuid: UUID });
-    // The refresh ran while the cluster was destroyed: no member answers with a CIB, nothing reported.
+  test("no CIB answered (the cluster destroyed) → verified false, an update; the update, after the cluster's, creates the device in the live CIB", async () => {
+    const olds = await createdDevice();
+    // The refresh ran while the cluster was destroyed: no member answers with a CIB.
     on(READ_CIB, { stdout: "== cib\n" });
     stonithAnswers({ cib: cib() });
-    const { props, diff } = await refreshDiff(
-      stonithDeviceProvider,
-      "kvmhost01",
-      olds,
-      await checked(stonithDeviceProvider, stonithRaw({ clusterUuid: UUID })),
-    );
-    expect(diff).toEqual(NO_DIFF);
-    // The cluster's update set it up again: a new identity is an in-place change of the device.
-    const rebuilt = await checked(stonithDeviceProvider, stonithRaw({ clusterUuid: "0f1e2d3c4b5a6978" }));
-    expect(await stonithDeviceProvider.diff("kvmhost01", props, rebuilt)).toEqual(IN_PLACE);
+    const news = await checked(stonithDeviceProvider, stonithRaw());
+    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
+    expect(props).toMatchObject({ verified: false, keyInstalled: true, enabled: true, configured: true });
+    expect(diff).toEqual(IN_PLACE);
+    // The cluster's update set it up again with an empty CIB: the device's update creates it there.
     forget();
     stonithAnswers({ cib: cib() });
-    await stonithDeviceProvider.update("kvmhost01", props, rebuilt);
+    const { outs } = await stonithDeviceProvider.update("kvmhost01", props, news);
     expect(batches()).toEqual([[shellJoin(KVMHOST01_CREATE)]]);
     expect(steps().slice(2)).toEqual(["node01 cib", "node01 batch", "node01 verify"]);
+    // Verified again: the next refresh that sees the device as configured shows no change.
+    expect(outs.verified).toBe(true);
+    forget();
+    stonithAnswers({ cib: CIB_CONFIGURED });
+    expect((await refreshDiff(stonithDeviceProvider, "kvmhost01", outs, news)).diff).toEqual(NO_DIFF);
+  });
+
+  test("no CIB answered while the device is there (the cluster stopped, started again by its update): the update only verifies", async () => {
+    const olds = await createdDevice();
+    on(READ_CIB, { stdout: "== cib\n" });
+    stonithAnswers({ cib: CIB_CONFIGURED });
+    const news = await checked(stonithDeviceProvider, stonithRaw());
+    const { props, diff } = await refreshDiff(stonithDeviceProvider, "kvmhost01", olds, news);
+    expect(diff).toEqual(IN_PLACE);
+    forget();
+    stonithAnswers({ cib: CIB_CONFIGURED });
+    await stonithDeviceProvider.update("kvmhost01", props, news);
+    expect(batches()).toEqual([]);
+    expect(steps().slice(2)).toEqual(["node01 cib", "node01 verify"]);
   });
 
   /**
