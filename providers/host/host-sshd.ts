@@ -20,6 +20,7 @@ import { z } from "zod";
 import { defineProvider } from "../core/base";
 import { fileDigestsProbe, holdsRendered, parseFileDigests } from "../exec/file-digests";
 import { progress, runOnHost } from "../exec/host-exec";
+import { listens } from "../exec/listens";
 import { hostField } from "./host-prep";
 import { labKind } from "../core/kind";
 import { renderFenceShell } from "./fence-shell";
@@ -209,11 +210,6 @@ export function parseHostSshdState(inputs: Inputs & { sshHostKey?: string }, std
     fenceShellCurrent: value("mode") === "755" && holdsRendered(digests, p.fenceShell, fenceShellOf(inputs)),
     hostKeyCurrent: liveKey !== "" && liveKey === hostKeyOf(inputs.sshHostKey ?? ""),
   };
-}
-
-/** Shell test: something listens on address:port. */
-function listens(address: string, port: number): string {
-  return `ss -Hltn | awk '{print $4}' | grep -qxE '(${address.replace(/\./g, "\\.")}|0\\.0\\.0\\.0|\\*):${port}'`;
 }
 
 /** The converge script: files, key line, sshd (re)started when its config changed or it is down. */

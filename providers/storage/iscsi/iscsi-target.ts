@@ -13,7 +13,9 @@
  *
  * `read` reports what tgtd serves: the target gone or tgtd down (`online: false`), the LUNs that
  * are there (a LUN removed out of band is missing), their sizes, the ACL, and the logged-in
- * initiators (`sessions`).
+ * initiators (`sessions`); and, from the same probe, the persistent configuration against the
+ * rendered one (`configCurrent`), the LUN files on disk (`lunFilesCurrent`), the portal listened on
+ * (`listening`) and, on a node, the tgt service enabled at boot (`enabledAtBoot`).
  */
 import { z } from "zod";
 import { defineProvider } from "../../core/base";
@@ -35,6 +37,9 @@ import { renderTargetsConf } from "./targets-conf";
 import { shellJoin, shellQuote } from "../../exec/ssh";
 import { stopDaemonScript } from "../../exec/pid-file";
 import { isInitiatorName, planTgt, tgtadm } from "./tgt-plan";
+import { fileDigestsProbe, holdsRendered, parseFileDigests } from "../../exec/file-digests";
+import { listens } from "../../exec/listens";
+import { enabledAtBoot, parseUnitStates, unitStatesProbe, type UnitState } from "../../node/unit-states";
 
 const IQN = /^iqn\.\d{4}-\d{2}\.[a-z0-9.-]+(:[^\s<>'"]+)?$/i;
 /** An absolute path without spaces, quotes or `..` segments. */
@@ -75,6 +80,14 @@ const schema = () =>
       .min(1, "access must be restricted to the cluster nodes: give their initiator names"),
     /** Desired: tgtd serves the target (drift when it does not). */
     online: z.boolean().default(true),
+    /** Desired: the persistent configuration holds the rendered targets.conf (drift when not). */
+    configCurrent: z.boolean().default(true),
+    /** Desired: on a node, the tgt service starts at boot (drift when not; always true on the host). */
+    enabledAtBoot: z.boolean().default(true),
+    /** Desired: every LUN file is there, at least `sizeMiB` large (drift when not). */
+    lunFilesCurrent: z.boolean().default(true),
+    /** Desired: something listens on `portal` (drift when not). */
+    listening: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -101,9 +114,24 @@ export function targetFiles(inputs: Pick<Inputs, "node" | "directory">): {
   return { config: `${base}.conf`, pidFile: `${base}.tgtd.pid` };
 }
 
-/** The probe: is tgtd up, what it serves, free space for the LUN files, their current sizes. */
+/** The unit that runs tgtd on a node. */
+const TGT_UNIT = "tgt";
+
+/** The portal as address and port. */
+function portalOf(inputs: Pick<Inputs, "portal">): { address: string; port: number } {
+  const at = inputs.portal.lastIndexOf(":");
+  return { address: inputs.portal.slice(0, at), port: Number(inputs.portal.slice(at + 1)) };
+}
+
+/**
+ * The probe: is tgtd up, what it serves, free space for the LUN files, their current sizes, the
+ * persistent configuration's digest, whether something listens on the portal and (on a node)
+ * whether the tgt service starts at boot. It runs where tgtd runs, in its network namespace.
+ */
 export function probeScript(inputs: Inputs): string {
   const paths = inputs.luns.map((l) => l.path);
+  const { address, port } = portalOf(inputs);
+  const units = inputs.node !== undefined ? `\necho "== units"\n${unitStatesProbe([TGT_UNIT])}` : "";
   return `${SCRIPT_FAIL}
 command -v tgtadm >/dev/null || fail "tgt is not installed. Fix: apt-get install tgt (npm run lab installs it on the KVM host; the lab image has it), then run pulumi up again"
 echo "== running"
@@ -117,7 +145,11 @@ df -B1M --output=avail "$d" | tail -n 1
 echo "== files"
 for f in ${shellJoin(paths)}; do
   if [ -f "$f" ]; then echo "$(stat -c %s "$f") $f"; else echo "- $f"; fi
-done`;
+done
+echo "== config"
+${fileDigestsProbe([targetFiles(inputs).config])}
+echo "== listening"
+if ${listens(address, port)}; then echo yes; else echo no; fi${units}`;
 }
 
 /** What the probe found. */
@@ -127,6 +159,12 @@ export interface ProbeResult {
   availMiB: number;
   /** Current size in bytes of each LUN file that exists. */
   fileBytes: Record<string, number>;
+  /** The persistent configuration's path → sha256 (`""` when it is missing). */
+  configDigests: Record<string, string>;
+  /** Something listens on the portal. */
+  listening: boolean;
+  /** The tgt service's states (a node only; empty on the host). */
+  units: Record<string, UnitState>;
 }
 
 /** Parses the probe's output. */
@@ -142,6 +180,33 @@ export function parseProbe(stdout: string): ProbeResult {
     show: (sections.show ?? []).join("\n"),
     availMiB: Number((sections.avail ?? []).join("").trim()) || 0,
     fileBytes,
+    configDigests: parseFileDigests(sections.config ?? []),
+    listening: (sections.listening ?? []).join("").trim() === "yes",
+    units: parseUnitStates(sections.units ?? []),
+  };
+}
+
+/** The LUNs whose file is missing or smaller than `sizeMiB`. */
+export function lunsWithoutFile(
+  inputs: Pick<Inputs, "luns">,
+  probe: Pick<ProbeResult, "fileBytes">,
+): number[] {
+  return inputs.luns.filter((l) => (probe.fileBytes[l.path] ?? -1) < l.sizeMiB * MIB).map((l) => l.lun);
+}
+
+/**
+ * What the probe says of the machine beside tgtd's view: the persistent configuration as rendered,
+ * the tgt service enabled at boot (a node only), every LUN file in place, the portal listened on.
+ */
+export function heldState(
+  inputs: Inputs,
+  probe: ProbeResult,
+): Pick<Inputs, "configCurrent" | "enabledAtBoot" | "lunFilesCurrent" | "listening"> {
+  return {
+    configCurrent: holdsRendered(probe.configDigests, targetFiles(inputs).config, targetsConf(inputs)),
+    enabledAtBoot: inputs.node === undefined || enabledAtBoot(probe.units[TGT_UNIT]),
+    lunFilesCurrent: lunsWithoutFile(inputs, probe).length === 0,
+    listening: probe.listening,
   };
 }
 
@@ -151,7 +216,7 @@ const MIB = 1024 * 1024;
  * The problems to fix before anything changes: a LUN that would shrink, LUN files that do not fit
  * in the free space. Each names the LUN (`iscsi.luns[i]`) and the fix.
  */
-export function spaceProblems(inputs: Inputs, probe: ProbeResult): string[] {
+export function spaceProblems(inputs: Inputs, probe: Pick<ProbeResult, "availMiB" | "fileBytes">): string[] {
   const problems: string[] = [];
   let needed = 0;
   inputs.luns.forEach((l, i) => {
@@ -175,8 +240,12 @@ export function spaceProblems(inputs: Inputs, probe: ProbeResult): string[] {
   return problems;
 }
 
-/** Files, persistent configuration and a running tgtd (started here on the KVM host). */
-export function prepareScript(inputs: Inputs): string {
+/**
+ * Files, persistent configuration and a running tgtd (started here on the KVM host). `restart`:
+ * tgtd runs but nothing listens on the portal, so it is stopped and started again (on the host
+ * the one of the pid file, on a node the tgt service); it loads the configuration as it starts.
+ */
+export function prepareScript(inputs: Inputs, opts: { restart?: boolean } = {}): string {
   const { config, pidFile } = targetFiles(inputs);
   const port = inputs.controlPort;
   const sys = shellJoin(tgtadm(port, "--mode", "sys", "--op", "show"));
@@ -186,9 +255,15 @@ export function prepareScript(inputs: Inputs): string {
         `fallocate -l ${l.sizeMiB}MiB ${shellQuote(l.path)} || truncate -s ${l.sizeMiB}M ${shellQuote(l.path)}`,
     )
     .join("\n");
+  const restart =
+    opts.restart !== true
+      ? ""
+      : pidFile !== undefined
+        ? `${stopDaemonScript(pidFile, "tgtd")}\n`
+        : `systemctl restart ${TGT_UNIT} >/dev/null 2>&1 || fail "the tgt service did not restart. Fix: systemctl status tgt on the target node"\n`;
   const start =
     pidFile !== undefined
-      ? `if ! ${sys} >/dev/null 2>&1; then
+      ? `${restart}if ! ${sys} >/dev/null 2>&1; then
   tgtd -C ${port} -p ${shellQuote(pidFile)} --iscsi portal=${shellQuote(inputs.portal)}
   for _ in $(seq 50); do ${sys} >/dev/null 2>&1 && break; sleep 0.2; done
   ${sys} >/dev/null 2>&1 || fail "tgtd did not start on control port ${port}. Fix: look for another tgtd (pgrep -a tgtd) and the system log"
@@ -196,7 +271,7 @@ export function prepareScript(inputs: Inputs): string {
   echo started
 fi`
       : `systemctl enable --now tgt >/dev/null 2>&1 || fail "the tgt service did not start. Fix: systemctl status tgt on the target node"
-for _ in $(seq 50); do ${sys} >/dev/null 2>&1 && break; sleep 0.2; done`;
+${restart}for _ in $(seq 50); do ${sys} >/dev/null 2>&1 && break; sleep 0.2; done`;
   return `${SCRIPT_FAIL}
 umask 077
 mkdir -p ${shellQuote(inputs.directory)}
@@ -227,12 +302,21 @@ async function converge(inputs: Inputs): Promise<IscsiTargetOutputs> {
       const before = await probe(run, inputs);
       const problems = spaceProblems(inputs, before);
       if (problems.length > 0) throw new Error(problems.join("\n"));
-      const prepared = await run(prepareScript(inputs), {
+      const restart = before.running && !before.listening;
+      if (restart) progress(`iSCSI target: nothing listens on ${inputs.portal}, restarting tgtd on ${where}`);
+      const prepared = await run(prepareScript(inputs, { restart }), {
         stdin: Buffer.from(targetsConf(inputs)).toString("base64"),
         timeoutSeconds: 300,
       });
       if (prepared.stdout.includes("started")) progress(`iSCSI target: tgtd started on ${where}`);
-      const live = parseTgtShow((await probe(run, inputs)).show);
+      // A LUN tgtd served while its file was gone or cut keeps the old one open: made again on the new file.
+      const served = before.running ? parseTgtShow(before.show).find((t) => t.iqn === inputs.iqn) : undefined;
+      const remade = lunsWithoutFile(inputs, before).filter((n) => served?.luns.some((l) => l.lun === n));
+      const live = parseTgtShow((await probe(run, inputs)).show).map((t) =>
+        t.iqn !== inputs.iqn
+          ? t
+          : { ...t, luns: t.luns.map((l) => (remade.includes(l.lun) ? { ...l, sizeMiB: -1 } : l)) },
+      );
       const plan = planTgt(
         {
           iqn: inputs.iqn,
@@ -317,9 +401,11 @@ export const iscsiTargetProvider = defineProvider({
 async function readTarget(olds: Inputs): Promise<Partial<Inputs & IscsiTargetOutputs>> {
   return onPlacement(olds, async (run) => {
     const found = await probe(run, olds);
+    const held = heldState(olds, found);
     const live = found.running ? parseTgtShow(found.show).find((t) => t.iqn === olds.iqn) : undefined;
-    if (live === undefined) return { online: false };
+    if (live === undefined) return { online: false, ...held };
     return {
+      ...held,
       online: true,
       tid: live.tid,
       luns: live.luns.map((l) => ({

@@ -32,7 +32,7 @@ import {
   targetsConf,
 } from "../../../../providers/storage/iscsi/iscsi-target";
 import { addFakes, bashSyntaxCheck, ownProcess } from "../../../support/bash";
-import { TGT_TOOLS } from "../../../fixtures/fake-tools";
+import { NODE_SYSTEM_TOOLS, TGT_TOOLS } from "../../../fixtures/fake-tools";
 import {
   checked,
   failedProperties,
@@ -47,6 +47,7 @@ import {
   ADDRS,
   ALL_FILES,
   CP,
+  HOST_CONF,
   L1,
   L2,
   LIVE_LUNS,
@@ -61,6 +62,7 @@ import {
   probeOutput,
   REMOVE,
   setTgtState,
+  TARGET_CONF,
   TARGET_IQN,
   TGT_DIR,
   TGTADM_BATCH,
@@ -68,6 +70,8 @@ import {
 } from "../../../fixtures/iscsi";
 
 const N3 = nodeAccess(3);
+/** The persistent configuration of the target on node 3. */
+const NODE_CONF = "/etc/tgt/conf.d/kvmlab-cluster01.conf";
 const p = iscsiTargetProvider;
 const raw = named(
   {
@@ -100,12 +104,16 @@ describe("IscsiTarget provider", () => {
     show: tgtShow(...targets),
     availMiB: 5000,
     files: ALL_FILES,
+    config: TARGET_CONF,
   });
 
   /** The KVM host (or a node): the probe, the tgtadm batches and the removal run there for real. */
   let host: FakeMachine;
   beforeEach(() => {
-    host = fakeMachine(TGT_TOOLS, { paths: [TGT_DIR], reads: ["/proc"] });
+    host = fakeMachine(
+      { ...TGT_TOOLS, systemctl: NODE_SYSTEM_TOOLS.systemctl },
+      { paths: [TGT_DIR, "/etc/tgt"], reads: ["/proc"] },
+    );
   });
 
   /** `machine` in `state`; the probe, the tgtadm batches and the removal run there for real. */
@@ -208,6 +216,9 @@ describe("IscsiTarget provider", () => {
         show: "",
         availMiB: 0,
         fileBytes: {},
+        configDigests: {},
+        listening: false,
+        units: {},
       });
     });
 
@@ -259,13 +270,11 @@ describe("IscsiTarget provider", () => {
 
     test("spaceProblems: too little space names every LUN and the fix; a LUN that would shrink is refused", async () => {
       const inputs = await inputsOf();
-      const [tooBig] = spaceProblems(inputs, { running: false, show: "", availMiB: 500, fileBytes: {} });
+      const [tooBig] = spaceProblems(inputs, { availMiB: 500, fileBytes: {} });
       expect(tooBig).toContain("need 1124 MiB more but only 500 MiB are free under " + TGT_DIR);
       expect(tooBig).toContain("iscsi.luns[1] 1024 MiB");
       expect(tooBig).toContain("Fix:");
       const [shrink, ...rest] = spaceProblems(inputs, {
-        running: true,
-        show: "",
         availMiB: 5000,
         fileBytes: { [L2]: 2048 * MIB },
       });
@@ -445,6 +454,116 @@ describe("IscsiTarget provider", () => {
       );
     });
 
+    /** The prepare script runs for real, with `fallocate` making sparse files (no disk space used). */
+    function prepareForReal(machine: FakeMachine, at?: string): void {
+      addFakes(machine.fake, { fallocate: `[ "$1" = -l ] || exit 1\nexec truncate -s "\${2%iB}" "$3"` });
+      on(PREPARE, forReal(machine), at);
+    }
+
+    test("read: the persistent config edited → configCurrent false; the update writes it again", async () => {
+      tgtOn(host, { ...serving(ourTarget(1)), config: `${TARGET_CONF}# edited\n` });
+      prepareForReal(host);
+      const inputs = await checked(p, raw);
+      const read = await p.read(TARGET_IQN, await stored());
+      expect(read.props).toMatchObject({
+        online: true,
+        configCurrent: false,
+        enabledAtBoot: true,
+        lunFilesCurrent: true,
+        listening: true,
+      });
+      expect(await p.diff(TARGET_IQN, read.props as Props, inputs)).toEqual(IN_PLACE);
+
+      await p.update(TARGET_IQN, read.props as Props, inputs);
+      expect(host.read(HOST_CONF)).toBe(TARGET_CONF);
+      expect((await p.read(TARGET_IQN, await stored())).props).toMatchObject({ configCurrent: true });
+    });
+
+    test("read: tgt disabled at boot on the target's node → enabledAtBoot false; the update enables it", async () => {
+      const onNode = { ...raw, node: N3, controlPort: 0 };
+      const inputs = await checked(p, onNode);
+      const olds = { ...inputs, tid: 1, sessions: [] };
+      tgtOn(host, serving(ourTarget(1)), N3.address);
+      host.write(NODE_CONF, TARGET_CONF);
+      host.state("active.tgt", "");
+      prepareForReal(host, N3.address);
+      const read = await p.read(TARGET_IQN, olds);
+      expect(read.props).toMatchObject({ online: true, enabledAtBoot: false, configCurrent: true });
+      expect(await p.diff(TARGET_IQN, read.props as Props, inputs)).toEqual(IN_PLACE);
+
+      await p.update(TARGET_IQN, read.props as Props, inputs);
+      expect(host.stateOf("enabled.tgt")).toBe("enabled\n");
+      expect((await p.read(TARGET_IQN, olds)).props).toMatchObject({ enabledAtBoot: true });
+      // Enabled: no drift on a node; the KVM host has no tgt service to enable.
+      expect(await p.diff(TARGET_IQN, (await p.read(TARGET_IQN, olds)).props as Props, inputs)).toEqual(
+        NO_DIFF,
+      );
+    });
+
+    test("read: a LUN file deleted (tgtd keeps it open) → lunFilesCurrent false; the update makes the file and the LUN again", async () => {
+      tgtOn(host, { ...serving(ourTarget(1)), files: { [L1]: 100 * MIB, [L2]: undefined } });
+      prepareForReal(host);
+      on(TGTADM_BATCH, realThen(host, serving(ourTarget(1))));
+      const inputs = await checked(p, raw);
+      const read = await p.read(TARGET_IQN, await stored());
+      // tgtd still reports the LUN: only the file on disk shows the loss.
+      expect(read.props).toMatchObject({ online: true, lunFilesCurrent: false, luns: inputs.luns });
+      expect(await p.diff(TARGET_IQN, read.props as Props, inputs)).toEqual(IN_PLACE);
+
+      await p.update(TARGET_IQN, read.props as Props, inputs);
+      expect(fs.statSync(host.at(L2)).size).toBe(1024 * MIB);
+      expect(host.log().filter((l) => l.includes("--mode logicalunit"))).toEqual([
+        `tgtadm -C ${CP} --lld iscsi --mode logicalunit --op delete --tid 1 --lun 2`,
+        `tgtadm -C ${CP} --lld iscsi --mode logicalunit --op new --tid 1 --lun 2 --backing-store ${L2}`,
+      ]);
+      expect((await p.read(TARGET_IQN, await stored())).props).toMatchObject({ lunFilesCurrent: true });
+    });
+
+    test("read: a LUN file cut below sizeMiB → lunFilesCurrent false", async () => {
+      tgtOn(host, { ...serving(ourTarget(1)), files: { [L1]: 100 * MIB, [L2]: 10 * MIB } });
+      expect((await p.read(TARGET_IQN, await stored())).props).toMatchObject({ lunFilesCurrent: false });
+    });
+
+    test("read: tgtd runs but nothing listens on the portal → listening false; the update restarts tgtd", async () => {
+      tgtOn(host, { ...serving(ourTarget(1)), listening: false });
+      on(PREPARE, prepareLoads(host, serving(ourTarget(1)), "started\n"));
+      const inputs = await checked(p, raw);
+      const read = await p.read(TARGET_IQN, await stored());
+      expect(read.props).toMatchObject({ online: true, listening: false });
+      expect(await p.diff(TARGET_IQN, read.props as Props, inputs)).toEqual(IN_PLACE);
+
+      await p.update(TARGET_IQN, read.props as Props, inputs);
+      const prepare = theCall(PREPARE).script;
+      expect(prepare).toBe(prepareScript(inputs as unknown as Inputs, { restart: true }));
+      expect(prepare.indexOf(`pid=$(cat ${TGT_DIR}.tgtd.pid)`)).toBeLessThan(prepare.indexOf("tgtd -C"));
+      bashSyntaxCheck(prepare);
+      expect((await p.read(TARGET_IQN, await stored())).props).toMatchObject({ listening: true });
+    });
+
+    test("read: ALL and strangers in tgtd's ACL → the initiator fields differ → an in-place update unbinds them", async () => {
+      const stranger = "iqn.2011-08.com.example:stranger";
+      on(TGTADM_BATCH, realThen(host, serving(ourTarget(1))));
+      tgtOn(host, serving(ourTarget(1, { acl: [...ADDRS, "ALL", "192.168.8.99", ...NAMES, stranger] })));
+      on(PREPARE, {});
+      const inputs = await checked(p, raw);
+      const read = await p.read(TARGET_IQN, await stored());
+      expect(read.props).toMatchObject({
+        initiatorAddresses: [...ADDRS, "ALL", "192.168.8.99"],
+        initiatorNames: [...NAMES, stranger],
+      });
+      expect(await p.diff(TARGET_IQN, read.props as Props, inputs)).toEqual(IN_PLACE);
+
+      await p.update(TARGET_IQN, read.props as Props, inputs);
+      expect(host.log().filter((l) => /--op (bind|unbind)/.test(l))).toEqual([
+        `tgtadm -C ${CP} --lld iscsi --mode target --op unbind --tid 1 --initiator-address ALL`,
+        `tgtadm -C ${CP} --lld iscsi --mode target --op unbind --tid 1 --initiator-address 192.168.8.99`,
+        `tgtadm -C ${CP} --lld iscsi --mode target --op unbind --tid 1 --initiator-name ${stranger}`,
+      ]);
+      expect(
+        await p.diff(TARGET_IQN, (await p.read(TARGET_IQN, await stored())).props as Props, inputs),
+      ).toEqual(NO_DIFF);
+    });
+
     test("everything in place: the live target, its sessions, and no drift", async () => {
       const sessions = [
         { initiator: NAME1, address: ADDRS[0] },
@@ -550,7 +669,7 @@ ${TGT_TOOLS.tgtadm}`,
       const err = await failureOf(p.delete(TARGET_IQN, { ...(await checked(p, raw)), tid: 1, sessions: [] }));
       expect(err.message).toMatch(/^IscsiTarget "dev-iscsi-target": delete failed: .*exit code 22/);
       expect(err.message).toContain("tgtadm: this target is still active");
-      expect(filesLeft()).toEqual([L1, L2]);
+      expect(filesLeft()).toEqual([L1, L2, HOST_CONF]);
     });
   });
 });
