@@ -80,8 +80,7 @@ if [ "${1:-}" != --inside ]; then
     die "e2e-ocfs2: the test lab is '$LAB_NAME' with ${#LAB_OCFS2_NODES[@]} of $full o2cb nodes: Pulumi.ocfs2.yaml no longer has the shape this script rewrites"
   fi
   e2e_enter "$REPO/scripts/e2e-ocfs2.sh" --inside
-  grep -qx destroy-clean "$E2E_WORK/stages" || die "e2e-ocfs2: the run ended before its destroy was checked: not a pass"
-  log "e2e-ocfs2: PASSED — stages: $(tr '\n' ' ' <"$E2E_WORK/stages" | sed 's/ $//')"
+  e2e_passed e2e-ocfs2
   exit 0
 fi
 

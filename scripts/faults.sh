@@ -549,28 +549,32 @@ faults_need_fencing() {
 # LAB_SERVICE) and the passive one (P), by index (A, P), management address, name, cluster name and
 # libvirt domain. FAULT_POSTMASTER says whether PostgreSQL must restart (new) or must not (same).
 
-faults_power_active() {
+# faults_power_loss LOST SURVIVOR POSTMASTER WHAT — the power loss both power faults share: LOST and
+# SURVIVOR are the role letters (A or P); LOST's domain destroyed (WHAT says why it matters), the
+# rejoin undone on every way out, the wait for SURVIVOR to fence it. Sets FAULT_BOOT to LOST's boot id
+# before the loss, for faults_rejoin_after_fence.
+faults_power_loss() {
+  local lost="$1" survivor="$2" addr name domain survivor_addr survivor_name cn
+  addr=${lost}_ADDR name=${lost}_NODE domain=${lost}_DOMAIN cn=${lost}_CN
+  survivor_addr=${survivor}_ADDR survivor_name=${survivor}_NODE
   faults_need_fencing
-  local boot
-  boot=$(on "$A_ADDR" "cat /proc/sys/kernel/random/boot_id") || fail "could not read $A_NODE's boot id"
-  FAULT_POSTMASTER=new
-  faults_undo rejoin faults_rejoin "$A" "$P"
-  faults_inject "virsh destroy $A_DOMAIN: $A_NODE, running $LAB_SERVICE, loses its power" faults_virsh destroy "$A_DOMAIN"
-  drill_wait "$FAULTS_RECOVER_SECONDS" "$A_NODE fenced by $P_NODE" faults_fenced "$P_ADDR" "$A_CN"
+  FAULT_BOOT=$(on "${!addr}" "cat /proc/sys/kernel/random/boot_id") || fail "could not read ${!name}'s boot id"
+  FAULT_POSTMASTER=$3
+  faults_undo rejoin faults_rejoin "${!lost}" "${!survivor}"
+  faults_inject "virsh destroy ${!domain}: ${!name}, $4, loses its power" faults_virsh destroy "${!domain}"
+  drill_wait "$FAULTS_RECOVER_SECONDS" "${!name} fenced by ${!survivor_name}" faults_fenced "${!survivor_addr}" "${!cn}"
+}
+
+faults_power_active() {
+  faults_power_loss A P new "running $LAB_SERVICE"
   drill_wait "$FAULTS_RECOVER_SECONDS" "$LAB_SERVICE starting on $P_NODE" drill_is_on "$P_ADDR" "$LAB_SERVICE" "$P_CN"
-  faults_rejoin_after_fence "$A" "$P" "$boot"
+  faults_rejoin_after_fence "$A" "$P" "$FAULT_BOOT"
 }
 
 faults_power_passive() {
-  faults_need_fencing
-  local boot
-  boot=$(on "$P_ADDR" "cat /proc/sys/kernel/random/boot_id") || fail "could not read $P_NODE's boot id"
-  FAULT_POSTMASTER=same
-  faults_undo rejoin faults_rejoin "$P" "$A"
-  faults_inject "virsh destroy $P_DOMAIN: $P_NODE, the passive node, loses its power" faults_virsh destroy "$P_DOMAIN"
-  drill_wait "$FAULTS_RECOVER_SECONDS" "$P_NODE fenced by $A_NODE" faults_fenced "$A_ADDR" "$P_CN"
+  faults_power_loss P A same "the passive node"
   drill_is_on "$A_ADDR" "$LAB_SERVICE" "$A_CN" || fail "$LAB_SERVICE left $A_NODE when the passive node was lost"
-  faults_rejoin_after_fence "$P" "$A" "$boot"
+  faults_rejoin_after_fence "$P" "$A" "$FAULT_BOOT"
   drill_is_on "$A_ADDR" "$LAB_SERVICE" "$A_CN" || fail "$LAB_SERVICE moved when $P_NODE rejoined"
 }
 
@@ -864,6 +868,7 @@ faults_roles() {
     fail "$LAB_SERVICE runs on '${where:-no node}', not on ${LAB_CLUSTER_NODES[0]} or ${LAB_CLUSTER_NODES[1]}"
   fi
   A_ADDR=${LAB_ADDRESSES[$A]} A_NODE=${LAB_NODES[$A]} A_CN=${LAB_CLUSTER_NODES[$A]} A_DOMAIN=${LAB_DOMAINS[$A]}
+  # shellcheck disable=SC2034 # the power faults read the domains by role letter (faults_power_loss)
   P_ADDR=${LAB_ADDRESSES[$P]} P_NODE=${LAB_NODES[$P]} P_CN=${LAB_CLUSTER_NODES[$P]} P_DOMAIN=${LAB_DOMAINS[$P]}
   log "faults: $FAULT_NAME: $LAB_SERVICE runs on $A_NODE (active); $P_NODE is passive"
 }

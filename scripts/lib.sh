@@ -12,7 +12,7 @@
 #   copy_program DIR; throwaway_backend DIR, stack_from_dev STACK;
 #   stack_secret URN_SUFFIX FIELD FILE, stack_private_key URN_SUFFIX FILE (the current stack);
 #   golden_changes PATH; stack_known_hosts FILE, node_ssh_options KEY_FILE KNOWN_HOSTS;
-#   end-to-end runs: e2e_prepare NAME, e2e_cleanup, e2e_enter [--note TEXT] SCRIPT ARG… (outside
+#   end-to-end runs: e2e_prepare NAME, e2e_cleanup, e2e_enter [--note TEXT] SCRIPT ARG…, e2e_passed NAME (outside
 #     the namespace; E2E_ENV_FILE, E2E_WORK, E2E_NS), e2e_timing NAME SECONDS, e2e_stage NAME, e2e_phase NAME
 #     COMMAND…, e2e_inside STACK, load_e2e_env, e2e_node_access (on, cib_query), e2e_own_libvirt,
 #     e2e_stack_init STACK, e2e_expect_drift WHAT NAME[=OPS]…, e2e_destroyed,
@@ -273,6 +273,13 @@ e2e_enter() {
   lab_netns "$E2E_NS"
   log "e2e: network namespace $E2E_NS, work dir $E2E_WORK$note"
   KVMLAB_ENV_FILE="$E2E_ENV_FILE" E2E_WORK="$E2E_WORK" ip netns exec "$E2E_NS" bash "$script" "$@"
+}
+
+# e2e_passed NAME — after the run inside: a pass only when it got as far as its destroy check
+# (stage destroy-clean); logs the stages it passed.
+e2e_passed() {
+  grep -qx destroy-clean "$E2E_WORK/stages" || die "$1: the run ended before its destroy was checked: not a pass"
+  log "$1: PASSED — stages: $(tr '\n' ' ' <"$E2E_WORK/stages" | sed 's/ $//')"
 }
 
 # e2e_timing NAME SECONDS — appends "NAME SECONDS" to KVMLAB_E2E_TIMINGS, when set.

@@ -6,15 +6,9 @@ import { byDefault, exactly, lab, on, scripts, theCall } from "../../support/fak
 import type { Props } from "../../../providers/core/base";
 import { directorRemoval, directorSetupOf, lvsDirectorProvider } from "../../../providers/lb/lvs-director";
 import { renderDirectorSetup, renderDirectorState } from "../../../providers/lb/director-script";
-import {
-  checked,
-  failedProperties,
-  IN_PLACE,
-  named,
-  NO_DIFF,
-  refreshDiff,
-} from "../../support/provider-driver";
+import { checked, failedProperties, named, NO_DIFF, refreshDiff } from "../../support/provider-driver";
 import { PROGRAM_KEY } from "../../fixtures/lab";
+import { expectEachDriftInPlace } from "../../support/drift-cases";
 import { IPVS_DRIFTED, IPVS_STANDBY } from "../../fixtures/ipvsadm";
 import { LD1, ld1Files, ld1StateOutput, lbNodeAccess, SEED_LDIRECTORD } from "../../fixtures/lb";
 
@@ -82,36 +76,34 @@ describe("LvsDirector", () => {
 
   test("each drift reads false and is an in-place change", async () => {
     const inputs = await checked(p, raw);
-    const drifts: [Parameters<typeof stateOut>[0], string][] = [
-      [{ files: ld1Files({ "/etc/ha.d/ldirectord.cf": "virtual=192.168.5.55:80\n" }) }, "configCurrent"],
-      [{ unit: "enabled" }, "ldirectordMasked"],
-      [{ sysctl: ["net.ipv4.ip_forward=0", "net.ipv4.ip_nonlocal_bind=1"] }, "forwarding"],
-      [{ sorry: "inactive" }, "sorryServed"],
-      [{ ipvs: IPVS_DRIFTED }, "ipvsCurrent"],
-    ];
-    for (const [o, field] of drifts) {
-      lab.rules = [];
-      on(STATE, { stdout: stateOut(o) });
-      const { props, diff } = await refreshDiff(p, "x", inputs, inputs);
-      expect([field, props[field]]).toEqual([field, false]);
-      expect(diff).toEqual(IN_PLACE);
-    }
+    await expectEachDriftInPlace(
+      p,
+      STATE,
+      stateOut,
+      [
+        [{ files: ld1Files({ "/etc/ha.d/ldirectord.cf": "virtual=192.168.5.55:80\n" }) }, "configCurrent"],
+        [{ unit: "enabled" }, "ldirectordMasked"],
+        [{ sysctl: ["net.ipv4.ip_forward=0", "net.ipv4.ip_nonlocal_bind=1"] }, "forwarding"],
+        [{ sorry: "inactive" }, "sorryServed"],
+        [{ ipvs: IPVS_DRIFTED }, "ipvsCurrent"],
+      ],
+      inputs,
+    );
   });
 
   test("the boot side: the sysctl file, ip_vs unloaded, lighttpd disabled are drift; update restores them", async () => {
     const inputs = await checked(p, raw);
-    const drifts: [Parameters<typeof stateOut>[0], string][] = [
-      [{ files: ld1Files({ "/etc/sysctl.d/60-kvmlab-lvs-director.conf": "" }) }, "forwarding"],
-      [{ modules: [] }, "forwarding"],
-      [{ sorryBoot: "disabled" }, "sorryServed"],
-    ];
-    for (const [o, field] of drifts) {
-      lab.rules = [];
-      on(STATE, { stdout: stateOut(o) });
-      const { props, diff } = await refreshDiff(p, "x", inputs, inputs);
-      expect([field, props[field]]).toEqual([field, false]);
-      expect(diff).toEqual(IN_PLACE);
-    }
+    await expectEachDriftInPlace(
+      p,
+      STATE,
+      stateOut,
+      [
+        [{ files: ld1Files({ "/etc/sysctl.d/60-kvmlab-lvs-director.conf": "" }) }, "forwarding"],
+        [{ modules: [] }, "forwarding"],
+        [{ sorryBoot: "disabled" }, "sorryServed"],
+      ],
+      inputs,
+    );
     lab.calls = [];
     await p.update("x", { ...inputs, forwarding: false, sorryServed: false }, inputs);
     const [setup] = scripts(NODE.address);

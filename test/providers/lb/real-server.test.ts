@@ -15,6 +15,7 @@ import {
   refreshDiff,
 } from "../../support/provider-driver";
 import { PROGRAM_KEY } from "../../fixtures/lab";
+import { expectEachDriftInPlace } from "../../support/drift-cases";
 import { digestLines, FE1, fe1Files, fe1StateOutput, lbNodeAccess, VIP } from "../../fixtures/lb";
 
 const p = realServerProvider;
@@ -81,19 +82,20 @@ describe("RealServer", () => {
   test("each drift reads false and is an in-place change; update converges again", async () => {
     const inputs = await checked(p, raw);
     const files = (overrides: Record<string, string>) => digestLines(fe1Files(overrides));
-    for (const [change, field] of [
-      [{ lo: ["127.0.0.1/8"] }, "vipOnLo"],
-      [{ unit: ["disabled"] }, "vipOnLo"],
-      [{ sysctl: ["net.ipv4.conf.all.arp_ignore=0"] }, "arpSuppressed"],
-      [{ files: files({ "/var/www/html/haCheker/haCheck.html": "down\n" }) }, "pagesCurrent"],
-      [{ web: ["inactive"] }, "webActive"],
-    ] as const) {
-      lab.rules = [];
-      on(STATE, { stdout: stateOut(change) });
-      const { props, diff } = await refreshDiff(p, "x", { ...inputs, nic: "lab-svc" }, inputs);
-      expect([field, props[field]]).toEqual([field, false]);
-      expect(diff).toEqual(IN_PLACE);
-    }
+    await expectEachDriftInPlace(
+      p,
+      STATE,
+      stateOut,
+      [
+        [{ lo: ["127.0.0.1/8"] }, "vipOnLo"],
+        [{ unit: ["disabled"] }, "vipOnLo"],
+        [{ sysctl: ["net.ipv4.conf.all.arp_ignore=0"] }, "arpSuppressed"],
+        [{ files: files({ "/var/www/html/haCheker/haCheck.html": "down\n" }) }, "pagesCurrent"],
+        [{ web: ["inactive"] }, "webActive"],
+      ],
+      { ...inputs, nic: "lab-svc" },
+      inputs,
+    );
     on(SETUP, { stdout: "nic=lab-svc\n" });
     const outs = await p.update("x", { ...inputs, webActive: false }, inputs);
     expect(outs.outs).toMatchObject({ webActive: true, nic: "lab-svc" });
@@ -102,18 +104,22 @@ describe("RealServer", () => {
   test("the boot side: the sysctl file, the VIP unit's file, lighttpd disabled or a stray ports file are drift; update rewrites them", async () => {
     const inputs = await checked(p, raw);
     const files = (overrides: Record<string, string>) => digestLines(fe1Files(overrides));
-    for (const [change, field] of [
-      [{ files: files({ "/etc/sysctl.d/60-kvmlab-lvs-real-server.conf": "" }) }, "arpSuppressed"],
-      [{ files: files({ "/etc/systemd/system/kvmlab-lvs-vip.service": "[Unit]\n" }) }, "vipOnLo"],
-      [{ "web-boot": ["disabled"] }, "webActive"],
-      [{ files: files({ "/etc/lighttpd/conf-enabled/60-kvmlab-lvs-ports.conf": "# stray\n" }) }, "webActive"],
-    ] as const) {
-      lab.rules = [];
-      on(STATE, { stdout: stateOut(change) });
-      const { props, diff } = await refreshDiff(p, "x", { ...inputs, nic: "lab-svc" }, inputs);
-      expect([field, props[field]]).toEqual([field, false]);
-      expect(diff).toEqual(IN_PLACE);
-    }
+    await expectEachDriftInPlace(
+      p,
+      STATE,
+      stateOut,
+      [
+        [{ files: files({ "/etc/sysctl.d/60-kvmlab-lvs-real-server.conf": "" }) }, "arpSuppressed"],
+        [{ files: files({ "/etc/systemd/system/kvmlab-lvs-vip.service": "[Unit]\n" }) }, "vipOnLo"],
+        [{ "web-boot": ["disabled"] }, "webActive"],
+        [
+          { files: files({ "/etc/lighttpd/conf-enabled/60-kvmlab-lvs-ports.conf": "# stray\n" }) },
+          "webActive",
+        ],
+      ],
+      { ...inputs, nic: "lab-svc" },
+      inputs,
+    );
     lab.calls = [];
     await p.update("x", { ...inputs, arpSuppressed: false, vipOnLo: false, webActive: false }, inputs);
     const [setup] = scripts(NODE.address);
