@@ -3,7 +3,7 @@
  * Everything is checked here, once, before any resource is declared; components only read the
  * resulting {@link LabSpec}.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ZodIssue } from "zod";
 import { applyDefaults } from "./defaults";
 import { ALLOWED_KEYS_MARKER, LabConfigSchema } from "./schema";
@@ -18,12 +18,15 @@ export { LAB_CONFIG_KEY };
 
 /**
  * Thrown when the lab description is invalid; the message lists every problem, one per line. A
- * Pulumi `RunError`: the program's runner prints the message alone — no stack trace, no dump of
- * the problems — and the engine reports the run as failed.
+ * Pulumi `RunError` by the mark the SDK checks (`RunError.isInstance`), without loading the SDK:
+ * the program's runner prints the message alone — no stack trace, no dump of the problems — and
+ * the engine reports the run as failed.
  */
-export class LabSpecError extends pulumi.RunError {
+export class LabSpecError extends Error {
   /** Every problem found, in the order reported. */
   public readonly problems: readonly Problem[];
+  /** What `pulumi.RunError.isInstance` looks for. */
+  public readonly __pulumiRunError = true;
 
   constructor(problems: readonly Problem[]) {
     const n = problems.length;

@@ -11,20 +11,24 @@
  *   an unknown value counts as a (possible) change.
  * - `read` returning `undefined` means "gone": the engine gets an empty id.
  * - errors are wrapped with the resource kind and name.
- * - secret outputs are declared once, on the definition, and applied by {@link LabDynamicResource}.
+ * - secret outputs are declared once, on the definition, and applied by `LabDynamicResource` (dynamic-resource.ts).
  *
  * Provider objects are serialised into the state by Pulumi: keep definitions free of captured state
  * and secrets; build schemas lazily (`schema: () => z.object(...)`) so no zod instance is serialised.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 
-/** The value the engine sends for properties that are not known yet (preview). */
-export const UNKNOWN: string = pulumi.runtime.unknownValue;
+/**
+ * The value the engine sends for properties that are not known yet (preview): Pulumi's
+ * `runtime.unknownValue`, spelled out so that providers load without the Pulumi SDK (a test pins
+ * the two together).
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** Input key under which {@link LabDynamicResource} stores the Pulumi resource name (for error messages). */
+/** Input key under which `LabDynamicResource` (dynamic-resource.ts) stores the Pulumi resource name (for error messages). */
 export const RESOURCE_NAME_KEY = "__resourceName";
 
 /**
@@ -268,27 +272,4 @@ export function defineProvider<S extends z.AnyZodObject, O extends object>(
       });
     },
   };
-}
-
-/**
- * Base class of the lab's dynamic resources: type token `pulumi-nodejs:dynamic/kvmlab:<kind>`,
- * the resource name passed to the provider (for error messages), and the provider's secret outputs
- * registered as `additionalSecretOutputs`.
- */
-export abstract class LabDynamicResource extends pulumi.dynamic.Resource {
-  protected constructor(
-    provider: LabProvider,
-    name: string,
-    props: pulumi.Inputs,
-    opts?: pulumi.CustomResourceOptions,
-  ) {
-    super(
-      provider,
-      name,
-      { ...props, [RESOURCE_NAME_KEY]: name },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...provider.secretOutputs] }),
-      "kvmlab",
-      provider.kind,
-    );
-  }
 }

@@ -8,8 +8,9 @@
  * Secret inputs (passwords, private keys) are wrapped with `pulumi.secret` here, whatever the
  * caller passed, and listed in `additionalSecretOutputs`, so they never reach state in plain.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { LabDynamicResource, type LabProvider } from "./base";
+import type * as pulumi from "@pulumi/pulumi";
+import type { LabProvider } from "./base";
+import type { LabDynamicResource } from "./dynamic-resource";
 
 /** An input that may hold outputs at any depth (objects and arrays are unwrapped by the engine). */
 export type DeepInput<T> = [T] extends [string | number | boolean | null | undefined]
@@ -52,16 +53,32 @@ export function labKind<I extends object, O extends object>(
 ): LabKindClass<I, O> {
   const outputNames = Object.keys(options.outputs);
   const secretInputs = [...(options.secretInputs ?? [])];
+  let made: LabKindClass<I, O> | undefined;
 
-  class Kind extends LabDynamicResource {
-    static readonly kind = provider.kind;
+  // The class is made when the program first creates a resource of the kind: a module that only
+  // defines kinds (and the provider tests that load it) never loads the Pulumi SDK.
+  const make = (): LabKindClass<I, O> => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const sdk = require("@pulumi/pulumi") as typeof pulumi;
+    const { LabDynamicResource: Base } = require("./dynamic-resource") as typeof import("./dynamic-resource");
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    class Kind extends Base {
+      static readonly kind = provider.kind;
 
-    constructor(name: string, args: KindArgs<I>, opts?: pulumi.CustomResourceOptions) {
-      const props: pulumi.Inputs = { ...args };
-      for (const key of outputNames) props[key] = undefined;
-      for (const key of secretInputs) if (props[key] !== undefined) props[key] = pulumi.secret(props[key]);
-      super(provider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: secretInputs }));
+      constructor(name: string, args: KindArgs<I>, opts?: pulumi.CustomResourceOptions) {
+        const props: pulumi.Inputs = { ...args };
+        for (const key of outputNames) props[key] = undefined;
+        for (const key of secretInputs) if (props[key] !== undefined) props[key] = sdk.secret(props[key]);
+        super(provider, name, props, sdk.mergeOptions(opts, { additionalSecretOutputs: secretInputs }));
+      }
     }
+    return Kind as unknown as LabKindClass<I, O>;
+  };
+
+  function LazyKind(name: string, args: KindArgs<I>, opts?: pulumi.CustomResourceOptions): KindResource<I, O> {
+    made ??= make();
+    return new made(name, args, opts);
   }
-  return Kind as unknown as LabKindClass<I, O>;
+  LazyKind.kind = provider.kind;
+  return LazyKind as unknown as LabKindClass<I, O>;
 }

@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { utils } from "ssh2";
 import { z } from "zod";
-import { defineProvider, LabDynamicResource } from "../core/base";
+import { defineProvider } from "../core/base";
+import { LabDynamicResource } from "../core/dynamic-resource";
 
 /** Key types the lab generates. */
 export type SshKeyType = "ed25519";

@@ -5,7 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { randomInt, randomUUID } from "node:crypto";
 import { z } from "zod";
-import { defineProvider, LabDynamicResource } from "../core/base";
+import { defineProvider } from "../core/base";
+import { LabDynamicResource } from "../core/dynamic-resource";
 
 /** Character sets a secret can be drawn from. */
 export type SecretAlphabet = "alnum" | "hex" | "printable";

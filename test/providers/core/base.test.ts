@@ -86,6 +86,10 @@ describe("defineProvider: check", () => {
     expect(r.failures).toEqual([]);
     expect(r.inputs).toEqual({ name: UNKNOWN, size: 2, tags: ["x", UNKNOWN] });
   });
+
+  test("UNKNOWN is the engine's own unknown value (spelled out so providers load without the SDK)", () => {
+    expect(UNKNOWN).toBe(pulumi.runtime.unknownValue);
+  });
 });
 
 describe("defineProvider: diff", () => {
