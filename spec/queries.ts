@@ -81,3 +81,13 @@ export function serviceCidr(group: ServiceGroupSpec, networks: readonly NetworkS
 export function hasSharedData(group: ServiceGroupSpec): boolean {
   return group.resources.some((r) => r.kind === "gluster-mount" || r.kind === "iscsi-filesystem");
 }
+
+/**
+ * The control port of the lab's own tgtd on the KVM host (`tgtadm -C`), derived from the IQN so
+ * that two labs on one host (each in its network namespace) do not share tgtd's control socket.
+ */
+export function tgtControlPort(iqn: string): number {
+  let h = 2166136261;
+  for (const c of iqn) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  return 1000 + (h % 9000);
+}

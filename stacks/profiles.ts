@@ -1,15 +1,12 @@
 /**
- * Environment profiles and promotion between stacks (dev → staging → prod).
- *
- * A stack's `Pulumi.<stack>.yaml` holds the lab description under `kvm-ha-lab:lab`. Promotion
- * carries that description from one stack to the next and sets the per-environment fields from the
- * target's profile: lab name prefix, node sizes, NAT on the service network, daemon mode, domain
- * type and boot timeout. Everything here is pure: no files, no Pulumi runtime.
+ * The environments (dev → staging → prod): one stack each, and what sets them apart — lab name
+ * prefix, address ranges, node sizes, NAT on the service network, daemon mode, domain type and boot
+ * timeout. Which keys of a stack file the environment owns, and how promotion fills them from a
+ * profile, is stacks/ownership.ts. Everything here is pure: no files, no Pulumi runtime.
  */
 import { LAB_KEY, PROJECT_NAME } from "../spec/config-key";
-import { parseLabSpec } from "../spec/load";
-import type { LabConfigInput } from "../spec/schema";
-import type { DomainType, LabSpec } from "../spec/types";
+import { DEFAULT_NETWORKS } from "../spec/defaults";
+import type { DomainType, NetworkRole } from "../spec/types";
 
 export { LAB_KEY, PROJECT_NAME };
 
@@ -21,6 +18,11 @@ export type StackName = (typeof STACKS)[number];
 export interface EnvironmentProfile {
   /** Prefix of the lab name (`<prefix>-<base name>`), so environments sharing a host never collide. */
   namePrefix: string;
+  /**
+   * The address range of the network of each role. Every environment has its own, so that two
+   * environments' bridges, routes and addresses never meet on one host.
+   */
+  subnets: Readonly<Record<NetworkRole, string>>;
   /** Size of every node. */
   node: { vcpus: number; memoryMiB: number; diskGiB: number };
   /** Outbound NAT on the service network (other networks stay isolated). */
@@ -33,10 +35,23 @@ export interface EnvironmentProfile {
   bootSeconds: number;
 }
 
-/** The profiles: dev is this offline TCG machine; staging and prod are real KVM hosts. */
+/** The seed's ranges (192.168.7/8/9.0/24), by role: the dev lab's. */
+const SEED_SUBNETS = Object.fromEntries(DEFAULT_NETWORKS.map((n) => [n.role, n.cidr])) as Record<
+  NetworkRole,
+  string
+>;
+
+/**
+ * The profiles. The hosts of this lab have no KVM (no vmx/svm, no /dev/kvm): every environment's
+ * nodes run under TCG, so every domain type is `auto` (kvm where the CPU offers it, TCG here) and
+ * every boot gets dev's 600 s. Staging and prod use libvirt as their host runs it (`external`);
+ * their ranges (192.168.27/28/29, 192.168.37/38/39) are clear of the dev lab's and of the other
+ * labs of this repository (192.168.3/13/14, 192.168.5/15/16).
+ */
 export const PROFILES: Readonly<Record<StackName, EnvironmentProfile>> = {
   dev: {
     namePrefix: "dev",
+    subnets: SEED_SUBNETS,
     node: { vcpus: 1, memoryMiB: 1024, diskGiB: 8 },
     nat: false,
     daemon: "managed",
@@ -45,19 +60,21 @@ export const PROFILES: Readonly<Record<StackName, EnvironmentProfile>> = {
   },
   staging: {
     namePrefix: "stg",
+    subnets: { service: "192.168.27.0/24", management: "192.168.28.0/24", heartbeat: "192.168.29.0/24" },
     node: { vcpus: 2, memoryMiB: 2048, diskGiB: 16 },
     nat: true,
     daemon: "external",
-    domainType: "kvm",
-    bootSeconds: 300,
+    domainType: "auto",
+    bootSeconds: 600,
   },
   prod: {
     namePrefix: "prod",
+    subnets: { service: "192.168.37.0/24", management: "192.168.38.0/24", heartbeat: "192.168.39.0/24" },
     node: { vcpus: 4, memoryMiB: 4096, diskGiB: 32 },
     nat: true,
     daemon: "external",
-    domainType: "kvm",
-    bootSeconds: 300,
+    domainType: "auto",
+    bootSeconds: 600,
   },
 };
 
@@ -83,75 +100,7 @@ export function labNameFor(name: string, profile: EnvironmentProfile): string {
   return base === "" ? profile.namePrefix : `${profile.namePrefix}-${base}`;
 }
 
-/**
- * The nodes as config entries. When the description lists none, the defaulted nodes are written
- * out (name and addresses only: MACs, bridge and domain names stay derived from the new lab name).
- */
-function nodeEntries(lab: LabConfigInput, spec: LabSpec): NonNullable<LabConfigInput["nodes"]> {
-  return (
-    lab.nodes ??
-    spec.nodes.map((n) => ({
-      name: n.name,
-      addresses: Object.fromEntries(n.interfaces.map((i) => [i.network, i.address])),
-    }))
-  );
-}
-
-function networkEntries(lab: LabConfigInput, spec: LabSpec): NonNullable<LabConfigInput["networks"]> {
-  return lab.networks ?? spec.networks.map((n) => ({ name: n.name, role: n.role, cidr: n.cidr }));
-}
-
-/** Sets the per-environment fields of a lab description from a profile. */
-export function applyProfile(
-  lab: LabConfigInput,
-  spec: LabSpec,
-  profile: EnvironmentProfile,
-): LabConfigInput {
-  return {
-    ...lab,
-    name: labNameFor(spec.name, profile),
-    host: { ...lab.host, daemon: profile.daemon, domainType: profile.domainType },
-    networks: networkEntries(lab, spec).map((n) =>
-      n.role === "service" ? { ...n, mode: profile.nat ? "nat" : "isolated" } : n,
-    ),
-    nodes: nodeEntries(lab, spec).map((n) => ({ ...n, ...profile.node })),
-    // Writing the nodes out would drop the defaulted reserved names (node03): keep them.
-    reservedHosts: lab.reservedHosts ?? spec.reservedHosts,
-    timeouts: { ...lab.timeouts, bootSeconds: profile.bootSeconds },
-  };
-}
-
-/** Host fields that say where a stack runs: kept from the target's own config when it sets them. */
-export const TARGET_HOST_FIELDS = ["libvirtUri", "stateDir"] as const;
-
 /** The stack a stack promotes to, or undefined for the last one. */
 export function nextStack(stack: StackName): StackName | undefined {
   return STACKS[STACKS.indexOf(stack) + 1];
-}
-
-/**
- * Promotes the lab description of one stack's config to `toStack`: the description is validated,
- * carried over, and given the target's per-environment fields; the target's other config keys
- * (its own secrets above all — they are encrypted per stack) and where it runs
- * ({@link TARGET_HOST_FIELDS}) are kept, and the source's other keys are not carried. The result is validated before it is returned.
- *
- * @param fromConfig the source stack's `config:` map
- * @param toStack the target stack (the next one in {@link STACKS})
- * @param toConfig the target stack's current `config:` map, if it has one
- * @throws LabSpecError when the source description (or the result) is invalid
- */
-export function promote(
-  fromConfig: StackConfig,
-  toStack: StackName,
-  toConfig: StackConfig = {},
-): StackConfig {
-  const lab = (fromConfig[LAB_KEY] ?? {}) as LabConfigInput;
-  const spec = parseLabSpec(lab);
-  const promoted = applyProfile(lab, spec, PROFILES[toStack]);
-  const targetHost = (toConfig[LAB_KEY] as LabConfigInput | undefined)?.host ?? {};
-  for (const field of TARGET_HOST_FIELDS) {
-    if (targetHost[field] !== undefined) promoted.host = { ...promoted.host, [field]: targetHost[field] };
-  }
-  parseLabSpec(promoted);
-  return { ...toConfig, [LAB_KEY]: promoted };
 }

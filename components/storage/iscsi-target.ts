@@ -5,6 +5,7 @@ import { hostEndpoint, type HostEndpoint, type SshEndpoint } from "../../provide
 import { IscsiInitiator, lunDevicePath } from "../../providers/storage/iscsi/iscsi-initiator";
 import { IscsiTargetRes } from "../../providers/storage/iscsi/iscsi-target";
 import type { LabNodeRef } from "../node/node-vm";
+import { tgtControlPort } from "../../spec/queries";
 
 /** TCP port of the iSCSI portal. */
 export const ISCSI_PORT = 3260;
@@ -35,17 +36,7 @@ export interface IscsiTargetArgs {
   sshPrivateKey: pulumi.Input<string>;
 }
 
-export { lunDevicePath };
-
-/**
- * The control port of the lab's own tgtd on the KVM host (`tgtadm -C`), derived from the IQN so
- * that two labs on one host (each in its network namespace) do not share tgtd's control socket.
- */
-export function tgtControlPort(iqn: string): number {
-  let h = 2166136261;
-  for (const c of iqn) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
-  return 1000 + (h % 9000);
-}
+export { lunDevicePath, tgtControlPort };
 
 /** The initiator IQN of a node: the target's naming authority plus `<target name>-<node>`. */
 export function initiatorName(targetIqn: string, nodeName: string): string {
