@@ -24,8 +24,10 @@
 # 3. with `host.daemon: managed` (the dev default), runs the engine inside a network namespace
 #    made for the lab (kvmlab-<stack>), where the program starts libvirtd and the host sshd, so the
 #    lab's bridges and addresses exist only there;
-# 4. logs in to the local backend, creates the stack with a passphrase secrets provider (the
-#    passphrase is generated once and kept in $KVMLAB_CACHE/secrets, mode 600);
+# 4. uses the local backend, or PULUMI_BACKEND_URL when set (a team's shared directory), creates
+#    the stack with a passphrase secrets provider (the passphrase: PULUMI_CONFIG_PASSPHRASE(_FILE)
+#    when set, else generated once for a new stack and kept in $KVMLAB_CACHE/secrets, mode 600;
+#    lib.sh pulumi_backend);
 # 5. runs the Pulumi action; `up` ends with a summary (scripts/operator.ts summary): where the
 #    service groups run, how to reach them, the next commands.
 # ssh, heal and drill find the nodes in the stack's outputs (nodeAddresses) and the rest of the lab

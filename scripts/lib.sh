@@ -94,14 +94,39 @@ LAB_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients d
   openssh-server openssh-client iproute2 debootstrap genisoimage e2fsprogs util-linux
   ca-certificates curl tgt postgresql-client)
 
-# Pulumi's local backend and the stack's passphrase (generated once, mode 600, outside the tree).
+# pulumi_backend STACK — the stack's state backend and secrets passphrase, exported for pulumi
+# (README "State and secrets for a team"):
+# - PULUMI_BACKEND_URL as the caller set it (a team's directory on shared storage: a file:// one
+#   must exist, so that an unmounted share never gets a fresh local state in its place), else
+#   file://$KVMLAB_CACHE/state, made here;
+# - PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE as the caller set them, else
+#   $KVMLAB_CACHE/secrets/STACK.passphrase (mode 600), generated for a stack the backend does not
+#   have yet: one it has was made with another passphrase, which the operator must be given.
+# Needs pulumi on PATH.
 pulumi_backend() {
   local stack="$1"
-  mkdir -p "$KVMLAB_CACHE/state" "$KVMLAB_CACHE/secrets"
+  if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
+    mkdir -p "$KVMLAB_CACHE/state"
+    export PULUMI_BACKEND_URL="file://$KVMLAB_CACHE/state"
+  else
+    export PULUMI_BACKEND_URL
+    local dir="${PULUMI_BACKEND_URL#file://}"
+    dir="${dir/#\~/$HOME}"
+    [ "$dir" = "$PULUMI_BACKEND_URL" ] || [ -d "$dir" ] ||
+      die "PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL: $dir does not exist. Fix: mount the shared storage, or make the directory (install -d -m 2770 -g GROUP $dir)"
+  fi
+  if [ -n "${PULUMI_CONFIG_PASSPHRASE:-}" ] || [ -n "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+    return 0
+  fi
+  mkdir -p "$KVMLAB_CACHE/secrets"
   chmod 700 "$KVMLAB_CACHE/secrets"
-  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$KVMLAB_CACHE/state}"
   local passfile="$KVMLAB_CACHE/secrets/$stack.passphrase"
-  [ -s "$passfile" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$passfile")
+  if [ ! -s "$passfile" ]; then
+    if pulumi stack select "$stack" --non-interactive >/dev/null 2>&1; then
+      die "the stack $stack exists in $PULUMI_BACKEND_URL, and this machine has no passphrase for it. Fix: get it from the operator who made the stack, over a private channel, into $passfile (mode 600), or set PULUMI_CONFIG_PASSPHRASE_FILE to a file holding it"
+    fi
+    (umask 077 && head -c 32 /dev/urandom | base64 >"$passfile")
+  fi
   export PULUMI_CONFIG_PASSPHRASE_FILE="$passfile"
 }
 
