@@ -1,10 +1,5 @@
 /** The fake lab's record read as pacemaker steps: what each script is, on which member. */
-import {
-  DESTROY_SCRIPT,
-  MEMBER_SCRIPT,
-  STATE_SCRIPT,
-  SYNC_SCRIPT,
-} from "../../providers/cluster/pacemaker/pcs-cluster";
+import { DESTROY_SCRIPT, MEMBER_SCRIPT, STATE_SCRIPT } from "../../providers/cluster/pacemaker/pcs-cluster";
 import { NODE_OF } from "../fixtures/cluster-lab";
 import { lab, type Call } from "./fake-lab";
 
@@ -12,7 +7,6 @@ import { lab, type Call } from "./fake-lab";
 export function kindOf(script: string): string {
   if (script === STATE_SCRIPT) return "state";
   if (script === MEMBER_SCRIPT) return "member";
-  if (script === SYNC_SCRIPT) return "sync";
   if (script.startsWith("set -e\n")) return "batch";
   if (/PG_VERSION/.test(script)) return "pg-init";
   if (/chpasswd/.test(script)) return "pcsd";

@@ -198,7 +198,7 @@ fail "pcsd does not listen on port 2224. Fix: systemctl status pcsd on the node"
 }
 
 /** On the first member: auth, setup when the cluster is not ours yet, start, boot, token. */
-export function clusterScript(inputs: Inputs): string {
+export function clusterScript(inputs: Inputs, sync = false): string {
   const auth = pcsHostAuth(inputs.members.map(pcsNodeName), authAddresses(inputs.members));
   const conf = "/etc/corosync/corosync.conf";
   // The password (stdin) reaches pcs on its stdin only: printf is a shell builtin, no argv.
@@ -217,7 +217,16 @@ if [ "$current" != ${shellJoin([inputs.name])} ]; then
     echo "kvmlab: pcs cluster setup: a member's pcsd answered too slowly (attempt $attempt of ${SETUP_ATTEMPTS}); trying again" >&2
   done
   echo "setup"
-fi
+${
+  sync
+    ? `else
+  # A member holds another corosync.conf or authkey, or none (a destroy that stopped half-way):
+  # distributed from here before the start, which fails on a member without them.
+${SYNC_STEPS.replace(/^/gm, "  ")}
+  echo "synced"
+`
+    : ""
+}fi
 token=$(sed -n 's/^[[:space:]]*token:[[:space:]]*//p' ${conf} | head -n 1)
 if [ "$token" != ${inputs.tokenMs} ]; then
   pcs cluster config update totem token=${inputs.tokenMs} >/dev/null
@@ -251,9 +260,7 @@ export function settingsCommands(
  * On the first member, when a member holds another corosync.conf or authkey: both distributed from
  * it to every member through pcsd, corosync reloaded (pcs reloads the key itself).
  */
-export const SYNC_SCRIPT = `${SCRIPT_FAIL}
-${ONELINE}
-out=$(pcs cluster sync 2>&1) || fail "pcs cluster sync failed: $(oneline "$out"). Fix: systemctl status pcsd on each member, then run pulumi up again"
+export const SYNC_STEPS = `out=$(pcs cluster sync 2>&1) || fail "pcs cluster sync failed: $(oneline "$out"). Fix: systemctl status pcsd on each member, then run pulumi up again"
 pcs cluster reload corosync >/dev/null 2>&1 || true
 out=$(pcs cluster authkey corosync ${SHARED_FILES.authkey} 2>&1) ||
   fail "pcs cluster authkey corosync failed: $(oneline "$out"). Fix: systemctl status pcsd on each member, then run pulumi up again"`;
@@ -368,18 +375,19 @@ async function pcsdOn(inputs: Inputs, which: readonly Member[]): Promise<void> {
   );
 }
 
-/** `sync`: a member holds another corosync.conf or authkey ({@link SYNC_SCRIPT} after the start). */
+/** `sync`: a member holds another corosync.conf or authkey, or none ({@link SYNC_STEPS} before the start). */
 async function converge(inputs: Inputs, sync = false): Promise<PcsClusterOutputs> {
   const secret = passwordOnStdin(inputs);
   await pcsdOn(inputs, inputs.members);
   return onFirstMember(inputs, async (run) => {
-    const done = await run(clusterScript(inputs), { ...secret, timeoutSeconds: START_WAIT_SECONDS + 300 });
+    const done = await run(clusterScript(inputs, sync), {
+      ...secret,
+      timeoutSeconds: START_WAIT_SECONDS + (sync ? 600 : 300),
+    });
     if (done.stdout.includes("setup"))
       progress(`cluster ${inputs.name}: set up (${wantedTopology(inputs.members)})`);
-    else if (sync) {
-      await run(SYNC_SCRIPT, { timeoutSeconds: 300 });
+    if (done.stdout.includes("synced"))
       progress(`cluster ${inputs.name}: corosync.conf and authkey distributed to every member`);
-    }
     await applySettings(inputs, run);
     progress(`cluster ${inputs.name}: running on ${inputs.members.map((m) => m.name).join(", ")}`);
     const uuid = (
@@ -471,7 +479,7 @@ export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsC
     settings: settingsCommands(inputs, { properties: {}, resourceDefaults: {} }),
     state: STATE_SCRIPT,
     member: MEMBER_SCRIPT,
-    sync: SYNC_SCRIPT,
+    sync: clusterScript(inputs, true),
     // The delete too: a delete runs the code stored with the resource.
     destroy: DESTROY_SCRIPT,
   }),
