@@ -317,6 +317,40 @@ describe("GlusterVolume", () => {
       expect(outs).toMatchObject({ initialOptions: INITIAL, volumeId: VOLUME_ID });
     });
 
+    test.each<[string, Parameters<typeof data00>[0], string]>([
+      [
+        "another replica count (replica 3 without the arbiter)",
+        { arbiter: 0 },
+        "changing arbiter of volume data00 replaces it",
+      ],
+      [
+        "another brick list (node03's brick moved)",
+        { bricks: [BRICKS[0] ?? "", BRICKS[1] ?? "", "node03m:/glvol01"] },
+        "changing layout of volume data00 replaces it",
+      ],
+    ])(
+      "volume info with %s: read reports it; the preview refuses the replacement without allowDestructiveChanges",
+      async (_what, live, refusal) => {
+        on(INFO, { stdout: volumeInfoXml(data00(live)) });
+        on(STATUS, { stdout: volumeStatusXml([true, true, true]) });
+        const read = await p.read("data00", await stored());
+        expect(read.props).toMatchObject({
+          replica: 3,
+          arbiter: (live?.arbiter ?? 1) > 0,
+          bricks: live?.bricks ?? BRICKS,
+        });
+        const err = await failureOf(p.diff("data00", read.props as Props, await checked(p, raw)));
+        expect(err.message).toContain(refusal);
+        expect(err.message).toContain("gluster.allowDestructiveChanges");
+        // Allowed, it is a replacement that deletes the live volume first.
+        const allowed = await checked(p, { ...raw, allowDestructiveChanges: true });
+        expect(await p.diff("data00", read.props as Props, allowed)).toMatchObject({
+          changes: true,
+          deleteBeforeReplace: true,
+        });
+      },
+    );
+
     test("a brick process down: bricksOnline false; update restarts the bricks with start force", async () => {
       on(INFO, { stdout: volumeInfoXml(data00()) });
       on(STATUS, { stdout: volumeStatusXml([true, true, false]) });
