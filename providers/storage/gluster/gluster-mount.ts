@@ -6,9 +6,10 @@
  * program leaves the mount alone and keeps it out of fstab.
  *
  * `read` reports the mount gone or dead (`mounted: false`: not mounted, or its volume no longer
- * answers) and a script that differs from the rendered one.
+ * answers), a script that differs from the rendered one (`scriptCurrent: false`), and fstab lines
+ * of the mount point other than the mode's (`fstabCurrent: false`); the update's apply script
+ * rewrites the line (or drops it) and reinstalls the script.
  */
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { defineProvider } from "../../core/base";
 import { progress } from "../../exec/host-exec";
@@ -24,7 +25,8 @@ import {
 } from "../../exec/node-exec";
 import { labKind } from "../../core/kind";
 import { renderGlmount } from "./glmount";
-import { dropFstabLine } from "../../node/fstab";
+import { dropFstabLine, fstabLinesProbe, holdsFstabLine } from "../../node/fstab";
+import { sha256 } from "../../exec/file-digests";
 import { shellQuote } from "../../exec/ssh";
 
 /** Where the script goes (seed 001). */
@@ -53,6 +55,8 @@ const schema = () =>
     mounted: z.boolean().default(true),
     /** Desired: the glmount script on the node is the rendered one. */
     scriptCurrent: z.boolean().default(true),
+    /** Desired: the mount point's fstab line is {@link fstabLine} alone (mode `mounted`), or none (mode `prepared`). */
+    fstabCurrent: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -150,7 +154,7 @@ if [ -d ${mp} ]; then
 fi`;
 }
 
-/** Reports the mount and the script's checksum. */
+/** Reports the mount, the script's checksum and the fstab lines of the mount point. */
 export function stateScript(inputs: Inputs): string {
   const mp = shellQuote(inputs.mountPoint);
   return `echo "== mounted"
@@ -160,11 +164,14 @@ else
   echo no
 fi
 echo "== script"
-sha256sum ${GLMOUNT_PATH} 2>/dev/null | cut -d" " -f1; true`;
+sha256sum ${GLMOUNT_PATH} 2>/dev/null | cut -d" " -f1; true
+echo "== fstab"
+${fstabLinesProbe(inputs.mountPoint)}`;
 }
 
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+/** The fstab line the mount point should have: {@link fstabLine} in mode `mounted`, none in mode `prepared`. */
+export function wantedFstabLine(inputs: Inputs): string | undefined {
+  return inputs.mode === "mounted" ? fstabLine(inputs) : undefined;
 }
 
 async function apply(inputs: Inputs): Promise<GlusterMountOutputs> {
@@ -210,6 +217,7 @@ export const glusterMountProvider = defineProvider({
           // In mode `prepared` the cluster decides: whether it is mounted is not drift.
           mounted: olds.mode === "mounted" ? mounted : olds.mounted,
           scriptCurrent: (s.script ?? []).join("").trim() === sha256(glmountScript(olds)),
+          fstabCurrent: holdsFstabLine(s.fstab ?? [], wantedFstabLine(olds)),
         };
       },
       { mounted: false },

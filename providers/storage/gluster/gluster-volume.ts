@@ -13,7 +13,10 @@
  *
  * Drift (`read`, from the first node): the volume gone (→ created again), stopped (`started:
  * false`), a brick process down (`bricksOnline: false`), options changed, added or removed, bricks
- * or layout changed. Option changes are updated in place (`volume set`/`reset`); so is a node's
+ * or layout changed; and from each brick's node (brick-state.ts), its record of the volume id
+ * (`volumeIdRecorded: false`, written again by every converge) and, with `brickDevice`, the
+ * brick's ext4, fstab line and mount (`bricksMounted: false`: the line and the mount put back
+ * before the converge restarts the brick). Option changes are updated in place (`volume set`/`reset`); so is a node's
  * brick added to or taken out of the replica set (replica-change.ts: online, healed, no data lost).
  * Any other change of the layout (replica, arbiter, bricks, name, device) replaces the volume,
  * which destroys its data: it is refused unless `allowDestructiveChanges` is set.
@@ -28,6 +31,7 @@ import {
   isUnreachable,
   ONELINE,
   onNode,
+  orIfUnreachable,
   removeOnEach,
   type Runner,
   SCRIPT_FAIL,
@@ -36,6 +40,18 @@ import {
 import { parseVolumeInfoXml, parseVolumeStatusXml, type GlusterVolumeInfo } from "./gluster-xml";
 import { labKind } from "../../core/kind";
 import { shellJoin, shellQuote } from "../../exec/ssh";
+import {
+  brickFstabLine,
+  brickMountHeld,
+  brickPath,
+  brickProbe,
+  brickRepairScript,
+  parseBrickState,
+  VOLUME_ID_DIR,
+  volumeIdFile,
+  volumeIdRecord,
+  type BrickState,
+} from "./brick-state";
 import { HEAL_WAIT_SECONDS, replicaChange, replicaChangeScript, type ReplicaChange } from "./replica-change";
 
 const BRICK = /^[A-Za-z0-9.-]+:\/[^\s'"]*[^\s'"/]$/;
@@ -63,6 +79,10 @@ const schema = () =>
     started: z.boolean().default(true),
     /** Desired: every brick process online (drift when one died). */
     bricksOnline: z.boolean().default(true),
+    /** Desired: every brick's node records the volume's id (drift when the record is missing or another). */
+    volumeIdRecorded: z.boolean().default(true),
+    /** Desired (with `brickDevice`): each brick's device holds its ext4, its fstab line and is mounted on the brick. */
+    bricksMounted: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 type Stored = Inputs & Partial<GlusterVolumeOutputs>;
@@ -78,8 +98,7 @@ export interface GlusterVolumeOutputs {
   initialOptions: Record<string, string>;
 }
 
-/** Where a node records the id of the volume its brick belongs to. */
-export const VOLUME_ID_DIR = "/var/lib/kvm-ha-lab/gluster";
+export { brickPath, VOLUME_ID_DIR } from "./brick-state";
 
 /**
  * Fields whose change replaces the volume (and destroys its data). Not `nodes`: how the program
@@ -89,11 +108,6 @@ export const VOLUME_ID_DIR = "/var/lib/kvm-ha-lab/gluster";
  */
 const LAYOUT: readonly string[] = ["name", "arbiter", "transport", "brickDevice", "layout"];
 
-/** The path part of a brick. */
-export function brickPath(brick: string): string {
-  return brick.slice(brick.indexOf(":") + 1);
-}
-
 /**
  * Prepares one node's brick. Prints `ready`, or `stale ID` when the directory is a brick of a
  * deleted volume with the id this node recorded (the caller clears it), and fails with the fix
@@ -101,7 +115,7 @@ export function brickPath(brick: string): string {
  */
 export function brickScript(inputs: Pick<Inputs, "name" | "brickDevice">, brick: string): string {
   const dir = shellQuote(brickPath(brick));
-  const idFile = shellQuote(`${VOLUME_ID_DIR}/${inputs.name}.volume-id`);
+  const idFile = shellQuote(volumeIdFile(inputs.name));
   const device =
     inputs.brickDevice === undefined
       ? ""
@@ -109,7 +123,7 @@ export function brickScript(inputs: Pick<Inputs, "name" | "brickDevice">, brick:
 [ -b "$dev" ] || fail "brickDevice $dev is not a block device on this node. Fix: attach the disk or drop gluster.brickDevice"
 mkdir -p ${dir}
 if ! blkid "$dev" >/dev/null 2>&1; then mkfs.ext4 -q -L brick "$dev"; fi
-grep -q "^$dev ${brickPath(brick)} " /etc/fstab || echo "$dev ${brickPath(brick)} ext4 defaults 0 2" >> /etc/fstab
+grep -q "^$dev ${brickPath(brick)} " /etc/fstab || echo ${shellQuote(brickFstabLine(inputs.brickDevice, brick))} >> /etc/fstab
 mountpoint -q ${dir} || mount ${dir}
 `;
   return `${SCRIPT_FAIL}
@@ -184,7 +198,7 @@ sed -i "\\#^${dev} ${path} #d" /etc/fstab
   return `${SCRIPT_FAIL}
 ${ONELINE}
 ${device}rm -rf ${dir}
-rm -f ${shellQuote(`${VOLUME_ID_DIR}/${inputs.name}.volume-id`)}`;
+rm -f ${shellQuote(volumeIdFile(inputs.name))}`;
 }
 
 /** The `gluster volume create` command of the inputs. */
@@ -267,6 +281,44 @@ async function onBrickNodes<T>(
   fn: (run: Runner, brick: string, where: string) => Promise<T>,
 ): Promise<T[]> {
   return Promise.all(brickPlaces(inputs).map((place) => onBrickNode(inputs, place, fn)));
+}
+
+/**
+ * The brick nodes' side of the volume (brick-state.ts), one probe per node: each node's record of
+ * the volume id against gluster's, and with `brickDevice` each brick's file system, fstab line and
+ * mount. A node that cannot be reached holds neither.
+ */
+async function brickNodesHold(
+  olds: Inputs,
+  volumeId: string,
+): Promise<Pick<Inputs, "volumeIdRecorded" | "bricksMounted">> {
+  const states = await Promise.all(
+    brickPlaces(olds).map(({ brick, node }) =>
+      orIfUnreachable(
+        () =>
+          onNode(node, olds.sshPrivateKey, async (run) =>
+            parseBrickState((await run(brickProbe(olds, brick), { timeoutSeconds: 60 })).stdout),
+          ),
+        undefined,
+      ),
+    ),
+  );
+  const held = (test: (state: BrickState, brick: string) => boolean) =>
+    states.every((s, i) => s !== undefined && test(s, olds.bricks[i] ?? ""));
+  return {
+    volumeIdRecorded: held((s) => s.volumeId === volumeIdRecord(volumeId)),
+    bricksMounted: held((s, brick) => brickMountHeld(olds.brickDevice, brick, s)),
+  };
+}
+
+/** With `brickDevice`, each brick's fstab line and mount put back (brickRepairScript), on every brick's node. */
+async function repairBrickMounts(inputs: Inputs): Promise<void> {
+  const device = inputs.brickDevice;
+  if (device === undefined) return;
+  const said = await onBrickNodes(inputs, async (run, brick) =>
+    (await run(brickRepairScript(device, brick), { timeoutSeconds: 120 })).stdout.trim(),
+  );
+  for (const line of said.filter((l) => l !== "")) progress(`gluster: ${line}`);
 }
 
 /**
@@ -361,7 +413,7 @@ async function converge(inputs: Inputs, olds?: Stored): Promise<GlusterVolumeOut
         });
       }
       // Each node remembers which volume its brick belongs to (see brickScript).
-      const record = `mkdir -p ${shellQuote(VOLUME_ID_DIR)} && echo 0x${info.id.replace(/-/g, "")} > ${shellQuote(`${VOLUME_ID_DIR}/${inputs.name}.volume-id`)}`;
+      const record = `mkdir -p ${shellQuote(VOLUME_ID_DIR)} && echo ${volumeIdRecord(info.id)} > ${shellQuote(volumeIdFile(inputs.name))}`;
       await onBrickNodes(inputs, (r) => r(record, { timeoutSeconds: 30 }));
       return { volumeId: info.id, initialOptions };
     }),
@@ -378,6 +430,8 @@ export const glusterVolumeProvider = defineProvider<ReturnType<typeof schema>, G
       brickScript(inputs, brick),
       clearStaleBrickScript(brick),
       brickRemoveScript(inputs, brick),
+      brickProbe(inputs, brick),
+      inputs.brickDevice === undefined ? "" : brickRepairScript(inputs.brickDevice, brick),
     ]),
     remove: volumeDeleteScript(inputs.name),
   }),
@@ -423,7 +477,7 @@ export const glusterVolumeProvider = defineProvider<ReturnType<typeof schema>, G
     const first = olds.nodes[0];
     if (first === undefined) return {};
     try {
-      return await onNode(first, olds.sshPrivateKey, async (run) => {
+      const live = await onNode(first, olds.sshPrivateKey, async (run) => {
         const info = await volumeInfo(run, olds.name);
         if (info === undefined) return undefined;
         return {
@@ -436,6 +490,7 @@ export const glusterVolumeProvider = defineProvider<ReturnType<typeof schema>, G
           options: liveOptions(info.options, olds.initialOptions ?? {}, olds.options),
         };
       });
+      return live === undefined ? undefined : { ...live, ...(await brickNodesHold(olds, live.volumeId)) };
     } catch (err) {
       if (isUnreachable(err)) return { started: false };
       throw err;
@@ -444,6 +499,8 @@ export const glusterVolumeProvider = defineProvider<ReturnType<typeof schema>, G
   async update(_id, olds, news) {
     const change = replicaChange(olds, news);
     if (change !== undefined) await changeReplicas(news, change);
+    // A brick file system that is not mounted keeps its brick process down: mounted before the converge restarts it.
+    if (olds.bricksMounted === false) await repairBrickMounts(news);
     return converge(news, olds);
   },
   async delete(_id, olds) {

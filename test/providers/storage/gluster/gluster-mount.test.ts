@@ -56,15 +56,23 @@ describe("GlusterMount", () => {
     "UUID=0a1b / ext4 errors=remount-ro 0 1\n" +
     "localhost:data00 /gldata00 glusterfs defaults,_netdev,log-level=WARNING,log-file=/var/log/gluster.log 0 0\n";
   const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+  /** node01's fstab in mode `prepared`: its root only. */
+  const ROOT_ONLY = "UUID=0a1b / ext4 errors=remount-ro 0 1\n";
+  /** The volume's fstab line in FSTAB_CONTENT. */
+  const VOLUME_LINE = FSTAB_CONTENT.split("\n")[1] ?? "";
   const stateOut = (mounted: boolean, scriptSha: string) =>
-    `== mounted\n${mounted ? "yes" : "no"}\n== script\n${scriptSha}\n`;
+    `== mounted\n${mounted ? "yes" : "no"}\n== script\n${scriptSha}\n== fstab\n${VOLUME_LINE}\n`;
 
   /**
    * node01 with the volume mounted or not and this glmount script (none: missing); the state
    * script and the removal of mode `prepared` run there for real.
    */
   function node01(s: { mounted: boolean; glmount?: string }): FakeMachine {
-    const node = fakeMachine(NODE_MOUNT_TOOLS, { paths: [GLMOUNT_PATH, MOUNT_POINT, FSTAB] });
+    // The apply script names the volume's log file (a mount option and its fix), never writing it.
+    const node = fakeMachine(NODE_MOUNT_TOOLS, {
+      paths: [GLMOUNT_PATH, MOUNT_POINT, FSTAB],
+      reads: ["/var/log/gluster.log"],
+    });
     fs.mkdirSync(node.at(MOUNT_POINT), { recursive: true });
     node.state("mounted", s.mounted ? "" : undefined);
     if (s.glmount !== undefined) node.write(GLMOUNT_PATH, s.glmount);
@@ -86,7 +94,7 @@ describe("GlusterMount", () => {
       code: 0,
     });
     expect(forReal(node01({ mounted: false }))(script, call)).toEqual({
-      stdout: "== mounted\nno\n== script\n",
+      stdout: `== mounted\nno\n== script\n== fstab\n${VOLUME_LINE}\n`,
       stderr: "",
       code: 0,
     });
@@ -130,10 +138,11 @@ describe("GlusterMount", () => {
     expect(Buffer.from(String(call.opts.stdin), "base64").toString("utf8")).toBe(glmountScript(inputs));
   });
 
-  /** Reads the mount of `mode` on a node where the volume is not mounted and glmount is current. */
+  /** Reads the mount of `mode` on a node where the volume is not mounted and glmount and fstab are current. */
   async function readUnmounted(mode: Mode) {
     const inputs = await inputsOf(mode);
-    node01({ mounted: false, glmount: glmountScript(inputs) });
+    const node = node01({ mounted: false, glmount: glmountScript(inputs) });
+    if (mode === "prepared") node.write(FSTAB, ROOT_ONLY);
     const read = await p.read("x", { ...(inputs as unknown as Props), script: GLMOUNT_PATH });
     return { inputs, news: inputs as unknown as Props, props: read.props as Props };
   }
@@ -167,6 +176,27 @@ describe("GlusterMount", () => {
       expect(await p.diff("x", read.props as Props, inputs as unknown as Props)).toEqual(IN_PLACE);
     }
   });
+
+  test.each<[Mode, string, string]>([
+    ["mounted", "the volume's line removed", ROOT_ONLY],
+    ["mounted", "the volume's line edited (no _netdev)", FSTAB_CONTENT.replace("_netdev,", "")],
+    ["prepared", "a line for the mount point added", FSTAB_CONTENT],
+  ])(
+    "mode %s, %s: fstabCurrent false; the update's apply makes fstab the mode's again",
+    async (mode, _what, drifted) => {
+      const inputs = await inputsOf(mode);
+      const node = node01({ mounted: mode === "mounted", glmount: glmountScript(inputs) });
+      node.write(FSTAB, node.inside(drifted));
+      on(APPLY, forReal(node), N1.address);
+      const olds = { ...(inputs as unknown as Props), script: GLMOUNT_PATH };
+      const read = await p.read("x", olds);
+      expect(read.props).toMatchObject({ fstabCurrent: false, scriptCurrent: true, mounted: true });
+      expect(await p.diff("x", read.props as Props, inputs as unknown as Props)).toEqual(IN_PLACE);
+      await p.update("x", read.props as Props, inputs as unknown as Props);
+      expect(node.outside(node.read(FSTAB) ?? "")).toBe(mode === "mounted" ? FSTAB_CONTENT : ROOT_ONLY);
+      expect((await p.read("x", olds)).props).toMatchObject({ fstabCurrent: true });
+    },
+  );
 
   test("a new mount point replaces; new mount options update in place", async () => {
     const inputs = (await inputsOf("mounted")) as unknown as Props;

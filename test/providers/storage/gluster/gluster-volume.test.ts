@@ -4,8 +4,10 @@
  * as the engine drives it: check → create, read → diff → update, delete.
  */
 import {
+  byDefault,
   callIndex,
   fakeMachine,
+  forget,
   forReal,
   lab,
   on,
@@ -72,6 +74,8 @@ describe("GlusterVolume", () => {
   const INFO = /--xml volume info/;
   const STATUS = /--xml volume status/;
   const BRICK = /getfattr/;
+  /** The read's probe of a brick's node (brick-state.ts). */
+  const BRICK_PROBE = /^echo "== volume-id"/;
   const CREATE = / volume create /;
   const stored = async () => ({ ...(await checked(p, raw)), volumeId: VOLUME_ID, initialOptions: INITIAL });
   /** data00 stored as one replica set of three without an arbiter. */
@@ -266,6 +270,9 @@ describe("GlusterVolume", () => {
   });
 
   describe("read → diff → update", () => {
+    /** Each brick's node as the converge leaves it: the volume's id recorded (no brick device). */
+    beforeEach(() => byDefault(BRICK_PROBE, { stdout: `== volume-id\n0x${VOLUME_HEX}\n` }));
+
     test("a missing volume is gone (empty id)", async () => {
       on(INFO, { stdout: volumeInfoXml(data00({ name: "other" })) });
       expect(await p.read("data00", await stored())).toEqual({ id: "", props: {} });
@@ -363,6 +370,127 @@ describe("GlusterVolume", () => {
       await p.update("data00", read.props as Props, inputs);
       expect(scripts(N1.address)).toContain(`${GLUSTER} volume start data00 force >/dev/null`);
       expect(ran(/^set -e\n/)).toBe(false);
+    });
+
+    test.each<[string, string]>([
+      ["missing", "== volume-id\n"],
+      ["another volume's", "== volume-id\n0x00112233445566778899aabbccddeeff\n"],
+    ])(
+      "node02's volume-id record %s: volumeIdRecorded false; the update records the id on every brick's node",
+      async (_what, probe) => {
+        on(INFO, { stdout: volumeInfoXml(data00()) });
+        on(STATUS, { stdout: volumeStatusXml([true, true, true]) });
+        on(BRICK_PROBE, { stdout: probe }, N2.address);
+        succeeds(...CHANGES);
+        const inputs = await checked(p, raw);
+        const read = await p.read("data00", await stored());
+        expect(read.props).toMatchObject({ volumeIdRecorded: false, bricksMounted: true });
+        expect(lab.calls.filter((c) => BRICK_PROBE.test(c.script)).map((c) => c.where)).toEqual(
+          [N1, N2, N3].map((n) => n.address),
+        );
+        expect(await p.diff("data00", read.props as Props, inputs)).toEqual(IN_PLACE);
+        lab.calls = [];
+        await p.update("data00", read.props as Props, inputs);
+        for (const n of [N1, N2, N3]) expect(scripts(n.address)).toContain(record);
+        expect(ran(CREATE)).toBe(false);
+        expect(ran(/brick's ext4/)).toBe(false);
+      },
+    );
+
+    test("node02 unreachable: its record is not there to read (volumeIdRecorded false)", async () => {
+      on(INFO, { stdout: volumeInfoXml(data00()) });
+      on(STATUS, { stdout: volumeStatusXml([true, true, true]) });
+      lab.down = [N2.address];
+      const read = await p.read("data00", await stored());
+      expect(read.props).toMatchObject({ started: true, volumeIdRecorded: false });
+    });
+
+    /**
+     * With a brick device, the brick nodes' probe and repair run for real: each node has /dev/vdb
+     * (ext4) mounted on /glvol00 through its fstab line, and the volume's id recorded.
+     */
+    describe("with a brick device", () => {
+      const DEVICE = "/dev/vdb";
+      const FSTAB = "/etc/fstab";
+      const LINE = `${DEVICE} /glvol00 ext4 defaults 0 2`;
+      const REPAIR = /not the brick's ext4/;
+      const withDevice = async () => ({
+        ...(await checked(p, { ...raw, brickDevice: DEVICE })),
+        volumeId: VOLUME_ID,
+        initialOptions: INITIAL,
+      });
+
+      function brickNodes(): FakeMachine[] {
+        return [N1, N2, N3].map((n) => {
+          const m = fakeMachine(NODE_MOUNT_TOOLS, { paths: ["/glvol00", VOLUME_ID_DIR, FSTAB, DEVICE] });
+          m.write(`${VOLUME_ID_DIR}/data00.volume-id`, `0x${VOLUME_HEX}\n`);
+          m.write(DEVICE, "ext4\n");
+          m.write(FSTAB, m.inside(`UUID=0a1b / ext4 defaults 0 1\n${LINE}\n`));
+          m.state("blkid-type", "ext4\n");
+          m.state("source", `${m.at(DEVICE)}\n`);
+          m.state("mounted", "");
+          on(BRICK_PROBE, forReal(m), n.address);
+          on(REPAIR, forReal(m), n.address);
+          return m;
+        });
+      }
+
+      test("as created: no drift", async () => {
+        brickNodes();
+        on(INFO, { stdout: volumeInfoXml(data00()) });
+        on(STATUS, { stdout: volumeStatusXml([true, true, true]) });
+        const read = await p.read("data00", await withDevice());
+        expect(read.props).toMatchObject({ volumeIdRecorded: true, bricksMounted: true });
+        const news = await checked(p, { ...raw, brickDevice: DEVICE });
+        expect(await p.diff("data00", read.props as Props, news)).toEqual(NO_DIFF);
+      });
+
+      test("node02's brick unmounted and its fstab line gone: bricksMounted false; the update puts both back, then restarts the brick", async () => {
+        const [m1, m2, m3] = brickNodes();
+        (m2 as FakeMachine).state("mounted", undefined);
+        (m2 as FakeMachine).write(FSTAB, "UUID=0a1b / ext4 defaults 0 1\n");
+        on(INFO, { stdout: volumeInfoXml(data00()) });
+        on(STATUS, { stdout: volumeStatusXml([true, false, true]) });
+        succeeds(...CHANGES);
+        const news = await checked(p, { ...raw, brickDevice: DEVICE });
+        const read = await p.read("data00", await withDevice());
+        expect(read.props).toMatchObject({ bricksMounted: false, bricksOnline: false, volumeIdRecorded: true });
+        expect(await p.diff("data00", read.props as Props, news)).toEqual(IN_PLACE);
+
+        lab.calls = [];
+        await p.update("data00", read.props as Props, news);
+        expect(m2?.stateOf("mounted")).toBe("");
+        expect(m2?.outside(m2.read(FSTAB) ?? "")).toBe(`UUID=0a1b / ext4 defaults 0 1\n${LINE}\n`);
+        expect(m2?.log()).toContain("mount /glvol00");
+        for (const m of [m1, m3]) expect((m as FakeMachine).log().filter((l) => l.startsWith("mount "))).toEqual([]);
+        // Mounted first, then the brick process restarted by the converge.
+        expect(callIndex(REPAIR, N2.address)).toBeLessThan(callIndex(/ volume start data00 force /));
+        for (const m of [m1, m2, m3]) expect((m as FakeMachine).log().filter((l) => l.startsWith("mkfs"))).toEqual([]);
+        // Read again: as created.
+        forget();
+        on(INFO, { stdout: volumeInfoXml(data00()) });
+        on(STATUS, { stdout: volumeStatusXml([true, true, true]) });
+        on(BRICK_PROBE, forReal(m1 as FakeMachine), N1.address);
+        on(BRICK_PROBE, forReal(m2 as FakeMachine), N2.address);
+        on(BRICK_PROBE, forReal(m3 as FakeMachine), N3.address);
+        expect((await p.read("data00", await withDevice())).props).toMatchObject({ bricksMounted: true });
+      });
+
+      test("a brick device that lost its ext4 is drift; the update refuses to make a new one, with the fix", async () => {
+        const [, m2] = brickNodes();
+        (m2 as FakeMachine).state("blkid-type", undefined);
+        on(INFO, { stdout: volumeInfoXml(data00()) });
+        on(STATUS, { stdout: volumeStatusXml([true, true, true]) });
+        const read = await p.read("data00", await withDevice());
+        expect(read.props).toMatchObject({ bricksMounted: false });
+        const err = await failureOf(
+          p.update("data00", read.props as Props, await checked(p, { ...raw, brickDevice: DEVICE })),
+        );
+        expect(err.message).toContain(
+          `on 192.168.8.122 (node02m:/glvol00): ${DEVICE} holds no file system, not the brick's ext4: the brick's data on this node is gone. Fix: gluster volume reset-brick`,
+        );
+        expect(m2?.log().filter((l) => l.startsWith("mkfs") || l.startsWith("mount "))).toEqual([]);
+      });
     });
 
     test("node03 joins: its brick readied, added from node01 and healed, then the usual converge records the id on all three", async () => {
