@@ -12,8 +12,6 @@ export interface KvmHostArgs {
   labName: string;
   /** The KVM host: libvirt URI, requested domain type, management address, sshd, daemon mode. */
   host: HostSpec;
-  /** Networks (CIDR) whose nodes use the host as their time server (usually the management network). */
-  timeClients: string[];
 }
 
 /**
@@ -58,7 +56,6 @@ export class KvmHost extends pulumi.ComponentResource {
         host: hostEndpoint(host),
         daemon: host.daemon,
         requestedDomainType: host.domainType,
-        timeClients: args.timeClients,
       },
       childOptions(this, opts),
     );

@@ -35,7 +35,7 @@ export function buildSubstrate({ name, spec, child, parent }: LayerContext): Sub
 
   const host = new KvmHost(
     `${name}-host`,
-    { labName: spec.name, host: spec.host, timeClients: [management.cidr] },
+    { labName: spec.name, host: spec.host },
     child(),
   );
   const rootKey = new SshKeyPair(`${name}-root-key`, { comment: `root@${spec.name}` }, child());
@@ -68,11 +68,14 @@ export function buildSubstrate({ name, spec, child, parent }: LayerContext): Sub
           hosts,
           authorizedKeys: [host.programPublicKey, rootKey.publicKey],
           rootKey: { publicKey: rootKey.publicKey, privateKey: rootKey.privateKey },
-          timeServers: [spec.host.address],
+          // No time server: nothing serves time to the lab's networks (the host's own time service
+          // is not the lab's), and a node's clock is the VM's, set from the host at boot.
+          timeServers: [],
           sshPrivateKey: host.programPrivateKey,
           bootSeconds: spec.timeouts.bootSeconds,
           ...(members.has(node.name) ? { clusterNode: clusterNodeName(node, spec.cluster.links) } : {}),
           hostsIscsiTarget: spec.iscsi.enabled && spec.iscsi.host === node.name,
+          labImage: spec.image.source === "build",
         },
         child([image, ...networks]),
       ),

@@ -66,7 +66,7 @@ export interface NodeVmArgs {
   authorizedKeys: pulumi.Input<string>[];
   /** Root's own key pair on the node. */
   rootKey: RootKeyPair;
-  /** chrony servers (the host's management address). */
+  /** chrony servers; none: chrony runs without a source (the lab gives none: the node keeps the VM's clock). */
   timeServers: string[];
   /** The program's private key, used to wait for SSH (secret). */
   sshPrivateKey: pulumi.Input<string>;
@@ -79,6 +79,8 @@ export interface NodeVmArgs {
   clusterNode?: string;
   /** True when the node runs the iSCSI target (its tgt service is then enabled on purpose). */
   hostsIscsiTarget?: boolean;
+  /** True when the image is the lab's built one (`image.source: build`): NodeFiles keeps the files it fixes. */
+  labImage?: boolean;
 }
 
 /**
@@ -235,6 +237,7 @@ export class NodeVm extends pulumi.ComponentResource {
         interfaces: cloudInitInterfaces(node, networks),
         timeServers: args.timeServers,
         offAtBoot: unitsOffAtBoot(args),
+        labImage: args.labImage === true,
       },
       childOptions(this, opts),
     );

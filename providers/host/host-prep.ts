@@ -163,8 +163,6 @@ const schema = () =>
     daemon: z.enum(["managed", "external"]),
     /** Requested domain type; `auto` decides from the CPU flags (vmx/svm). */
     requestedDomainType: z.enum(["auto", "kvm", "qemu"]),
-    /** Networks (CIDR) whose nodes use the host as their time server. */
-    timeClients: z.array(z.string()).default([]),
     /** Desired: libvirtd answers (read sets false when it stopped). */
     daemonAnswers: z.boolean().default(true),
     /** Desired: the state directory exists with mode 0711 (read sets false when not). */

@@ -31,6 +31,32 @@ export const IMAGE_CACHE_DIR = "/var/cache/kvm-ha-lab/images";
 /** Services installed by the package list that must not start at boot (the cluster starts them). */
 export const SERVICES_OFF_AT_BOOT: readonly string[] = ["pacemaker", "corosync", "postgresql", "tgt"];
 
+/** A file the builder writes into the image, whole: NodeFiles keeps it on every node of a built image. */
+export interface ImageFile {
+  path: string;
+  content: string;
+}
+
+/** The root file system's /etc/fstab: a bare ext4 on vda (its one line is the root's). */
+export const IMAGE_FSTAB: ImageFile = { path: "/etc/fstab", content: "/dev/vda / ext4 errors=remount-ro 0 1\n" };
+
+/** cloud-init's datasource setting: the NoCloud seed only (no network metadata service is probed). */
+export const IMAGE_DATASOURCE: ImageFile = {
+  path: "/etc/cloud/cloud.cfg.d/90-kvmlab-datasource.cfg",
+  content: "datasource_list: [ NoCloud, None ]\n",
+};
+
+/** A file's content as the format of a single-quoted `printf` (no quote, `%` or backslash in it). */
+function printfText(content: string): string {
+  if (/['%\\]/.test(content)) throw new Error(`image build: ${JSON.stringify(content)} cannot be printed as is`);
+  return content.replace(/\n/g, "\\n");
+}
+
+/** The directory part of an absolute path. */
+function dirname(path: string): string {
+  return path.slice(0, path.lastIndexOf("/"));
+}
+
 /**
  * Shell lines that set the array `net` to the command prefix reaching the outside world:
  * `nsenter` into `KVMLAB_MIRROR_NETNS` (the lab scripts' own namespace) when this runs inside a
@@ -223,9 +249,9 @@ logged apt-update.log in_root apt-get update
 logged apt-install.log in_root apt-get install -y -o Dpkg::Options::=--force-confold "\${packages[@]}"
 
 step "first-boot configuration"
-printf '/dev/vda / ext4 errors=remount-ro 0 1\\n' >"$root/etc/fstab"
-mkdir -p "$root/etc/cloud/cloud.cfg.d"
-printf 'datasource_list: [ NoCloud, None ]\\n' >"$root/etc/cloud/cloud.cfg.d/90-kvmlab-datasource.cfg"
+printf '${printfText(IMAGE_FSTAB.content)}' >"$root${IMAGE_FSTAB.path}"
+mkdir -p "$root${dirname(IMAGE_DATASOURCE.path)}"
+printf '${printfText(IMAGE_DATASOURCE.content)}' >"$root${IMAGE_DATASOURCE.path}"
 for unit in ${offAtBoot.join(" ")}; do
   if [ -e "$root/lib/systemd/system/$unit" ]; then in_root systemctl disable "$unit" >/dev/null 2>&1; fi
 done

@@ -50,8 +50,8 @@ export const nodeShapeFields = () => ({
       }),
     )
     .min(1, "a node needs at least one interface"),
-  /** chrony servers. */
-  timeServers: z.array(z.string()).min(1, "at least one time server"),
+  /** chrony servers; none: chrony runs without a source (the node keeps the VM's clock). */
+  timeServers: z.array(z.string()),
 });
 
 const schema = () =>

@@ -162,7 +162,7 @@ export function seedFiles(input: SeedFilesInput): SeedFile[] {
  * the {@link seedFiles}; and SSH logins by key only. sshd's ed25519 host key is the node's
  * generated one (`hostPublicKey`/`hostPrivateKey`), so the program pins it from the first
  * connection on: a node's identity is known before it boots and never changes with a restart.
- * chrony syncs with `timeServers`. The last command creates {@link CLOUD_INIT_DONE_MARKER}; nothing
+ * chrony syncs with `timeServers` (none: cloud-init leaves chrony to NodeFiles). The last command creates {@link CLOUD_INIT_DONE_MARKER}; nothing
  * phones home. The private keys appear in this document only (root's also in NodeFiles' payload):
  * treat the output as a secret.
  */
@@ -171,7 +171,6 @@ export function renderUserData(input: UserDataInput): string {
     throw new Error(`user-data ${input.hostname}: root private key is empty`);
   if (input.hostPrivateKey.trim() === "" || !input.hostPublicKey.trim().startsWith("ssh-ed25519 "))
     throw new Error(`user-data ${input.hostname}: the host key must be an ed25519 key pair`);
-  if (input.timeServers.length === 0) throw new Error(`user-data ${input.hostname}: no time server`);
   const markerDir = CLOUD_INIT_DONE_MARKER.slice(0, CLOUD_INIT_DONE_MARKER.lastIndexOf("/"));
   return yamlDocument(
     {
@@ -191,7 +190,12 @@ export function renderUserData(input: UserDataInput): string {
       // The image has no locales package (minbase): leave the C.UTF-8 default alone.
       locale: false,
       write_files: seedFiles(input),
-      ntp: { enabled: true, ntp_client: "chrony", servers: [...input.timeServers], pools: [] },
+      // cloud-init puts Debian's pools in for an empty list: without servers it leaves chrony
+      // alone, and NodeFiles takes the package's pool line out (the lab has no time server).
+      ntp:
+        input.timeServers.length > 0
+          ? { enabled: true, ntp_client: "chrony", servers: [...input.timeServers], pools: [] }
+          : { enabled: false },
       runcmd: [
         ["chmod", "0700", "/root/.ssh"],
         ["mkdir", "-p", markerDir],

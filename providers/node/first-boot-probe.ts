@@ -2,11 +2,13 @@
  * What a node's first boot set up, read back in one probe (NodeFiles' `read`): the seed's files
  * and /root/.ssh, the host name, the network (providers/node/node-network.ts), chrony, sshd's
  * effective login settings, the units the image keeps off at boot, and whether cloud-init
- * finished without error and made the seed's marker. {@link firstBootProbe} renders the probe,
- * {@link parseFirstBoot} parses it, {@link firstBootDrift} compares it with what the seed renders.
+ * finished without error and made the seed's marker; on a node of the built image, the files the
+ * image fixes (image-files.ts). {@link firstBootProbe} renders the probe, {@link parseFirstBoot}
+ * parses it, {@link firstBootDrift} compares it with what the seed and the image render.
  */
 import { createHash } from "node:crypto";
 import { parseSections } from "../exec/node-exec";
+import { IMAGE_FILES_PROBE, staleImageFiles } from "./image-files";
 import { shellQuote } from "../exec/ssh";
 import { CLOUD_INIT_DONE_MARKER, type SeedFile } from "./cloud-init";
 import type { CloudInitInterface } from "./cloud-init-disk";
@@ -37,6 +39,8 @@ export interface FirstBootDesired {
   timeServers: readonly string[];
   /** Units the image leaves disabled at boot that nothing in the lab enables on this node. */
   offAtBoot: readonly string[];
+  /** The node boots the lab's built image: its root fstab line and datasource file are checked (image-files.ts). */
+  labImage: boolean;
   /** The address the program reaches the node on. */
   managementAddress: string;
 }
@@ -53,7 +57,7 @@ done`;
 }
 
 /** The probe: `== <section>` blocks, one per fact. Never fails. */
-export function firstBootProbe(desired: Pick<FirstBootDesired, "files" | "offAtBoot">): string {
+export function firstBootProbe(desired: Pick<FirstBootDesired, "files" | "offAtBoot" | "labImage">): string {
   return `echo "== files"
 ${stateScript(desired.files)}
 echo "== ssh-dir"
@@ -74,7 +78,7 @@ if [ -f /run/cloud-init/result.json ]; then
 else
   echo "status running"
 fi
-if [ -f ${CLOUD_INIT_DONE_MARKER} ]; then echo "marker yes"; else echo "marker no"; fi`;
+if [ -f ${CLOUD_INIT_DONE_MARKER} ]; then echo "marker yes"; else echo "marker no"; fi${desired.labImage ? `\n${IMAGE_FILES_PROBE}` : ""}`;
 }
 
 /** One file as the probe found it (no sha256 when it is missing). */
@@ -100,6 +104,8 @@ export interface FirstBootState {
   sshd: Record<string, string>;
   /** cloud-init's status exit code (`running` when it has not finished) and the seed's marker. */
   cloudInit: { status: string; marker: boolean };
+  /** The built image's files that differ (image-files.ts), when the probe read them. */
+  staleImageFiles?: string[];
 }
 
 /** Parses the output of {@link stateScript}. */
@@ -138,6 +144,7 @@ export function parseFirstBoot(stdout: string): FirstBootState {
       status: (cloudInit.find((l) => l.startsWith("status ")) ?? "status running").slice("status ".length),
       marker: cloudInit.includes("marker yes"),
     },
+    ...(s["root-fstab"] !== undefined ? { staleImageFiles: staleImageFiles(s) } : {}),
   };
 }
 
@@ -176,6 +183,8 @@ export interface FirstBootDrift {
   /** cloud-init had errors (`error`), has not finished (`running`), or finished fine (`ok`). */
   cloudInit: "ok" | "error" | "running";
   markerMissing: boolean;
+  /** The built image's files that differ (a node of the built image only). */
+  imageFilesStale: string[];
 }
 
 /** Compares the probed node with what its seed renders. */
@@ -199,5 +208,6 @@ export function firstBootDrift(desired: FirstBootDesired, state: FirstBootState)
     // 2: recoverable errors only (cloud-init 23.4 on), no failure.
     cloudInit: status === "0" || status === "2" ? "ok" : status === "running" ? "running" : "error",
     markerMissing: !state.cloudInit.marker,
+    imageFilesStale: desired.labImage ? (state.staleImageFiles ?? []) : [],
   };
 }

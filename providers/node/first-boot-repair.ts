@@ -3,13 +3,14 @@
  * (providers/node/first-boot-probe.ts) found changed: /root/.ssh's mode, the host name, the
  * network (only what can be repaired without cutting the management connection,
  * providers/node/node-network.ts), chrony's servers and service, sshd's login settings, the units
- * that stay off at boot, and the seed's marker. Each part is rendered only when the probe found it
- * changed; each prints one line saying what it repaired.
+ * that stay off at boot, the seed's marker, and the built image's files (image-files.ts). Each part
+ * is rendered only when the probe found it changed; each prints one line saying what it repaired.
  */
 import { SCRIPT_FAIL } from "../exec/node-exec";
 import { shellJoin, shellQuote } from "../exec/ssh";
 import { CLOUD_INIT_DONE_MARKER } from "./cloud-init";
 import { CHRONY_CONF, CHRONY_UNIT, SSH_DIR } from "./first-boot-probe";
+import { imageFilesRepair } from "./image-files";
 
 /** sshd's drop-in that restores the seed's login settings (read first: sshd takes the first value). */
 export const SSHD_DROP_IN = "/etc/ssh/sshd_config.d/00-kvmlab.conf";
@@ -30,6 +31,8 @@ export interface FirstBootRepairs {
   /** Units to disable at boot. */
   disable?: readonly string[];
   marker?: boolean;
+  /** The built image's files to put back (image-files.ts `staleImageFiles`). */
+  imageFiles?: readonly string[];
 }
 
 /** The repair script; empty when there is nothing to repair. */
@@ -52,14 +55,15 @@ echo ${shellQuote(`network: ${command}`)}`);
   }
   if (r.timeServers !== undefined) {
     const servers = r.timeServers.map((s) => `server ${s} iburst`);
+    const add = servers.length > 0 ? `\nprintf '%s\\n' ${shellJoin(servers)} >> ${CHRONY_CONF}.kvmlab` : "";
+    const said = r.timeServers.length > 0 ? `servers ${r.timeServers.join(" ")}` : "no time source";
     parts.push(`touch ${CHRONY_CONF}
-awk '$1 != "server" && $1 != "pool" && $1 != "peer"' ${CHRONY_CONF} > ${CHRONY_CONF}.kvmlab
-printf '%s\\n' ${shellJoin(servers)} >> ${CHRONY_CONF}.kvmlab
+awk '$1 != "server" && $1 != "pool" && $1 != "peer"' ${CHRONY_CONF} > ${CHRONY_CONF}.kvmlab${add}
 cat ${CHRONY_CONF}.kvmlab > ${CHRONY_CONF}
 rm -f ${CHRONY_CONF}.kvmlab
 systemctl enable ${CHRONY_UNIT} >/dev/null 2>&1 || fail "systemctl enable ${CHRONY_UNIT} failed. Fix: systemctl status ${CHRONY_UNIT} on the node"
 systemctl restart ${CHRONY_UNIT} || fail "chrony did not start. Fix: systemctl status ${CHRONY_UNIT} and journalctl -u ${CHRONY_UNIT} on the node"
-echo "chrony: servers ${r.timeServers.join(" ")}, enabled and started"`);
+echo "chrony: ${said}, enabled and started"`);
   }
   if (r.sshd) {
     parts.push(`mkdir -p "$(dirname ${SSHD_DROP_IN})"
@@ -80,5 +84,6 @@ echo ${u}" disabled at boot"`);
 touch ${marker}
 echo "made "${marker}`);
   }
+  parts.push(...imageFilesRepair(r.imageFiles ?? []));
   return parts.length === 0 ? "" : [SCRIPT_FAIL, ...parts].join("\n");
 }

@@ -17,9 +17,9 @@ export function setFstabLine(mountPoint: string, line: string): string {
 echo ${shellQuote(line)} >> /etc/fstab`;
 }
 
-/** Probe fragment: the fstab lines of the mount point, as they are. Never fails. */
+/** Probe fragment: the fstab lines of the mount point (not comments), as they are. Never fails. */
 export function fstabLinesProbe(mountPoint: string): string {
-  return `awk -v mp=${shellQuote(mountPoint)} '$2 == mp' /etc/fstab 2>/dev/null || true`;
+  return `awk -v mp=${shellQuote(mountPoint)} '$1 !~ /^#/ && $2 == mp' /etc/fstab 2>/dev/null || true`;
 }
 
 /** An fstab line with its fields separated by one space (how lines are compared). */

@@ -2,8 +2,9 @@
  * NodeFiles: what the node's seed sets up at its first boot, kept on the running node over SSH:
  * the seed's files (/etc/hosts, root's authorised keys and key pair: providers/node/cloud-init.ts
  * `seedFiles`) and /root/.ssh's mode, the host name, the network (NICs by MAC, addresses, default
- * routes), chrony, sshd's login settings, the units the image keeps off at boot, and cloud-init's
- * result with the seed's marker. A change of the files — a node added to the lab's hosts table, a
+ * routes), chrony, sshd's login settings, the units the image keeps off at boot, cloud-init's
+ * result with the seed's marker, and on a node of the built image (`labImage`) the root fstab line
+ * and datasource file the image fixes. A change of the files — a node added to the lab's hosts table, a
  * reserved name, a key — is written to the node in place, as the first boot would have written
  * it: the seed ISO is rewritten beside it (CloudInitDisk) and the VM is never replaced or
  * restarted for it.
@@ -12,7 +13,7 @@
  * renamed over it), so the create on a freshly booted node finds them written and changes nothing.
  * `read` runs one probe (providers/node/first-boot-probe.ts) and reports each part that differs
  * from the seed in a desired field (`filesCurrent`, `hostnameCurrent`, `networkCurrent`,
- * `timeSyncCurrent`, `sshdCurrent`, `bootStatesCurrent`, `cloudInitDone`); a node that cannot be
+ * `timeSyncCurrent`, `sshdCurrent`, `bootStatesCurrent`, `imageFilesCurrent`, `cloudInitDone`); a node that cannot be
  * reached reports nothing (NodeReady says so). The update repairs each in place
  * (providers/node/first-boot-repair.ts), except what cannot be repaired over the management
  * connection (a NIC to rename or missing) or by a script (cloud-init errors): the update fails
@@ -42,6 +43,7 @@ import {
   type FirstBootDrift,
 } from "./first-boot-probe";
 import { repairScript, type FirstBootRepairs } from "./first-boot-repair";
+import { IMAGE_DATASOURCE, IMAGE_FSTAB } from "../image/image-build-script";
 
 const schema = () =>
   z.object({
@@ -54,6 +56,8 @@ const schema = () =>
      * (pacemaker and corosync are the cluster's on a member, tgt the target's on its node).
      */
     offAtBoot: z.array(z.string().regex(/^[A-Za-z0-9@._-]+$/, "offAtBoot: unit names")).default([]),
+    /** The node boots the lab's built image: the root fstab line and datasource file it fixes are kept. */
+    labImage: z.boolean().default(false),
     /** Desired: every file on the node and /root/.ssh are as rendered (drift when one was edited or removed). */
     filesCurrent: z.boolean().default(true),
     /** Desired: the running host name and /etc/hostname are `hostname`. */
@@ -66,6 +70,8 @@ const schema = () =>
     sshdCurrent: z.boolean().default(true),
     /** Desired: no unit of `offAtBoot` is enabled at boot. */
     bootStatesCurrent: z.boolean().default(true),
+    /** Desired (`labImage`): /etc/fstab's root line and cloud-init's datasource file as the image has them. */
+    imageFilesCurrent: z.boolean().default(true),
     /** Desired: cloud-init finished without error and the seed's marker is there. */
     cloudInitDone: z.boolean().default(true),
   });
@@ -122,6 +128,7 @@ function desiredOf(inputs: Inputs): FirstBootDesired {
     interfaces: inputs.interfaces,
     timeServers: inputs.timeServers,
     offAtBoot: inputs.offAtBoot,
+    labImage: inputs.labImage,
     managementAddress: inputs.node.address,
   };
 }
@@ -140,6 +147,7 @@ export function repairsOf(
     disable: drift.enabledOffUnits,
     // The marker is the seed's last step: made again once cloud-init finished without error.
     marker: drift.cloudInit === "ok" && drift.markerMissing,
+    imageFiles: drift.imageFilesStale,
   };
 }
 
@@ -213,6 +221,7 @@ export const nodeFilesProvider = defineProvider({
         sshd: true,
         disable: inputs.offAtBoot,
         marker: true,
+        imageFiles: inputs.labImage ? [IMAGE_FSTAB.path, IMAGE_DATASOURCE.path] : [],
       }),
     };
   },
@@ -231,6 +240,7 @@ export const nodeFilesProvider = defineProvider({
         timeSyncCurrent: !drift.timeSyncStale,
         sshdCurrent: !drift.sshdStale,
         bootStatesCurrent: drift.enabledOffUnits.length === 0,
+        imageFilesCurrent: drift.imageFilesStale.length === 0,
         cloudInitDone: drift.cloudInit === "ok" && !drift.markerMissing,
       };
     }, {});

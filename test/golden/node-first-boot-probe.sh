@@ -34,3 +34,9 @@ else
   echo "status running"
 fi
 if [ -f /var/lib/kvm-ha-lab/cloud-init.done ]; then echo "marker yes"; else echo "marker no"; fi
+echo "== root-fstab"
+awk -v mp=/ '$1 !~ /^#/ && $2 == mp' /etc/fstab 2>/dev/null || true
+echo "== image-files"
+for f in /etc/cloud/cloud.cfg.d/90-kvmlab-datasource.cfg; do
+  echo "$(sha256sum "$f" 2>/dev/null | cut -d" " -f1) $f"
+done

@@ -29,3 +29,9 @@ echo postgresql" disabled at boot"
 mkdir -p "$(dirname /var/lib/kvm-ha-lab/cloud-init.done)"
 touch /var/lib/kvm-ha-lab/cloud-init.done
 echo "made "/var/lib/kvm-ha-lab/cloud-init.done
+awk -v mp=/ '$2 != mp' /etc/fstab > /etc/fstab.kvmlab && cat /etc/fstab.kvmlab > /etc/fstab && rm -f /etc/fstab.kvmlab
+echo '/dev/vda / ext4 errors=remount-ro 0 1' >> /etc/fstab
+echo "/etc/fstab: the image's root line put back"
+mkdir -p "$(dirname /etc/cloud/cloud.cfg.d/90-kvmlab-datasource.cfg)"
+printf '%s\n' 'datasource_list: [ NoCloud, None ]' > /etc/cloud/cloud.cfg.d/90-kvmlab-datasource.cfg
+echo /etc/cloud/cloud.cfg.d/90-kvmlab-datasource.cfg" written as the image has it"

@@ -11,7 +11,6 @@ describe("key inputs of the default lab", () => {
       host: { libvirtUri: "qemu:///system", stateDir: spec.host.stateDir },
       daemon: spec.host.daemon,
       requestedDomainType: "auto",
-      timeClients: ["192.168.8.0/24"],
     });
     for (const gone of ["sshAddress", "sshPort", "sshUser", "fenceAuthorizedKey"])
       expect(prep).not.toHaveProperty(gone);

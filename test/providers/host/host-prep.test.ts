@@ -92,7 +92,7 @@ function fakeDaemon(host: FakeMachine, pidFile: string, pid: number, comm: strin
 describe("HostPrep provider", () => {
   const p = hostPrepProvider;
   const raw = named(
-    { host: HOST, daemon: "managed", requestedDomainType: "auto", timeClients: ["192.168.8.0/24"] },
+    { host: HOST, daemon: "managed", requestedDomainType: "auto" },
     "dev-host-prep",
   );
 

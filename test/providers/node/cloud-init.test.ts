@@ -55,7 +55,8 @@ function seedInput(node: NodeSpec): CloudInitSeedInput {
     rootPrivateKey: ROOT_PRIVATE_KEY,
     hostPublicKey: HOST_PUBLIC_KEY,
     hostPrivateKey: HOST_PRIVATE_KEY,
-    timeServers: [dev.host.address],
+    // As the lab renders it: no time server (the host serves none).
+    timeServers: [],
     interfaces: nics.map((nic, i) => ({
       ...nic,
       name: interfaceNameFor(networkNamed(node.interfaces[i].network).role),
@@ -118,7 +119,14 @@ describe("cloud-init seed", () => {
       PROGRAM_PUBLIC_KEY,
       ROOT_PUBLIC_KEY,
     ]);
-    expect(rec(ud.ntp)).toMatchObject({ enabled: true, ntp_client: "chrony", servers: ["192.168.8.1"] });
+    // No time server: cloud-init leaves chrony alone (it would put Debian's pools in for an empty list).
+    expect(rec(ud.ntp)).toEqual({ enabled: false });
+    const withServer = rec(
+      parseYaml(renderCloudInitSeed({ ...seedInput(node01), timeServers: ["192.168.8.2"] })["user-data"], {
+        version: "1.1",
+      }),
+    );
+    expect(rec(withServer.ntp)).toEqual({ enabled: true, ntp_client: "chrony", servers: ["192.168.8.2"], pools: [] });
     expect(recs(ud.runcmd).at(-1)).toEqual(["touch", CLOUD_INIT_DONE_MARKER]);
   });
 

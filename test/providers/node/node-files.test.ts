@@ -19,6 +19,7 @@ import {
   statMode,
 } from "../../../providers/node/first-boot-probe";
 import { repairScript, SSHD_DROP_IN } from "../../../providers/node/first-boot-repair";
+import { IMAGE_DATASOURCE, IMAGE_FSTAB } from "../../../providers/image/image-build-script";
 import { bashSyntaxCheck } from "../../support/bash";
 import { expectGolden } from "../../support/golden";
 import { checked, failureOf, IN_PLACE, named, NO_DIFF } from "../../support/provider-driver";
@@ -56,6 +57,7 @@ const raw = named(
     ],
     timeServers: ["192.168.8.1"],
     offAtBoot: ["postgresql", "tgt"],
+    labImage: true,
   },
   "dev-node01-files",
 );
@@ -99,12 +101,16 @@ function node01(inputs?: Inputs): FakeMachine {
       paths: [
         "/etc/hosts",
         "/etc/hostname",
+        IMAGE_FSTAB.path,
+        "/etc/cloud",
         "/etc/chrony",
         "/etc/ssh",
         "/root/.ssh",
         "/run/cloud-init",
         "/var/lib/kvm-ha-lab",
       ],
+      // The image's root line names the root device; nothing touches it.
+      reads: ["/dev/vda"],
     },
   );
   node.env.FAKE_RESULT_JSON = node.at("/run/cloud-init/result.json");
@@ -117,6 +123,9 @@ function node01(inputs?: Inputs): FakeMachine {
   fs.chmodSync(node.at("/root/.ssh"), 0o700);
   node.state("hostname", "node01\n");
   node.write("/etc/hostname", "node01\n");
+  // As the built image has them, with a line of a mount of the lab's after the root's.
+  node.write(IMAGE_FSTAB.path, `${IMAGE_FSTAB.content}localhost:data00 /gldata00 glusterfs defaults,_netdev 0 0\n`);
+  node.write(IMAGE_DATASOURCE.path, IMAGE_DATASOURCE.content);
   node.state("links", `${LINKS.join("\n")}\n`);
   node.state("addrs", `${ADDRS.join("\n")}\n`);
   node.state("routes", ROUTES);
@@ -150,7 +159,7 @@ const changes = (node: FakeMachine) =>
 const leftovers = (node: FakeMachine) => [
   ...fs
     .readdirSync(path.dirname(node.at("/etc/hosts")))
-    .filter((f) => !["hosts", "hostname", "chrony", "ssh"].includes(f)),
+    .filter((f) => !["hosts", "hostname", "fstab", "cloud", "chrony", "ssh"].includes(f)),
   ...fs.readdirSync(node.at("/root/.ssh")).filter((f) => !/^(authorized_keys|id_ed25519(\.pub)?)$/.test(f)),
 ];
 
@@ -162,7 +171,7 @@ describe("NodeFiles", () => {
     bashSyntaxCheck(stateScript(files));
     expectGolden("node-files-apply.sh", applyScript(files));
     expectGolden("node-files-state.sh", stateScript(files));
-    const probe = firstBootProbe({ files, offAtBoot: ["postgresql", "tgt"] });
+    const probe = firstBootProbe({ files, offAtBoot: ["postgresql", "tgt"], labImage: true });
     bashSyntaxCheck(probe);
     expectGolden("node-first-boot-probe.sh", probe);
     const repair = repairScript({
@@ -173,6 +182,7 @@ describe("NodeFiles", () => {
       sshd: true,
       disable: ["postgresql"],
       marker: true,
+      imageFiles: [IMAGE_FSTAB.path, IMAGE_DATASOURCE.path],
     });
     bashSyntaxCheck(repair);
     expectGolden("node-first-boot-repair.sh", repair);
@@ -345,6 +355,31 @@ describe("NodeFiles", () => {
       },
     ],
     [
+      "the image's root line in /etc/fstab changed",
+      "imageFilesCurrent",
+      (node) =>
+        node.write(
+          IMAGE_FSTAB.path,
+          "/dev/vda / ext4 defaults 0 1\nlocalhost:data00 /gldata00 glusterfs defaults,_netdev 0 0\n",
+        ),
+      (node) => {
+        // The root line put back; the lab's other lines left as they are.
+        expect(node.read(IMAGE_FSTAB.path)).toBe(
+          `localhost:data00 /gldata00 glusterfs defaults,_netdev 0 0\n${IMAGE_FSTAB.content}`,
+        );
+        expect(node.read(IMAGE_DATASOURCE.path)).toBe(IMAGE_DATASOURCE.content);
+      },
+    ],
+    [
+      "the datasource file edited (the EC2 metadata service probed)",
+      "imageFilesCurrent",
+      (node) => node.write(IMAGE_DATASOURCE.path, "datasource_list: [ NoCloud, Ec2, None ]\n"),
+      (node) => {
+        expect(node.read(IMAGE_DATASOURCE.path)).toBe(IMAGE_DATASOURCE.content);
+        expect(node.read(IMAGE_FSTAB.path)?.startsWith(IMAGE_FSTAB.content)).toBe(true);
+      },
+    ],
+    [
       "the seed's marker removed",
       "cloudInitDone",
       (node) => fs.rmSync(node.at(CLOUD_INIT_DONE_MARKER)),
@@ -376,6 +411,33 @@ describe("NodeFiles", () => {
     node.state("enabled.pacemaker", "enabled\n");
     node.state("enabled.corosync", "enabled\n");
     expect((await p.read("x", { ...inputs, paths: [] })).props).toMatchObject({ bootStatesCurrent: true });
+  });
+
+  test("a node of a fetched or local image (labImage false): its own fstab and datasource are not the lab's to check", async () => {
+    const inputs = await inputsOf({ ...raw, labImage: false });
+    const node = node01(inputs);
+    node.write(IMAGE_FSTAB.path, "PARTUUID=1d2c-01 / ext4 rw,discard,errors=remount-ro 0 1\n");
+    fs.rmSync(node.at(IMAGE_DATASOURCE.path));
+    const read = await p.read("x", { ...inputs, paths: [] });
+    expect(read.props).toMatchObject({ imageFilesCurrent: true });
+    expect(theCall(PROBE).script).not.toContain("== root-fstab");
+  });
+
+  test("no time server (the lab's nodes): chrony still pointed at the host, or at Debian's pool as the package ships it → timeSyncCurrent false; the update takes every source out", async () => {
+    const inputs = await inputsOf({ ...raw, timeServers: [] });
+    for (const conf of [
+      "# from cloud-init\nserver 192.168.8.1 iburst\nsourcedir /run/chrony-dhcp\n",
+      "pool 2.debian.pool.ntp.org iburst\nsourcedir /run/chrony-dhcp\n",
+    ]) {
+      const node = node01(inputs);
+      node.write("/etc/chrony/chrony.conf", conf);
+      const read = await p.read("x", { ...inputs, paths: [] });
+      expect(read.props).toMatchObject({ timeSyncCurrent: false });
+      await p.update("x", read.props as Props, inputs);
+      expect(node.read("/etc/chrony/chrony.conf")).toBe(conf.split("\n").filter((l) => !/^(server|pool) /.test(l)).join("\n"));
+      expect((await p.read("x", { ...inputs, paths: [] })).props).toMatchObject({ timeSyncCurrent: true });
+      lab.rules = [];
+    }
   });
 
   test("update fails naming the node and the fix where no repair is safe: the management NIC renamed, cloud-init errors", async () => {
