@@ -1,14 +1,24 @@
 /** The fake lab's record read as pacemaker steps: what each script is, on which member. */
-import { DESTROY_SCRIPT, MEMBER_SCRIPT, STATE_SCRIPT } from "../../providers/cluster/pacemaker/pcs-cluster";
+import {
+  DESTROY_SCRIPT,
+  MEMBER_SCRIPT,
+  PASSWORD_SCRIPT,
+  READ_MEMBER_SCRIPT,
+  READ_STATE_SCRIPT,
+  STATE_SCRIPT,
+} from "../../providers/cluster/pacemaker/pcs-cluster";
 import { NODE_OF } from "../fixtures/cluster-lab";
 import { lab, type Call } from "./fake-lab";
 
-/** What a script is, by what the providers' builders put in it. */
+/** What a script is, by what the providers' builders put in it (the read's scripts as their plain ones). */
 export function kindOf(script: string): string {
-  if (script === STATE_SCRIPT) return "state";
-  if (script === MEMBER_SCRIPT) return "member";
+  if (script === STATE_SCRIPT || script === READ_STATE_SCRIPT) return "state";
+  if (script === MEMBER_SCRIPT || script === READ_MEMBER_SCRIPT) return "member";
+  if (script === PASSWORD_SCRIPT) return "password";
   if (script.startsWith("set -e\n")) return "batch";
   if (/PG_VERSION/.test(script)) return "pg-init";
+  if (/\necho repaired$/.test(script)) return "pg-repair";
+  if (/SHOW data_directory/.test(script)) return "pg-state";
   if (/chpasswd/.test(script)) return "pcsd";
   if (/pcs cluster node (add|remove) /.test(script)) return "membership";
   if (/pcs host auth/.test(script)) return "cluster";

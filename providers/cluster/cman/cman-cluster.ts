@@ -19,7 +19,9 @@
  * `read` reports the config version of the first node that has the file, whether ricci runs on
  * every node (`ricciRunning`) and starts at boot (`ricciEnabled`), whether every node's file is the
  * rendered one (`confCurrent`), cman and rgmanager at boot against `startAtBoot`, and whether
- * every running cluster has loaded its file's version (`configLoaded`: reloaded when behind).
+ * every running cluster has loaded its file's version (`configLoaded`: reloaded when behind), and
+ * whether ricci's password is the secret on every node that answers (`ricciPasswordCurrent`,
+ * shadow-password.ts: the secret on stdin, hashed again on the node; every update sets it again).
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
@@ -36,6 +38,12 @@ import {
   sshEndpointField,
   type Runner,
 } from "../../exec/node-exec";
+import {
+  passwordCurrentOf,
+  passwordProbe,
+  passwordVerdict,
+  type PasswordVerdict,
+} from "../../node/shadow-password";
 import type { ClusterMember, ClusterSettings } from "../../core/endpoints";
 import { labKind } from "../../core/kind";
 import {
@@ -91,6 +99,8 @@ const schema = () =>
     ricciEnabled: z.boolean().default(true),
     /** Desired: where cman runs, it has loaded the version of the node's cluster.conf. */
     configLoaded: z.boolean().default(true),
+    /** Desired: ricci's password is `ricciPassword` on every node that answers. */
+    ricciPasswordCurrent: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 type Member = Inputs["members"][number];
@@ -102,6 +112,9 @@ export type CmanClusterInputs = Omit<z.input<ReturnType<typeof schema>>, "transp
 // ---------------------------------------------------------------------------------------------
 // Scripts (one per node per step)
 // ---------------------------------------------------------------------------------------------
+
+/** The user ricci authenticates (`ccs -h NODE` asks for its password). */
+const RICCI_USER = "ricci";
 
 /** Step 1: the ricci password (read from stdin), ricci on at boot and running. */
 export function ricciScript(): string {
@@ -146,6 +159,11 @@ for svc in ${BOOT_SERVICES.join(" ")}; do
 done
 echo "== loaded"
 cman_tool version 2>/dev/null | sed -n 's/.* config \\([0-9][0-9]*\\)$/\\1/p' || true`;
+}
+
+/** The read's probe on each node: {@link probeScript}, then whether ricci's password is the secret on stdin. */
+export function readProbeScript(): string {
+  return `${probeScript()}\n${passwordProbe(RICCI_USER)}`;
 }
 
 /**
@@ -380,6 +398,7 @@ export const cmanClusterProvider = defineProvider({
     ricci: ricciScript(),
     boot: bootScript(inputs.startAtBoot),
     probe: probeScript(),
+    read: readProbeScript(),
     validate: validateConfScript(),
     write: writeConfScript(),
     remove: deleteScript(),
@@ -408,13 +427,16 @@ export const cmanClusterProvider = defineProvider({
     let ricciEnabled = true;
     let confCurrent = true;
     const probes: NodeProbe[] = [];
+    const verdicts: PasswordVerdict[] = [];
+    const password = olds.ricciPassword;
     for (const member of olds.members) {
       try {
         const { stdout } = await onNode(member.access, olds.sshPrivateKey, (run) =>
-          run(probeScript(), { timeoutSeconds: 60 }),
+          run(readProbeScript(), { stdin: `${password}\n`, sensitive: [password], timeoutSeconds: 60 }),
         );
         const probe = parseProbe(stdout);
         probes.push(probe);
+        verdicts.push(passwordVerdict(stdout));
         if (probe.conf !== undefined) configVersion ??= configVersionOf(probe.conf);
         ricciRunning &&= probe.ricciRunning;
         ricciEnabled &&= probe.boot.ricci === true;
@@ -426,6 +448,7 @@ export const cmanClusterProvider = defineProvider({
         confCurrent = false;
       }
     }
+    const ricciPasswordCurrent = passwordCurrentOf(verdicts);
     return {
       configVersion: configVersion ?? olds.configVersion,
       ricciRunning,
@@ -433,6 +456,7 @@ export const cmanClusterProvider = defineProvider({
       confCurrent,
       startAtBoot: startAtBootOf(probes, olds.startAtBoot),
       configLoaded: configLoadedOn(probes),
+      ...(ricciPasswordCurrent !== undefined ? { ricciPasswordCurrent } : {}),
     };
   },
   async update(_id, _olds, news) {

@@ -11,7 +11,9 @@
  * (`running`), properties and resource defaults, the cluster's identity (`clusterUuid`), and pcsd's
  * known hosts (`hostsAuthenticated`); from every member that answers (member-state.ts): start at
  * boot, pcsd enabled and running (`pcsdRunning`), the same corosync.conf and authkey
- * (`configSynced`: distributed again from the first member). Changes of the token, the
+ * (`configSynced`: distributed again from the first member), and hacluster's password
+ * (`passwordCurrent`, shadow-password.ts: the secret on stdin, hashed again on the member with its
+ * shadow salt; a drifted one is set again by chpasswd alone). Changes of the token, the
  * properties, the defaults or start-at-boot are applied in place without a restart; so are members
  * added or removed (membership.ts: `pcs cluster node add/remove`, two_node rewritten by pcs). A
  * change of name or transport, of a kept member's id or link addresses, or of two_node without a
@@ -50,7 +52,8 @@ import {
 } from "./member-state";
 import type { ClusterMember, ClusterSettings } from "../../core/endpoints";
 import { labKind } from "../../core/kind";
-import { pcsHostAuth, pcsPasswordStdin } from "./pcs-auth";
+import { HACLUSTER_USER, pcsHostAuth, pcsPasswordStdin } from "./pcs-auth";
+import { passwordCurrentOf, passwordProbe, passwordVerdict } from "../../node/shadow-password";
 import {
   pcsClusterSetup,
   pcsNodeName,
@@ -119,6 +122,8 @@ const schema = () =>
     hostsAuthenticated: z.boolean().default(true),
     /** Desired: every member that answers holds the first one's corosync.conf and authkey. */
     configSynced: z.boolean().default(true),
+    /** Desired: hacluster's password is `haclusterPassword` on every member that answers. */
+    passwordCurrent: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 type Stored = Inputs & Partial<PcsClusterOutputs>;
@@ -178,6 +183,18 @@ destroy_cluster() {
 }`;
 }
 
+/** Shell lines (after {@link SCRIPT_FAIL}) setting the hacluster password from stdin (chpasswd reads it on its stdin). */
+const SET_PASSWORD = `pw=$(cat)
+[ -n "$pw" ] || fail "no hacluster password on stdin"
+printf '${HACLUSTER_USER}:%s\\n' "$pw" | chpasswd`;
+
+/** On every member whose hacluster password drifted: the password set again (stdin), nothing else. */
+export const PASSWORD_SCRIPT = `${SCRIPT_FAIL}
+${SET_PASSWORD}`;
+
+/** The read's section on every member: whether hacluster's password is the secret on stdin (shadow-password.ts). */
+export const PASSWORD_PROBE = passwordProbe(HACLUSTER_USER);
+
 /**
  * On every member: the hacluster password (stdin), pcsd running, and no other cluster's
  * configuration left (Debian's corosync package ships a one-node "debian" cluster).
@@ -186,9 +203,7 @@ export function pcsdScript(clusterName: string): string {
   return `${SCRIPT_FAIL}
 command -v pcs >/dev/null || fail "pcs is not installed. Fix: use the lab image, or apt-get install pcs pacemaker corosync"
 ${destroyFunctions("pulumi up again")}
-pw=$(cat)
-[ -n "$pw" ] || fail "no hacluster password on stdin"
-printf 'hacluster:%s\\n' "$pw" | chpasswd
+${SET_PASSWORD}
 systemctl enable pcsd >/dev/null 2>&1 || true
 systemctl start pcsd
 current=$(sed -n 's/^[[:space:]]*cluster_name:[[:space:]]*//p' /etc/corosync/corosync.conf 2>/dev/null || true)
@@ -285,6 +300,12 @@ ${MEMBER_PROBE}`;
 
 /** What each other member reports: its units and files. */
 export const MEMBER_SCRIPT = MEMBER_PROBE;
+
+/** The read's script on the first member that answers: {@link STATE_SCRIPT} and the password check (stdin). */
+export const READ_STATE_SCRIPT = `${STATE_SCRIPT}\n${PASSWORD_PROBE}`;
+
+/** The read's script on each other member: {@link MEMBER_SCRIPT} and the password check (stdin). */
+export const READ_MEMBER_SCRIPT = `${MEMBER_SCRIPT}\n${PASSWORD_PROBE}`;
 
 /** Cluster node name → the management address `pcs host auth` reaches it at. */
 function authAddresses(members: readonly Member[]): Record<string, string> {
@@ -436,8 +457,8 @@ function membersToChange(olds: Stored, news: Inputs): MembershipChange<Member> |
   return change !== undefined && change.added.length + change.removed.length > 0 ? change : undefined;
 }
 
-/** Inputs an update can apply with `pcs property` / `pcs resource defaults` alone. */
-const SETTINGS_ONLY: readonly string[] = ["properties", "resourceDefaults"];
+/** Inputs an update can apply alone: `pcs property` / `pcs resource defaults`, and hacluster's password (chpasswd). */
+const SETTINGS_ONLY: readonly string[] = ["properties", "resourceDefaults", "passwordCurrent"];
 
 /**
  * True when the live cluster (`olds`, after a refresh) differs from `news` only in properties or
@@ -455,19 +476,41 @@ export function settingsOnlyChange(olds: object, news: object): boolean {
  * files; one that cannot be reached is left out): one script per member.
  */
 async function readCluster(olds: Stored): Promise<Partial<Stored>> {
+  // Each script also checks hacluster's password there: the secret on stdin, redacted from errors.
   const script = (m: Member, text: string) =>
-    onNode(m.access, olds.sshPrivateKey, async (run) => (await run(text, { timeoutSeconds: 60 })).stdout);
-  const state = await firstAnswer(olds.members, async (m) => ({ m, stdout: await script(m, STATE_SCRIPT) }));
+    onNode(
+      m.access,
+      olds.sshPrivateKey,
+      async (run) => (await run(text, { ...passwordOnStdin(olds), timeoutSeconds: 60 })).stdout,
+    );
+  const state = await firstAnswer(olds.members, async (m) => ({
+    m,
+    stdout: await script(m, READ_STATE_SCRIPT),
+  }));
   if (state === undefined) return { running: false };
   const after = olds.members.slice(olds.members.indexOf(state.m) + 1);
-  const others = await Promise.all(
-    after.map((m) => orIfUnreachable(() => script(m, MEMBER_SCRIPT), undefined)),
+  const others = (
+    await Promise.all(after.map((m) => orIfUnreachable(() => script(m, READ_MEMBER_SCRIPT), undefined)))
+  ).filter((o): o is string => o !== undefined);
+  const passwordCurrent = passwordCurrentOf([state.stdout, ...others].map(passwordVerdict));
+  return {
+    ...parseState(olds, state.stdout, others),
+    ...(passwordCurrent !== undefined ? { passwordCurrent } : {}),
+  };
+}
+
+/** On every member whose password drifted (all at once): hacluster's password set again from stdin. */
+async function resetPasswords(inputs: Inputs): Promise<void> {
+  await Promise.all(
+    inputs.members.map((m) =>
+      onNode(m.access, inputs.sshPrivateKey, (run) =>
+        explained(`${m.name} (${m.access.address})`, () =>
+          run(PASSWORD_SCRIPT, { ...passwordOnStdin(inputs), timeoutSeconds: 60 }),
+        ),
+      ),
+    ),
   );
-  return parseState(
-    olds,
-    state.stdout,
-    others.filter((o): o is string => o !== undefined),
-  );
+  progress(`cluster ${inputs.name}: the hacluster password set again on every member`);
 }
 
 /** The PcsCluster provider. */
@@ -477,8 +520,9 @@ export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsC
     pcsd: pcsdScript(inputs.name),
     cluster: clusterScript(inputs),
     settings: settingsCommands(inputs, { properties: {}, resourceDefaults: {} }),
-    state: STATE_SCRIPT,
-    member: MEMBER_SCRIPT,
+    state: READ_STATE_SCRIPT,
+    member: READ_MEMBER_SCRIPT,
+    password: PASSWORD_SCRIPT,
     sync: clusterScript(inputs, true),
     // The delete too: a delete runs the code stored with the resource.
     destroy: DESTROY_SCRIPT,
@@ -505,6 +549,7 @@ export const pcsClusterProvider = defineProvider<ReturnType<typeof schema>, PcsC
     if (change !== undefined || !settingsOnlyChange(olds, news) || olds.clusterUuid === undefined)
       return converge(news, olds.configSynced === false);
     const clusterUuid = olds.clusterUuid;
+    if (olds.passwordCurrent === false) await resetPasswords(news);
     await onFirstMember(news, (run) => applySettings(news, run));
     progress(`cluster ${news.name}: properties and resource defaults set`);
     return { clusterUuid, topology: wantedTopology(news.members) };

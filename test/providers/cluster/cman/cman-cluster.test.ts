@@ -18,6 +18,7 @@ import {
   parseProbe,
   planConfigVersion,
   probeScript,
+  readProbeScript,
   reloadScript,
   ricciScript,
   validateConfScript,
@@ -49,11 +50,15 @@ class FakeNode {
   readonly machine: FakeMachine;
 
   constructor() {
-    this.machine = fakeMachine(CMAN_TOOLS, {
-      paths: [CLUSTER_DIR],
+    // RHEL 6 has `python` (2.6), no python3: the real interpreter stands in for it.
+    this.machine = fakeMachine({ ...CMAN_TOOLS, python: 'exec /usr/bin/python3 "$@"' }, {
+      paths: [CLUSTER_DIR, SHADOW],
       reads: ["/var/log/messages", "/var/log/cluster/corosync.log"],
     });
     this.machine.env.FAKE_CLUSTER_CONF = this.machine.at(CLUSTER_CONF_PATH);
+    // ricci as the package creates it: locked until its password is set.
+    this.machine.env.FAKE_SHADOW = this.machine.at(SHADOW);
+    this.machine.write(SHADOW, "root:*:15000:0:99999:7:::\nricci:!!:15000::::::\n");
     for (const name of ["ricci-user", "installed.ricci", "installed.cman", "installed.rgmanager"])
       this.machine.state(name, "");
   }
@@ -113,6 +118,9 @@ class FakeNode {
 /** The directory of cluster.conf, moved into each fake node's sandbox. */
 const CLUSTER_DIR = "/etc/cluster";
 
+/** The node's shadow file (ricci's password hash), moved into its sandbox. */
+const SHADOW = "/etc/shadow";
+
 /** The step a script is (by identity with the exported builders). */
 type Step = "ricci" | "boot" | "probe" | "validate" | "write" | "reload" | "delete";
 
@@ -125,7 +133,7 @@ let nodes: Record<string, FakeNode> = {};
 function stepOf(script: string): Step {
   if (script === ricciScript()) return "ricci";
   if (script === bootScript(true) || script === bootScript(false)) return "boot";
-  if (script === probeScript()) return "probe";
+  if (script === probeScript() || script === readProbeScript()) return "probe";
   if (script === validateConfScript()) return "validate";
   if (script === writeConfScript()) return "write";
   if (script === deleteScript()) return "delete";
@@ -487,6 +495,40 @@ describe("CmanCluster: read, diff, delete, check", () => {
     expect(configVersionOf(n2.conf ?? "")).toBe(2);
     const again = await cmanClusterProvider.read("cman:cluster01", olds);
     expect(again.props).toMatchObject({ ricciEnabled: true, startAtBoot: false, configLoaded: true });
+  });
+
+  test("read: ricci's password changed on node02 (S4) → ricciPasswordCurrent false; the update sets it again (passwd --stdin), the secret on stdin only", async () => {
+    const olds = await created();
+    const news = await inputsOf(raw());
+    // Checked, not merely kept: a stored false reads true again.
+    expect(
+      (await cmanClusterProvider.read("cman:cluster01", { ...olds, ricciPasswordCurrent: false })).props,
+    ).toMatchObject({ ricciPasswordCurrent: true });
+    // Out of band on node02: another password (its shadow hash is another one).
+    forReal(nodes[N2]!.machine)("passwd --stdin ricci >/dev/null", {
+      where: N2,
+      script: "",
+      opts: { stdin: "Changed-By-Hand-1\n" },
+    });
+    lab.calls = [];
+    const found = await cmanClusterProvider.read("cman:cluster01", olds);
+    expect(found.props).toMatchObject({ ricciPasswordCurrent: false, ricciRunning: true, confCurrent: true });
+    expect(await cmanClusterProvider.diff("cman:cluster01", found.props as Props, news)).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    for (const call of lab.calls) {
+      expect(call.script).toBe(readProbeScript());
+      expect(call.opts).toMatchObject({ stdin: `${PASSWORD}\n`, sensitive: [PASSWORD] });
+    }
+    await cmanClusterProvider.update("cman:cluster01", found.props as Props, news);
+    expect(nodes[N2]?.ricciPassword).toBe(PASSWORD);
+    expect((await cmanClusterProvider.read("cman:cluster01", olds)).props).toMatchObject({
+      ricciPasswordCurrent: true,
+    });
+    for (const call of lab.calls) expect(call.script).not.toContain(PASSWORD);
+    expect(nodes[N2]?.machine.read(SHADOW)).not.toContain(PASSWORD);
   });
 
   test("read: an unreachable node is drift, not an error", async () => {

@@ -10,14 +10,18 @@ import {
   DESTROY_SCRIPT,
   MEMBER_SCRIPT,
   parseState,
+  PASSWORD_SCRIPT,
   pcsClusterProvider,
   pcsdScript,
+  READ_MEMBER_SCRIPT,
+  READ_STATE_SCRIPT,
   settingsCommands,
   STATE_SCRIPT,
   topologyOf,
 } from "../../../../providers/cluster/pacemaker/pcs-cluster";
 import { KNOWN_HOSTS } from "../../../../providers/cluster/pacemaker/member-state";
-import { bashSyntaxCheck } from "../../../support/bash";
+import { passwordVerdict } from "../../../../providers/node/shadow-password";
+import { addFakes, bashSyntaxCheck } from "../../../support/bash";
 import { failedProperties } from "../../../support/provider-driver";
 import { clusterInputs, MEMBERS, PASSWORD, pcsRaw } from "../../../fixtures/cluster-lab";
 import { COROSYNC_CONF, edited, LAB_PROPERTIES, pcsState, TOPOLOGY, UUID } from "../../../fixtures/pacemaker";
@@ -67,11 +71,17 @@ describe("PcsCluster: scripts and settings", () => {
   describe("run for real on a fake member", () => {
     const CONF_PATH = "/etc/corosync/corosync.conf";
     const CIB_PATH = "/var/lib/pacemaker/cib/cib.xml";
+    /** The member's shadow file: hacluster locked, as the pcs package creates the user. */
+    const SHADOW = "/etc/shadow";
     function member(): FakeMachine {
       // python3 is the real one (pcs's interpreter on a node), not a fake.
       const tools = { ...PCS_TOOLS, python3: 'exec /usr/bin/python3 "$@"' };
-      const m = fakeMachine(tools, { paths: ["/etc/corosync", "/var/lib/pacemaker", "/var/lib/pcsd"] });
+      const m = fakeMachine(tools, {
+        paths: ["/etc/corosync", "/var/lib/pacemaker", "/var/lib/pcsd", SHADOW],
+      });
       m.env.FAKE_COROSYNC = m.at("/etc/corosync");
+      m.env.FAKE_SHADOW = m.at(SHADOW);
+      m.write(SHADOW, "root:*:19700:0:99999:7:::\nhacluster:!:19700::::::\n");
       m.env.FAKE_PACEMAKER = m.at("/var/lib/pacemaker");
       // The packages' directories (the corosync and pacemaker packages install them).
       for (const dir of [m.env.FAKE_COROSYNC, `${m.env.FAKE_PACEMAKER}/cib`])
@@ -236,6 +246,32 @@ describe("PcsCluster: scripts and settings", () => {
       expect(r.stderr).toContain(
         "pcs cluster setup failed (attempt 1 of 5): Error: node02h: Unable to authenticate",
       );
+    });
+
+    test("the read's password check (S3): hacluster's shadow hash against the secret on stdin, hashed again on the member; PASSWORD_SCRIPT sets it again", () => {
+      const m = member();
+      const verdictWith = (script: string, secret: string) =>
+        passwordVerdict(runOn(m, script, `${secret}\n`).stdout ?? "");
+      // Locked (no password yet): not the secret.
+      expect(verdictWith(READ_MEMBER_SCRIPT, PASSWORD)).toBe("differs");
+      expect(runOn(m, pcsdScript("cluster01"), `${PASSWORD}\n`).code).toBe(0);
+      expect(verdictWith(READ_MEMBER_SCRIPT, PASSWORD)).toBe("current");
+      expect(verdictWith(READ_STATE_SCRIPT, PASSWORD)).toBe("current");
+      expect(verdictWith(READ_MEMBER_SCRIPT, `${PASSWORD}x`)).toBe("differs");
+      // Changed out of band (passwd on the node): drift; PASSWORD_SCRIPT alone puts it back.
+      expect(runOn(m, PASSWORD_SCRIPT, "Another-Passw0rd\n").code).toBe(0);
+      expect(verdictWith(READ_MEMBER_SCRIPT, PASSWORD)).toBe("differs");
+      expect(runOn(m, PASSWORD_SCRIPT, `${PASSWORD}\n`).code).toBe(0);
+      expect(verdictWith(READ_MEMBER_SCRIPT, PASSWORD)).toBe("current");
+      expect(m.log().filter((l) => l.startsWith("chpasswd"))).toHaveLength(3);
+      // Neither the secret nor the hash leaves in clear: not in argv, not in the output.
+      expect(m.log().join("\n")).not.toContain(PASSWORD);
+      expect(runOn(m, READ_MEMBER_SCRIPT, `${PASSWORD}\n`).stdout).not.toMatch(/\$6\$/);
+      // Without python (a node that cannot check): unknown, never drift.
+      addFakes(m.fake, { python3: "exit 127", python: "exit 127" });
+      expect(verdictWith(READ_MEMBER_SCRIPT, PASSWORD)).toBe("unknown");
+      bashSyntaxCheck(PASSWORD_SCRIPT);
+      bashSyntaxCheck(READ_STATE_SCRIPT);
     });
 
     test("STATE_SCRIPT and MEMBER_SCRIPT as parseState reads them: units, digests and known hosts from the members' real output", () => {

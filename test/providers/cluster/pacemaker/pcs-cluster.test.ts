@@ -18,6 +18,7 @@ import { PCS_TOOLS } from "../../../fixtures/fake-tools";
 import type { Props } from "../../../../providers/core/base";
 import {
   clusterScript,
+  PASSWORD_SCRIPT,
   pcsClusterProvider,
   pcsdScript,
   settingsOnlyChange,
@@ -370,6 +371,37 @@ describe("PcsCluster: read, diff, update", () => {
     expect(settingsOnlyChange(props, news)).toBe(true);
     expect(settingsOnlyChange({ ...props, running: false }, news)).toBe(false);
     expect(settingsOnlyChange({ ...props, tokenMs: 10000 }, news)).toBe(false);
+  });
+
+  test("hacluster's password changed on node02 (S3) → passwordCurrent false → the update sets it again with chpasswd on every member, and nothing else", async () => {
+    const olds = await createdCluster();
+    on(STATE, { stdout: `${pcsState()}== password\ncurrent\n` });
+    on(MEMBER, { stdout: `${memberState()}== password\ndiffers\n` }, N2);
+    const news = await pcsNews();
+    const { props, diff } = await refreshDiff(pcsClusterProvider, "cluster01", olds, news);
+    expect(props).toMatchObject({ passwordCurrent: false, pcsdRunning: true, configSynced: true });
+    expect(diff).toEqual(IN_PLACE);
+    // The read checked it on both members with the secret on stdin only, redacted from errors.
+    for (const call of lab.calls) {
+      expect(call.script).toMatch(/== password/);
+      expect(call.script).not.toContain(PASSWORD);
+      expect(call.opts).toMatchObject({ stdin: `${PASSWORD}\n`, sensitive: [PASSWORD] });
+    }
+
+    forget();
+    clusterAnswers(pcsState());
+    await pcsClusterProvider.update("cluster01", props, news);
+    expect(steps().slice(0, 2).sort()).toEqual(["node01 password", "node02 password"]);
+    expect(steps().slice(2)).toEqual(["node01 state"]);
+    for (const call of callsOf("password")) {
+      expect(call.script).toBe(PASSWORD_SCRIPT);
+      expect(call.opts).toMatchObject({ stdin: `${PASSWORD}\n`, sensitive: [PASSWORD] });
+    }
+    // A member that cannot check (no python) is not drift; one that cannot be read is left out.
+    forget();
+    on(STATE, { stdout: `${pcsState()}== password\nunknown\n` });
+    on(MEMBER, { stdout: `${memberState()}== password\ncurrent\n` }, N2);
+    expect((await pcsClusterProvider.read("cluster01", props)).props).toMatchObject({ passwordCurrent: true });
   });
 
   test("a node offline → running false → update starts the cluster again (no replacement)", async () => {
