@@ -27,6 +27,31 @@ export interface PgInitInput {
 /** PostgreSQL's binaries on the lab's Debian 12 nodes. */
 export const PG_BIN_DIR = "/usr/lib/postgresql/15/bin";
 
+/** The comment above the lab's lines in postgresql.conf. */
+export const PG_CONF_MARKER = "# kvm-ha-lab: reachable on the service group's VIP";
+
+/** The settings the lab writes into postgresql.conf: name → value as written. */
+export function pgConfSettings(port: number): [string, string][] {
+  return [
+    ["listen_addresses", "'*'"],
+    ["port", String(port)],
+    ["unix_socket_directories", `'${POSTGRESQL_SOCKET_DIR}'`],
+  ];
+}
+
+/** The lab's block of postgresql.conf (its marker, then one `name = value` line per setting). */
+export function pgConfBlock(port: number): string {
+  return [PG_CONF_MARKER, ...pgConfSettings(port).map(([k, v]) => `${k} = ${v}`)].join("\n");
+}
+
+/** The pg_hba.conf line that lets the network in with a password. */
+export function pgHbaLine(clientCidr: string): string {
+  return `host all all ${clientCidr} scram-sha-256`;
+}
+
+/** Shell: the stdin password in `$password` as the body of an SQL string literal (quotes doubled). */
+export const SQL_PASSWORD = `"\${password//\\'/\\'\\'}"`;
+
 /** Renders the initialisation script; throws naming the field for unusable values. */
 export function renderPgInit(i: PgInitInput): string {
   if (!/^\/[A-Za-z0-9/_.-]+$/.test(i.dataDir) || i.dataDir.includes("..")) {
@@ -56,16 +81,13 @@ install -d -o postgres -g postgres -m 0700 "$data"
 runuser -u postgres -- ${bin}/initdb -D "$data" -U postgres --auth-local=peer --auth-host=scram-sha-256 --no-sync >/dev/null
 sync
 cat >> "$data/postgresql.conf" <<'CONF'
-# kvm-ha-lab: reachable on the service group's VIP
-listen_addresses = '*'
-port = ${i.port}
-unix_socket_directories = '${POSTGRESQL_SOCKET_DIR}'
+${pgConfBlock(i.port)}
 CONF
-echo "host all all ${i.clientCidr} scram-sha-256" >> "$data/pg_hba.conf"
+echo "${pgHbaLine(i.clientCidr)}" >> "$data/pg_hba.conf"
 install -d -o postgres -g postgres -m 2775 ${POSTGRESQL_SOCKET_DIR}
 runuser -u postgres -- ${bin}/pg_ctl -D "$data" -w -o "-c listen_addresses=''" start >/dev/null
 trap 'runuser -u postgres -- ${bin}/pg_ctl -D "$data" -w -m fast stop >/dev/null' EXIT
-printf "CREATE ROLE ${i.role} LOGIN CREATEDB PASSWORD '%s';\\nCREATE DATABASE ${i.role} OWNER ${i.role};\\n" "\${password//\\'/\\'\\'}" |
+printf "CREATE ROLE ${i.role} LOGIN CREATEDB PASSWORD '%s';\\nCREATE DATABASE ${i.role} OWNER ${i.role};\\n" ${SQL_PASSWORD} |
   runuser -u postgres -- ${bin}/psql -q -v ON_ERROR_STOP=1 -p ${i.port} -d postgres >/dev/null
 echo "initialised"
 `;

@@ -17,18 +17,32 @@
  * it there, fail-counts.ts). Constraints made by `pcs resource move` (`cli-…`) are the operator's,
  * not drift. No member answering with a CIB (the cluster down or destroyed) reads as
  * `verified: false`: an update that converges the group against the live CIB (after the
- * cluster's own update in the same run).
+ * cluster's own update in the same run). Where PostgreSQL runs (pg-state.ts), what pg-init wrote
+ * (`databaseCurrent`: postgresql.conf's lab settings, the pg_hba.conf line, the role, the
+ * database) and the role's password (`dbPasswordCurrent`: a login with the secret); not checked
+ * while it runs on no node that answers.
  * `update`: other parameters or operation timeouts → `pcs resource update` of that member in place;
- * a member missing, added, reordered or of another agent → the group is built again.
+ * a member missing, added, reordered or of another agent → the group is built again; PostgreSQL's
+ * drift repaired in place where it runs (lines edited, role or database created, `ALTER ROLE`,
+ * reload), its data directory never initialised again.
  */
 import { z } from "zod";
 import { defineProvider } from "../../core/base";
 import { progress } from "../../exec/host-exec";
-import { explained, firstOf, onNode, runCommands, SCRIPT_FAIL, sshEndpointField } from "../../exec/node-exec";
+import {
+  explained,
+  firstAnswer,
+  firstOf,
+  onNode,
+  runCommands,
+  SCRIPT_FAIL,
+  sshEndpointField,
+} from "../../exec/node-exec";
 import { cibOf, firstMemberCib, removeFromCib } from "./cib-reader";
 import type { CibState } from "./cib";
 import { labKind } from "../../core/kind";
 import { PG_BIN_DIR, renderPgInit } from "./pg-init";
+import { parsePgState, pgConfigHeld, pgProbeScript, pgRepairScript, type PgPlace } from "./pg-state";
 import { groupRebuildRemoval, groupResources, resourceDeleteArgv } from "./group-commands";
 import { groupLocations, groupMetaArgv, GROUP_META } from "./constraint-commands";
 import {
@@ -113,6 +127,10 @@ const schema = () =>
     failuresCleared: z.boolean().default(true),
     /** Desired: a member answered with a CIB to check the group against. */
     verified: z.boolean().default(true),
+    /** Desired: where PostgreSQL runs, what pg-init wrote holds (pg-state.ts: settings, pg_hba line, role, database). */
+    databaseCurrent: z.boolean().default(true),
+    /** Desired: where PostgreSQL runs, the role logs in with `dbPassword`. */
+    dbPasswordCurrent: z.boolean().default(true),
   });
 type Inputs = z.output<ReturnType<typeof schema>>;
 
@@ -230,6 +248,58 @@ trap '[ -z "$mounted" ] || umount ${mp}' EXIT
 bash -c ${shellQuote(init)}`;
 }
 
+/** The group's PostgreSQL as pg-state.ts reads it, or `undefined` without one. */
+export function pgPlaceOf(inputs: Inputs): PgPlace | undefined {
+  const pg = inputs.resources.find((r) => r.kind === "postgresql");
+  if (pg === undefined) return undefined;
+  return { dataDir: pg.dataDir, port: pg.port, clientCidr: inputs.dbClientCidr, role: DB_ROLE };
+}
+
+/** The run options that give a script the role's password on stdin, redacted from errors. */
+function dbPasswordOnStdin(inputs: Inputs): { stdin: string; sensitive: string[] } {
+  return { stdin: `${inputs.dbPassword}\n`, sensitive: [inputs.dbPassword] };
+}
+
+/**
+ * The group's PostgreSQL where it runs (the nodes tried in order; one that cannot be reached or
+ * does not run it is skipped): `databaseCurrent` and `dbPasswordCurrent`, or nothing when it runs
+ * on no node that answers (not checked: the group stopped or moving).
+ */
+async function readDatabase(inputs: Inputs): Promise<Partial<Inputs>> {
+  const place = pgPlaceOf(inputs);
+  if (place === undefined) return {};
+  const state = await firstAnswer(inputs.nodes, (node) =>
+    onNode(node, inputs.sshPrivateKey, async (run) =>
+      parsePgState(
+        (await run(pgProbeScript(place), { ...dbPasswordOnStdin(inputs), timeoutSeconds: 60 })).stdout,
+      ),
+    ),
+  );
+  if (state === undefined) return {};
+  return { databaseCurrent: pgConfigHeld(place, state), dbPasswordCurrent: state.login };
+}
+
+/** Repairs the group's PostgreSQL where it runs (pg-state.ts); fails with the fix when it runs nowhere. */
+async function repairDatabase(inputs: Inputs): Promise<void> {
+  const place = pgPlaceOf(inputs);
+  if (place === undefined) return;
+  const where = await firstAnswer(inputs.nodes, (node) =>
+    onNode(node, inputs.sshPrivateKey, (run) =>
+      explained(node.address, async () => {
+        const done = await run(pgRepairScript(place), { ...dbPasswordOnStdin(inputs), timeoutSeconds: 120 });
+        return done.stdout.includes("repaired") ? node.address : undefined;
+      }),
+    ),
+  );
+  if (where === undefined) {
+    throw new Error(
+      `service group ${inputs.name}: PostgreSQL runs on no node that answers, so its configuration and role cannot be repaired. ` +
+        "Fix: start the group (pcs resource enable, pcs status on a node), then run pulumi up again",
+    );
+  }
+  progress(`service group ${inputs.name}: PostgreSQL's settings, role, database and password repaired on ${where}`);
+}
+
 async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
   if (inputs.stack === "cman") return { groupId: inputs.name };
   const first = firstOf(inputs.nodes, "nodes: the group needs the cluster's nodes");
@@ -303,11 +373,15 @@ async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {
 /** The ClusterServiceGroup provider. */
 export const serviceGroupProvider = defineProvider<ReturnType<typeof schema>, ClusterServiceGroupOutputs>({
   kind: "ClusterServiceGroup",
-  render: (inputs) => ({
-    group: groupCommands(inputs),
-    locations: locationArgv(inputs.name, wantedLocations(inputs)),
-    pgInit: pgInitScript(inputs) ?? "",
-  }),
+  render: (inputs) => {
+    const pg = pgPlaceOf(inputs);
+    return {
+      group: groupCommands(inputs),
+      locations: locationArgv(inputs.name, wantedLocations(inputs)),
+      pgInit: pgInitScript(inputs) ?? "",
+      ...(pg === undefined ? {} : { pgProbe: pgProbeScript(pg), pgRepair: pgRepairScript(pg) }),
+    };
+  },
   // What read and converge check beyond the rendered commands (disabled members, constraints,
   // stickiness); 4: the delete removes the group from the CIB of the first member whose pacemaker
   // answers and checks it gone (a delete runs the stored code).
@@ -324,10 +398,13 @@ export const serviceGroupProvider = defineProvider<ReturnType<typeof schema>, Cl
     // No member answers with a CIB (the cluster down or destroyed): not verified, an update.
     if (cib === undefined) return { verified: false };
     const state = liveState(olds, cib);
-    return state === undefined ? undefined : { ...state, verified: true };
+    return state === undefined ? undefined : { ...state, verified: true, ...(await readDatabase(olds)) };
   },
-  async update(_id, _olds, news) {
-    return converge(news);
+  async update(_id, olds, news) {
+    const outs = await converge(news);
+    if (news.stack === "pacemaker" && (olds.databaseCurrent === false || olds.dbPasswordCurrent === false))
+      await repairDatabase(news);
+    return outs;
   },
   async delete(_id, olds) {
     if (olds.stack === "cman") return;

@@ -11,9 +11,12 @@ import {
   groupCommands,
   memberUpdates,
   pgInitScript,
+  pgPlaceOf,
   serviceGroupProvider,
 } from "../../../../providers/cluster/pacemaker/service-group";
 import { lunDevicePath } from "../../../../providers/storage/iscsi/iscsi-initiator";
+import { pgConfBlock } from "../../../../providers/cluster/pacemaker/pg-init";
+import { pgProbeScript, pgRepairScript } from "../../../../providers/cluster/pacemaker/pg-state";
 import { parseLabSpec, type ServiceGroupSpec } from "../../../../spec";
 import {
   checked,
@@ -56,12 +59,23 @@ import {
   stoppedMember,
 } from "../../../fixtures/pacemaker";
 
+/** The read's PostgreSQL probe (pg-state.ts, run for real in pg-state.test.ts) and the repair. */
+const PG_STATE = /SHOW data_directory[\s\S]*== login/;
+const PG_REPAIR = /\necho repaired$/;
+
+/** What the probe prints where PostgreSQL runs as pg-init left it, with these differences. */
+function pgStateOut(p: { port?: number; login?: boolean } = {}): string {
+  const settings = pgConfBlock(p.port ?? 5432).split("\n").slice(1);
+  return ["== conf", ...settings, "== hba", "1", "== objects", "role 1", "database 1", "== login", p.login === false ? "no" : "yes", ""].join("\n");
+}
+
 /**
  * The node's usual answers: the PostgreSQL init (run for real in pg-init.test.ts and
  * service-group-builders.test.ts) initialises, the pcs batches and the group's removal succeed.
  */
 beforeEach(() => {
   byDefault(/PG_VERSION/, { stdout: "initialised\n" });
+  byDefault(PG_STATE, { stdout: pgStateOut() });
   byDefault(/^set -e\npcs /, {});
   byDefault(/^pcs resource (disable service01 --wait=300 >\/dev\/null\npcs resource )?delete service01 /, {});
 });
@@ -169,7 +183,7 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
     const news = await checked(serviceGroupProvider, groupRaw());
     const { diff } = await refreshDiff(serviceGroupProvider, "service01", olds, news);
     expect(diff).toEqual(NO_DIFF);
-    expect(steps()).toEqual(["node01 read-cib"]);
+    expect(steps()).toEqual(["node01 read-cib", "node01 pg-state"]);
     forget();
     on(CIB_QUERY, { stdout: CIB_CONFIGURED });
     await serviceGroupProvider.update("service01", olds, await checked(serviceGroupProvider, groupRaw()));
@@ -207,7 +221,7 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
     const missing = cib({ resources: STONITH_XML + groupXml([IP_XML, FS_XML]), constraints: LOCATIONS_XML });
     on(READ_CIB, { stdout: `== cib\n${missing}` }, N2);
     const read = await serviceGroupProvider.read("service01", olds);
-    expect(steps()).toEqual(["node01 read-cib", "node02 read-cib"]);
+    expect(steps()).toEqual(["node01 read-cib", "node02 read-cib", "node01 pg-state"]);
     expect(read.props).toMatchObject({ resourcesAsConfigured: false });
   });
 
@@ -276,6 +290,53 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
     expect(props.membersEnabled).toBe(false);
     expect(batches()).toEqual([["pcs resource enable service01-fs"]]);
     expect(steps()).toEqual(["node01 cib", "node01 batch", "node01 cib"]);
+  });
+
+  test("PostgreSQL's port line edited and the role's password changed where it runs, node02 (P18, S5) → databaseCurrent and dbPasswordCurrent false → repaired in place there, the secret on stdin only", async () => {
+    const olds = await createdGroup();
+    on(READ_CIB, { stdout: `== cib\n${CIB_CONFIGURED}` });
+    on(PG_STATE, { stdout: "not-here\n" }, N1);
+    on(PG_STATE, { stdout: pgStateOut({ port: 5433, login: false }) }, N2);
+    const news = await checked(serviceGroupProvider, groupRaw());
+    const { props, diff } = await refreshDiff(serviceGroupProvider, "service01", olds, news);
+    expect(props).toMatchObject({ databaseCurrent: false, dbPasswordCurrent: false, resourcesAsConfigured: true });
+    expect(diff).toEqual(IN_PLACE);
+    expect(steps()).toEqual(["node01 read-cib", "node01 pg-state", "node02 pg-state"]);
+
+    forget();
+    on(CIB_QUERY, { stdout: CIB_CONFIGURED });
+    on(PG_REPAIR, { stdout: "not-here\n" }, N1);
+    on(PG_REPAIR, { stdout: "repaired\n" }, N2);
+    await serviceGroupProvider.update("service01", props, news);
+    expect(steps()).toEqual(["node01 cib", "node01 cib", "node01 pg-repair", "node02 pg-repair"]);
+    const inputs = await groupInputs();
+    const place = pgPlaceOf(inputs);
+    expect(place).toEqual({ dataDir: "/gldata00/pgsql", port: 5432, clientCidr: "192.168.7.0/24", role: "lab" });
+    if (place === undefined) return;
+    expect(callsOf("pg-repair")[1]?.script).toBe(pgRepairScript(place));
+    expect(callsOf("pg-state")).toEqual([]);
+    for (const call of [...callsOf("pg-repair")]) {
+      expect(call.opts).toMatchObject({ stdin: `${DB_PASSWORD}\n`, sensitive: [DB_PASSWORD] });
+      expect(call.script).not.toContain(DB_PASSWORD);
+    }
+    expect(pgProbeScript(place)).not.toContain(DB_PASSWORD);
+    expect(batches()).toEqual([]);
+
+    // Where it runs on no node that answers, the repair fails with the fix (nothing initialised).
+    forget();
+    on(CIB_QUERY, { stdout: CIB_CONFIGURED });
+    on(PG_REPAIR, { stdout: "not-here\n" });
+    const err = await failureOf(serviceGroupProvider.update("service01", props, news));
+    expect(err.message).toContain("PostgreSQL runs on no node that answers, so its configuration and role cannot be repaired. Fix:");
+    expect(callsOf("pg-init")).toEqual([]);
+    // Not running anywhere at read: not checked (the stored values stay).
+    forget();
+    on(READ_CIB, { stdout: `== cib\n${CIB_CONFIGURED}` });
+    on(PG_STATE, { stdout: "not-here\n" });
+    expect((await serviceGroupProvider.read("service01", olds)).props).toMatchObject({
+      databaseCurrent: true,
+      dbPasswordCurrent: true,
+    });
   });
 
   test("PostgreSQL banned from node02h by a failed start → failuresCleared false → cleaned up there", async () => {
