@@ -114,17 +114,26 @@ drill_longest_gap() {
     END { if (n < 2) exit 1; printf "%.1f\n", gap }' "$1"
 }
 
-drill_wait() { # drill_wait SECONDS WHAT COMMAND… — polls COMMAND (a function or program) every 2 s
-  local limit="$1" what="$2" t0=$SECONDS
+# drill_wait SECONDS WHAT COMMAND… — polls COMMAND (a function or program) every 2 s; when it gives
+# up, the last line COMMAND printed says why (drill_last_words).
+drill_wait() {
+  local limit="$1" what="$2" t0=$SECONDS out
   shift 2
-  until "$@" >/dev/null 2>&1; do
+  until out=$("$@" 2>&1); do
     # A writer that gave up fails the drill at once: waiting for its commits would only time out.
     if [ -n "${DRILL_WRITER_FAILED:-}" ] && [ -e "$DRILL_WRITER_FAILED" ]; then
       fail "drill: the writer gave up: $(cat "$DRILL_WRITER_FAILED")"
     fi
-    [ $((SECONDS - t0)) -lt "$limit" ] || fail "drill: $what did not happen within $limit s"
+    [ $((SECONDS - t0)) -lt "$limit" ] || fail "drill: $what did not happen within $limit s$(drill_last_words "$out")"
     sleep 2
   done
+}
+
+# drill_last_words OUTPUT — " (last: LINE)" with OUTPUT's last non-empty line, or nothing.
+drill_last_words() {
+  local line
+  line=$(printf '%s\n' "$1" | sed '/^[[:space:]]*$/d' | tail -n 1)
+  [ -z "$line" ] || printf ' (last: %s)' "$line"
 }
 
 # drill_create_testdb ADDRESS NODE — creates the database testdb through the VIP, served by NODE

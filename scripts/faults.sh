@@ -287,11 +287,11 @@ faults_virsh() { faults_host virsh -c "$LAB_LIBVIRT_URI" "$@"; }
 # faults_wait SECONDS WHAT COMMAND… — drill_wait that returns 1 (saying so) instead of failing: for
 # restoring, where nothing may end the restore early.
 faults_wait() {
-  local limit="$1" what="$2" t0=$SECONDS
+  local limit="$1" what="$2" t0=$SECONDS out
   shift 2
-  until "$@" >/dev/null 2>&1; do
+  until out=$("$@" 2>&1); do
     if [ $((SECONDS - t0)) -ge "$limit" ]; then
-      log "faults: $what did not happen within $limit s"
+      log "faults: $what did not happen within $limit s$(drill_last_words "$out")"
       return 1
     fi
     sleep 2
@@ -328,17 +328,20 @@ faults_group_running() {
 }
 
 # faults_placed ADDRESS — every service group that is not disabled runs on exactly one node (asked of
-# ADDRESS); otherwise FAULTS_UNPLACED says which does not.
+# ADDRESS); otherwise FAULTS_UNPLACED says which does not (also on stderr: faults_wait runs the check
+# in a subshell and quotes its last line).
 FAULTS_UNPLACED=
 faults_placed() {
   local xml groups g nodes count
   xml=$(faults_crm_mon "$1") || {
     FAULTS_UNPLACED="crm_mon failed on $1"
+    echo "$FAULTS_UNPLACED" >&2
     return 1
   }
   groups=$(faults_groups <<<"$xml")
   if [ -z "$groups" ]; then
     FAULTS_UNPLACED="crm_mon lists no service group"
+    echo "$FAULTS_UNPLACED" >&2
     return 1
   fi
   for g in $groups; do
@@ -346,6 +349,7 @@ faults_placed() {
     count=$(grep -c . <<<"$nodes" || true)
     if [ "$count" != 1 ]; then
       FAULTS_UNPLACED="$g runs on $count nodes${nodes:+ ($(tr '\n' ' ' <<<"$nodes" | sed 's/ $//'))}"
+      echo "$FAULTS_UNPLACED" >&2
       return 1
     fi
   done
@@ -909,7 +913,7 @@ faults_recovered() {
   where=$(drill_where "${LAB_ADDRESSES[0]}" "$LAB_SERVICE") || where=
   drill_check_rows "$FAULTS_WRITER_DIR" "${where:-the VIP}" >/dev/null
   faults_wait 300 "every service group on exactly one node" faults_placed "${LAB_ADDRESSES[0]}" ||
-    fail "not every service group runs on exactly one node: $FAULTS_UNPLACED"
+    fail "not every service group runs on exactly one node (the line above says which)"
   faults_clean
   faults_seconds "$FAULT_T0" "$(date +%s.%N)" >"$FAULT_DIR/clean"
 }
