@@ -33,11 +33,7 @@ export function buildSubstrate({ name, spec, child, parent }: LayerContext): Sub
   const management = findNetworkByRole(spec, "management");
   if (management === undefined) throw new Error(`lab ${spec.name}: no management network`);
 
-  const host = new KvmHost(
-    `${name}-host`,
-    { labName: spec.name, host: spec.host },
-    child(),
-  );
+  const host = new KvmHost(`${name}-host`, { labName: spec.name, host: spec.host }, child());
   const rootKey = new SshKeyPair(`${name}-root-key`, { comment: `root@${spec.name}` }, child());
   const image = new BaseImage(`${name}-image`, { image: spec.image, host: spec.host }, child([host]));
   const networks = spec.networks.map(

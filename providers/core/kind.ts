@@ -75,7 +75,11 @@ export function labKind<I extends object, O extends object>(
     return Kind as unknown as LabKindClass<I, O>;
   };
 
-  function LazyKind(name: string, args: KindArgs<I>, opts?: pulumi.CustomResourceOptions): KindResource<I, O> {
+  function LazyKind(
+    name: string,
+    args: KindArgs<I>,
+    opts?: pulumi.CustomResourceOptions,
+  ): KindResource<I, O> {
     made ??= make();
     return new made(name, args, opts);
   }

@@ -38,7 +38,10 @@ export interface ImageFile {
 }
 
 /** The root file system's /etc/fstab: a bare ext4 on vda (its one line is the root's). */
-export const IMAGE_FSTAB: ImageFile = { path: "/etc/fstab", content: "/dev/vda / ext4 errors=remount-ro 0 1\n" };
+export const IMAGE_FSTAB: ImageFile = {
+  path: "/etc/fstab",
+  content: "/dev/vda / ext4 errors=remount-ro 0 1\n",
+};
 
 /** cloud-init's datasource setting: the NoCloud seed only (no network metadata service is probed). */
 export const IMAGE_DATASOURCE: ImageFile = {
@@ -48,7 +51,8 @@ export const IMAGE_DATASOURCE: ImageFile = {
 
 /** A file's content as the format of a single-quoted `printf` (no quote, `%` or backslash in it). */
 function printfText(content: string): string {
-  if (/['%\\]/.test(content)) throw new Error(`image build: ${JSON.stringify(content)} cannot be printed as is`);
+  if (/['%\\]/.test(content))
+    throw new Error(`image build: ${JSON.stringify(content)} cannot be printed as is`);
   return content.replace(/\n/g, "\\n");
 }
 

@@ -28,7 +28,8 @@ export function staleImageFiles(sections: Readonly<Record<string, readonly strin
   const stale: string[] = [];
   if (!holdsFstabLine(sections["root-fstab"] ?? [], IMAGE_ROOT_FSTAB_LINE)) stale.push(IMAGE_FSTAB.path);
   const digests = parseFileDigests(sections["image-files"] ?? []);
-  if (!holdsRendered(digests, IMAGE_DATASOURCE.path, IMAGE_DATASOURCE.content)) stale.push(IMAGE_DATASOURCE.path);
+  if (!holdsRendered(digests, IMAGE_DATASOURCE.path, IMAGE_DATASOURCE.content))
+    stale.push(IMAGE_DATASOURCE.path);
   return stale;
 }
 

@@ -82,7 +82,10 @@ export interface PgState {
 
 /** A setting's value as written, without a trailing comment or quotes. */
 function settingValue(line: string): string {
-  const value = line.slice(line.indexOf("=") + 1).replace(/#.*$/, "").trim();
+  const value = line
+    .slice(line.indexOf("=") + 1)
+    .replace(/#.*$/, "")
+    .trim();
   return value.replace(/^'(.*)'$/, "$1");
 }
 

@@ -297,7 +297,9 @@ async function repairDatabase(inputs: Inputs): Promise<void> {
         "Fix: start the group (pcs resource enable, pcs status on a node), then run pulumi up again",
     );
   }
-  progress(`service group ${inputs.name}: PostgreSQL's settings, role, database and password repaired on ${where}`);
+  progress(
+    `service group ${inputs.name}: PostgreSQL's settings, role, database and password repaired on ${where}`,
+  );
 }
 
 async function converge(inputs: Inputs): Promise<ClusterServiceGroupOutputs> {

@@ -91,10 +91,7 @@ function fakeDaemon(host: FakeMachine, pidFile: string, pid: number, comm: strin
 
 describe("HostPrep provider", () => {
   const p = hostPrepProvider;
-  const raw = named(
-    { host: HOST, daemon: "managed", requestedDomainType: "auto" },
-    "dev-host-prep",
-  );
+  const raw = named({ host: HOST, daemon: "managed", requestedDomainType: "auto" }, "dev-host-prep");
 
   test("check rejects a remote libvirt URI, naming libvirtUri and the fix", async () => {
     const r = await p.check({}, { ...raw, host: { ...HOST, libvirtUri: "qemu+ssh://root@h/system" } });

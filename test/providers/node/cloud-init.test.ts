@@ -126,7 +126,12 @@ describe("cloud-init seed", () => {
         version: "1.1",
       }),
     );
-    expect(rec(withServer.ntp)).toEqual({ enabled: true, ntp_client: "chrony", servers: ["192.168.8.2"], pools: [] });
+    expect(rec(withServer.ntp)).toEqual({
+      enabled: true,
+      ntp_client: "chrony",
+      servers: ["192.168.8.2"],
+      pools: [],
+    });
     expect(recs(ud.runcmd).at(-1)).toEqual(["touch", CLOUD_INIT_DONE_MARKER]);
   });
 

@@ -124,7 +124,10 @@ function node01(inputs?: Inputs): FakeMachine {
   node.state("hostname", "node01\n");
   node.write("/etc/hostname", "node01\n");
   // As the built image has them, with a line of a mount of the lab's after the root's.
-  node.write(IMAGE_FSTAB.path, `${IMAGE_FSTAB.content}localhost:data00 /gldata00 glusterfs defaults,_netdev 0 0\n`);
+  node.write(
+    IMAGE_FSTAB.path,
+    `${IMAGE_FSTAB.content}localhost:data00 /gldata00 glusterfs defaults,_netdev 0 0\n`,
+  );
   node.write(IMAGE_DATASOURCE.path, IMAGE_DATASOURCE.content);
   node.state("links", `${LINKS.join("\n")}\n`);
   node.state("addrs", `${ADDRS.join("\n")}\n`);
@@ -434,7 +437,12 @@ describe("NodeFiles", () => {
       const read = await p.read("x", { ...inputs, paths: [] });
       expect(read.props).toMatchObject({ timeSyncCurrent: false });
       await p.update("x", read.props as Props, inputs);
-      expect(node.read("/etc/chrony/chrony.conf")).toBe(conf.split("\n").filter((l) => !/^(server|pool) /.test(l)).join("\n"));
+      expect(node.read("/etc/chrony/chrony.conf")).toBe(
+        conf
+          .split("\n")
+          .filter((l) => !/^(server|pool) /.test(l))
+          .join("\n"),
+      );
       expect((await p.read("x", { ...inputs, paths: [] })).props).toMatchObject({ timeSyncCurrent: true });
       lab.rules = [];
     }

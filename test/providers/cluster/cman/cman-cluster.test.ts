@@ -51,10 +51,13 @@ class FakeNode {
 
   constructor() {
     // RHEL 6 has `python` (2.6), no python3: the real interpreter stands in for it.
-    this.machine = fakeMachine({ ...CMAN_TOOLS, python: 'exec /usr/bin/python3 "$@"' }, {
-      paths: [CLUSTER_DIR, SHADOW],
-      reads: ["/var/log/messages", "/var/log/cluster/corosync.log"],
-    });
+    this.machine = fakeMachine(
+      { ...CMAN_TOOLS, python: 'exec /usr/bin/python3 "$@"' },
+      {
+        paths: [CLUSTER_DIR, SHADOW],
+        reads: ["/var/log/messages", "/var/log/cluster/corosync.log"],
+      },
+    );
     this.machine.env.FAKE_CLUSTER_CONF = this.machine.at(CLUSTER_CONF_PATH);
     // ricci as the package creates it: locked until its password is set.
     this.machine.env.FAKE_SHADOW = this.machine.at(SHADOW);

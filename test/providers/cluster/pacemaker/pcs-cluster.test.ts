@@ -401,7 +401,9 @@ describe("PcsCluster: read, diff, update", () => {
     forget();
     on(STATE, { stdout: `${pcsState()}== password\nunknown\n` });
     on(MEMBER, { stdout: `${memberState()}== password\ncurrent\n` }, N2);
-    expect((await pcsClusterProvider.read("cluster01", props)).props).toMatchObject({ passwordCurrent: true });
+    expect((await pcsClusterProvider.read("cluster01", props)).props).toMatchObject({
+      passwordCurrent: true,
+    });
   });
 
   test("a node offline → running false → update starts the cluster again (no replacement)", async () => {

@@ -24,7 +24,8 @@ const P: PgPlace = { dataDir: "/gldata00/pgsql", port: 5432, clientCidr: "192.16
 const CONF = `${P.dataDir}/postgresql.conf`;
 const HBA = `${P.dataDir}/pg_hba.conf`;
 /** initdb's own lines around the lab's (the settings commented out, as initdb writes them). */
-const INITDB_CONF = "#listen_addresses = 'localhost'\t\t# what IP address(es) to listen on;\n#port = 5432\nshared_buffers = 128MB\n";
+const INITDB_CONF =
+  "#listen_addresses = 'localhost'\t\t# what IP address(es) to listen on;\n#port = 5432\nshared_buffers = 128MB\n";
 const INITDB_HBA = "local all all peer\nhost all all 127.0.0.1/32 scram-sha-256\n";
 
 /** A node where the group's PostgreSQL runs as pg-init left it (or, `running: false`, a node where it does not). */

@@ -65,8 +65,21 @@ const PG_REPAIR = /\necho repaired$/;
 
 /** What the probe prints where PostgreSQL runs as pg-init left it, with these differences. */
 function pgStateOut(p: { port?: number; login?: boolean } = {}): string {
-  const settings = pgConfBlock(p.port ?? 5432).split("\n").slice(1);
-  return ["== conf", ...settings, "== hba", "1", "== objects", "role 1", "database 1", "== login", p.login === false ? "no" : "yes", ""].join("\n");
+  const settings = pgConfBlock(p.port ?? 5432)
+    .split("\n")
+    .slice(1);
+  return [
+    "== conf",
+    ...settings,
+    "== hba",
+    "1",
+    "== objects",
+    "role 1",
+    "database 1",
+    "== login",
+    p.login === false ? "no" : "yes",
+    "",
+  ].join("\n");
 }
 
 /**
@@ -299,7 +312,11 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
     on(PG_STATE, { stdout: pgStateOut({ port: 5433, login: false }) }, N2);
     const news = await checked(serviceGroupProvider, groupRaw());
     const { props, diff } = await refreshDiff(serviceGroupProvider, "service01", olds, news);
-    expect(props).toMatchObject({ databaseCurrent: false, dbPasswordCurrent: false, resourcesAsConfigured: true });
+    expect(props).toMatchObject({
+      databaseCurrent: false,
+      dbPasswordCurrent: false,
+      resourcesAsConfigured: true,
+    });
     expect(diff).toEqual(IN_PLACE);
     expect(steps()).toEqual(["node01 read-cib", "node01 pg-state", "node02 pg-state"]);
 
@@ -311,7 +328,12 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
     expect(steps()).toEqual(["node01 cib", "node01 cib", "node01 pg-repair", "node02 pg-repair"]);
     const inputs = await groupInputs();
     const place = pgPlaceOf(inputs);
-    expect(place).toEqual({ dataDir: "/gldata00/pgsql", port: 5432, clientCidr: "192.168.7.0/24", role: "lab" });
+    expect(place).toEqual({
+      dataDir: "/gldata00/pgsql",
+      port: 5432,
+      clientCidr: "192.168.7.0/24",
+      role: "lab",
+    });
     if (place === undefined) return;
     expect(callsOf("pg-repair")[1]?.script).toBe(pgRepairScript(place));
     expect(callsOf("pg-state")).toEqual([]);
@@ -327,7 +349,9 @@ describe("ClusterServiceGroup: read, diff, update, delete", () => {
     on(CIB_QUERY, { stdout: CIB_CONFIGURED });
     on(PG_REPAIR, { stdout: "not-here\n" });
     const err = await failureOf(serviceGroupProvider.update("service01", props, news));
-    expect(err.message).toContain("PostgreSQL runs on no node that answers, so its configuration and role cannot be repaired. Fix:");
+    expect(err.message).toContain(
+      "PostgreSQL runs on no node that answers, so its configuration and role cannot be repaired. Fix:",
+    );
     expect(callsOf("pg-init")).toEqual([]);
     // Not running anywhere at read: not checked (the stored values stay).
     forget();

@@ -454,7 +454,11 @@ describe("GlusterVolume", () => {
         succeeds(...CHANGES);
         const news = await checked(p, { ...raw, brickDevice: DEVICE });
         const read = await p.read("data00", await withDevice());
-        expect(read.props).toMatchObject({ bricksMounted: false, bricksOnline: false, volumeIdRecorded: true });
+        expect(read.props).toMatchObject({
+          bricksMounted: false,
+          bricksOnline: false,
+          volumeIdRecorded: true,
+        });
         expect(await p.diff("data00", read.props as Props, news)).toEqual(IN_PLACE);
 
         lab.calls = [];
@@ -462,10 +466,12 @@ describe("GlusterVolume", () => {
         expect(m2?.stateOf("mounted")).toBe("");
         expect(m2?.outside(m2.read(FSTAB) ?? "")).toBe(`UUID=0a1b / ext4 defaults 0 1\n${LINE}\n`);
         expect(m2?.log()).toContain("mount /glvol00");
-        for (const m of [m1, m3]) expect((m as FakeMachine).log().filter((l) => l.startsWith("mount "))).toEqual([]);
+        for (const m of [m1, m3])
+          expect((m as FakeMachine).log().filter((l) => l.startsWith("mount "))).toEqual([]);
         // Mounted first, then the brick process restarted by the converge.
         expect(callIndex(REPAIR, N2.address)).toBeLessThan(callIndex(/ volume start data00 force /));
-        for (const m of [m1, m2, m3]) expect((m as FakeMachine).log().filter((l) => l.startsWith("mkfs"))).toEqual([]);
+        for (const m of [m1, m2, m3])
+          expect((m as FakeMachine).log().filter((l) => l.startsWith("mkfs"))).toEqual([]);
         // Read again: as created.
         forget();
         on(INFO, { stdout: volumeInfoXml(data00()) });
